@@ -1,0 +1,155 @@
+"""The two backends a vjp formula runs on: ``NP`` (NumPy arrays) and ``TG`` (Tensors).
+
+A vjp is written once with operators and ``F.<name>`` calls. With ``F = NP`` every
+name is a thin NumPy call and nothing is recorded; with ``F = TG`` every name is a
+registered, differentiable op, so the backward pass itself becomes a graph that can
+be differentiated again. Both classes therefore expose exactly the same names.
+"""
+from __future__ import annotations
+
+from typing import Sequence, Tuple
+
+import numpy as np
+
+__all__ = ["NP", "TG", "sum_to_array"]
+
+
+def sum_to_array(x: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
+    """Sum ``x`` over the axes NumPy broadcasting added or stretched to reach ``shape``."""
+    if x.shape == shape:
+        return x
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and x.shape[i + lead] != 1)
+    if axes:
+        x = x.sum(axis=axes, keepdims=True)
+    return x.reshape(shape)
+
+
+class NP:
+    """NumPy backend: the plain, fast path (``create_graph=False``)."""
+
+    is_tensor = False
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sqrt = staticmethod(np.sqrt)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    tanh = staticmethod(np.tanh)
+    abs = staticmethod(np.abs)
+    sign = staticmethod(np.sign)
+    where = staticmethod(np.where)
+    maximum = staticmethod(np.maximum)
+    matmul = staticmethod(np.matmul)
+    sum_to = staticmethod(sum_to_array)
+    zeros_like = staticmethod(np.zeros_like)
+    ones_like = staticmethod(np.ones_like)
+
+    @staticmethod
+    def sigmoid(x):
+        from .ops.elementwise import _sigmoid_np
+
+        return _sigmoid_np(x)
+
+    @staticmethod
+    def erf(x):
+        from .ops.elementwise import _erf_np
+
+        return _erf_np(x)
+
+    @staticmethod
+    def sum(x, axis=None, keepdims=False):
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def reshape(x, shape):
+        return np.reshape(x, shape)
+
+    @staticmethod
+    def permute(x, axes):
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def swapaxes(x, a, b):
+        return np.swapaxes(x, a, b)
+
+    @staticmethod
+    def broadcast_to(x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def expand_dims(x, axis):
+        return np.expand_dims(x, axis)
+
+    @staticmethod
+    def cast(x, dtype):
+        return x.astype(dtype, copy=False)
+
+    @staticmethod
+    def getitem(x, index):
+        return x[index]
+
+    @staticmethod
+    def index_add(g, index, shape):
+        from .ops.index import _index_add_np
+
+        return _index_add_np(g, index, shape)
+
+    @staticmethod
+    def pad(x, pad_width, value=0.0):
+        return np.pad(x, pad_width, constant_values=value)
+
+    @staticmethod
+    def unfold(x, kernel, stride, dilation):
+        from .ops.conv import _unfold_np
+
+        return _unfold_np(x, kernel, stride, dilation)
+
+    @staticmethod
+    def fold(cols, shape, kernel, stride, dilation):
+        from .ops.conv import _fold_np
+
+        return _fold_np(cols, shape, kernel, stride, dilation)
+
+    @staticmethod
+    def concatenate(xs: Sequence, axis: int):
+        return np.concatenate(xs, axis=axis)
+
+    @staticmethod
+    def const(value, like):
+        """A constant array (no gradient) with ``like``'s dtype."""
+        return np.asarray(value, dtype=like.dtype)
+
+
+class TG:
+    """Tensor backend: every name is a differentiable op (``create_graph=True``)."""
+
+    is_tensor = True
+
+    def __getattr__(self, name):  # pragma: no cover - only reached on a missing name
+        raise AttributeError(f"the Tensor backend has no function {name!r}")
+
+
+def _install_tg() -> None:
+    from . import ops
+    from .tensor import Tensor
+
+    simple = ["exp", "log", "sqrt", "sin", "cos", "tanh", "abs", "sign", "where", "maximum",
+              "matmul", "sigmoid", "erf", "zeros_like", "ones_like"]
+    for name in simple:
+        setattr(TG, name, staticmethod(getattr(ops, name)))
+    TG.sum = staticmethod(lambda x, axis=None, keepdims=False: ops.sum(x, axis=axis, keepdims=keepdims))
+    TG.reshape = staticmethod(lambda x, shape: ops.reshape(x, shape))
+    TG.permute = staticmethod(lambda x, axes: ops.permute(x, axes))
+    TG.swapaxes = staticmethod(lambda x, a, b: ops.transpose(x, a, b))
+    TG.broadcast_to = staticmethod(lambda x, shape: ops.broadcast_to(x, shape))
+    TG.expand_dims = staticmethod(lambda x, axis: ops.unsqueeze(x, axis))
+    TG.cast = staticmethod(lambda x, dtype: ops.cast(x, dtype=np.dtype(dtype)))
+    TG.getitem = staticmethod(lambda x, index: ops.OPS["getitem"](x, index=index))
+    TG.index_add = staticmethod(lambda g, index, shape: ops.OPS["index_add"](g, index=index, shape=tuple(shape)))
+    TG.pad = staticmethod(lambda x, pad_width, value=0.0: ops.OPS["pad"](x, pad_width=tuple(map(tuple, pad_width)), value=value))
+    TG.unfold = staticmethod(lambda x, kernel, stride, dilation: ops.OPS["unfold"](x, kernel=kernel, stride=stride, dilation=dilation))
+    TG.fold = staticmethod(lambda cols, shape, kernel, stride, dilation: ops.OPS["fold"](cols, shape=tuple(shape), kernel=kernel, stride=stride, dilation=dilation))
+    TG.concatenate = staticmethod(lambda xs, axis: ops.cat(list(xs), axis))
+    TG.const = staticmethod(lambda value, like: Tensor._wrap(np.asarray(value, dtype=like.dtype)))
+    TG.sum_to = staticmethod(ops.sum_to)

@@ -1,0 +1,375 @@
+"""backward(): ordering, vjp calls, accumulation, un-broadcasting, freeing.
+
+How the walk works
+------------------
+``graph_nodes(roots)`` collects every node reachable from the roots with an explicit
+stack (never recursion: a 1,000,000-node chain is fine at the default recursion
+limit) and returns them in reverse creation order. Every op is recorded after its
+inputs exist, so reverse creation order is a topological order: when a node is
+visited, every consumer of its output has already sent its gradient. This is the
+only graph traversal in the code base; the drawing code and the per-node gradient
+check call it too.
+
+For each visited node the engine pops the summed gradient of its output, runs the
+tensor hooks, calls the vjp of each input slot that has an edge (``parents[i]``),
+reduces the result to that input's exact shape in one place (``sum_to``, undoing
+NumPy broadcasting), and adds it to the gradient of the parent (a node, or a leaf
+tensor). Leaves get their ``.grad`` at the end. Unless ``retain_graph`` is set, each
+visited node's saved values are released as soon as its vjps have run, so memory
+falls during backward and intermediates die by reference counting alone.
+
+How backward stays differentiable without slowing the plain path
+-----------------------------------------------------------------
+Every vjp is written once against a backend ``F`` (see ``registry.py`` and
+``backends.py``). With ``create_graph=False`` (training) the engine passes raw NumPy
+arrays and ``F = NP``: no Tensor is created and nothing is recorded, so the plain
+path costs one Python call and the NumPy work per input. With ``create_graph=True``
+the engine passes the saved input Tensors, the output Tensor and ``F = TG``, whose
+functions are the registered ops themselves, with grad mode on: the backward pass is
+recorded like any forward and can be differentiated again, to any order.
+
+Why this and not the alternatives: writing every derivative twice (NumPy and Tensor)
+doubles the code and lets the two drift apart; always running backward on Tensors
+(as micrograd does) costs a Tensor, a node and a dispatch per vjp on every training
+step. One formula, two backends keeps a single source of truth and leaves the hot
+path on NumPy. The decision is taken in exactly one place: ``_run`` chooses the
+backend once per backward call.
+
+Gradients never alias: a gradient that reaches a leaf is copied unless the engine
+created the array itself (checked with ``_owned``), and accumulation into an
+existing ``.grad`` happens in place only on a buffer the engine owns.
+"""
+from __future__ import annotations
+
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .backends import NP, TG
+from .tape import STATE, Node
+from .tensor import INPLACE, Tensor, as_tensor
+
+__all__ = ["backward", "grad", "graph_nodes"]
+
+_ndarray = np.ndarray
+
+
+def graph_nodes(roots: Iterable[Union[Tensor, Node]]) -> List[Node]:
+    """All nodes reachable from ``roots`` (tensors or nodes), in reverse creation order.
+
+    Iterative depth-first collection; the result is sorted by creation sequence
+    (descending), which is a valid topological order for backward.
+    """
+    stack: List[Node] = []
+    for r in roots:
+        node = r.grad_fn if isinstance(r, Tensor) else r
+        if node is not None:
+            stack.append(node)
+    seen = set(stack)
+    out: List[Node] = []
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        for p in node.parents:
+            if p is not None and type(p) is Node and p not in seen:
+                seen.add(p)
+                stack.append(p)
+    out.sort(key=_seq_key, reverse=True)
+    return out
+
+
+def _seq_key(n: Node) -> int:
+    return n.seq
+
+
+def _freed_error(node: Node) -> RuntimeError:
+    return RuntimeError(
+        f"Trying to backward through the graph a second time: the values saved by "
+        f"`{node.op.name}` (node #{node.seq}) were freed after the first backward. "
+        f"Pass retain_graph=True to the first backward() or grad() call if you need to "
+        f"backward through the same graph again.")
+
+
+def _check_versions(node: Node) -> None:
+    stamp = node.stamp
+    op = node.op
+    if not op.linear:
+        for i, t in enumerate(node.inputs):
+            if t._mod_stamp > stamp:
+                raise RuntimeError(
+                    f"one of the tensors needed for gradient computation has been modified "
+                    f"by an in-place operation: input {i} of `{op.name}` (shape "
+                    f"{tuple(t.shape)}, {t.dtype}) is at version {t._version} and was "
+                    f"changed after `{op.name}` saved it. Clone it before the in-place "
+                    f"change (x = x.clone()), or do the in-place change before using it.")
+    if op.uses_out:
+        t = node.out_ref()
+        if t is not None and t._mod_stamp > stamp:
+            raise RuntimeError(
+                f"one of the tensors needed for gradient computation has been modified by "
+                f"an in-place operation: the output of `{op.name}` (shape "
+                f"{tuple(t.shape)}) is at version {t._version}, but `{op.name}` needs its "
+                f"original value for backward. Use an out-of-place op (y = y * 2 instead "
+                f"of y.mul_(2)) or clone the output first.")
+
+
+def _anomaly_error(node: Node, i: int, what: str) -> RuntimeError:
+    where = ""
+    if node.trace is not None:
+        fn, line, src = node.trace
+        where = f" The forward op `{node.op.name}` was created at {fn}:{line}: {src}"
+    return RuntimeError(f"Function `{node.op.name}` returned {what} values in its gradient "
+                        f"for input {i}.{where}")
+
+
+def _owned(gi: np.ndarray, g: np.ndarray) -> bool:
+    """True when ``gi`` is a fresh array the engine may mutate (not ``g``, not a view)."""
+    return gi is not g and gi.base is None
+
+
+def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_graph: bool,
+         targets: Optional[Sequence[Tensor]], accumulate: bool) -> Dict:
+    """The engine. Returns the gradients of ``targets`` (keyed by tensor) when given."""
+    order = graph_nodes(roots)
+    # In grad()/backward(inputs=...) mode only nodes with a path to a target do work.
+    needed = None
+    target_keys: Dict = {}
+    if targets is not None:
+        for t in targets:
+            target_keys[t.grad_fn if t.grad_fn is not None else t] = t
+        needed = set()
+        for node in reversed(order):
+            for p in node.parents:
+                if p is not None and (p in needed or p in target_keys):
+                    needed.add(node)
+                    break
+    grads: Dict = {}
+    owned = set()
+    for r, s in zip(roots, seeds):
+        key = r.grad_fn if r.grad_fn is not None else r
+        if key in grads:
+            grads[key] = grads[key] + s
+            owned.add(key)
+        else:
+            grads[key] = s
+    captured: Dict = {}
+    F = TG if create_graph else NP
+    anomaly = STATE.anomaly
+    record = STATE.record_grads
+    prev_mode = STATE.grad_enabled
+    STATE.grad_enabled = create_graph
+    try:
+        for node in order:
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            if node.hooks:
+                g = _apply_hooks(node.hooks, g, create_graph)
+            if node in target_keys:
+                captured[node] = g
+            if record:
+                node.grad = g.data if create_graph else g
+            if node.retain and accumulate:
+                t = node.out_ref()
+                if t is not None:
+                    _accumulate_grad(t, g, create_graph, False)
+            if needed is not None and node not in needed:
+                continue
+            inputs = node.inputs
+            if inputs is None:
+                raise _freed_error(node)
+            if node.stamp != INPLACE.count:
+                _check_versions(node)
+            if create_graph:
+                args = inputs
+                out = node.out_ref()
+                if out is None:
+                    out = Tensor._wrap(node.out)
+            else:
+                args = [t.data for t in inputs]
+                out = node.out
+            attrs = node.attrs
+            vjps = node.op.vjps
+            for i, p in enumerate(node.parents):
+                if p is None or (needed is not None and p not in needed and p not in target_keys):
+                    continue
+                gi = vjps[i](F, g, out, *args, **attrs)
+                if gi is None:
+                    continue
+                x = inputs[i]
+                if create_graph:
+                    gi = as_tensor(gi, like=x)
+                    if gi.shape != x.shape:
+                        gi = F.sum_to(gi, x.shape)
+                    if gi.dtype != x.dtype:
+                        gi = gi.to(x.dtype)
+                else:
+                    if type(gi) is not _ndarray:
+                        gi = np.asarray(gi)
+                    if gi.shape != x.data.shape:
+                        gi = NP.sum_to(gi, x.data.shape)
+                    if gi.dtype != x.data.dtype:
+                        gi = gi.astype(x.data.dtype)
+                if anomaly:
+                    arr = gi.data if create_graph else gi
+                    if np.isnan(arr).any():
+                        raise _anomaly_error(node, i, "nan")
+                    if np.isinf(arr).any():
+                        raise _anomaly_error(node, i, "inf")
+                prev = grads.get(p)
+                if prev is None:
+                    grads[p] = gi
+                    if not create_graph and _owned(gi, g):
+                        owned.add(p)
+                elif create_graph:
+                    grads[p] = prev + gi
+                elif p in owned:
+                    np.add(prev, gi, out=prev)
+                else:
+                    grads[p] = prev + gi
+                    owned.add(p)
+            if not retain_graph:
+                node.inputs = None
+                node.out = None
+        # Leaves: everything left in `grads` is keyed by a leaf tensor.
+        for key, g in grads.items():
+            if type(key) is Node:
+                continue  # a node not reached from the roots' graph (cannot happen) or pruned
+            leaf = key
+            if leaf._hooks:
+                g = _apply_hooks(leaf._hooks, g, create_graph)
+            if leaf in target_keys:
+                captured[leaf] = g
+            if accumulate and leaf.requires_grad:
+                _accumulate_grad(leaf, g, create_graph, key in owned)
+    finally:
+        STATE.grad_enabled = prev_mode
+    if targets is None:
+        return {}
+    return {t: captured.get(t.grad_fn if t.grad_fn is not None else t) for t in targets}
+
+
+def _apply_hooks(hooks: List, g, create_graph: bool):
+    for h in list(hooks):
+        gt = g if create_graph else Tensor._wrap(g)
+        r = h(gt)
+        if r is not None:
+            r = as_tensor(r)
+            if r.shape != gt.shape:
+                raise RuntimeError(f"hook {getattr(h, '__name__', h)!r} returned a gradient of "
+                                   f"shape {r.shape}, expected {gt.shape}")
+            g = r if create_graph else r.data
+    return g
+
+
+def _accumulate_grad(t: Tensor, g, create_graph: bool, owned: bool) -> None:
+    """Add ``g`` into ``t.grad`` without ever sharing a buffer between two tensors."""
+    from . import ops
+
+    if create_graph:
+        gt = ops.clone(g)  # a new tensor object and buffer, still differentiable
+        t.grad = gt if t.grad is None else t.grad + gt
+        return
+    cur = t.grad
+    if cur is None:
+        t.grad = Tensor._wrap(g if owned else g.copy())
+    elif cur.grad_fn is not None or cur.requires_grad or cur.data.shape != g.shape:
+        t.grad = Tensor._wrap(cur.data + g)
+    else:
+        np.add(cur.data, g, out=cur.data, casting="same_kind")
+
+
+def _seed(root: Tensor, gradient, create_graph: bool, what: str):
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"{what}: grad can be implicitly created only for scalar outputs; this "
+                f"output has shape {tuple(root.shape)}. Pass `gradient=` (a tensor of the "
+                f"output's shape, e.g. ones_like(out)) or reduce it first (out.sum()).")
+        arr = np.ones_like(root.data)
+        return Tensor._wrap(arr) if create_graph else arr
+    gt = as_tensor(gradient, like=root)
+    if gt.shape != root.shape:
+        raise RuntimeError(f"{what}: gradient has shape {tuple(gt.shape)} but the output has "
+                           f"shape {tuple(root.shape)}; they must match")
+    if create_graph:
+        return gt
+    return gt.data.astype(root.data.dtype, copy=False)
+
+
+def _check_root(t, i: int, what: str) -> Tensor:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{what}: expected Tensors as outputs, got {type(t).__name__} at {i}")
+    if not t.requires_grad:
+        raise RuntimeError(
+            f"{what}: element {i} of the outputs does not require grad and has no grad_fn. "
+            f"Make sure an input was created with requires_grad=True and that the output "
+            f"was not computed under no_grad().")
+    return t
+
+
+def backward(tensors: Sequence[Tensor], grad_tensors: Optional[Sequence] = None,
+             retain_graph: Optional[bool] = None, create_graph: bool = False,
+             inputs: Optional[Sequence[Tensor]] = None) -> None:
+    """Accumulate the gradients of ``tensors`` into ``.grad`` of the leaves (or ``inputs``)."""
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+    roots = [_check_root(t, i, "backward") for i, t in enumerate(tensors)]
+    if grad_tensors is None:
+        grad_tensors = [None] * len(roots)
+    elif isinstance(grad_tensors, (Tensor, np.ndarray)):
+        grad_tensors = [grad_tensors]
+    seeds = [_seed(r, gt, create_graph, "backward") for r, gt in zip(roots, grad_tensors)]
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        if isinstance(inputs, Tensor):
+            inputs = [inputs]
+        res = _run(roots, seeds, retain_graph, create_graph, list(inputs), accumulate=False)
+        for t, g in res.items():
+            if g is not None:
+                _accumulate_grad(t, g, create_graph, False)
+        return
+    _run(roots, seeds, retain_graph, create_graph, None, accumulate=True)
+
+
+def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequence[Tensor]],
+         grad_outputs: Optional[Union[Tensor, Sequence]] = None,
+         retain_graph: Optional[bool] = None, create_graph: bool = False,
+         allow_unused: bool = False) -> Tuple[Optional[Tensor], ...]:
+    """Gradients of ``outputs`` with respect to ``inputs`` (a tuple, one per input).
+
+    Computes ``sum_k grad_outputs[k]^T d outputs[k] / d inputs[i]`` without touching
+    ``.grad``. With ``create_graph=True`` the results are differentiable.
+    """
+    single_out = isinstance(outputs, Tensor)
+    outs = [outputs] if single_out else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    roots = [_check_root(t, i, "grad") for i, t in enumerate(outs)]
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad; create it with "
+                               f"requires_grad=True")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(roots)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)) or np.isscalar(grad_outputs):
+        grad_outputs = [grad_outputs]
+    seeds = [_seed(r, go, create_graph, "grad") for r, go in zip(roots, grad_outputs)]
+    if retain_graph is None:
+        retain_graph = create_graph
+    res = _run(roots, seeds, retain_graph, create_graph, ins, accumulate=False)
+    out = []
+    for i, t in enumerate(ins):
+        g = res[t]
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the "
+                    f"outputs, so it has no gradient. Pass allow_unused=True to get None "
+                    f"for it instead.")
+            out.append(None)
+        elif create_graph:
+            out.append(g)
+        else:
+            out.append(Tensor._wrap(g.copy()))
+    return tuple(out)

@@ -1,0 +1,111 @@
+"""User-defined differentiable ops: subclass ``Function`` like PyTorch's.
+
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3          # Tensors in, Tensor out (computed without recording)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 3 * x * x * g   # one gradient per forward input (None for non-tensors)
+
+    y = Cube.apply(x)
+
+The forward runs with grad mode off; the result is recorded as one node named after
+the class. Backward runs on Tensors, so a Function's backward is itself
+differentiable when it is written with tapegrad ops.
+"""
+from __future__ import annotations
+
+from typing import Any, Tuple
+
+import numpy as np
+
+from .registry import OpDef
+from .tape import STATE, Node, no_grad, next_seq_value
+from .tensor import INPLACE, Tensor, as_tensor
+
+__all__ = ["Function", "FunctionCtx"]
+
+
+class FunctionCtx:
+    """The ``ctx`` object: ``save_for_backward``, ``saved_tensors``, and free attributes."""
+
+    def __init__(self) -> None:
+        self._saved: Tuple = ()
+        self.needs_input_grad: Tuple[bool, ...] = ()
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> Tuple:
+        return self._saved
+
+
+class Function:
+    """Base class for custom ops with a static ``forward(ctx, ...)`` and ``backward(ctx, g)``."""
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("subclasses of Function must implement forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grads: Any) -> Any:
+        raise NotImplementedError("subclasses of Function must implement backward(ctx, g)")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        import weakref
+
+        ctx = FunctionCtx()
+        tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        with no_grad():
+            out = cls.forward(ctx, *args, **kwargs)
+        if not isinstance(out, Tensor):
+            out = as_tensor(out)
+        out = Tensor._wrap(out.data)
+        if not STATE.grad_enabled or not any(ctx.needs_input_grad):
+            return out
+        inputs = tuple(args[i] for i in tensor_pos)
+        parents = tuple(t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
+                        for t in inputs)
+        op = _function_op(cls, ctx, tensor_pos, len(args))
+        node = Node(op, inputs, parents, {}, out.data, next_seq_value(), INPLACE.count)
+        node.out_ref = weakref.ref(out)
+        out.grad_fn = node
+        out.requires_grad = True
+        return out
+
+
+def _function_op(cls, ctx, tensor_pos, nargs) -> OpDef:
+    """An unregistered OpDef whose vjps call the user's backward (once per backward pass)."""
+    cache: dict = {}
+
+    def vjp_for(slot):
+        def vjp(F, g, out, *inputs):
+            key = id(g)
+            if key not in cache:
+                gt = g if isinstance(g, Tensor) else Tensor._wrap(g)
+                grads = cls.backward(ctx, gt)
+                if not isinstance(grads, tuple):
+                    grads = (grads,)
+                if len(grads) != nargs:
+                    raise RuntimeError(f"{cls.__name__}.backward returned {len(grads)} "
+                                       f"gradients but forward took {nargs} inputs")
+                cache.clear()
+                cache[key] = (g, grads)
+            r = cache[key][1][tensor_pos[slot]]
+            if r is None:
+                return None
+            r = as_tensor(r)
+            return r if F.is_tensor else r.data
+
+        return vjp
+
+    return OpDef(cls.__name__, None, tuple(vjp_for(k) for k in range(len(tensor_pos))),
+                 smooth=True, linear=False, uses_out=False, check=None,
+                 doc=cls.__doc__ or "", differentiable=True)

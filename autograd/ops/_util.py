@@ -1,0 +1,73 @@
+"""Small helpers shared by the op families."""
+from __future__ import annotations
+
+import functools
+from typing import Callable, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ..tensor import Tensor
+
+Axis = Union[None, int, Sequence[int]]
+
+
+def raw(a):
+    """The NumPy array behind ``a`` (a Tensor or already an array): for constant masks."""
+    return a.data if isinstance(a, Tensor) else a
+
+
+def norm_axis(axis: Axis, ndim: int, op: str) -> Optional[Tuple[int, ...]]:
+    """Normalise ``axis`` (int, tuple, negative, None) to a sorted tuple, with a readable error."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise IndexError(f"{op}: dimension {a} is out of range for a tensor with {ndim} "
+                             f"dimension(s) (valid: {-max(ndim, 1)} to {max(ndim, 1) - 1})")
+        out.append(int(a) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: axis {axis!r} repeats a dimension")
+    if ndim == 0:
+        return ()
+    return tuple(sorted(out))
+
+
+def kept_shape(shape: Tuple[int, ...], axes: Optional[Tuple[int, ...]]) -> Tuple[int, ...]:
+    """``shape`` with the reduced ``axes`` set to 1 (the keepdims shape)."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def pick_axis(kwargs: dict, axis, dim, default=None):
+    """Accept both NumPy's ``axis`` and PyTorch's ``dim``."""
+    if axis is not None and dim is not None:
+        raise TypeError("give either axis= or dim=, not both")
+    return axis if axis is not None else (dim if dim is not None else default)
+
+
+class Variadic:
+    """vjps for an op with a variable number of tensor inputs: ``vjps[i]`` is
+    ``partial(fn, i)`` where ``fn(i, F, g, out, *inputs, **attrs)``."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable) -> None:
+        self.fn = fn
+
+    def __getitem__(self, i: int) -> Callable:
+        return functools.partial(self.fn, i)
+
+
+def pair(v, name: str, op: str) -> Tuple[int, int]:
+    """An int or a pair of ints as a pair, e.g. ``stride=2`` -> (2, 2)."""
+    if isinstance(v, (int, np.integer)):
+        return (int(v), int(v))
+    t = tuple(int(x) for x in v)
+    if len(t) != 2:
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
+    return t

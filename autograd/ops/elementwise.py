@@ -1,0 +1,398 @@
+"""Elementwise primitives: arithmetic, unary math, activations, clamp, maximum, where.
+
+Vocabulary (see registry.py): ``F`` backend, ``g`` upstream gradient, ``out`` forward
+result, then the inputs. Gradients may come back in the broadcast shape; the engine
+sums them down to each input's shape.
+
+Subgradient conventions (the table in docs/conventions.md; tested in
+tests/test_conventions.py): relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = slope,
+clamp passes the gradient at the bounds (min <= x <= max), maximum/minimum split a tie
+evenly (1/2 each), sqrt'(0) = +inf and log'(0) = +inf (as the limit), pow:
+d/dy x**y = 0 where x == 0.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..registry import apply, defop
+from ..tensor import Tensor, as_tensor
+from ._util import raw
+
+try:  # SciPy's erf is exact to the last bit; math.erf is the fallback
+    from scipy.special import erf as _scipy_erf
+except ImportError:  # pragma: no cover
+    _scipy_erf = None
+
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_GELU_K = math.sqrt(2.0 / math.pi)
+
+
+def _erf_np(x):
+    if _scipy_erf is not None:
+        return _scipy_erf(x)
+    return np.vectorize(math.erf, otypes=[x.dtype])(x)
+
+
+def _sigmoid_np(x):
+    # Stable for large |x|: exp only ever sees -|x|.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+# --------------------------------------------------------------------------- arithmetic
+_add = defop("add", np.add,
+             (lambda F, g, out, x, y: g,
+              lambda F, g, out, x, y: g), linear=True,
+             doc="x + y")
+_sub = defop("sub", np.subtract,
+             (lambda F, g, out, x, y: g,
+              lambda F, g, out, x, y: -g), linear=True,
+             doc="x - y")
+_mul = defop("mul", np.multiply,
+             (lambda F, g, out, x, y: g * y,
+              lambda F, g, out, x, y: g * x),
+             doc="x * y")
+_div = defop("div", np.true_divide,
+             (lambda F, g, out, x, y: g / y,
+              lambda F, g, out, x, y: -g * x / (y * y)),
+             doc="x / y")
+_neg = defop("neg", np.negative, (lambda F, g, out, x: -g,), linear=True, doc="-x")
+
+
+def _pow_dx(F, g, out, x, y):
+    # y * x**(y-1), defined as 0 where y == 0 (so 0**0 has a zero gradient, like PyTorch)
+    return F.where(raw(y) == 0, 0.0, g * y * x ** (y - 1))
+
+
+def _pow_dy(F, g, out, x, y):
+    # out * log(x), defined as 0 where x == 0 (the limit for y > 0)
+    zero = raw(x) == 0
+    safe = F.where(zero, 1.0, x)
+    return F.where(zero, 0.0, g * out * F.log(safe))
+
+
+def _pow_fwd(x, y):
+    if x.dtype.kind in "iu" and y.dtype.kind in "iu" and (y < 0).any():
+        raise ValueError("pow: integers to negative integer powers are not allowed; use a "
+                         "float base")
+    return np.power(x, y)
+
+
+_pow = defop("pow", _pow_fwd, (_pow_dx, _pow_dy), uses_out=True, doc="x ** y")
+
+
+def _binary(op):
+    def fn(x, y):
+        if isinstance(x, Tensor):
+            y = as_tensor(y, like=x)
+        else:
+            y = as_tensor(y)
+            x = as_tensor(x, like=y)
+        return apply(op, (x, y), {})
+
+    fn.__name__ = op.name
+    fn.__doc__ = f"{op.doc} (broadcasting; Python scalars take the tensor's dtype)"
+    return fn
+
+
+add = _binary(_add)
+sub = _binary(_sub)
+mul = _binary(_mul)
+div = _binary(_div)
+pow = _binary(_pow)
+true_divide = divide = div
+multiply = mul
+subtract = sub
+
+
+def neg(x):
+    """-x"""
+    return apply(_neg, (as_tensor(x),), {})
+
+
+negative = neg
+
+
+# --------------------------------------------------------------------------- unary math
+def _unary(name, fwd, vjp, doc, **kw):
+    op = defop(name, fwd, (vjp,), doc=doc, **kw)
+
+    def fn(x):
+        return apply(op, (as_tensor(x),), {})
+
+    fn.__name__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+def _float_only(name, f):
+    def fwd(x):
+        if x.dtype.kind not in "f":
+            x = x.astype(np.float32)
+        return f(x)
+
+    return fwd
+
+
+abs = _unary("abs", np.abs, lambda F, g, out, x: g * F.sign(x),
+             "|x|; gradient sign(x), 0 at 0", smooth=False)
+sign = _unary("sign", np.sign, lambda F, g, out, x: None,
+              "sign(x); zero gradient everywhere (its derivative is 0 a.e.)", smooth=False)
+exp = _unary("exp", _float_only("exp", np.exp), lambda F, g, out, x: g * out, "e**x",
+             uses_out=True)
+log = _unary("log", _float_only("log", np.log), lambda F, g, out, x: g / x,
+             "natural log; gradient 1/x")
+log1p = _unary("log1p", _float_only("log1p", np.log1p), lambda F, g, out, x: g / (1 + x),
+               "log(1 + x), accurate for small x; gradient 1/(1+x)")
+sqrt = _unary("sqrt", _float_only("sqrt", np.sqrt), lambda F, g, out, x: g / (2 * out),
+              "sqrt(x); gradient 1/(2 sqrt(x))", uses_out=True)
+sin = _unary("sin", _float_only("sin", np.sin), lambda F, g, out, x: g * F.cos(x), "sin(x)")
+cos = _unary("cos", _float_only("cos", np.cos), lambda F, g, out, x: -g * F.sin(x), "cos(x)")
+tan = _unary("tan", _float_only("tan", np.tan), lambda F, g, out, x: g * (1 + out * out),
+             "tan(x); gradient 1 + tan(x)**2", uses_out=True)
+tanh = _unary("tanh", _float_only("tanh", np.tanh), lambda F, g, out, x: g * (1 - out * out),
+              "tanh(x); gradient 1 - tanh(x)**2", uses_out=True)
+sigmoid = _unary("sigmoid", _float_only("sigmoid", _sigmoid_np),
+                 lambda F, g, out, x: g * out * (1 - out),
+                 "1/(1+e**-x), computed without overflow; gradient s(1-s)", uses_out=True)
+erf = _unary("erf", _float_only("erf", _erf_np),
+             lambda F, g, out, x: g * _TWO_OVER_SQRT_PI * F.exp(-(x * x)),
+             "the error function; gradient 2/sqrt(pi) e**(-x**2)")
+relu = _unary("relu", lambda x: np.maximum(x, 0).astype(x.dtype, copy=False),
+              lambda F, g, out, x: g * (raw(x) > 0),
+              "max(x, 0); gradient 1 for x > 0, 0 for x <= 0", smooth=False)
+
+
+def _leaky_fwd(x, negative_slope=0.01):
+    return np.where(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
+
+
+_leaky = defop("leaky_relu", _leaky_fwd,
+               (lambda F, g, out, x, negative_slope=0.01:
+                g * F.const(np.where(raw(x) > 0, 1.0, negative_slope), g),),
+               smooth=False, doc="x for x > 0 else slope*x; gradient slope at 0")
+
+
+def leaky_relu(x, negative_slope: float = 0.01):
+    """x if x > 0 else negative_slope * x."""
+    return apply(_leaky, (as_tensor(x),), {"negative_slope": float(negative_slope)})
+
+
+def _elu_fwd(x, alpha=1.0):
+    neg_part = alpha * np.expm1(np.minimum(x, 0))
+    return np.where(x > 0, x, neg_part).astype(x.dtype, copy=False)
+
+
+_elu = defop("elu", _elu_fwd,
+             (lambda F, g, out, x, alpha=1.0: F.where(raw(x) > 0, g, g * (out + alpha)),),
+             smooth=False, uses_out=True,
+             doc="x if x > 0 else alpha (e**x - 1); gradient 1, or out + alpha")
+
+
+def elu(x, alpha: float = 1.0):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    return apply(_elu, (as_tensor(x),), {"alpha": float(alpha)})
+
+
+def _gelu_fwd(x, approximate="none"):
+    if approximate == "tanh":
+        return (0.5 * x * (1 + np.tanh(_GELU_K * (x + 0.044715 * x ** 3)))).astype(x.dtype, copy=False)
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return (0.5 * x * (1 + _erf_np(x / _SQRT2))).astype(x.dtype, copy=False)
+
+
+def _gelu_vjp(F, g, out, x, approximate="none"):
+    if approximate == "tanh":
+        inner = _GELU_K * (x + 0.044715 * x * x * x)
+        t = F.tanh(inner)
+        dinner = _GELU_K * (1 + 3 * 0.044715 * x * x)
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner)
+    cdf = 0.5 * (1 + F.erf(x / _SQRT2))
+    pdf = _INV_SQRT_2PI * F.exp(-0.5 * x * x)
+    return g * (cdf + x * pdf)
+
+
+_gelu = defop("gelu", _gelu_fwd, (_gelu_vjp,),
+              doc="x * Phi(x) (exact, via erf) or the tanh approximation")
+
+
+def gelu(x, approximate: str = "none"):
+    """Gaussian error linear unit: x * Phi(x); ``approximate='tanh'`` for the tanh form."""
+    return apply(_gelu, (as_tensor(x),), {"approximate": approximate})
+
+
+def _softplus_fwd(x, beta=1.0, threshold=20.0):
+    bx = beta * x
+    # log(1 + e**bx) = logaddexp(0, bx), stable for large |bx|; linear above threshold
+    return np.where(bx > threshold, x, np.logaddexp(0, bx) / beta).astype(x.dtype, copy=False)
+
+
+_softplus = defop("softplus", _softplus_fwd,
+                  (lambda F, g, out, x, beta=1.0, threshold=20.0:
+                   F.where(raw(x) * beta > threshold, g, g * F.sigmoid(x * beta)),),
+                  doc="log(1 + e**(beta x)) / beta, x above threshold; gradient sigmoid(beta x)")
+
+
+def softplus(x, beta: float = 1.0, threshold: float = 20.0):
+    """log(1 + exp(beta*x)) / beta (linear where beta*x > threshold, like PyTorch)."""
+    return apply(_softplus, (as_tensor(x),), {"beta": float(beta), "threshold": float(threshold)})
+
+
+def silu(x):
+    """x * sigmoid(x) (swish). A composite: its gradient comes from mul and sigmoid."""
+    x = as_tensor(x)
+    return x * sigmoid(x)
+
+
+swish = silu
+
+
+# --------------------------------------------------------------------------- clamp etc.
+def _clamp_fwd(x, min=None, max=None):
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return np.clip(x, min, max).astype(x.dtype, copy=False)
+
+
+def _clamp_vjp(F, g, out, x, min=None, max=None):
+    xr = raw(x)
+    mask = np.ones(xr.shape, dtype=bool)
+    if min is not None:
+        mask &= xr >= min
+    if max is not None:
+        mask &= xr <= max
+    return g * mask
+
+
+_clamp = defop("clamp", _clamp_fwd, (_clamp_vjp,), smooth=False,
+               doc="min(max(x, min), max); gradient passes where min <= x <= max")
+
+
+def clamp(x, min=None, max=None):
+    """Clip ``x`` to [min, max]; the gradient passes where min <= x <= max (inclusive)."""
+    return apply(_clamp, (as_tensor(x),), {"min": min, "max": max})
+
+
+clip = clamp
+
+
+def _tie_split(F, g, x, y, win):
+    xr, yr = raw(x), raw(y)
+    w = np.where(win(xr, yr), 1.0, np.where(xr == yr, 0.5, 0.0))
+    return g * F.const(w, g)
+
+
+_maximum = defop("maximum", np.maximum,
+                 (lambda F, g, out, x, y: _tie_split(F, g, x, y, np.greater),
+                  lambda F, g, out, x, y: _tie_split(F, g, y, x, np.greater)),
+                 smooth=False, doc="elementwise max; a tie splits the gradient evenly")
+_minimum = defop("minimum", np.minimum,
+                 (lambda F, g, out, x, y: _tie_split(F, g, x, y, np.less),
+                  lambda F, g, out, x, y: _tie_split(F, g, y, x, np.less)),
+                 smooth=False, doc="elementwise min; a tie splits the gradient evenly")
+maximum = _binary(_maximum)
+minimum = _binary(_minimum)
+
+
+def _where_fwd(cond, x, y):
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}; "
+                        f"compare first (e.g. x > 0)")
+    return np.where(cond, x, y)
+
+
+_where = defop("where", _where_fwd,
+               (None,
+                lambda F, g, out, c, x, y: F.where(raw(c), g, 0.0),
+                lambda F, g, out, c, x, y: F.where(raw(c), 0.0, g)),
+               linear=True,
+               doc="x where cond else y; the unselected branch gets a zero gradient")
+
+
+def where(cond, x, y):
+    """``x`` where ``cond`` else ``y`` (broadcasting).
+
+    The unselected branch gets an exact zero gradient, but a NaN/Inf *value* computed
+    in that branch still poisons ``0 * inf``-style products upstream. Use the
+    double-where form: ``where(ok, f(where(ok, x, safe)), other)``.
+    """
+    cond = as_tensor(cond)
+    if isinstance(x, Tensor):
+        y = as_tensor(y, like=x)
+    elif isinstance(y, Tensor):
+        x = as_tensor(x, like=y)
+    else:
+        x = as_tensor(x)
+        y = as_tensor(y, like=x)
+    return apply(_where, (cond, x, y), {})
+
+
+# --------------------------------------------------------------------------- dtype, copies
+def _cast_fwd(x, dtype):
+    return x.astype(dtype)
+
+
+_cast = defop("cast", _cast_fwd, (lambda F, g, out, x, dtype: g,), linear=True,
+              doc="x converted to dtype; the gradient is converted back")
+
+
+def cast(x, dtype):
+    """``x`` converted to ``dtype`` (differentiable between float dtypes)."""
+    x = as_tensor(x)
+    dtype = np.dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    if dtype.kind != "f":
+        return Tensor._wrap(x.data.astype(dtype))
+    return apply(_cast, (x,), {"dtype": dtype})
+
+
+_clone = defop("clone", np.copy, (lambda F, g, out, x: g,), linear=True,
+               doc="a copy of x with its own buffer; gradient passes through")
+
+
+def clone(x):
+    """A copy of ``x`` that is still connected to the graph."""
+    return apply(_clone, (as_tensor(x),), {})
+
+
+_fill = defop("fill", lambda x, value: np.full_like(x, value),
+              (lambda F, g, out, x, value: F.zeros_like(g),), linear=True,
+              doc="x with every element set to value (used by fill_ and zero_)")
+_copy_from = defop("copy_from", lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype),
+                   (lambda F, g, out, x, src: F.zeros_like(g),
+                    lambda F, g, out, x, src: g), linear=True,
+                   doc="src broadcast to x's shape (used by copy_)")
+
+
+def zeros_like(x, dtype=None):
+    """A constant tensor of zeros shaped like ``x``."""
+    xr = raw(x)
+    return Tensor._wrap(np.zeros(xr.shape, dtype=dtype or xr.dtype))
+
+
+def ones_like(x, dtype=None):
+    """A constant tensor of ones shaped like ``x``."""
+    xr = raw(x)
+    return Tensor._wrap(np.ones(xr.shape, dtype=dtype or xr.dtype))
+
+
+def square(x):
+    """x * x (a composite of mul)."""
+    x = as_tensor(x)
+    return x * x
+
+
+def rsqrt(x):
+    """1 / sqrt(x) (a composite)."""
+    return 1 / sqrt(x)
+
+
+def reciprocal(x):
+    """1 / x (a composite)."""
+    return 1 / as_tensor(x)

@@ -1,0 +1,138 @@
+"""Indexing: ``getitem`` and its adjoint ``index_add`` (scatter-add into zeros), which
+are each other's vjp, so indexing is differentiable to any order; ``setitem`` for
+``t[idx] = v``.
+
+Indices are normalised once: Tensors become arrays, boolean masks become the integer
+arrays of their True positions (so repeated and masked indices share one code path),
+lists become integer arrays. Repeated integer indices accumulate (``np.add.at``).
+"""
+from __future__ import annotations
+
+from typing import Any, Tuple
+
+import numpy as np
+
+from ..registry import apply, defop
+from ..tensor import Tensor, as_tensor
+
+
+def _is_basic(index: tuple) -> bool:
+    return all(isinstance(i, (slice, int, type(None), type(Ellipsis))) for i in index)
+
+
+def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
+    """A canonical tuple index: ints, slices, None, Ellipsis and int64 arrays only."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    dim = 0  # the input dimension the next index entry addresses (before an Ellipsis)
+    for k, i in enumerate(index):
+        if isinstance(i, Tensor):
+            i = i.data
+        if isinstance(i, (list, np.ndarray)) or (isinstance(i, np.generic) and i.dtype == np.bool_):
+            arr = np.asarray(i)
+            if arr.dtype == np.bool_:
+                if dim + arr.ndim > len(shape) or shape[dim:dim + arr.ndim] != arr.shape and arr.ndim:
+                    raise IndexError(
+                        f"getitem: boolean mask of shape {arr.shape} does not match the "
+                        f"indexed dimensions {shape[dim:dim + arr.ndim]} of a tensor of shape "
+                        f"{shape}")
+                out.extend(np.nonzero(arr) if arr.ndim else [arr])
+                dim += arr.ndim
+                continue
+            if arr.size and arr.dtype.kind not in "iu":
+                raise IndexError(f"getitem: index arrays must be integers or bools, got {arr.dtype}")
+            arr = arr.astype(np.int64)
+            if dim < len(shape) and arr.size:
+                n = shape[dim]
+                if arr.max() >= n or arr.min() < -n:
+                    bad = arr[(arr >= n) | (arr < -n)][0]
+                    raise IndexError(f"getitem: index {bad} is out of bounds for dimension "
+                                     f"{dim} with size {n} (tensor shape {shape})")
+            out.append(arr)
+            dim += 1
+        elif isinstance(i, (bool, np.bool_)):
+            raise IndexError("getitem: a bare bool is not a valid index; use a bool tensor mask")
+        elif isinstance(i, (int, np.integer)):
+            if dim >= len(shape):
+                raise IndexError(f"getitem: too many indices for a tensor of shape {shape}")
+            n = shape[dim]
+            if not -n <= int(i) < n:
+                raise IndexError(f"getitem: index {int(i)} is out of bounds for dimension "
+                                 f"{dim} with size {n} (tensor shape {shape})")
+            out.append(int(i))
+            dim += 1
+        elif isinstance(i, slice):
+            out.append(i)
+            dim += 1
+        elif i is None:
+            out.append(None)
+        elif i is Ellipsis:
+            out.append(Ellipsis)
+            dim = len(shape) - sum(1 for j in index[k + 1:] if j is not None and j is not Ellipsis)
+        else:
+            raise IndexError(f"getitem: unsupported index of type {type(i).__name__}; use ints, "
+                             f"slices, None, ..., integer or bool tensors")
+    if dim > len(shape):
+        raise IndexError(f"getitem: too many indices ({dim}) for a tensor of shape {shape}")
+    return tuple(out)
+
+
+def _index_add_np(g, index, shape):
+    z = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        z[index] = g
+    else:
+        np.add.at(z, index, g)
+    return z
+
+
+def _getitem_fwd(x, index):
+    r = x[index]
+    return r.copy() if isinstance(r, np.ndarray) and r.base is not None else r
+
+
+_getitem = defop("getitem", _getitem_fwd,
+                 (lambda F, g, out, x, index: F.index_add(g, index, x.shape),), linear=True,
+                 doc="x[index]; gradient scattered back with repeated indices summed")
+_index_add = defop("index_add", lambda g, index, shape: _index_add_np(g, index, shape),
+                   (lambda F, gg, out, g, index, shape: F.getitem(gg, index),), linear=True,
+                   doc="zeros(shape) with g added at index (np.add.at); the adjoint of getitem")
+
+
+def getitem(x, index):
+    """``x[index]``: ints, slices, None, ..., integer arrays (repeats allowed), bool masks."""
+    x = as_tensor(x)
+    return apply(_getitem, (x,), {"index": normalize_index(index, x.shape)})
+
+
+def index_add(g, index, shape):
+    """zeros(shape) with ``g`` added at ``index`` (repeated indices accumulate)."""
+    g = as_tensor(g)
+    shape = tuple(shape)
+    return apply(_index_add, (g,), {"index": normalize_index(index, shape), "shape": shape})
+
+
+def _setitem_fwd(x, v, index):
+    out = x.copy()
+    out[index] = v
+    return out
+
+
+def _setitem_dx(F, g, out, x, v, index):
+    keep = np.ones(x.shape, dtype=bool)
+    keep[index] = False
+    return g * keep
+
+
+_setitem = defop("setitem", _setitem_fwd,
+                 (_setitem_dx,
+                  lambda F, g, out, x, v, index: F.getitem(g, index)), linear=True,
+                 doc="x with x[index] = v; gradient: g outside index to x, g[index] to v")
+
+
+def take(x, indices):
+    """Elements of the flattened ``x`` at ``indices``."""
+    from .shape import reshape
+
+    return getitem(reshape(as_tensor(x), (-1,)), indices)

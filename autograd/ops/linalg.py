@@ -1,0 +1,74 @@
+"""Batched matrix multiplication (NumPy's matmul semantics, 1-D operands included)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import apply, defop
+from ..tensor import Tensor, as_tensor
+
+
+def _matmul_check(x, y):
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
+                         f"{x.shape} and {y.shape}; use * for scaling")
+    k1 = x.shape[-1]
+    k2 = y.shape[0] if y.ndim == 1 else y.shape[-2]
+    if k1 != k2:
+        raise ValueError(f"matmul: shapes {x.shape} and {y.shape} are not aligned: "
+                         f"{k1} (last dim of the first) != {k2} (the second's "
+                         f"{'only' if y.ndim == 1 else 'second-to-last'} dim). "
+                         f"Transpose one operand (.T / .mT) or fix the layer sizes.")
+    if x.dtype.kind == "b" or y.dtype.kind == "b":
+        raise TypeError(f"matmul: bool operands are not supported ({x.dtype}, {y.dtype})")
+
+
+def _promote(F, g, x, y):
+    """Views of g, x, y with 1-D operands promoted to matrices (as matmul does)."""
+    x2 = F.reshape(x, (1,) + tuple(x.shape)) if x.ndim == 1 else x
+    y2 = F.reshape(y, tuple(y.shape) + (1,)) if y.ndim == 1 else y
+    gshape = tuple(g.shape)
+    if x.ndim == 1:
+        gshape = gshape[:-1] + (1,) + gshape[-1:] if y.ndim != 1 else gshape + (1,)
+    if y.ndim == 1:
+        gshape = gshape + (1,)
+    return F.reshape(g, gshape), x2, y2
+
+
+def _matmul_dx(F, g, out, x, y):
+    g2, x2, y2 = _promote(F, g, x, y)
+    dx = F.matmul(g2, F.swapaxes(y2, -1, -2))  # (..., n, m) @ (..., m, k) -> (..., n, k)
+    if x.ndim == 1:
+        dx = F.reshape(dx, tuple(dx.shape[:-2]) + (dx.shape[-1],))
+    return dx  # batch dims are summed by the engine's sum_to
+
+
+def _matmul_dy(F, g, out, x, y):
+    g2, x2, y2 = _promote(F, g, x, y)
+    dy = F.matmul(F.swapaxes(x2, -1, -2), g2)  # (..., k, n) @ (..., n, m) -> (..., k, m)
+    if y.ndim == 1:
+        dy = F.reshape(dy, tuple(dy.shape[:-1]))
+    return dy
+
+
+_matmul = defop("matmul", np.matmul, (_matmul_dx, _matmul_dy), check=_matmul_check,
+                doc="x @ y, batched; gradients g @ y^T and x^T @ g")
+
+
+def matmul(x, y):
+    """Matrix product with NumPy broadcasting of batch dimensions."""
+    if isinstance(x, Tensor):
+        y = as_tensor(y, like=x)
+    else:
+        y = as_tensor(y)
+        x = as_tensor(x, like=y)
+    return apply(_matmul, (x, y), {})
+
+
+def mm(x, y):
+    """2-D matrix product."""
+    return matmul(x, y)
+
+
+def dot(x, y):
+    """Inner product of two 1-D tensors."""
+    return matmul(x, y)

@@ -1,0 +1,329 @@
+"""Reductions (sum, mean, max, min, prod, logsumexp, var, std, argmax, argmin) and the
+softmax family (softmax, log_softmax).
+
+``axis`` (NumPy) and ``dim`` (PyTorch) are both accepted, as are ``keepdims`` and
+``keepdim``. Tie conventions: a full ``max()``/``min()`` splits the gradient evenly
+among tied elements; ``max(dim=...)`` gives it to the first maximal index (the one
+``argmax`` returns), like PyTorch.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Optional
+
+import numpy as np
+
+from ..registry import apply, defop
+from ..tensor import Tensor, as_tensor
+from ._util import kept_shape, norm_axis, pick_axis, raw
+
+
+def _expand(F, g, x, axis, keepdims):
+    """The upstream gradient of a reduction, broadcast back to ``x``'s shape."""
+    if not keepdims:
+        g = F.reshape(g, kept_shape(x.shape, axis))
+    return F.broadcast_to(g, x.shape)
+
+
+def _count(shape, axis) -> int:
+    if axis is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[a] for a in axis], dtype=np.int64))
+
+
+def _sum_fwd(x, axis=None, keepdims=False):
+    r = np.sum(x, axis=axis, keepdims=keepdims)
+    return r.astype(x.dtype, copy=False) if x.dtype.kind == "f" else r
+
+
+_sum = defop("sum", _sum_fwd,
+             (lambda F, g, out, x, axis=None, keepdims=False: _expand(F, g, x, axis, keepdims),),
+             linear=True, doc="sum over axis")
+_mean = defop("mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+              (lambda F, g, out, x, axis=None, keepdims=False:
+               _expand(F, g, x, axis, keepdims) / _count(x.shape, axis),),
+              linear=True, doc="mean over axis; gradient g / n")
+
+
+def _reduce_args(x, axis, dim, keepdims, keepdim, op):
+    x = as_tensor(x)
+    ax = norm_axis(pick_axis({}, axis, dim), x.ndim, op)
+    kd = bool(keepdims or keepdim)
+    return x, ax, kd
+
+
+def sum(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False, dtype=None):
+    """Sum of elements over ``axis`` (all when None)."""
+    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "sum")
+    if x.dtype.kind in "biu":
+        return Tensor._wrap(np.asarray(np.sum(x.data, axis=ax, keepdims=kd, dtype=dtype or np.int64)))
+    return apply(_sum, (x,), {"axis": ax, "keepdims": kd})
+
+
+def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
+    """Arithmetic mean over ``axis``."""
+    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "mean")
+    if x.dtype.kind != "f":
+        raise TypeError(f"mean: needs a floating tensor, got {x.dtype}; convert with .float()")
+    if x.numel() == 0:
+        raise ValueError("mean: cannot take the mean of an empty tensor")
+    return apply(_mean, (x,), {"axis": ax, "keepdims": kd})
+
+
+def sum_to(x, shape):
+    """Differentiable sum of ``x`` down to ``shape`` (undoes broadcasting)."""
+    x = as_tensor(x)
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and x.shape[i + lead] != 1)
+    from .shape import reshape
+
+    if axes:
+        x = apply(_sum, (x,), {"axis": axes, "keepdims": True})
+    return reshape(x, shape)
+
+
+# --------------------------------------------------------------------------- max / min
+def _extreme_vjp(F, g, out, x, axis=None, keepdims=False, which="max"):
+    xr, outr = raw(x), raw(out)
+    if axis is None:
+        # full reduction: ties share the gradient evenly
+        mask = (xr == outr).astype(xr.dtype)
+        mask /= mask.sum()
+        return _expand(F, g, x, axis, keepdims) * F.const(mask, g)
+    # reduction over axes: the first extreme index (argmax order) gets it all
+    mask = _first_extreme_mask(xr, axis, which)
+    return _expand(F, g, x, axis, keepdims) * F.const(mask, g)
+
+
+def _first_extreme_mask(xr, axis, which):
+    nd = xr.ndim
+    rest = [a for a in range(nd) if a not in axis]
+    moved = np.transpose(xr, rest + list(axis))
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    idx = np.argmax(flat, axis=-1) if which == "max" else np.argmin(flat, axis=-1)
+    onehot = np.zeros(flat.shape, dtype=xr.dtype)
+    np.put_along_axis(onehot, idx[..., None], 1, axis=-1)
+    onehot = onehot.reshape(moved.shape)
+    inv = np.argsort(rest + list(axis))
+    return np.transpose(onehot, inv)
+
+
+def _max_fwd(x, axis=None, keepdims=False):
+    if x.size == 0:
+        raise ValueError("max: cannot reduce an empty tensor (the maximum of nothing is undefined)")
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def _min_fwd(x, axis=None, keepdims=False):
+    if x.size == 0:
+        raise ValueError("min: cannot reduce an empty tensor")
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+_max = defop("max", _max_fwd,
+             (lambda F, g, out, x, axis=None, keepdims=False:
+              _extreme_vjp(F, g, out, x, axis, keepdims, "max"),),
+             smooth=False, uses_out=True,
+             doc="max over axis; full reduction splits ties, max(dim) picks the first index")
+_min = defop("min", _min_fwd,
+             (lambda F, g, out, x, axis=None, keepdims=False:
+              _extreme_vjp(F, g, out, x, axis, keepdims, "min"),),
+             smooth=False, uses_out=True,
+             doc="min over axis; full reduction splits ties, min(dim) picks the first index")
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _extreme(op, argfn, x, axis, dim, keepdims, keepdim):
+    if isinstance(axis, Tensor) or isinstance(dim, Tensor):
+        raise TypeError(f"{op.name}: to compare two tensors elementwise use maximum/minimum")
+    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, op.name)
+    values = apply(op, (x,), {"axis": ax, "keepdims": kd})
+    if dim is not None and isinstance(dim, (int, np.integer)):
+        idx = argfn(x, dim=dim, keepdim=kd)
+        return ValuesIndices(values, idx)
+    return values
+
+
+def max(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
+    """Maximum over ``axis``. With PyTorch's ``dim=int`` returns ``(values, indices)``."""
+    return _extreme(_max, argmax, x, axis, dim, keepdims, keepdim)
+
+
+def min(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
+    """Minimum over ``axis``. With PyTorch's ``dim=int`` returns ``(values, indices)``."""
+    return _extreme(_min, argmin, x, axis, dim, keepdims, keepdim)
+
+
+amax = max
+amin = min
+
+
+def _arg_fwd(fn):
+    def fwd(x, axis=None, keepdims=False):
+        if axis is None:
+            r = fn(x.reshape(-1))
+            return np.asarray(r).reshape((1,) * x.ndim if keepdims else ())
+        return np.asarray(fn(x, axis=axis, keepdims=keepdims))
+
+    return fwd
+
+
+_argmax = defop("argmax", _arg_fwd(np.argmax), (), differentiable=False,
+                doc="index of the first maximum (int64, no gradient)")
+_argmin = defop("argmin", _arg_fwd(np.argmin), (), differentiable=False,
+                doc="index of the first minimum (int64, no gradient)")
+
+
+def argmax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
+    """Index of the (first) maximum along ``axis`` (flattened when None)."""
+    x = as_tensor(x)
+    a = pick_axis({}, axis, dim)
+    if a is not None:
+        a = norm_axis(a, x.ndim, "argmax")[0] if x.ndim else None
+    return apply(_argmax, (x,), {"axis": a, "keepdims": bool(keepdims or keepdim)})
+
+
+def argmin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
+    """Index of the (first) minimum along ``axis`` (flattened when None)."""
+    x = as_tensor(x)
+    a = pick_axis({}, axis, dim)
+    if a is not None:
+        a = norm_axis(a, x.ndim, "argmin")[0] if x.ndim else None
+    return apply(_argmin, (x,), {"axis": a, "keepdims": bool(keepdims or keepdim)})
+
+
+# --------------------------------------------------------------------------- prod
+def _prod_vjp(F, g, out, x, axis=None, keepdims=False):
+    ge = _expand(F, g, x, axis, keepdims)
+    if F.is_tensor:
+        outk = _expand(F, out, x, axis, keepdims)
+        return ge * outk / x
+    # Exact for zeros: the product of all the other elements, from prefix and suffix
+    # cumulative products along the flattened reduced axes.
+    xr = x
+    nd = xr.ndim
+    axes = tuple(range(nd)) if axis is None else axis
+    rest = [a for a in range(nd) if a not in axes]
+    moved = np.transpose(xr, rest + list(axes))
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (left * right).reshape(moved.shape)
+    others = np.transpose(others, np.argsort(rest + list(axes)))
+    return ge * others
+
+
+_prod = defop("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
+              (_prod_vjp,), uses_out=True,
+              doc="product over axis; gradient is the product of the other elements")
+
+
+def prod(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
+    """Product of elements over ``axis`` (exact gradient even with zeros)."""
+    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "prod")
+    return apply(_prod, (x,), {"axis": ax, "keepdims": kd})
+
+
+# --------------------------------------------------------------------------- logsumexp
+def _lse_fwd(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)  # all -inf rows give -inf, not nan
+    s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return s if keepdims else np.squeeze(s, axis=axis)
+
+
+_lse = defop("logsumexp", _lse_fwd,
+             (lambda F, g, out, x, axis=None, keepdims=False:
+              _expand(F, g, x, axis, keepdims) * F.exp(x - _expand(F, out, x, axis, keepdims)),),
+             uses_out=True, doc="log(sum(exp(x))) computed with the max subtracted; "
+                                "gradient softmax(x)")
+
+
+def logsumexp(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
+    """log(sum(exp(x))) over ``axis``, stable for large inputs."""
+    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "logsumexp")
+    return apply(_lse, (x,), {"axis": ax, "keepdims": kd})
+
+
+# --------------------------------------------------------------------------- var, std
+def var(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False,
+        unbiased: Optional[bool] = None, correction: Optional[int] = None, ddof: Optional[int] = None):
+    """Variance sum((x - mean)**2) / (n - correction); PyTorch's default correction=1.
+
+    A composite (two-pass: the mean first, so it is stable for large offsets)."""
+    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "var")
+    if sum_none := [v for v in (unbiased, correction, ddof) if v is not None]:
+        if len(sum_none) > 1:
+            raise TypeError("var: give only one of unbiased, correction and ddof")
+    c = 1
+    if unbiased is not None:
+        c = 1 if unbiased else 0
+    elif correction is not None:
+        c = int(correction)
+    elif ddof is not None:
+        c = int(ddof)
+    n = _count(x.shape, ax)
+    mu = mean(x, axis=ax, keepdims=True)
+    d = x - mu
+    return sum(d * d, axis=ax, keepdims=kd) / float(np.maximum(n - c, 0) or np.nan)
+
+
+def std(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False,
+        unbiased: Optional[bool] = None, correction: Optional[int] = None, ddof: Optional[int] = None):
+    """Standard deviation: sqrt(var(...)) with the same arguments."""
+    from .elementwise import sqrt
+
+    return sqrt(var(x, axis, keepdims, dim=dim, keepdim=keepdim, unbiased=unbiased,
+                    correction=correction, ddof=ddof))
+
+
+# --------------------------------------------------------------------------- softmax family
+def _softmax_fwd(x, axis=-1):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax_fwd(x, axis=-1):
+    s = x - np.max(x, axis=axis, keepdims=True)
+    return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+
+
+_softmax = defop("softmax", _softmax_fwd,
+                 (lambda F, g, out, x, axis=-1: out * (g - F.sum(g * out, axis=axis, keepdims=True)),),
+                 uses_out=True, doc="exp(x - max) / sum(exp(x - max)); gradient s * (g - <g, s>)")
+_log_softmax = defop("log_softmax", _log_softmax_fwd,
+                     (lambda F, g, out, x, axis=-1: g - F.exp(out) * F.sum(g, axis=axis, keepdims=True),),
+                     uses_out=True, doc="x - logsumexp(x); gradient g - softmax * sum(g)")
+
+
+def _softmax_axis(x, axis, dim, op):
+    a = pick_axis({}, axis, dim, default=-1)
+    if x.ndim == 0:
+        return 0
+    return norm_axis(a, x.ndim, op)[0]
+
+
+def softmax(x, axis=None, *, dim=None):
+    """exp(x) / sum(exp(x)) along ``dim`` (default last), stable for large inputs."""
+    x = as_tensor(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"softmax: needs a floating tensor, got {x.dtype}")
+    if x.ndim == 0:
+        return apply(_softmax, (x,), {"axis": None})
+    return apply(_softmax, (x,), {"axis": _softmax_axis(x, axis, dim, "softmax")})
+
+
+def log_softmax(x, axis=None, *, dim=None):
+    """x - logsumexp(x) along ``dim`` (default last), stable for large inputs."""
+    x = as_tensor(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"log_softmax: needs a floating tensor, got {x.dtype}")
+    if x.ndim == 0:
+        return apply(_log_softmax, (x,), {"axis": None})
+    return apply(_log_softmax, (x,), {"axis": _softmax_axis(x, axis, dim, "log_softmax")})

@@ -1,0 +1,291 @@
+"""Shape primitives (reshape, permute, broadcast_to, cat, pad) and the composites built
+on them (view, flatten, squeeze, unsqueeze, transpose, expand, stack, split, chunk)."""
+from __future__ import annotations
+
+from typing import List, Sequence, Tuple, Union
+
+import numpy as np
+
+from ..registry import apply, defop
+from ..tensor import Tensor, as_tensor
+from ._util import Variadic, norm_axis
+
+Shape = Union[int, Sequence[int]]
+
+
+def _shape_arg(shape) -> Tuple[int, ...]:
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+# --------------------------------------------------------------------------- reshape
+def _reshape_fwd(x, shape):
+    try:
+        return np.reshape(x, shape)
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} "
+                         f"elements) into shape {shape}; the number of elements must match "
+                         f"(use -1 for one inferred dimension)") from None
+
+
+_reshape = defop("reshape", _reshape_fwd,
+                 (lambda F, g, out, x, shape: F.reshape(g, x.shape),), linear=True,
+                 doc="same elements, new shape")
+
+
+def reshape(x, *shape):
+    """``x`` with a new shape (same number of elements; one dimension may be -1)."""
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    return apply(_reshape, (x,), {"shape": shape})
+
+
+view = reshape
+
+
+def flatten(x, start_dim: int = 0, end_dim: int = -1):
+    """Merge dimensions start_dim..end_dim into one."""
+    x = as_tensor(x)
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s, e = norm_axis(start_dim, x.ndim, "flatten")[0], norm_axis(end_dim, x.ndim, "flatten")[0]
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shp = x.shape
+    return reshape(x, shp[:s] + (int(np.prod(shp[s:e + 1], dtype=np.int64)),) + shp[e + 1:])
+
+
+def squeeze(x, dim=None):
+    """Remove dimensions of size 1 (all of them, or only ``dim``)."""
+    x = as_tensor(x)
+    if dim is None:
+        return reshape(x, tuple(s for s in x.shape if s != 1))
+    axes = norm_axis(dim, x.ndim, "squeeze")
+    return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in axes and s == 1)))
+
+
+def unsqueeze(x, dim: int):
+    """Insert a dimension of size 1 at ``dim``."""
+    x = as_tensor(x)
+    nd = x.ndim + 1
+    if not -nd <= dim < nd:
+        raise IndexError(f"unsqueeze: dim {dim} out of range for a result with {nd} dims")
+    d = dim % nd
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+expand_dims = unsqueeze
+
+
+# --------------------------------------------------------------------------- permute
+_permute = defop("permute", lambda x, axes: np.transpose(x, axes),
+                 (lambda F, g, out, x, axes: F.permute(g, tuple(np.argsort(axes))),),
+                 linear=True, doc="reorder dimensions")
+
+
+def permute(x, *axes):
+    """Reorder dimensions: ``out.shape[i] = x.shape[axes[i]]``."""
+    x = as_tensor(x)
+    axes = _shape_arg(axes) if axes else tuple(range(x.ndim - 1, -1, -1))
+    if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"permute: {axes} is not a permutation of the {x.ndim} dimensions "
+                         f"of a tensor of shape {x.shape}")
+    axes = tuple(a % x.ndim for a in axes)
+    if axes == tuple(range(x.ndim)):
+        return x
+    return apply(_permute, (x,), {"axes": axes})
+
+
+def transpose(x, dim0: int = -2, dim1: int = -1):
+    """Swap two dimensions (the last two by default)."""
+    x = as_tensor(x)
+    if x.ndim < 2:
+        return x
+    a, b = norm_axis(dim0, x.ndim, "transpose")[0], norm_axis(dim1, x.ndim, "transpose")[0]
+    axes = list(range(x.ndim))
+    axes[a], axes[b] = axes[b], axes[a]
+    return permute(x, tuple(axes))
+
+
+swapaxes = transpose
+
+
+# --------------------------------------------------------------------------- broadcast
+def _broadcast_fwd(x, shape):
+    try:
+        return np.broadcast_to(x, shape)
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}; each "
+                         f"dimension must be equal or 1 (aligned from the right)") from None
+
+
+# The vjp returns g unreduced: the engine's central sum_to undoes the broadcast.
+_broadcast = defop("broadcast_to", _broadcast_fwd,
+                   (lambda F, g, out, x, shape: g,), linear=True,
+                   doc="repeat size-1 dimensions (a read-only view); gradient summed back")
+
+
+def broadcast_to(x, *shape):
+    """``x`` broadcast to ``shape`` like NumPy."""
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    return apply(_broadcast, (x,), {"shape": shape})
+
+
+def expand(x, *sizes):
+    """PyTorch's expand: broadcast_to where -1 keeps a dimension."""
+    x = as_tensor(x)
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
+                         f"number of dimensions ({x.ndim})")
+    shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+    return broadcast_to(x, shape)
+
+
+# --------------------------------------------------------------------------- cat, stack, split
+def _cat_fwd(*xs, axis=0):
+    return np.concatenate(xs, axis=axis)
+
+
+def _cat_vjp(i, F, g, out, *xs, axis=0):
+    start = int(np.sum([x.shape[axis] for x in xs[:i]], dtype=np.int64))
+    idx = (slice(None),) * axis + (slice(start, start + xs[i].shape[axis]),)
+    return F.getitem(g, idx)
+
+
+_cat = defop("cat", _cat_fwd, Variadic(_cat_vjp), linear=True,
+             doc="join along an existing axis; gradient is the matching slice")
+
+
+def cat(tensors: Sequence, axis: int = 0, *, dim=None):
+    """Concatenate along an existing dimension."""
+    ts = [as_tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    a = dim if dim is not None else axis
+    nd = ts[0].ndim
+    if nd == 0:
+        raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+    ax = norm_axis(a, nd, "cat")[0]
+    for k, t in enumerate(ts):
+        if t.ndim != nd or t.shape[:ax] + t.shape[ax + 1:] != ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
+            raise ValueError(f"cat: tensor {k} has shape {t.shape} but tensor 0 has shape "
+                             f"{ts[0].shape}; all dimensions except {ax} must match")
+    dt = np.result_type(*[t.dtype for t in ts])
+    ts = [t if t.dtype == dt else t.to(dt) for t in ts]
+    if len(ts) == 1:
+        return ts[0]
+    return apply(_cat, tuple(ts), {"axis": ax})
+
+
+concatenate = cat
+
+
+def stack(tensors: Sequence, axis: int = 0, *, dim=None):
+    """Join along a new dimension (unsqueeze each, then cat)."""
+    ts = [as_tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    for k, t in enumerate(ts):
+        if t.shape != ts[0].shape:
+            raise ValueError(f"stack: tensor {k} has shape {t.shape} but tensor 0 has shape "
+                             f"{ts[0].shape}; stack needs equal shapes")
+    a = dim if dim is not None else axis
+    nd = ts[0].ndim + 1
+    if not -nd <= a < nd:
+        raise IndexError(f"stack: dim {a} out of range for a result with {nd} dims")
+    a %= nd
+    us = [unsqueeze(t, a) for t in ts]
+    if len(us) == 1:
+        return us[0]
+    return apply(_cat, tuple(us), {"axis": a})
+
+
+def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
+    """Split into chunks of ``split_size`` (int) or of the given sizes (list), like PyTorch."""
+    from .index import getitem
+
+    x = as_tensor(x)
+    ax = norm_axis(dim, x.ndim, "split")[0]
+    n = x.shape[ax]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        s = int(split_size_or_sections)
+        if s <= 0:
+            raise ValueError(f"split: split_size must be positive, got {s}")
+        sizes = [min(s, n - i) for i in range(0, n, s)]
+    else:
+        sizes = [int(v) for v in split_size_or_sections]
+        if np.sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} sum to {np.sum(sizes)}, but dimension "
+                             f"{ax} has size {n}")
+    out = []
+    start = 0
+    for s in sizes:
+        out.append(getitem(x, (slice(None),) * ax + (slice(start, start + s),)))
+        start += s
+    return tuple(out)
+
+
+def chunk(x, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
+    """Split into ``chunks`` nearly equal pieces."""
+    x = as_tensor(x)
+    n = x.shape[norm_axis(dim, x.ndim, "chunk")[0]]
+    return split(x, max(1, -(-n // chunks)), dim)
+
+
+def unbind(x, dim: int = 0) -> Tuple[Tensor, ...]:
+    """Remove a dimension, returning the slices along it."""
+    from .index import getitem
+
+    x = as_tensor(x)
+    ax = norm_axis(dim, x.ndim, "unbind")[0]
+    return tuple(getitem(x, (slice(None),) * ax + (i,)) for i in range(x.shape[ax]))
+
+
+# --------------------------------------------------------------------------- pad
+def _pad_fwd(x, pad_width, value=0.0):
+    return np.pad(x, pad_width, mode="constant", constant_values=value)
+
+
+def _pad_vjp(F, g, out, x, pad_width, value=0.0):
+    idx = tuple(slice(b, b + n) for (b, _), n in zip(pad_width, x.shape))
+    return F.getitem(g, idx)
+
+
+_pad = defop("pad", _pad_fwd, (_pad_vjp,), linear=True,
+             doc="constant padding (NumPy pad_width form); gradient is the interior slice")
+
+
+def pad(x, pad: Sequence[int], mode: str = "constant", value: float = 0.0):
+    """PyTorch's ``F.pad``: ``pad = (left_last, right_last, left_2nd_last, ...)``."""
+    x = as_tensor(x)
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    pad = [int(p) for p in pad]
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: padding length {len(pad)} must be even and at most 2 * ndim "
+                         f"({2 * x.ndim}) for a tensor of shape {x.shape}")
+    if any(p < 0 for p in pad):
+        raise ValueError("pad: negative padding is not supported; slice the tensor instead")
+    width = [(0, 0)] * x.ndim
+    for k in range(len(pad) // 2):
+        width[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    if all(w == (0, 0) for w in width):
+        return x
+    return apply(_pad, (x,), {"pad_width": tuple(width), "value": value})
+
+
+def flip(x, dims):
+    """Reverse the order of elements along ``dims`` (a composite of indexing)."""
+    from .index import getitem
+
+    x = as_tensor(x)
+    axes = norm_axis(dims, x.ndim, "flip")
+    return getitem(x, tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim)))

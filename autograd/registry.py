@@ -1,0 +1,145 @@
+"""How an op is declared and registered.
+
+An op is declared once, forward and gradient side by side::
+
+    mul = defop(
+        "mul",
+        lambda x, y: x * y,                       # forward on NumPy arrays
+        vjps=(lambda F, g, out, x, y: g * y,      # d/dx, one line per input
+              lambda F, g, out, x, y: g * x),     # d/dy
+    )
+
+The vocabulary of a vjp (defined once, here): ``F`` is the backend the formula runs
+on, ``g`` the upstream gradient (shaped like ``out``), ``out`` the forward result,
+then the forward's tensor arguments in order, then its non-tensor attributes as
+keywords. A vjp returns the gradient for its input; it may have the broadcast shape
+of ``out`` (the engine reduces it to the input's exact shape in one place) and may be
+``None`` for "no gradient".
+
+Every vjp is written only with operators and ``F.<name>`` calls, so the same formula
+runs on raw NumPy arrays (``F = NP``, the fast plain path) and on Tensors
+(``F = TG``, when ``create_graph=True`` asks for a differentiable backward). See
+``engine.py`` for why.
+
+The registry ``OPS`` maps each op name to its :class:`OpDef`. The name is the graph
+label, the test id and the key of the op's samples in ``tests/op_db.py``.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable, Dict, Optional, Sequence
+
+import numpy as np
+
+from .tape import STATE, Node, _seq
+
+__all__ = ["OpDef", "defop", "OPS", "apply"]
+
+OPS: Dict[str, "OpDef"] = {}
+
+_ndarray = np.ndarray
+_asarray = np.asarray
+
+
+class OpDef:
+    """A registered primitive: its forward, one vjp per tensor input, and metadata.
+
+    ``smooth``: infinitely differentiable on its domain (gradgradcheck applies).
+    ``linear``: the vjps do not read input values (in-place changes to inputs are safe).
+    ``uses_out``: some vjp reads ``out`` (in-place changes to the output are unsafe).
+    ``check``: optional validator ``check(*arrays, **attrs)`` that raises a readable
+    error before the forward runs.
+    """
+
+    __slots__ = ("name", "forward", "vjps", "smooth", "linear", "uses_out", "check", "doc",
+                 "differentiable")
+
+    def __init__(self, name: str, forward: Callable, vjps: Sequence[Optional[Callable]],
+                 smooth: bool, linear: bool, uses_out: bool, check: Optional[Callable],
+                 doc: str, differentiable: bool) -> None:
+        self.name = name
+        self.forward = forward
+        self.vjps = tuple(vjps) if isinstance(vjps, list) else vjps
+        self.smooth = smooth
+        self.linear = linear
+        self.uses_out = uses_out
+        self.check = check
+        self.doc = doc
+        self.differentiable = differentiable
+
+    def __call__(self, *args: Any, **attrs: Any):
+        from .tensor import as_tensor
+
+        return apply(self, tuple(as_tensor(a) for a in args), attrs)
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+
+def defop(name: str, forward: Callable, vjps: Sequence[Optional[Callable]] = (), *,
+          smooth: bool = True, linear: bool = False, uses_out: bool = False,
+          check: Optional[Callable] = None, doc: str = "",
+          differentiable: bool = True) -> OpDef:
+    """Declare and register a primitive op (see the module docstring)."""
+    if name in OPS:
+        raise ValueError(f"op {name!r} is already registered")
+    op = OpDef(name, forward, vjps, smooth, linear, uses_out, check, doc, differentiable)
+    OPS[name] = op
+    return op
+
+
+def _shape_list(arrays) -> str:
+    return ", ".join(f"{tuple(a.shape)} {a.dtype}" for a in arrays)
+
+
+def _forward_error(op: OpDef, arrays, attrs, exc: Exception) -> Exception:
+    """Turn a NumPy failure inside a forward into a message that names the op."""
+    parts = f"{op.name}: cannot apply to inputs with shapes/dtypes [{_shape_list(arrays)}]"
+    if attrs:
+        parts += " and arguments " + ", ".join(f"{k}={v!r}" for k, v in attrs.items()
+                                               if not isinstance(v, np.ndarray))
+    msg = f"{parts}: {exc}"
+    if "broadcast" in str(exc):
+        msg += ". Shapes must be broadcastable (equal, or 1, in each trailing dimension); " \
+               "reshape or unsqueeze one input."
+    cls = type(exc) if isinstance(exc, (ValueError, IndexError, TypeError)) else RuntimeError
+    try:
+        return cls(msg)
+    except Exception:  # exception classes with unusual constructors
+        return RuntimeError(msg)
+
+
+def apply(op: OpDef, args: tuple, attrs: dict):
+    """Run ``op`` forward on Tensors ``args`` and record a node when a gradient is wanted."""
+    from .tensor import Tensor
+
+    arrays = [a.data for a in args]
+    if op.check is not None:
+        op.check(*arrays, **attrs)
+    try:
+        out = op.forward(*arrays, **attrs)
+    except (ValueError, IndexError, TypeError, np.exceptions.AxisError) as exc:
+        raise _forward_error(op, arrays, attrs, exc) from None
+    if type(out) is not _ndarray:
+        out = _asarray(out)
+    res = Tensor._wrap(out)
+    if STATE.grad_enabled and op.differentiable:
+        parents = []
+        wanted = False
+        for a in args:
+            if a.grad_fn is not None:
+                parents.append(a.grad_fn)
+                wanted = True
+            elif a.requires_grad:
+                parents.append(a)
+                wanted = True
+            else:
+                parents.append(None)
+        if wanted:
+            from .tensor import INPLACE
+
+            node = Node(op, args, tuple(parents), attrs, out, next(_seq), INPLACE.count)
+            node.out_ref = weakref.ref(res)
+            res.grad_fn = node
+            res.requires_grad = True
+    return res

@@ -1,0 +1,238 @@
+"""The tape: graph nodes, grad modes, name scopes and anomaly mode.
+
+A :class:`Node` is recorded on the output of an op when grad mode is on and at
+least one input requires grad. It holds everything backward needs:
+
+* ``op``       the registered :class:`~autograd.registry.OpDef` (its name is the label),
+* ``inputs``   the input Tensors (their values feed the vjps; freed after backward),
+* ``parents``  one edge per input slot: the input's producing Node, the input itself
+               when it is a leaf that requires grad, or None (no gradient flows there),
+* ``attrs``    non-tensor arguments (axis, stride, ...),
+* ``out``      the forward result array (freed after backward),
+* ``out_ref``  a weak reference to the output Tensor (no reference cycle),
+* ``seq``      the creation sequence number: reverse creation order is a valid
+               topological order for backward,
+* ``stamp``    the in-place counter at creation (see ``Tensor._mod_stamp``),
+* ``scope``    the name-scope path active at creation (for drawing),
+* ``hooks`` / ``retain``  tensor hooks and retain_grad of a non-leaf output,
+* ``trace``    where the op was created (file, line, code), only in anomaly mode,
+* ``grad``     the gradient that arrived at the output, only while recording grads
+               for drawing (``record_grads()``).
+
+Grad mode, name scopes, anomaly mode and grad recording are per thread.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import sys
+import threading
+from typing import Any, Callable, TypeVar
+
+__all__ = [
+    "Node", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "name_scope", "detect_anomaly", "is_anomaly_enabled", "record_grads",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State(threading.local):
+    """Per-thread switches; class attributes are the defaults for every new thread."""
+
+    grad_enabled: bool = True
+    scope: tuple = ()
+    anomaly: bool = False
+    record_grads: bool = False
+
+
+STATE = _State()
+_seq = itertools.count()
+
+
+class Node:
+    """One recorded op application (see the module docstring for the fields)."""
+
+    __slots__ = ("op", "inputs", "parents", "attrs", "out", "out_ref", "seq", "stamp",
+                 "scope", "hooks", "retain", "trace", "grad", "__weakref__")
+
+    def __init__(self, op, inputs, parents, attrs, out, seq, stamp):
+        self.op = op
+        self.inputs = inputs
+        self.parents = parents
+        self.attrs = attrs
+        self.out = out
+        self.out_ref = None
+        self.seq = seq
+        self.stamp = stamp
+        self.scope = STATE.scope
+        self.hooks = None
+        self.retain = False
+        self.trace = _user_frame() if STATE.anomaly else None
+        self.grad = None
+
+    @property
+    def name(self) -> str:
+        """The op's registered name (also its graph label)."""
+        return self.op.name
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch-style view of the edges: one entry per input slot."""
+        return self.parents
+
+    def __repr__(self) -> str:
+        return f"<{self.op.name} node #{self.seq}>"
+
+
+# --------------------------------------------------------------------------- grad mode
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode for the current thread."""
+
+    enabled: bool
+
+    def __enter__(self) -> None:
+        self._prev = STATE.grad_enabled
+        STATE.grad_enabled = self.enabled
+
+    def __exit__(self, *exc) -> None:
+        STATE.grad_enabled = self._prev
+
+    def __call__(self, fn: F) -> F:
+        mode = self.enabled
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            prev = STATE.grad_enabled
+            STATE.grad_enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                STATE.grad_enabled = prev
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradMode):
+    """Disable recording: ops inside produce tensors with no ``grad_fn``."""
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Enable recording (e.g. inside a ``no_grad`` block)."""
+
+    enabled = True
+
+
+class set_grad_enabled(_GradMode):
+    """``set_grad_enabled(mode)``: sets grad mode now; also usable as a context manager."""
+
+    def __init__(self, mode: bool) -> None:
+        self.enabled = bool(mode)
+        self._prev = STATE.grad_enabled
+        STATE.grad_enabled = self.enabled
+
+    def __enter__(self) -> None:  # the mode is already set by __init__
+        pass
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record nodes in this thread."""
+    return STATE.grad_enabled
+
+
+# --------------------------------------------------------------------------- name scopes
+
+
+class name_scope:
+    """``with name_scope("fc1"): ...`` tags every node created inside with the scope path.
+
+    Scopes nest (``("model", "fc1")``); nn.Module opens one per module call so drawings
+    cluster by module. Per thread.
+    """
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"name_scope: name must be a non-empty string, got {name!r}")
+        self.name = name
+
+    def __enter__(self) -> tuple:
+        self._prev = STATE.scope
+        STATE.scope = self._prev + (self.name,)
+        return STATE.scope
+
+    def __exit__(self, *exc) -> None:
+        STATE.scope = self._prev
+
+
+def current_scope() -> tuple:
+    """The name-scope path active in this thread."""
+    return STATE.scope
+
+
+# --------------------------------------------------------------------------- anomaly mode
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_frame() -> tuple:
+    """(filename, lineno, source line) of the innermost frame outside the autograd package."""
+    f = sys._getframe(1)
+    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)).startswith(_PKG_DIR):
+        f = f.f_back
+    if f is None:
+        return ("<unknown>", 0, "")
+    import linecache
+
+    line = linecache.getline(f.f_code.co_filename, f.f_lineno).strip()
+    return (f.f_code.co_filename, f.f_lineno, line)
+
+
+class detect_anomaly:
+    """Anomaly mode: nodes remember where they were created, and backward raises
+    ``RuntimeError`` at the first vjp that produces NaN or Inf, naming the forward op
+    and the user's file and line. Costs a stack walk per op, so it is off by default."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+
+    def __enter__(self) -> None:
+        self._prev = STATE.anomaly
+        STATE.anomaly = self.check_nan
+
+    def __exit__(self, *exc) -> None:
+        STATE.anomaly = self._prev
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()`` in this thread."""
+    return STATE.anomaly
+
+
+class record_grads:
+    """While active, backward stores each node's incoming gradient in ``node.grad``
+    (used by the drawing code to put gradients on edges)."""
+
+    def __enter__(self) -> None:
+        self._prev = STATE.record_grads
+        STATE.record_grads = True
+
+    def __exit__(self, *exc) -> None:
+        STATE.record_grads = self._prev
+
+
+def next_seq_value() -> int:
+    """The next creation sequence number (shared by ops and custom Functions)."""
+    return next(_seq)

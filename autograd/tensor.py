@@ -1,0 +1,552 @@
+"""Tensor: a NumPy array plus what autograd needs (grad, requires_grad, grad_fn).
+
+Operators and methods call the registered ops (``autograd/ops``); this file holds no
+derivative. Python scalars on either side of an operator take the tensor's dtype
+(like PyTorch), Python floats and lists default to float32, NumPy arrays keep theirs.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .tape import STATE
+
+__all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "get_default_dtype", "set_default_dtype"]
+
+_DEFAULT_DTYPE = [np.dtype(np.float32)]
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python floats and lists become (float32 unless changed)."""
+    return _DEFAULT_DTYPE[0]
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype Python floats and lists become (float32 or float64)."""
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dt}")
+    _DEFAULT_DTYPE[0] = dt
+
+
+class _InplaceCounter:
+    """Counts in-place modifications of tensors (see ``Tensor._mod_stamp``)."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+INPLACE = _InplaceCounter()
+
+
+def _to_array(data: Any, dtype=None) -> np.ndarray:
+    """Convert user data to an ndarray with tapegrad's dtype defaults."""
+    if isinstance(data, Tensor):
+        arr = data.data
+        return arr.astype(dtype) if dtype is not None and arr.dtype != np.dtype(dtype) else arr.copy()
+    if isinstance(data, (np.ndarray, np.generic)):
+        arr = np.array(data, dtype=dtype)  # copies: a tensor never aliases the caller's array
+    else:
+        arr = np.array(data, dtype=dtype)
+        if dtype is None:
+            if arr.dtype.kind == "f":
+                arr = arr.astype(get_default_dtype())
+            elif arr.dtype.kind == "O":
+                raise TypeError(f"tensor: cannot convert {type(data).__name__} to a tensor "
+                                f"(got an object array; give numbers, lists of numbers or arrays)")
+            elif arr.dtype.kind == "i" and arr.dtype != np.int64:
+                arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"tensor: unsupported dtype {arr.dtype}; use bool, integer or float data")
+    return arr
+
+
+def _check_grad_dtype(dtype: np.dtype, where: str) -> None:
+    if dtype.kind != "f":
+        raise RuntimeError(
+            f"{where}: only floating point tensors can require gradients, got dtype {dtype}. "
+            f"Convert first, e.g. t.float() or tensor(data, dtype=np.float32).")
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it.
+
+    ``data`` is the NumPy array; ``grad`` the accumulated gradient (a Tensor, or None);
+    ``grad_fn`` the Node that produced it (None for leaves).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_mod_stamp",
+                 "name", "_hooks", "__weakref__")
+    __array_ufunc__ = None  # `ndarray op Tensor` defers to Tensor's reflected operator
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype=None,
+                 name: Optional[str] = None) -> None:
+        arr = _to_array(data, dtype)
+        self.data = arr
+        self.grad = None
+        self.grad_fn = None
+        self._version = 0
+        self._mod_stamp = 0
+        self.name = name
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            _check_grad_dtype(arr.dtype, "tensor(requires_grad=True)")
+            self.requires_grad = True
+
+    @classmethod
+    def _wrap(cls, arr: np.ndarray) -> "Tensor":
+        """Fast constructor for op outputs: no conversion, no copy."""
+        t = object.__new__(Tensor)
+        t.data = arr
+        t.grad = None
+        t.requires_grad = False
+        t.grad_fn = None
+        t._version = 0
+        t._mod_stamp = 0
+        t.name = None
+        t._hooks = None
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def shape(self) -> Tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> "Tensor":
+        return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> "Tensor":
+        return _ops.transpose(self, -2, -1)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: Optional[int] = None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def item(self) -> Union[float, int, bool]:
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors can be converted to Python "
+                             f"scalars, this one has shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError("numpy(): can't call numpy() on a tensor that requires grad; "
+                               "use t.detach().numpy()")
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype != get_default_dtype() and self.data.dtype.kind == "f" or \
+                self.data.dtype.kind in "bu" or self.data.dtype not in (np.int64, np.float32):
+            extra += f", dtype={self.data.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn=<{self.grad_fn.op.name}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is "
+                               f"ambiguous; use .any() or .all()")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, gradient: Any = None, retain_graph: Optional[bool] = None,
+                 create_graph: bool = False, inputs: Optional[Sequence["Tensor"]] = None) -> None:
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+        ``gradient`` is the vector in the vector-Jacobian product; it may be omitted only
+        when ``self`` has a single element.
+        """
+        from .engine import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph,
+                 create_graph, inputs)
+
+    def detach(self) -> "Tensor":
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        return Tensor._wrap(self.data)
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if not self.is_leaf:
+            raise RuntimeError("requires_grad_(): only leaf tensors can change requires_grad; "
+                               "use .detach() to make a leaf")
+        if requires_grad:
+            _check_grad_dtype(self.data.dtype, "requires_grad_()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def register_hook(self, fn: Callable[["Tensor"], Optional["Tensor"]]):
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle with ``.remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that "
+                               "doesn't require gradient")
+        if self.grad_fn is not None:
+            node = self.grad_fn
+            if node.hooks is None:
+                node.hooks = []
+            lst = node.hooks
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            lst = self._hooks
+        lst.append(fn)
+        return _HookHandle(lst, fn)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward (no-op on leaves)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that doesn't "
+                               "require gradient")
+        if self.grad_fn is not None:
+            self.grad_fn.retain = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn.retain
+
+    # ------------------------------------------------------------------ in-place
+    def _bump(self) -> None:
+        INPLACE.count += 1
+        self._version += 1
+        self._mod_stamp = INPLACE.count
+
+    def _inplace(self, opname: str, *args: Any, **attrs: Any) -> "Tensor":
+        """Apply op ``opname(self, *args)`` and write the result into ``self.data``.
+
+        When recording, the op is recorded on a copy of the old value and ``self`` takes
+        over the new node, so ``self`` stays one object (like PyTorch) while nodes that
+        saved the old value see the version change and refuse to run backward.
+        """
+        op = _ops.OPS[opname]
+        others = [as_tensor(a, like=self) for a in args]
+        recording = STATE.grad_enabled and (self.requires_grad or any(o.requires_grad for o in others))
+        if recording and self.grad_fn is None and self.requires_grad:
+            raise RuntimeError(
+                f"{opname}_: a leaf tensor that requires grad is being used in an in-place "
+                f"operation. Wrap the update in `with no_grad():` (as optimizers do) or use "
+                f"the out-of-place form.")
+        if not recording:
+            res = op.forward(self.data, *[o.data for o in others], **attrs)
+            self._assign(res, opname)
+            self._bump()
+            return self
+        old = Tensor._wrap(self.data.copy())
+        old.grad_fn = self.grad_fn
+        old.requires_grad = self.requires_grad
+        self._bump()
+        res = op(old, *others, **attrs)
+        self._assign(res.data, opname)
+        node = res.grad_fn
+        import weakref
+
+        node.out_ref = weakref.ref(self)
+        self.grad_fn = node
+        self.requires_grad = True
+        return self
+
+    def _assign(self, value: np.ndarray, opname: str) -> None:
+        value = np.asarray(value)
+        if not np.can_cast(value.dtype, self.data.dtype, casting="same_kind"):
+            raise RuntimeError(f"{opname}_: result type {value.dtype} can't be cast to the "
+                               f"desired output type {self.data.dtype}")
+        if value.shape != self.data.shape:
+            try:
+                np.broadcast_to(value, self.data.shape)
+            except ValueError:
+                raise RuntimeError(
+                    f"{opname}_: output with shape {self.data.shape} doesn't match the "
+                    f"broadcast shape {value.shape}; in-place ops can't change a tensor's "
+                    f"shape") from None
+        np.copyto(self.data, value, casting="same_kind")
+
+    def add_(self, other: Any, alpha: float = 1) -> "Tensor":
+        return self._inplace("add", other if alpha == 1 else _scale(other, alpha, self))
+
+    def sub_(self, other: Any, alpha: float = 1) -> "Tensor":
+        return self._inplace("sub", other if alpha == 1 else _scale(other, alpha, self))
+
+    def mul_(self, other: Any) -> "Tensor":
+        return self._inplace("mul", other)
+
+    def div_(self, other: Any) -> "Tensor":
+        return self._inplace("div", other)
+
+    def clamp_(self, min: Optional[float] = None, max: Optional[float] = None) -> "Tensor":
+        return self._inplace("clamp", min=min, max=max)
+
+    clip_ = clamp_
+
+    def fill_(self, value: float) -> "Tensor":
+        return self._inplace("fill", value=float(value) if self.dtype.kind == "f" else value)
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    def copy_(self, src: Any) -> "Tensor":
+        return self._inplace("copy_from", src)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        from .ops.index import normalize_index
+
+        self._inplace("setitem", value, index=normalize_index(index, self.shape))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def _cmp(self, other, fn):
+        o = as_tensor(other, like=self)
+        return Tensor._wrap(np.asarray(fn(self.data, o.data)))
+
+    def __eq__(self, other):  # type: ignore[override]
+        return self._cmp(other, np.equal)
+
+    def __ne__(self, other):  # type: ignore[override]
+        return self._cmp(other, np.not_equal)
+
+    def __lt__(self, other):
+        return self._cmp(other, np.less)
+
+    def __le__(self, other):
+        return self._cmp(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._cmp(other, np.greater)
+
+    def __ge__(self, other):
+        return self._cmp(other, np.greater_equal)
+
+    def __invert__(self):
+        if self.dtype != np.bool_:
+            raise TypeError(f"~ is only defined for bool tensors, got {self.dtype}")
+        return Tensor._wrap(~self.data)
+
+    def __and__(self, other):
+        return self._cmp(other, np.logical_and)
+
+    def __or__(self, other):
+        return self._cmp(other, np.logical_or)
+
+    def logical_not(self):
+        return Tensor._wrap(np.logical_not(self.data))
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor._wrap(np.asarray(self.data.any(axis=dim, keepdims=keepdim)))
+
+    def all(self, dim=None, keepdim=False):
+        return Tensor._wrap(np.asarray(self.data.all(axis=dim, keepdims=keepdim)))
+
+    def isnan(self):
+        return Tensor._wrap(np.isnan(self.data))
+
+    def isfinite(self):
+        return Tensor._wrap(np.isfinite(self.data))
+
+    # ------------------------------------------------------------------ dtype
+    def to(self, dtype) -> "Tensor":
+        return _ops.cast(self, dtype=np.dtype(dtype))
+
+    astype = to
+
+    def float(self) -> "Tensor":
+        return self.to(np.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(np.float64)
+
+    def long(self) -> "Tensor":
+        return self.to(np.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(np.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(np.bool_)
+
+    def clone(self) -> "Tensor":
+        return _ops.clone(self)
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def contiguous(self) -> "Tensor":
+        return self
+
+
+class _HookHandle:
+    __slots__ = ("_lst", "_fn")
+
+    def __init__(self, lst: List, fn: Callable) -> None:
+        self._lst = lst
+        self._fn = fn
+
+    def remove(self) -> None:
+        if self._fn in self._lst:
+            self._lst.remove(self._fn)
+
+
+def _scale(other, alpha, like):
+    return as_tensor(other, like=like) * alpha
+
+
+def _scalar_dtype(x, like: Optional[Tensor]) -> np.dtype:
+    """Dtype of a Python scalar combined with tensor ``like`` (PyTorch's rules)."""
+    if isinstance(x, bool):
+        return like.data.dtype if like is not None else np.dtype(np.bool_)
+    if isinstance(x, numbers.Integral):
+        if like is not None and like.data.dtype.kind in "iuf":
+            return like.data.dtype
+        return np.dtype(np.int64)
+    if like is not None and like.data.dtype.kind == "f":
+        return like.data.dtype
+    return get_default_dtype()
+
+
+def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
+    """``x`` as a Tensor without copying Tensors; Python scalars take ``like``'s dtype."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (bool, numbers.Number)) and not isinstance(x, np.generic):
+        if isinstance(x, complex):
+            raise TypeError("tapegrad does not support complex numbers")
+        return Tensor._wrap(np.array(x, dtype=_scalar_dtype(x, like)))
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"cannot use a NumPy array of dtype {x.dtype} as a tensor")
+        return Tensor._wrap(x)
+    if isinstance(x, np.generic):
+        return Tensor._wrap(np.asarray(x))
+    if x is None:
+        raise TypeError("expected a tensor, a number or an array, got None")
+    return Tensor(x)
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype=None, name: Optional[str] = None) -> Tensor:
+    """Create a leaf tensor (copies ``data``). Floats and lists default to float32."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def from_numpy(a: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``a`` (keeps its dtype)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray, got {type(a).__name__}")
+    return Tensor._wrap(a)
+
+
+from . import ops as _ops  # noqa: E402  (ops import Tensor from this module)
