@@ -64,8 +64,10 @@ _neg = defop("neg", np.negative, (lambda F, g, out, x: -g,), linear=True, doc="-
 
 
 def _pow_dx(F, g, out, x, y):
-    # y * x**(y-1), defined as 0 where y == 0 (so 0**0 has a zero gradient, like PyTorch)
-    return F.where(raw(y) == 0, 0.0, g * y * x ** (y - 1))
+    # y * x**(y-1), defined as 0 where y == 0 (so 0**0 has a zero gradient, like PyTorch);
+    # the double where keeps 0**-1 from being evaluated at all
+    y0 = raw(y) == 0
+    return F.where(y0, 0.0, g * y * x ** (F.where(y0, 1.0, y) - 1))
 
 
 def _pow_dy(F, g, out, x, y):
@@ -140,7 +142,7 @@ def _float_only(name, f):
 
 abs = _unary("abs", np.abs, lambda F, g, out, x: g * F.sign(x),
              "|x|; gradient sign(x), 0 at 0", smooth=False)
-sign = _unary("sign", np.sign, lambda F, g, out, x: None,
+sign = _unary("sign", np.sign, lambda F, g, out, x: F.zeros_like(g),
               "sign(x); zero gradient everywhere (its derivative is 0 a.e.)", smooth=False)
 exp = _unary("exp", _float_only("exp", np.exp), lambda F, g, out, x: g * out, "e**x",
              uses_out=True)
