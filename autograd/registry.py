@@ -32,6 +32,11 @@ from typing import Any, Callable, Dict, Optional, Sequence
 import numpy as np
 
 from .tape import STATE, Node, _seq
+from .tensor import INPLACE, Tensor, as_tensor
+
+_wrap = Tensor._wrap
+_new = object.__new__
+_weakref = weakref.ref
 
 __all__ = ["OpDef", "defop", "OPS", "apply"]
 
@@ -68,8 +73,6 @@ class OpDef:
         self.differentiable = differentiable
 
     def __call__(self, *args: Any, **attrs: Any):
-        from .tensor import as_tensor
-
         return apply(self, tuple(as_tensor(a) for a in args), attrs)
 
     def __repr__(self) -> str:
@@ -110,9 +113,11 @@ def _forward_error(op: OpDef, arrays, attrs, exc: Exception) -> Exception:
 
 
 def apply(op: OpDef, args: tuple, attrs: dict):
-    """Run ``op`` forward on Tensors ``args`` and record a node when a gradient is wanted."""
-    from .tensor import Tensor
+    """Run ``op`` forward on Tensors ``args`` and record a node when a gradient is wanted.
 
+    This is the hot path of every op: no imports, no per-call allocations beyond the
+    output Tensor, the Node and its parent tuple.
+    """
     arrays = [a.data for a in args]
     if op.check is not None:
         op.check(*arrays, **attrs)
@@ -121,14 +126,15 @@ def apply(op: OpDef, args: tuple, attrs: dict):
     except (ValueError, IndexError, TypeError, np.exceptions.AxisError) as exc:
         raise _forward_error(op, arrays, attrs, exc) from None
     if type(out) is not _ndarray:
-        out = _asarray(out)
-    res = Tensor._wrap(out)
+        out = _asarray(out)  # NumPy returns scalars for 0-d results
+    res = _wrap(out)
     if STATE.grad_enabled and op.differentiable:
-        parents = []
         wanted = False
+        parents = []
         for a in args:
-            if a.grad_fn is not None:
-                parents.append(a.grad_fn)
+            fn = a.grad_fn
+            if fn is not None:
+                parents.append(fn)
                 wanted = True
             elif a.requires_grad:
                 parents.append(a)
@@ -136,10 +142,8 @@ def apply(op: OpDef, args: tuple, attrs: dict):
             else:
                 parents.append(None)
         if wanted:
-            from .tensor import INPLACE
-
             node = Node(op, args, tuple(parents), attrs, out, next(_seq), INPLACE.count)
-            node.out_ref = weakref.ref(res)
+            node.out_ref = _weakref(res)
             res.grad_fn = node
             res.requires_grad = True
     return res

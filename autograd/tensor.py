@@ -505,33 +505,42 @@ def _scale(other, alpha, like):
     return as_tensor(other, like=like) * alpha
 
 
+_F32 = np.dtype(np.float32)
+_I64 = np.dtype(np.int64)
+_BOOL = np.dtype(np.bool_)
+
+
 def _scalar_dtype(x, like: Optional[Tensor]) -> np.dtype:
     """Dtype of a Python scalar combined with tensor ``like`` (PyTorch's rules)."""
+    ld = like.data.dtype if like is not None else None
+    if type(x) is float or (not isinstance(x, (bool, int)) and isinstance(x, numbers.Real)):
+        return ld if ld is not None and ld.kind == "f" else get_default_dtype()
     if isinstance(x, bool):
-        return like.data.dtype if like is not None else np.dtype(np.bool_)
-    if isinstance(x, numbers.Integral):
-        if like is not None and like.data.dtype.kind in "iuf":
-            return like.data.dtype
-        return np.dtype(np.int64)
-    if like is not None and like.data.dtype.kind == "f":
-        return like.data.dtype
-    return get_default_dtype()
+        return ld if ld is not None else _BOOL
+    if ld is not None and ld.kind in "iuf":
+        return ld
+    return _I64
 
 
 def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
     """``x`` as a Tensor without copying Tensors; Python scalars take ``like``'s dtype."""
+    tx = type(x)
+    if tx is Tensor:
+        return x
+    if tx is float or tx is int or tx is bool:
+        return Tensor._wrap(np.array(x, dtype=_scalar_dtype(x, like)))
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (bool, numbers.Number)) and not isinstance(x, np.generic):
-        if isinstance(x, complex):
-            raise TypeError("tapegrad does not support complex numbers")
-        return Tensor._wrap(np.array(x, dtype=_scalar_dtype(x, like)))
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in "biuf":
             raise TypeError(f"cannot use a NumPy array of dtype {x.dtype} as a tensor")
         return Tensor._wrap(x)
     if isinstance(x, np.generic):
         return Tensor._wrap(np.asarray(x))
+    if isinstance(x, numbers.Number):
+        if isinstance(x, complex):
+            raise TypeError("tapegrad does not support complex numbers")
+        return Tensor._wrap(np.array(x, dtype=_scalar_dtype(x, like)))
     if x is None:
         raise TypeError("expected a tensor, a number or an array, got None")
     return Tensor(x)

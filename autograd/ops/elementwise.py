@@ -88,13 +88,18 @@ _pow = defop("pow", _pow_fwd, (_pow_dx, _pow_dy), uses_out=True, doc="x ** y")
 
 
 def _binary(op):
+    empty: dict = {}
+
     def fn(x, y):
-        if isinstance(x, Tensor):
+        if type(x) is Tensor:
+            if type(y) is not Tensor:
+                y = as_tensor(y, like=x)
+        elif isinstance(x, Tensor):
             y = as_tensor(y, like=x)
         else:
             y = as_tensor(y)
             x = as_tensor(x, like=y)
-        return apply(op, (x, y), {})
+        return apply(op, (x, y), empty)
 
     fn.__name__ = op.name
     fn.__doc__ = f"{op.doc} (broadcasting; Python scalars take the tensor's dtype)"
