@@ -124,7 +124,7 @@ def _anomaly_error(node: Node, i: int, what: str) -> RuntimeError:
 
 def _owned(gi: np.ndarray, g: np.ndarray) -> bool:
     """True when ``gi`` is a fresh array the engine may mutate (not ``g``, not a view)."""
-    return gi is not g and gi.base is None
+    return gi is not g and type(gi) is _ndarray and gi.base is None
 
 
 def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_graph: bool,
@@ -155,6 +155,7 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
     captured: Dict = {}
     F = TG if create_graph else NP
     anomaly = STATE.anomaly
+    watch = bool(target_keys) or STATE.record_grads
     record = STATE.record_grads
     prev_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph
@@ -163,18 +164,11 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
             g = grads.pop(node, None)
             if g is None:
                 continue
-            if node.hooks:
-                g = _apply_hooks(node.hooks, g, create_graph)
-            if node in target_keys:
-                captured[node] = g
-            if record:
-                node.grad = g.data if create_graph else g
-            if node.retain and accumulate:
-                t = node.out_ref()
-                if t is not None:
-                    _accumulate_grad(t, g, create_graph, False)
-            if needed is not None and node not in needed:
-                continue
+            if node.hooks or node.retain or watch:
+                g = _visit_extras(node, g, create_graph, target_keys, captured, record,
+                                  accumulate)
+                if needed is not None and node not in needed:
+                    continue
             inputs = node.inputs
             if inputs is None:
                 raise _freed_error(node)
@@ -186,7 +180,7 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
                 if out is None:
                     out = Tensor._wrap(node.out)
             else:
-                args = [t.data for t in inputs]
+                args = [t._d for t in inputs]
                 out = node.out
             attrs = node.attrs
             vjps = node.op.vjps
@@ -204,12 +198,13 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
                     if gi.dtype != x.dtype:
                         gi = gi.to(x.dtype)
                 else:
-                    if type(gi) is not _ndarray:
+                    xd = x._d
+                    if type(gi) is not _ndarray and not isinstance(gi, np.generic):
                         gi = np.asarray(gi)
-                    if gi.shape != x.data.shape:
-                        gi = NP.sum_to(gi, x.data.shape)
-                    if gi.dtype != x.data.dtype:
-                        gi = gi.astype(x.data.dtype)
+                    if gi.shape != xd.shape:
+                        gi = NP.sum_to(gi, xd.shape)
+                    if gi.dtype is not xd.dtype and gi.dtype != xd.dtype:
+                        gi = gi.astype(xd.dtype)
                 if anomaly:
                     arr = gi.data if create_graph else gi
                     if np.isnan(arr).any():
@@ -226,8 +221,10 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
                 elif p in owned:
                     np.add(prev, gi, out=prev)
                 else:
-                    grads[p] = prev + gi
-                    owned.add(p)
+                    acc = prev + gi
+                    grads[p] = acc
+                    if type(acc) is _ndarray:
+                        owned.add(p)
             if not retain_graph:
                 node.inputs = None
                 node.out = None
@@ -249,6 +246,22 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
     return {t: captured.get(t.grad_fn if t.grad_fn is not None else t) for t in targets}
 
 
+def _visit_extras(node: Node, g, create_graph: bool, target_keys: Dict, captured: Dict,
+                  record: bool, accumulate: bool):
+    """The rarely needed work at a node: hooks, grad() capture, recording, retain_grad."""
+    if node.hooks:
+        g = _apply_hooks(node.hooks, g, create_graph)
+    if node in target_keys:
+        captured[node] = g
+    if record:
+        node.grad = g.data if create_graph else np.asarray(g)
+    if node.retain and accumulate:
+        t = node.out_ref()
+        if t is not None:
+            _accumulate_grad(t, g, create_graph, False)
+    return g
+
+
 def _apply_hooks(hooks: List, g, create_graph: bool):
     for h in list(hooks):
         gt = g if create_graph else Tensor._wrap(g)
@@ -258,7 +271,7 @@ def _apply_hooks(hooks: List, g, create_graph: bool):
             if r.shape != gt.shape:
                 raise RuntimeError(f"hook {getattr(h, '__name__', h)!r} returned a gradient of "
                                    f"shape {r.shape}, expected {gt.shape}")
-            g = r if create_graph else r.data
+            g = r if create_graph else r._d
     return g
 
 
@@ -272,21 +285,22 @@ def _accumulate_grad(t: Tensor, g, create_graph: bool, owned: bool) -> None:
         return
     cur = t.grad
     if cur is None:
-        t.grad = Tensor._wrap(g if owned else g.copy())
-    elif cur.grad_fn is not None or cur.requires_grad or cur.data.shape != g.shape:
-        t.grad = Tensor._wrap(cur.data + g)
+        t.grad = Tensor._wrap(g if owned else np.array(g))
+    elif (cur.grad_fn is not None or cur.requires_grad or type(cur._d) is not _ndarray
+          or cur._d.shape != g.shape or not cur._d.flags.writeable):
+        t.grad = Tensor._wrap(np.asarray(cur._d + g))
     else:
-        np.add(cur.data, g, out=cur.data, casting="same_kind")
+        np.add(cur._d, g, out=cur._d, casting="same_kind")
 
 
 def _seed(root: Tensor, gradient, create_graph: bool, what: str):
     if gradient is None:
-        if root.data.size != 1:
+        if root._d.size != 1:
             raise RuntimeError(
                 f"{what}: grad can be implicitly created only for scalar outputs; this "
                 f"output has shape {tuple(root.shape)}. Pass `gradient=` (a tensor of the "
                 f"output's shape, e.g. ones_like(out)) or reduce it first (out.sum()).")
-        arr = np.ones_like(root.data)
+        arr = np.ones_like(root._d)
         return Tensor._wrap(arr) if create_graph else arr
     gt = as_tensor(gradient, like=root)
     if gt.shape != root.shape:
@@ -294,7 +308,7 @@ def _seed(root: Tensor, gradient, create_graph: bool, what: str):
                            f"shape {tuple(root.shape)}; they must match")
     if create_graph:
         return gt
-    return gt.data.astype(root.data.dtype, copy=False)
+    return np.asarray(gt._d, dtype=root._d.dtype)
 
 
 def _check_root(t, i: int, what: str) -> Tensor:

@@ -43,6 +43,7 @@ __all__ = ["OpDef", "defop", "OPS", "apply"]
 OPS: Dict[str, "OpDef"] = {}
 
 _ndarray = np.ndarray
+_generic = np.generic
 _asarray = np.asarray
 
 
@@ -112,38 +113,55 @@ def _forward_error(op: OpDef, arrays, attrs, exc: Exception) -> Exception:
         return RuntimeError(msg)
 
 
+def _edge(a):
+    fn = a.grad_fn
+    if fn is not None:
+        return fn
+    return a if a.requires_grad else None
+
+
 def apply(op: OpDef, args: tuple, attrs: dict):
     """Run ``op`` forward on Tensors ``args`` and record a node when a gradient is wanted.
 
     This is the hot path of every op: no imports, no per-call allocations beyond the
-    output Tensor, the Node and its parent tuple.
+    output Tensor, the Node and its parent tuple; one- and two-input ops (nearly all
+    of them) skip the generic argument handling.
     """
-    arrays = [a.data for a in args]
+    n = len(args)
+    if n == 2:
+        a, b = args
+        arrays = (a._d, b._d)
+    elif n == 1:
+        arrays = (args[0]._d,)
+    else:
+        arrays = tuple([a._d for a in args])
     if op.check is not None:
         op.check(*arrays, **attrs)
     try:
-        out = op.forward(*arrays, **attrs)
+        out = op.forward(*arrays, **attrs) if attrs else op.forward(*arrays)
     except (ValueError, IndexError, TypeError, np.exceptions.AxisError) as exc:
         raise _forward_error(op, arrays, attrs, exc) from None
-    if type(out) is not _ndarray:
-        out = _asarray(out)  # NumPy returns scalars for 0-d results
+    if type(out) is not _ndarray and not isinstance(out, _generic):
+        out = _asarray(out)  # NumPy scalars (0-d results) are kept as they are
     res = _wrap(out)
-    if STATE.grad_enabled and op.differentiable:
-        wanted = False
-        parents = []
-        for a in args:
-            fn = a.grad_fn
-            if fn is not None:
-                parents.append(fn)
-                wanted = True
-            elif a.requires_grad:
-                parents.append(a)
-                wanted = True
-            else:
-                parents.append(None)
-        if wanted:
-            node = Node(op, args, tuple(parents), attrs, out, next(_seq), INPLACE.count)
-            node.out_ref = _weakref(res)
-            res.grad_fn = node
-            res.requires_grad = True
+    if not STATE.grad_enabled or not op.differentiable:
+        return res
+    if n == 2:
+        pa, pb = _edge(a), _edge(b)
+        if pa is None and pb is None:
+            return res
+        parents = (pa, pb)
+    elif n == 1:
+        pa = _edge(args[0])
+        if pa is None:
+            return res
+        parents = (pa,)
+    else:
+        parents = tuple([_edge(a) for a in args])
+        if not any(p is not None for p in parents):
+            return res
+    node = Node(op, args, parents, attrs, out, next(_seq), INPLACE.count)
+    node.out_ref = _weakref(res)
+    res.grad_fn = node
+    res.requires_grad = True
     return res

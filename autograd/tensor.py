@@ -79,7 +79,10 @@ class Tensor:
     ``grad_fn`` the Node that produced it (None for leaves).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_mod_stamp",
+    # ``_d`` holds the value: an ndarray, or a NumPy scalar for a 0-d op result (scalar
+    # arithmetic is ~4x faster than 0-d array arithmetic, which is what lets 0-d tensors
+    # run at micrograd speed). The public ``data`` property always returns an ndarray.
+    __slots__ = ("_d", "grad", "requires_grad", "grad_fn", "_version", "_mod_stamp",
                  "name", "_hooks", "__weakref__")
     __array_ufunc__ = None  # `ndarray op Tensor` defers to Tensor's reflected operator
     __array_priority__ = 1000
@@ -87,7 +90,7 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype=None,
                  name: Optional[str] = None) -> None:
         arr = _to_array(data, dtype)
-        self.data = arr
+        self._d = arr
         self.grad = None
         self.grad_fn = None
         self._version = 0
@@ -103,7 +106,7 @@ class Tensor:
     def _wrap(cls, arr: np.ndarray) -> "Tensor":
         """Fast constructor for op outputs: no conversion, no copy."""
         t = object.__new__(Tensor)
-        t.data = arr
+        t._d = arr
         t.grad = None
         t.requires_grad = False
         t.grad_fn = None
@@ -115,16 +118,30 @@ class Tensor:
 
     # ------------------------------------------------------------------ attributes
     @property
+    def data(self) -> np.ndarray:
+        """The value as a NumPy array (the same array object on every access)."""
+        d = self._d
+        if type(d) is not np.ndarray:
+            d = self._d = np.asarray(d)
+        return d
+
+    @data.setter
+    def data(self, value) -> None:
+        if isinstance(value, Tensor):
+            value = value.data
+        self._d = value if type(value) is np.ndarray else np.asarray(value)
+
+    @property
     def shape(self) -> Tuple[int, ...]:
-        return self.data.shape
+        return self._d.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._d.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._d.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -217,7 +234,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """A new leaf sharing this tensor's data, cut from the graph."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._d)
 
     def detach_(self) -> "Tensor":
         self.grad_fn = None
@@ -285,7 +302,7 @@ class Tensor:
                 f"operation. Wrap the update in `with no_grad():` (as optimizers do) or use "
                 f"the out-of-place form.")
         if not recording:
-            res = op.forward(self.data, *[o.data for o in others], **attrs)
+            res = op.forward(self.data, *[o._d for o in others], **attrs)
             self._assign(res, opname)
             self._bump()
             return self
@@ -412,7 +429,7 @@ class Tensor:
 
     def _cmp(self, other, fn):
         o = as_tensor(other, like=self)
-        return Tensor._wrap(np.asarray(fn(self.data, o.data)))
+        return Tensor._wrap(fn(self._d, o._d))
 
     def __eq__(self, other):  # type: ignore[override]
         return self._cmp(other, np.equal)
@@ -505,6 +522,10 @@ def _scale(other, alpha, like):
     return as_tensor(other, like=like) * alpha
 
 
+# Python scalars lifted to constant tensors, cached: `h + 1.0` in a loop reuses one
+# constant. Constants never require grad; a cached one that was modified in place
+# (version > 0, only reachable through node.inputs) is replaced.
+_CONSTS: dict = {}
 _F32 = np.dtype(np.float32)
 _I64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
@@ -512,7 +533,7 @@ _BOOL = np.dtype(np.bool_)
 
 def _scalar_dtype(x, like: Optional[Tensor]) -> np.dtype:
     """Dtype of a Python scalar combined with tensor ``like`` (PyTorch's rules)."""
-    ld = like.data.dtype if like is not None else None
+    ld = like._d.dtype if like is not None else None
     if type(x) is float or (not isinstance(x, (bool, int)) and isinstance(x, numbers.Real)):
         return ld if ld is not None and ld.kind == "f" else get_default_dtype()
     if isinstance(x, bool):
@@ -528,7 +549,16 @@ def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
     if tx is Tensor:
         return x
     if tx is float or tx is int or tx is bool:
-        return Tensor._wrap(np.array(x, dtype=_scalar_dtype(x, like)))
+        dt = _scalar_dtype(x, like)
+        if x == 0 and tx is float:  # 0.0 == -0.0 would share a cache entry: don't cache
+            return Tensor._wrap(dt.type(x))
+        key = (tx, x, dt)
+        c = _CONSTS.get(key)
+        if c is None or c._version:
+            if len(_CONSTS) > 4096:
+                _CONSTS.clear()
+            c = _CONSTS[key] = Tensor._wrap(dt.type(x))
+        return c
     if isinstance(x, Tensor):
         return x
     if isinstance(x, np.ndarray):
@@ -536,7 +566,7 @@ def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
             raise TypeError(f"cannot use a NumPy array of dtype {x.dtype} as a tensor")
         return Tensor._wrap(x)
     if isinstance(x, np.generic):
-        return Tensor._wrap(np.asarray(x))
+        return Tensor._wrap(x)
     if isinstance(x, numbers.Number):
         if isinstance(x, complex):
             raise TypeError("tapegrad does not support complex numbers")

@@ -452,3 +452,22 @@ def test_numerical_grad():
     x = f64([1.0, 2.0])
     g = ag.numerical_grad(lambda t: (t ** 3).sum(), x)
     np.testing.assert_allclose(g, [3.0, 12.0], rtol=1e-8)
+
+
+def test_scalar_constant_cache_keeps_signed_zero_and_dtype():
+    x = tensor([1.0], dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        assert (1 / (x * -0.0)).item() == -np.inf
+        assert (1 / (x * 0.0)).item() == np.inf
+    assert (tensor([1.0]) + 1.0).dtype == np.float32
+    assert (x + 1.0).dtype == np.float64
+    assert (tensor([1, 2]) + 1).dtype == np.int64
+
+
+def test_zero_d_results_expose_arrays():
+    x = tensor(2.0, requires_grad=True)
+    y = x * 3.0 + 1.0
+    assert isinstance(y.data, np.ndarray) and y.data.shape == ()
+    assert y.data is y.data
+    y.backward()
+    assert isinstance(x.grad.data, np.ndarray) and x.grad.item() == 3.0

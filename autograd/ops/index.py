@@ -114,7 +114,7 @@ def index_add(g, index, shape):
 
 
 def _setitem_fwd(x, v, index):
-    out = x.copy()
+    out = np.array(x, copy=True)
     out[index] = v
     return out
 
