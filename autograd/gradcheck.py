@@ -178,6 +178,8 @@ def _compare(ana, num, xs, atol, rtol) -> GradcheckReport:
             rel = err / np.maximum(np.abs(n), 1e-300)
             worst.max_rel_err = max(worst.max_rel_err, float(np.nanmax(np.where(np.abs(n) > 0, rel, 0))))
             excess = err - (atol + rtol * np.abs(n))
+            # a NaN numerical value makes the tolerance NaN: that is a failure, not a pass
+            excess = np.where(np.isnan(excess), np.inf, excess)
             j = int(np.argmax(excess))
             if excess.flat[j] > worst_excess:
                 worst_excess = float(excess.flat[j])
