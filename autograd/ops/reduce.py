@@ -201,8 +201,10 @@ def argmin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fa
 def _prod_vjp(F, g, out, x, axis=None, keepdims=False):
     ge = _expand(F, g, x, axis, keepdims)
     if F.is_tensor:
-        outk = _expand(F, out, x, axis, keepdims)
-        return ge * outk / x
+        if not (raw(x) == 0).any():
+            outk = _expand(F, out, x, axis, keepdims)
+            return ge * outk / x
+        return ge * _prod_others_tg(x, axis)
     # Exact for zeros: the product of all the other elements, from prefix and suffix
     # cumulative products along the flattened reduced axes.
     xr = x
@@ -217,6 +219,27 @@ def _prod_vjp(F, g, out, x, axis=None, keepdims=False):
     others = (left * right).reshape(moved.shape)
     others = np.transpose(others, np.argsort(rest + list(axes)))
     return ge * others
+
+
+def _prod_others_tg(x, axis):
+    """Differentiable "product of the other elements" for the create_graph path when x
+    has zeros (out / x would be 0/0): row i of an (n, n) matrix is the reduced elements
+    with element i replaced by 1, and its product is taken with ``prod`` itself, so
+    every order of derivative stays exact. Costs n * n per reduced group, only here."""
+    from .elementwise import where
+    from .shape import broadcast_to, permute, reshape, unsqueeze
+
+    nd = x.ndim
+    axes = tuple(range(nd)) if axis is None else axis
+    rest = [a for a in range(nd) if a not in axes]
+    moved = permute(x, tuple(rest + list(axes)))                       # (*rest, *axes)
+    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    flat = reshape(moved, tuple(moved.shape[:len(rest)]) + (n,))       # (*rest, n)
+    rep = broadcast_to(unsqueeze(flat, -2), tuple(flat.shape[:-1]) + (n, n))
+    rep = where(Tensor._wrap(np.eye(n, dtype=bool)), 1.0, rep)         # (*rest, n, n)
+    others = prod(rep, axis=-1)                                        # (*rest, n)
+    others = reshape(others, moved.shape)
+    return permute(others, tuple(int(i) for i in np.argsort(rest + list(axes))))
 
 
 _prod = defop("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
