@@ -1,0 +1,1014 @@
+"""Samples for every registered op: the one table the generic tests iterate over.
+
+``OP_DB[name]`` is an :class:`OpEntry` for each primitive in ``autograd.OPS`` and each
+composite in ``autograd.COMPOSITES``: the callable, whether it is differentiable and
+smooth (from the registry), a default PyTorch reference and a list of
+:class:`Sample`\\ s. A sample states only inputs and attributes:
+
+* ``inputs``: NumPy arrays, in call order. Float arrays become tensors that require
+  grad (float64), except positions listed in ``nondiff``; bool/int arrays (``where``'s
+  condition) are passed as constant tensors.
+* ``attrs``: the non-tensor arguments. Primitives are called as
+  ``OPS[name](*tensors, **attrs)`` with their *internal* attributes, built here with
+  the same normalisers the public wrappers use (``norm_axis``, ``normalize_index``,
+  ``pair``); composites are called as ``fn(*tensors, **attrs)`` with public keywords.
+* ``ref``: optional PyTorch reference ``ref(torch, *torch_tensors)``; when None the
+  entry's default ``ref(torch, *torch_tensors, **attrs)`` is used. ``torch`` is passed
+  in, so this module imports without it.
+
+Inputs stay inside each op's domain (log/sqrt positive, pow base positive, divisors
+away from 0) and off its kinks (``dodge``; ``distinct`` for max/min so there are no
+ties). Samples that deliberately sit on a kink or a tie to pin a subgradient
+convention against PyTorch carry ``grad=False`` (finite differences are meaningless
+there) and are compared with PyTorch only.
+
+Shapes are small (a few to ~50 elements): gradcheck costs one backward per output
+element and two forwards per input element.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+import autograd as ag
+from autograd import COMPOSITES, OPS
+from autograd.ops._util import norm_axis, pair
+from autograd.ops.index import normalize_index
+
+__all__ = ["Sample", "OpEntry", "OP_DB", "dodge", "distinct", "all_cases"]
+
+
+@dataclass(eq=False)
+class Sample:
+    inputs: Tuple[np.ndarray, ...]
+    attrs: Dict[str, Any] = field(default_factory=dict)
+    ref: Optional[Callable] = None          # ref(torch, *tensors) -> tensor or tuple
+    call: Optional[Callable] = None         # call(fn, *tensors, **attrs) -> output(s)
+    nondiff: Tuple[int, ...] = ()           # float inputs that must not require grad
+    grad: bool = True                       # gradcheck (False: sits on a convention point)
+    gradgrad: bool = True                   # gradgradcheck when the op is smooth
+    fast: bool = False                      # fast_mode for the larger samples
+    eps: float = 1e-6
+    edge: bool = False                      # produces inf/nan on purpose (errstate off)
+    desc: str = ""
+
+    def diff_positions(self) -> List[int]:
+        return [i for i, a in enumerate(self.inputs)
+                if a.dtype.kind == "f" and i not in self.nondiff]
+
+
+@dataclass(eq=False)
+class OpEntry:
+    name: str
+    fn: Callable
+    kind: str                  # "primitive" or "composite"
+    differentiable: bool
+    smooth: bool
+    ref: Optional[Callable]    # default reference ref(torch, *tensors, **attrs)
+    samples: List[Sample] = field(default_factory=list)
+
+    def run(self, sample: Sample, tensors: Sequence):
+        if sample.call is not None:
+            return sample.call(self.fn, *tensors, **sample.attrs)
+        return self.fn(*tensors, **sample.attrs)
+
+    def torch_ref(self, sample: Sample) -> Optional[Callable]:
+        if sample.ref is not None:
+            return sample.ref
+        if self.ref is None:
+            return None
+        return lambda t, *xs: self.ref(t, *xs, **sample.attrs)
+
+
+# --------------------------------------------------------------------------- helpers
+_RNG: Dict[str, np.random.Generator] = {}
+
+
+def rng(name: str) -> np.random.Generator:
+    """A generator per op name, so an op's samples do not depend on table order."""
+    if name not in _RNG:
+        _RNG[name] = np.random.default_rng(zlib.crc32(name.encode()))
+    return _RNG[name]
+
+
+def dodge(x, kinks: Sequence[float] = (0.0,), margin: float = 0.1) -> np.ndarray:
+    """Push values within ``margin`` of a kink to distance ``margin`` (like Chainer's
+    ``dodge_nondifferentiable``), keeping their side (ties go up)."""
+    x = np.array(x, dtype=np.float64)
+    for k in kinks:
+        d = x - k
+        near = np.abs(d) < margin
+        x = np.where(near, k + np.where(d < 0, -margin, margin), x)
+    return x
+
+
+def distinct(r: np.random.Generator, shape, scale: float = 0.5, start: float = None) -> np.ndarray:
+    """Tie-free values: a shuffled ladder with gaps >= 0.8 * scale (no max/min ties,
+    no reordering under a 1e-6 perturbation)."""
+    n = int(np.prod(shape, dtype=np.int64))
+    ladder = np.arange(n, dtype=np.float64) * scale
+    ladder += (start if start is not None else -ladder.mean())
+    ladder += r.uniform(-0.1, 0.1, n) * scale
+    return r.permutation(ladder).reshape(shape)
+
+
+def U(r, shape, lo=-2.0, hi=2.0) -> np.ndarray:
+    return r.uniform(lo, hi, size=shape)
+
+
+def pos(r, shape, lo=0.5, hi=2.0) -> np.ndarray:
+    return r.uniform(lo, hi, size=shape)
+
+
+def away(r, shape, lo=0.5, hi=2.0) -> np.ndarray:
+    """Values with |x| in [lo, hi] and random sign (divisors)."""
+    return r.uniform(lo, hi, size=shape) * r.choice([-1.0, 1.0], size=shape)
+
+
+def fortran(a) -> np.ndarray:
+    """Same values, column-major (a transposed, non-C-contiguous layout)."""
+    return np.asfortranarray(a)
+
+
+def strided(a) -> np.ndarray:
+    """Same values as a non-contiguous view (every other element of a bigger buffer)."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return a
+    buf = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), dtype=a.dtype)
+    buf[..., ::2] = a
+    view = buf[..., ::2]
+    assert not view.flags.c_contiguous or view.size <= 1
+    return view
+
+
+def red(shape, axis, keepdims) -> Dict[str, Any]:
+    """The internal attrs of sum/mean/max/min/prod/logsumexp, as their wrappers pass them."""
+    return {"axis": norm_axis(axis, len(shape), "op"), "keepdims": bool(keepdims)}
+
+
+def _dims(axis, nd) -> Tuple[int, ...]:
+    return tuple(range(nd)) if axis is None else tuple(axis)
+
+
+def _tidx(t, index):
+    """A normalised tapegrad index as a torch index."""
+    return tuple(t.as_tensor(i) if isinstance(i, np.ndarray) else i for i in index)
+
+
+DB: Dict[str, List[Sample]] = {}
+REFS: Dict[str, Callable] = {}
+
+
+def samples(*names: str, ref: Optional[Callable] = None):
+    """Register a sample builder ``fn(name, r) -> list[Sample]`` for each op in ``names``."""
+    def deco(fn):
+        for n in names:
+            if n in DB:
+                raise ValueError(f"samples for {n!r} defined twice")
+            DB[n] = fn(n, rng(n))
+            if ref is not None:
+                REFS[n] = ref
+        return fn
+    return deco
+
+
+def S(*inputs, **kw) -> Sample:
+    return Sample(tuple(np.asarray(a) for a in inputs), **kw)
+
+
+# --------------------------------------------------------------------------- arithmetic
+# Broadcasting pairs every binary op gets: (a, b) shapes.
+BINARY_SHAPES = [((2, 3), (2, 3)), ((3, 1), (1, 4)), ((), (2, 3)), ((2, 1, 3), (4, 1)),
+                 ((2, 3), ()), ((), ()), ((1,), (3,)), ((4,), (3, 1))]
+
+_BIN_TORCH = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow",
+              "maximum": "maximum", "minimum": "minimum"}
+
+
+def _binary_ref(name):
+    return lambda t, x, y: getattr(t, _BIN_TORCH[name])(x, y)
+
+
+def _binary_samples(name, r, make_a, make_b):
+    out = [S(make_a(r, a), make_b(r, b), desc=f"{a}x{b}") for a, b in BINARY_SHAPES]
+    # non-contiguous: a column-major (3, 4) with a strided (4,)
+    out.append(S(fortran(make_a(r, (3, 4))), strided(make_b(r, (4,))), desc="noncontig"))
+    # a transposed view against a size-1 dim
+    out.append(S(make_a(r, (4, 3)).T, make_b(r, (3, 1)), desc="transposed"))
+    return out
+
+
+for _n in ("add", "sub", "mul"):
+    samples(_n, ref=lambda t, x, y, _n=_n: getattr(t, _n)(x, y))(
+        lambda name, r: _binary_samples(name, r, U, U))
+samples("div", ref=lambda t, x, y: t.div(x, y))(lambda name, r: _binary_samples(name, r, U, away))
+
+
+@samples("pow", ref=lambda t, x, y: t.pow(x, y))
+def _pow(name, r):
+    out = _binary_samples(name, r, pos, lambda r, s: U(r, s, -2.0, 2.0))
+    # negative base with integer exponents (the exponent gets no gradient: log(x) < 0)
+    out.append(S(away(r, (2, 3)), np.array([2.0, 3.0, -1.0]), nondiff=(1,),
+                 desc="negative base, integer exponent"))
+    # zero base with exponent 2 (d/dy x**y = 0 at x == 0, like PyTorch); second derivative
+    # perturbs x below 0 where log is undefined
+    out.append(S(np.array([0.0, 1.5, 0.0]), np.array([2.0, 2.0, 3.0]), gradgrad=False,
+                 desc="zero base"))
+    return out
+
+
+# --------------------------------------------------------------------------- unary math
+UNARY_SHAPES = [(), (1,), (3, 4), (2, 1, 3)]
+
+
+def _unary_samples(r, make, **kw):
+    out = [S(make(r, s), desc=str(s), **kw) for s in UNARY_SHAPES]
+    out.append(S(fortran(make(r, (4, 3))), desc="fortran", **kw))
+    out.append(S(strided(make(r, (2, 3))), desc="strided", **kw))
+    return out
+
+
+@samples("neg", ref=lambda t, x: t.neg(x))
+def _neg(name, r):
+    return _unary_samples(r, U)
+
+
+def _kinked(kinks=(0.0,)):
+    return lambda r, s: dodge(U(r, s), kinks)
+
+
+_UNARY = {
+    "exp": (U, lambda t, x: t.exp(x)),
+    "log": (pos, lambda t, x: t.log(x)),
+    "log1p": (lambda r, s: U(r, s, -0.5, 2.0), lambda t, x: t.log1p(x)),
+    "sqrt": (pos, lambda t, x: t.sqrt(x)),
+    "sin": (U, lambda t, x: t.sin(x)),
+    "cos": (U, lambda t, x: t.cos(x)),
+    "tan": (lambda r, s: U(r, s, -1.2, 1.2), lambda t, x: t.tan(x)),
+    "tanh": (U, lambda t, x: t.tanh(x)),
+    "sigmoid": (lambda r, s: U(r, s, -4, 4), lambda t, x: t.sigmoid(x)),
+    "erf": (U, lambda t, x: t.erf(x)),
+    "abs": (_kinked(), lambda t, x: t.abs(x)),
+    "sign": (_kinked(), lambda t, x: t.sign(x)),
+    "relu": (_kinked(), lambda t, x: t.relu(x)),
+}
+for _n, (_make, _ref) in _UNARY.items():
+    samples(_n, ref=_ref)(lambda name, r, _make=_make: _unary_samples(r, _make))
+
+# convention points, compared with PyTorch only (finite differences straddle the kink)
+DB["abs"].append(S(np.array([-1.0, 0.0, 2.0]), grad=False, desc="abs'(0) = 0"))
+DB["sign"].append(S(np.array([-1.0, 0.0, 2.0]), grad=False, desc="sign at 0"))
+DB["relu"].append(S(np.array([-1.0, 0.0, 2.0]), grad=False, desc="relu'(0) = 0"))
+DB["sqrt"].append(S(np.array([0.0, 4.0]), grad=False, edge=True, desc="sqrt'(0) = inf"))
+DB["log"].append(S(np.array([0.0, 4.0]), grad=False, edge=True, desc="log'(0) = inf"))
+# large arguments: sigmoid must not overflow
+DB["sigmoid"].append(S(np.array([-800.0, -30.0, 30.0, 800.0]), grad=False,
+                       desc="saturated, no overflow"))
+
+
+@samples("leaky_relu",
+         ref=lambda t, x, negative_slope: t.nn.functional.leaky_relu(x, negative_slope))
+def _leaky(name, r):
+    out = _unary_samples(r, _kinked(), attrs={"negative_slope": 0.01})
+    out.append(S(dodge(U(r, (2, 3))), attrs={"negative_slope": 0.2}, desc="slope 0.2"))
+    out.append(S(np.array([-1.0, 0.0, 2.0]), attrs={"negative_slope": 0.1}, grad=False,
+                 desc="leaky_relu'(0) = slope"))
+    return out
+
+
+@samples("elu", ref=lambda t, x, alpha: t.nn.functional.elu(x, alpha))
+def _elu(name, r):
+    out = _unary_samples(r, _kinked(), attrs={"alpha": 1.0})
+    out.append(S(dodge(U(r, (2, 3))), attrs={"alpha": 0.5}, desc="alpha 0.5"))
+    out.append(S(np.array([-1.0, 0.0, 2.0]), attrs={"alpha": 1.0}, grad=False,
+                 desc="elu at 0"))
+    return out
+
+
+@samples("gelu", ref=lambda t, x, approximate: t.nn.functional.gelu(x, approximate=approximate))
+def _gelu(name, r):
+    out = _unary_samples(r, lambda r, s: U(r, s, -3, 3), attrs={"approximate": "none"})
+    out.append(S(U(r, (2, 3), -3, 3), attrs={"approximate": "tanh"}, desc="tanh"))
+    out.append(S(np.array(0.7), attrs={"approximate": "tanh"}, desc="tanh 0-d"))
+    return out
+
+
+@samples("softplus",
+         ref=lambda t, x, beta, threshold: t.nn.functional.softplus(x, beta, threshold))
+def _softplus(name, r):
+    out = _unary_samples(r, lambda r, s: U(r, s, -3, 3), attrs={"beta": 1.0, "threshold": 20.0})
+    # beta != 1 and the linear branch above the threshold (kept off beta*x == threshold)
+    x = dodge(U(r, (3, 4), -2, 2), kinks=(0.5,))
+    out.append(S(x, attrs={"beta": 2.0, "threshold": 1.0}, desc="beta 2, threshold 1"))
+    out.append(S(np.array([-50.0, 30.0]), attrs={"beta": 1.0, "threshold": 20.0},
+                 desc="large |x|"))
+    return out
+
+
+# --------------------------------------------------------------------------- clamp, max/min
+@samples("clamp", ref=lambda t, x, min, max: t.clamp(x, min, max))
+def _clamp(name, r):
+    k = (-0.5, 0.8)
+    out = [S(dodge(U(r, s), k), attrs={"min": -0.5, "max": 0.8}, desc=str(s))
+           for s in UNARY_SHAPES]
+    out.append(S(fortran(dodge(U(r, (4, 3)), k)), attrs={"min": -0.5, "max": 0.8},
+                 desc="fortran"))
+    out.append(S(dodge(U(r, (2, 3)), (-0.5,)), attrs={"min": -0.5, "max": None}, desc="min only"))
+    out.append(S(dodge(U(r, (2, 3)), (0.8,)), attrs={"min": None, "max": 0.8}, desc="max only"))
+    out.append(S(np.array([-1.0, -0.5, 0.0, 0.8, 1.0]), attrs={"min": -0.5, "max": 0.8},
+                 grad=False, desc="gradient passes at the bounds"))
+    return out
+
+
+def _mm_samples(name, r):
+    out = []
+    for a, b in BINARY_SHAPES:
+        v = distinct(r, (int(np.prod(a)) + int(np.prod(b)),))
+        na = int(np.prod(a))
+        out.append(S(v[:na].reshape(a), v[na:].reshape(b), desc=f"{a}x{b}"))
+    v = distinct(r, (16,))
+    out.append(S(fortran(v[:12].reshape(3, 4)), strided(v[12:]), desc="noncontig"))
+    # exact ties split the gradient evenly; central differences agree (1/2 each)
+    x = np.array([1.0, -2.0, 0.5])
+    out.append(S(x, np.array([1.0, 3.0, 0.5]), desc="ties split"))
+    return out
+
+
+samples("maximum", ref=lambda t, x, y: t.maximum(x, y))(_mm_samples)
+samples("minimum", ref=lambda t, x, y: t.minimum(x, y))(_mm_samples)
+
+
+@samples("where", ref=lambda t, c, x, y: t.where(c, x, y))
+def _where(name, r):
+    def cond(shape):
+        return r.random(shape) > 0.5
+
+    return [
+        S(cond((2, 3)), U(r, (2, 3)), U(r, (2, 3)), desc="same shape"),
+        S(cond((2, 3)), U(r, (2, 1)), U(r, (3,)), desc="broadcast x, y"),
+        S(cond((3, 1)), U(r, ()), U(r, (1, 4)), desc="0-d x"),
+        S(np.array(True), U(r, ()), U(r, ()), desc="0-d all"),
+        S(cond((1, 3)), fortran(U(r, (4, 3))), strided(U(r, (3,))), desc="noncontig"),
+        S(np.array([True, False, True]), U(r, (2, 3)), np.array(0.5), nondiff=(2,),
+          desc="constant y"),
+    ]
+
+
+# --------------------------------------------------------------------------- dtype, copies
+@samples("cast", ref=lambda t, x, dtype: x.to(getattr(t, np.dtype(dtype).name)))
+def _cast(name, r):
+    # float64 -> float32 output is quantised to ~6e-8: a larger eps keeps the central
+    # difference accurate (cast is linear, so eps does not add truncation error)
+    return [
+        S(U(r, (2, 3)), attrs={"dtype": np.dtype(np.float32)}, eps=1e-3, desc="to float32"),
+        S(U(r, ()), attrs={"dtype": np.dtype(np.float32)}, eps=1e-3, desc="0-d"),
+        S(U(r, (3,)), attrs={"dtype": np.dtype(np.float64)}, desc="to float64"),
+        S(fortran(U(r, (3, 2))), attrs={"dtype": np.dtype(np.float32)}, eps=1e-3,
+          desc="fortran"),
+    ]
+
+
+@samples("clone", ref=lambda t, x: t.clone(x))
+def _clone(name, r):
+    return _unary_samples(r, U)
+
+
+@samples("fill", ref=lambda t, x, value: x.clone().fill_(value))
+def _fill(name, r):
+    return [S(U(r, s), attrs={"value": v}, desc=str(s))
+            for s, v in [((2, 3), 1.5), ((), -2.0), ((1,), 0.0), ((2, 1, 2), 3.25)]] + \
+           [S(fortran(U(r, (3, 2))), attrs={"value": 0.5}, desc="fortran")]
+
+
+@samples("copy_from", ref=lambda t, x, src: x.clone().copy_(src))
+def _copy_from(name, r):
+    return [
+        S(U(r, (2, 3)), U(r, (2, 3)), desc="same shape"),
+        S(U(r, (2, 3)), U(r, (3,)), desc="broadcast src"),
+        S(U(r, (2, 3)), U(r, ()), desc="0-d src"),
+        S(U(r, ()), U(r, ()), desc="0-d"),
+        S(U(r, (3, 4, 2)), fortran(U(r, (4, 2))), desc="fortran src, broadcast"),
+    ]
+
+
+# --------------------------------------------------------------------------- reductions
+def _red_samples(r, make, name, extra=()):
+    cases = [((3, 4), None, False), ((3, 4), None, True), ((3, 4), 0, False),
+             ((3, 4), -1, True), ((2, 3, 4), (0, 2), False), ((2, 3, 4), (-1, -3), True),
+             ((2, 3, 4), 1, False), ((), None, False), ((), None, True), ((1,), 0, False),
+             ((3, 1), -1, False)]
+    out = [S(make(r, shape), attrs=red(shape, axis, kd), desc=f"{shape} axis={axis} kd={kd}")
+           for shape, axis, kd in cases]
+    out.append(S(fortran(make(r, (3, 4))), attrs=red((3, 4), 1, False), desc="fortran axis 1"))
+    out.append(S(strided(make(r, (2, 3))), attrs=red((2, 3), None, False), desc="strided"))
+    return out
+
+
+def _sum_ref(t, x, axis, keepdims):
+    return t.sum(x, dim=_dims(axis, x.ndim), keepdim=keepdims)
+
+
+def _mean_ref(t, x, axis, keepdims):
+    return t.mean(x, dim=_dims(axis, x.ndim), keepdim=keepdims)
+
+
+samples("sum", ref=_sum_ref)(lambda name, r: _red_samples(r, U, name))
+samples("mean", ref=_mean_ref)(lambda name, r: _red_samples(r, U, name))
+
+
+def _extreme_ref(which):
+    def ref(t, x, axis, keepdims):
+        if axis is None:
+            # full reduction: torch.max() splits ties evenly, like tapegrad
+            v = getattr(t, which)(x)
+            return v.reshape((1,) * x.ndim) if keepdims else v
+        if len(axis) == 1:
+            # max(dim): the gradient goes to the first extreme index in both
+            return getattr(t, which)(x, axis[0], keepdim=keepdims).values
+        return getattr(t, "a" + which)(x, dim=axis, keepdim=keepdims)
+    return ref
+
+
+def _extreme_samples(name, r):
+    out = _red_samples(r, distinct, name)
+    # two exact ties in a full reduction split evenly (1/2 each), as central
+    # differences do with exactly two ties
+    out.append(S(np.array([[1.0, 3.0], [3.0, -1.0]]) * (1 if name == "max" else -1),
+                 attrs=red((2, 2), None, False), desc="full reduction, 2-way tie"))
+    # three ties: tapegrad splits 1/3 each like torch.max(); finite differences give 1/2
+    out.append(S(np.array([2.0, 2.0, 2.0, 1.0]) * (1 if name == "max" else -1),
+                 attrs=red((4,), None, False), grad=False, desc="3-way tie"))
+    # ties along dim: the first index gets the gradient, like torch.max(dim)
+    out.append(S(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]) * (1 if name == "max" else -1),
+                 attrs=red((2, 3), 1, False), grad=False, desc="dim tie: first index"))
+    return out
+
+
+samples("max", ref=_extreme_ref("max"))(_extreme_samples)
+samples("min", ref=_extreme_ref("min"))(_extreme_samples)
+
+
+def _arg_ref(which):
+    def ref(t, x, axis, keepdims):
+        if axis is None and x.ndim == 0:
+            return getattr(t, which)(x)
+        return getattr(t, which)(x, dim=axis, keepdim=keepdims)
+    return ref
+
+
+def _arg_samples(name, r):
+    out = []
+    for shape, axis, kd in [((3, 4), None, False), ((3, 4), None, True), ((3, 4), 1, False),
+                            ((3, 4), -2, True), ((2, 3, 4), 1, True), ((), None, False),
+                            ((1,), 0, False)]:
+        a = None if axis is None else norm_axis(axis, len(shape), name)[0]
+        out.append(S(distinct(r, shape), attrs={"axis": a, "keepdims": kd},
+                     desc=f"{shape} axis={axis} kd={kd}"))
+    out.append(S(np.array([[1.0, 3.0, 3.0], [0.0, 0.0, -1.0]]), attrs={"axis": 1, "keepdims": False},
+                 desc="ties: first index"))
+    out.append(S(fortran(distinct(r, (3, 4))), attrs={"axis": 0, "keepdims": False},
+                 desc="fortran"))
+    return out
+
+
+samples("argmax", ref=_arg_ref("argmax"))(_arg_samples)
+samples("argmin", ref=_arg_ref("argmin"))(_arg_samples)
+
+
+def _prod_ref(t, x, axis, keepdims):
+    if x.ndim == 0:
+        return t.prod(x)
+    y = x
+    for d in sorted(_dims(axis, x.ndim), reverse=True):
+        y = t.prod(y, d, keepdim=True)
+    if not keepdims:
+        y = y.reshape([s for i, s in enumerate(x.shape) if i not in _dims(axis, x.ndim)])
+    return y
+
+
+@samples("prod", ref=_prod_ref)
+def _prod(name, r):
+    out = _red_samples(r, lambda r, s: away(r, s, 0.5, 1.5), name)
+    # zeros: the gradient is the product of the other elements (exact, no 0/0)
+    z = np.array([[1.5, 0.0, -2.0], [0.5, 1.2, 0.7]])
+    out.append(S(z, attrs=red((2, 3), 1, False), desc="one zero, axis 1"))
+    out.append(S(z, attrs=red((2, 3), None, False), desc="one zero, full"))
+    z2 = np.array([[1.5, 0.0, 0.0], [0.0, 1.2, 0.7]])
+    out.append(S(z2, attrs=red((2, 3), None, True), desc="three zeros, full"))
+    out.append(S(z2, attrs=red((2, 3), -1, True), desc="two zeros in a row"))
+    return out
+
+
+def _lse_ref(t, x, axis, keepdims):
+    return t.logsumexp(x, dim=_dims(axis, x.ndim), keepdim=keepdims)
+
+
+@samples("logsumexp", ref=_lse_ref)
+def _lse(name, r):
+    out = _red_samples(r, U, name)
+    # stability: a large offset must not overflow
+    out.append(S(np.array([[1000.0, 1001.0, 999.5], [-1000.0, -1002.0, -999.0]]),
+                 attrs=red((2, 3), 1, False), desc="large offset"))
+    return out
+
+
+def _softmax_samples(name, r):
+    out = []
+    for shape, axis in [((3, 4), -1), ((3, 4), 0), ((2, 3, 4), 1), ((2, 3, 4), -3), ((1,), 0),
+                        ((4,), -1), ((2, 1), 1)]:
+        out.append(S(U(r, shape), attrs={"axis": norm_axis(axis, len(shape), name)[0]},
+                     desc=f"{shape} axis={axis}"))
+    out.append(S(U(r, ()), attrs={"axis": None}, desc="0-d"))
+    out.append(S(fortran(U(r, (3, 4))), attrs={"axis": 1}, desc="fortran"))
+    out.append(S(np.array([[1000.0, 1001.0, 999.0], [-1000.0, -1003.0, -999.5]]),
+                 attrs={"axis": 1}, desc="large offset"))
+    return out
+
+
+def _softmax_ref(which):
+    def ref(t, x, axis):
+        return getattr(t, which)(x, dim=0 if axis is None else axis)
+    return ref
+
+
+samples("softmax", ref=_softmax_ref("softmax"))(_softmax_samples)
+samples("log_softmax", ref=_softmax_ref("log_softmax"))(_softmax_samples)
+
+
+# --------------------------------------------------------------------------- shape
+@samples("reshape", ref=lambda t, x, shape: t.reshape(x, shape))
+def _reshape(name, r):
+    return [
+        S(U(r, (2, 3)), attrs={"shape": (3, 2)}, desc="(2,3)->(3,2)"),
+        S(U(r, (2, 3)), attrs={"shape": (6,)}, desc="flatten"),
+        S(U(r, (2, 3)), attrs={"shape": (-1, 2)}, desc="-1"),
+        S(U(r, ()), attrs={"shape": (1, 1)}, desc="0-d -> (1,1)"),
+        S(U(r, (1, 1)), attrs={"shape": ()}, desc="(1,1) -> 0-d"),
+        S(U(r, (4,)), attrs={"shape": (2, 1, 2)}, desc="size-1 dim"),
+        S(fortran(U(r, (3, 4))), attrs={"shape": (2, 6)}, desc="fortran (element order!)"),
+        S(strided(U(r, (2, 4))), attrs={"shape": (8,)}, desc="strided"),
+    ]
+
+
+@samples("permute", ref=lambda t, x, axes: t.permute(x, axes))
+def _permute(name, r):
+    return [
+        S(U(r, (2, 3)), attrs={"axes": (1, 0)}, desc="2-d"),
+        S(U(r, (2, 3, 4)), attrs={"axes": (2, 0, 1)}, desc="3-d"),
+        S(U(r, (2, 1, 3)), attrs={"axes": (1, 2, 0)}, desc="size-1 dim"),
+        S(fortran(U(r, (3, 4))), attrs={"axes": (1, 0)}, desc="fortran"),
+    ]
+
+
+@samples("broadcast_to", ref=lambda t, x, shape: t.broadcast_to(x, shape))
+def _broadcast(name, r):
+    return [
+        S(U(r, ()), attrs={"shape": (2, 3)}, desc="0-d"),
+        S(U(r, (3,)), attrs={"shape": (2, 3)}, desc="leading"),
+        S(U(r, (3, 1)), attrs={"shape": (3, 4)}, desc="size-1"),
+        S(U(r, (2, 1, 3)), attrs={"shape": (4, 2, 2, 3)}, desc="both"),
+        S(U(r, (1,)), attrs={"shape": (1,)}, desc="no-op shape"),
+        S(strided(U(r, (1, 3))), attrs={"shape": (2, 3)}, desc="strided"),
+    ]
+
+
+def _cat_call(fn, *ts, **attrs):
+    return fn(*ts, **attrs)
+
+
+@samples("cat", ref=lambda t, *xs, axis: t.cat(xs, dim=axis))
+def _cat(name, r):
+    return [
+        S(U(r, (2, 3)), U(r, (1, 3)), attrs={"axis": 0}, desc="axis 0"),
+        S(U(r, (2, 3)), U(r, (2, 1)), U(r, (2, 2)), attrs={"axis": 1}, desc="3 inputs axis 1"),
+        S(U(r, (1,)), U(r, (3,)), attrs={"axis": 0}, desc="1-d"),
+        S(U(r, (2, 1, 2)), U(r, (2, 2, 2)), attrs={"axis": 1}, desc="3-d middle"),
+        S(fortran(U(r, (3, 2))), strided(U(r, (3, 2))), attrs={"axis": 1}, desc="noncontig"),
+    ]
+
+
+def _pad_ref(t, x, pad_width, value):
+    flat = []
+    for b, a in reversed(pad_width):
+        flat += [b, a]
+    return t.nn.functional.pad(x, flat, value=value)
+
+
+def _pw(nd, pads):
+    """PyTorch-style pad list -> the NumPy pad_width the wrapper passes."""
+    w = [(0, 0)] * nd
+    for k in range(len(pads) // 2):
+        w[nd - 1 - k] = (pads[2 * k], pads[2 * k + 1])
+    return tuple(w)
+
+
+@samples("pad", ref=_pad_ref)
+def _pad(name, r):
+    return [
+        S(U(r, (2, 3)), attrs={"pad_width": _pw(2, (1, 2)), "value": 0.0}, desc="last dim"),
+        S(U(r, (2, 3)), attrs={"pad_width": _pw(2, (1, 0, 0, 2)), "value": 1.5}, desc="2 dims"),
+        S(U(r, (3,)), attrs={"pad_width": _pw(1, (0, 1)), "value": -1.0}, desc="1-d"),
+        S(U(r, (1, 2, 2, 2)), attrs={"pad_width": _pw(4, (1, 1, 1, 1)), "value": 0.0},
+          desc="NCHW"),
+        S(fortran(U(r, (3, 2))), attrs={"pad_width": _pw(2, (1, 1, 1, 0)), "value": 0.0},
+          desc="fortran"),
+    ]
+
+
+# --------------------------------------------------------------------------- indexing
+def _getitem_ref(t, x, index):
+    return x[_tidx(t, index)]
+
+
+def _idx(index, shape):
+    return {"index": normalize_index(index, shape)}
+
+
+GETITEM_CASES = [
+    ((4,), 1, "int"),
+    ((4,), -1, "negative int"),
+    ((3, 4), (slice(None), slice(1, 3)), "slice"),
+    ((3, 4), (slice(None, None, -1), 0), "reverse slice + int"),
+    ((3, 4), (Ellipsis, None, slice(0, 4, 2)), "ellipsis, None, step"),
+    ((4,), np.array([0, 2, 0, 0, 3]), "repeated int array"),
+    ((3, 4), (np.array([2, 0, 2]), np.array([1, 1, 1])), "repeated pairs"),
+    ((3, 4), (slice(None), np.array([3, 3, 0])), "slice + repeated array"),
+    ((3, 4), np.array([[True, False, True, False], [False] * 4, [True, True, False, False]]),
+     "2-d bool mask"),
+    ((3, 4), (np.array([True, False, True]),), "row mask"),
+    ((2, 3, 2), (slice(None), np.array([False, True, True])), "mask on dim 1"),
+    ((2, 3), np.array([[0, 1], [1, 1]]), "2-d int array (repeats)"),
+    ((), (), "0-d, empty index"),
+    ((), None, "0-d, None"),
+    ((1, 3), (0, slice(None)), "size-1 dim"),
+]
+
+
+@samples("getitem", ref=_getitem_ref)
+def _getitem(name, r):
+    out = [S(U(r, shape), attrs=_idx(index, shape), desc=d) for shape, index, d in GETITEM_CASES]
+    out.append(S(fortran(U(r, (3, 4))), attrs=_idx((np.array([0, 2, 2]), slice(1, 3)), (3, 4)),
+                 desc="fortran, repeats"))
+    out.append(S(strided(U(r, (2, 4))), attrs=_idx((slice(None), np.array([1, 1])), (2, 4)),
+                 desc="strided"))
+    return out
+
+
+def _index_add_ref(t, g, index, shape):
+    """zeros(shape) with g scattered at index, repeated positions accumulated: NumPy
+    computes the flat positions the index addresses, torch's index_put(accumulate=True)
+    does the scatter."""
+    n = int(np.prod(shape, dtype=np.int64))
+    positions = np.arange(n).reshape(shape)[index]
+    z = t.zeros(n, dtype=g.dtype)
+    z = z.index_put((t.as_tensor(np.asarray(positions).reshape(-1)),),
+                    g.reshape(-1) if positions.ndim else g.reshape(1), accumulate=True)
+    return z.reshape(shape)
+
+
+@samples("index_add", ref=_index_add_ref)
+def _index_add(name, r):
+    out = []
+    for shape, index, d in GETITEM_CASES:
+        ix = normalize_index(index, shape)
+        gshape = np.zeros(shape)[ix].shape
+        out.append(S(U(r, gshape), attrs={"index": ix, "shape": shape}, desc=d))
+    return out
+
+
+def _setitem_ref(t, x, v, index):
+    y = x.clone()
+    y[_tidx(t, index)] = v
+    return y
+
+
+@samples("setitem", ref=_setitem_ref)
+def _setitem(name, r):
+    def case(shape, index, vshape, d, **kw):
+        return S(U(r, shape), U(r, vshape), attrs=_idx(index, shape), desc=d, **kw)
+
+    return [
+        case((4,), 1, (), "int, 0-d value"),
+        case((3, 4), (slice(None), slice(1, 3)), (3, 2), "slice"),
+        case((3, 4), (slice(None), slice(1, 3)), (2,), "slice, broadcast value"),
+        case((3, 4), (np.array([2, 0]), np.array([1, 3])), (2,), "int arrays"),
+        case((3, 4), np.array([[True, False, True, False], [False] * 4,
+                               [True, True, False, False]]), (), "bool mask, scalar value"),
+        case((2, 3), (slice(None), np.array([False, True, True])), (2, 2), "mask on dim 1"),
+        case((), (), (), "0-d"),
+        S(fortran(U(r, (3, 4))), U(r, (3,)), attrs=_idx((slice(None), 2), (3, 4)),
+          desc="fortran"),
+    ]
+
+
+# --------------------------------------------------------------------------- linalg
+@samples("matmul", ref=lambda t, x, y: t.matmul(x, y))
+def _matmul(name, r):
+    pairs = [((2, 3), (3, 4)), ((3,), (3,)), ((3,), (3, 2)), ((2, 3), (3,)),
+             ((2, 2, 3), (3, 2)), ((2, 1, 2, 3), (3, 3, 2)), ((1, 3), (3, 1)),
+             ((4,), (2, 4, 3))]
+    out = [S(U(r, a), U(r, b), desc=f"{a}@{b}") for a, b in pairs]
+    out.append(S(fortran(U(r, (2, 3))), U(r, (2, 3)).T, desc="transposed operands"))
+    out.append(S(strided(U(r, (2, 3))), strided(U(r, (3, 2))), desc="strided"))
+    return out
+
+
+# --------------------------------------------------------------------------- unfold/fold
+def _conv_attrs(kernel, stride=1, dilation=1):
+    return {"kernel": pair(kernel, "kernel_size", "unfold"),
+            "stride": pair(stride, "stride", "unfold"),
+            "dilation": pair(dilation, "dilation", "unfold")}
+
+
+def _unfold_ref(t, x, kernel, stride, dilation):
+    n, c, h, w = x.shape
+    oh = (h - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    ow = (w - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+    cols = t.nn.functional.unfold(x, kernel, dilation=dilation, stride=stride)  # (N, C*kh*kw, L)
+    return cols.reshape(n, c, kernel[0], kernel[1], oh, ow)
+
+
+def _fold_ref(t, cols, shape, kernel, stride, dilation):
+    n, c, kh, kw, oh, ow = cols.shape
+    return t.nn.functional.fold(cols.reshape(n, c * kh * kw, oh * ow), shape[2:], kernel,
+                                dilation=dilation, stride=stride)
+
+
+UNFOLD_CASES = [((1, 1, 4, 4), 2, 1, 1), ((1, 2, 4, 5), (2, 3), (2, 1), 1),
+                ((2, 1, 5, 5), 2, 2, 2), ((1, 1, 3, 3), 3, 1, 1), ((1, 1, 3, 4), 1, 2, 1)]
+
+
+def _out_hw(shape, a):
+    (kh, kw), (sh, sw), (dh, dw) = a["kernel"], a["stride"], a["dilation"]
+    return ((shape[2] - dh * (kh - 1) - 1) // sh + 1, (shape[3] - dw * (kw - 1) - 1) // sw + 1)
+
+
+@samples("unfold", ref=_unfold_ref)
+def _unfold(name, r):
+    out = [S(U(r, shape), attrs=_conv_attrs(k, s, d), desc=f"{shape} k={k} s={s} d={d}")
+           for shape, k, s, d in UNFOLD_CASES]
+    out.append(S(fortran(U(r, (1, 1, 4, 4))), attrs=_conv_attrs(3), desc="fortran"))
+    return out
+
+
+@samples("fold", ref=_fold_ref)
+def _fold(name, r):
+    out = []
+    for shape, k, s, d in UNFOLD_CASES:
+        a = _conv_attrs(k, s, d)
+        oh, ow = _out_hw(shape, a)
+        cshape = shape[:2] + a["kernel"] + (oh, ow)
+        out.append(S(U(r, cshape), attrs={"shape": shape, **a}, desc=f"{shape} k={k} s={s} d={d}"))
+    return out
+
+
+# --------------------------------------------------------------------------- composites
+@samples("silu", ref=lambda t, x: t.nn.functional.silu(x))
+def _silu(name, r):
+    return _unary_samples(r, lambda r, s: U(r, s, -3, 3))
+
+
+@samples("square", ref=lambda t, x: t.square(x))
+def _square(name, r):
+    return _unary_samples(r, U)
+
+
+def _var_ref(which):
+    def ref(t, x, axis=None, keepdims=False, correction=1):
+        dims = _dims(axis if axis is None or isinstance(axis, tuple) else (axis,), x.ndim)
+        return getattr(t, which)(x, dim=dims, correction=correction, keepdim=keepdims)
+    return ref
+
+
+def _var_samples(name, r):
+    return [
+        S(U(r, (3, 4)), desc="full"),
+        S(U(r, (3, 4)), attrs={"axis": 0}, desc="axis 0"),
+        S(U(r, (3, 4)), attrs={"axis": -1, "keepdims": True}, desc="axis -1 keepdims"),
+        S(U(r, (2, 3, 4)), attrs={"axis": (0, 2), "correction": 0}, desc="tuple, correction 0"),
+        S(U(r, (2, 3, 4)), attrs={"axis": (-1, -2), "keepdims": True}, desc="neg tuple"),
+        S(U(r, (5,)), attrs={"correction": 2}, desc="correction 2"),
+        S(fortran(U(r, (4, 3))), attrs={"axis": 1}, desc="fortran"),
+        S(U(r, (2, 3)) + 1e3, attrs={"axis": 1}, desc="large offset"),
+    ]
+
+
+samples("var", ref=_var_ref("var"))(_var_samples)
+samples("std", ref=_var_ref("std"))(_var_samples)
+
+
+def _list_call(fn, *ts, **attrs):
+    return fn(list(ts), **attrs)
+
+
+@samples("stack", ref=lambda t, *xs, axis=0: t.stack(xs, dim=axis))
+def _stack(name, r):
+    return [
+        S(U(r, (2, 3)), U(r, (2, 3)), call=_list_call, desc="axis 0"),
+        S(U(r, (2, 3)), U(r, (2, 3)), U(r, (2, 3)), attrs={"axis": -1}, call=_list_call,
+          desc="axis -1"),
+        S(U(r, ()), U(r, ()), call=_list_call, desc="0-d"),
+        S(U(r, (3,)), attrs={"axis": 1}, call=_list_call, desc="single"),
+        S(fortran(U(r, (3, 2))), strided(U(r, (3, 2))), attrs={"axis": 1}, call=_list_call,
+          desc="noncontig"),
+    ]
+
+
+def _split_ref(t, x, split_size_or_sections, dim=0):
+    return t.split(x, split_size_or_sections, dim)
+
+
+@samples("split", ref=_split_ref)
+def _split(name, r):
+    return [
+        S(U(r, (5, 2)), attrs={"split_size_or_sections": 2}, desc="size 2 (uneven)"),
+        S(U(r, (2, 5)), attrs={"split_size_or_sections": [1, 3, 1], "dim": -1}, desc="sections"),
+        S(U(r, (3,)), attrs={"split_size_or_sections": 3}, desc="one piece"),
+        S(fortran(U(r, (4, 3))), attrs={"split_size_or_sections": 1, "dim": 1}, desc="fortran"),
+    ]
+
+
+@samples("chunk", ref=lambda t, x, chunks, dim=0: t.chunk(x, chunks, dim))
+def _chunk(name, r):
+    return [
+        S(U(r, (5, 2)), attrs={"chunks": 2}, desc="uneven"),
+        S(U(r, (2, 6)), attrs={"chunks": 3, "dim": -1}, desc="dim -1"),
+        S(U(r, (1, 3)), attrs={"chunks": 2}, desc="fewer than asked"),
+    ]
+
+
+@samples("unbind", ref=lambda t, x, dim=0: t.unbind(x, dim))
+def _unbind(name, r):
+    return [
+        S(U(r, (3, 2)), desc="dim 0"),
+        S(U(r, (2, 3)), attrs={"dim": -1}, desc="dim -1"),
+        S(U(r, (1,)), desc="size 1"),
+        S(fortran(U(r, (2, 3))), attrs={"dim": 1}, desc="fortran"),
+    ]
+
+
+@samples("flip", ref=lambda t, x, dims: t.flip(x, dims if isinstance(dims, tuple) else (dims,)))
+def _flip(name, r):
+    return [
+        S(U(r, (3, 4)), attrs={"dims": 0}, desc="dim 0"),
+        S(U(r, (2, 3, 4)), attrs={"dims": (0, -1)}, desc="dims (0, -1)"),
+        S(U(r, (4,)), attrs={"dims": -1}, desc="1-d"),
+        S(fortran(U(r, (3, 4))), attrs={"dims": 1}, desc="fortran"),
+    ]
+
+
+@samples("expand", ref=lambda t, x, sizes: x.expand(*sizes))
+def _expand(name, r):
+    call = lambda fn, x, sizes: fn(x, *sizes)  # noqa: E731
+    return [
+        S(U(r, (3, 1)), attrs={"sizes": (3, 4)}, call=call, desc="size-1"),
+        S(U(r, (3, 1)), attrs={"sizes": (2, -1, 4)}, call=call, desc="-1 and leading"),
+        S(U(r, ()), attrs={"sizes": (2, 2)}, call=call, desc="0-d"),
+        S(strided(U(r, (1, 3))), attrs={"sizes": (2, 3)}, call=call, desc="strided"),
+    ]
+
+
+@samples("squeeze", ref=lambda t, x, dim=None: t.squeeze(x) if dim is None else t.squeeze(x, dim))
+def _squeeze(name, r):
+    return [
+        S(U(r, (1, 3, 1)), desc="all"),
+        S(U(r, (1, 3, 1)), attrs={"dim": -1}, desc="dim -1"),
+        S(U(r, (2, 3)), attrs={"dim": 0}, desc="not size 1: no-op"),
+        S(U(r, (1,)), desc="to 0-d"),
+        S(U(r, ()), desc="0-d"),
+    ]
+
+
+@samples("unsqueeze", ref=lambda t, x, dim: t.unsqueeze(x, dim))
+def _unsqueeze(name, r):
+    return [
+        S(U(r, (2, 3)), attrs={"dim": 0}, desc="dim 0"),
+        S(U(r, (2, 3)), attrs={"dim": -1}, desc="dim -1"),
+        S(U(r, (2, 3)), attrs={"dim": 1}, desc="middle"),
+        S(U(r, ()), attrs={"dim": 0}, desc="0-d"),
+        S(fortran(U(r, (2, 3))), attrs={"dim": -2}, desc="fortran"),
+    ]
+
+
+@samples("flatten", ref=lambda t, x, start_dim=0, end_dim=-1: t.flatten(x, start_dim, end_dim))
+def _flatten(name, r):
+    return [
+        S(U(r, (2, 3, 2)), desc="all"),
+        S(U(r, (2, 3, 2)), attrs={"start_dim": 1}, desc="start 1"),
+        S(U(r, (2, 1, 3, 2)), attrs={"start_dim": 1, "end_dim": -2}, desc="middle"),
+        S(U(r, ()), desc="0-d"),
+        S(fortran(U(r, (3, 4))), desc="fortran"),
+    ]
+
+
+@samples("transpose", ref=lambda t, x, dim0=-2, dim1=-1: t.transpose(x, dim0, dim1))
+def _transpose(name, r):
+    return [
+        S(U(r, (2, 3)), desc="default"),
+        S(U(r, (2, 3, 4)), attrs={"dim0": 0, "dim1": 2}, desc="0, 2"),
+        S(U(r, (2, 1, 3)), attrs={"dim0": -1, "dim1": 0}, desc="negative"),
+        S(fortran(U(r, (3, 4))), desc="fortran"),
+    ]
+
+
+def _conv_ref(t, x, w, b=None, stride=1, padding=0, dilation=1):
+    return t.nn.functional.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation)
+
+
+@samples("conv2d", ref=_conv_ref)
+def _conv2d(name, r):
+    return [
+        S(U(r, (1, 2, 5, 5)), U(r, (3, 2, 3, 3)), U(r, (3,)), fast=True, desc="bias"),
+        S(U(r, (2, 1, 4, 4)), U(r, (2, 1, 2, 2)), attrs={"stride": 2}, desc="stride 2"),
+        S(U(r, (1, 1, 4, 5)), U(r, (1, 1, 3, 2)), U(r, (1,)),
+          attrs={"padding": 1, "dilation": (1, 2)}, desc="padding 1, dilation (1, 2)"),
+        S(U(r, (1, 2, 3, 3)), U(r, (2, 2, 1, 1)), attrs={"stride": (1, 2), "padding": (0, 1)},
+          desc="1x1 kernel, asymmetric"),
+        S(U(r, (2, 4, 4)), U(r, (1, 2, 2, 2)), desc="unbatched (C, H, W)"),
+        S(fortran(U(r, (1, 1, 4, 4))), U(r, (2, 1, 2, 2)).transpose(0, 1, 3, 2), desc="noncontig"),
+    ]
+
+
+def _pool_ref(which):
+    def ref(t, x, kernel_size, stride=None, padding=0, dilation=1):
+        f = getattr(t.nn.functional, which)
+        if which == "max_pool2d":
+            return f(x, kernel_size, stride, padding, dilation)
+        return f(x, kernel_size, stride, padding)
+    return ref
+
+
+@samples("max_pool2d", ref=_pool_ref("max_pool2d"))
+def _max_pool(name, r):
+    return [
+        S(distinct(r, (1, 2, 4, 4)), attrs={"kernel_size": 2}, desc="2x2"),
+        S(distinct(r, (1, 1, 5, 5)), attrs={"kernel_size": 3, "stride": 1, "padding": 1},
+          desc="overlap, padding"),
+        S(distinct(r, (2, 1, 5, 4)), attrs={"kernel_size": (2, 3), "stride": (2, 1)},
+          desc="rect"),
+        S(distinct(r, (1, 1, 5, 5)), attrs={"kernel_size": 2, "dilation": 2}, desc="dilation"),
+        S(distinct(r, (2, 4, 4)), attrs={"kernel_size": 2}, desc="unbatched"),
+        # ties inside a window: the first maximum gets the gradient, like PyTorch
+        S(np.array([[[[1.0, 1.0], [0.0, 1.0]]]]), attrs={"kernel_size": 2}, grad=False,
+          desc="tie: first index"),
+    ]
+
+
+@samples("avg_pool2d", ref=_pool_ref("avg_pool2d"))
+def _avg_pool(name, r):
+    return [
+        S(U(r, (1, 2, 4, 4)), attrs={"kernel_size": 2}, desc="2x2"),
+        S(U(r, (1, 1, 5, 5)), attrs={"kernel_size": 3, "stride": 1, "padding": 1},
+          desc="overlap, padding"),
+        S(U(r, (2, 1, 5, 4)), attrs={"kernel_size": (2, 3), "stride": (2, 1)}, desc="rect"),
+        S(U(r, (2, 4, 4)), attrs={"kernel_size": 2}, desc="unbatched"),
+    ]
+
+
+def _dropout_ref(x_shape, p, seed):
+    mask = (np.random.default_rng(seed).random(x_shape) >= p) / (1.0 - p)
+    return lambda t, x: x * t.as_tensor(mask)
+
+
+@samples("dropout")
+def _dropout(name, r):
+    out = []
+    for shape, p, seed in [((3, 4), 0.5, 0), ((2, 3, 2), 0.2, 1), ((5,), 0.7, 2)]:
+        out.append(S(U(r, shape), attrs={"p": p, "training": True, "seed": seed},
+                     ref=_dropout_ref(shape, p, seed), desc=f"p={p}"))
+    out.append(S(U(r, (2, 3)), attrs={"p": 0.5, "training": False},
+                 ref=lambda t, x: t.nn.functional.dropout(x, 0.5, training=False),
+                 desc="eval: identity"))
+    out.append(S(U(r, (2, 3)), attrs={"p": 1.0, "training": True, "seed": 0},
+                 ref=lambda t, x: t.nn.functional.dropout(x, 1.0, training=True),
+                 desc="p=1: zeros"))
+    return out
+
+
+# --------------------------------------------------------------------------- the table
+def _build() -> Dict[str, OpEntry]:
+    db: Dict[str, OpEntry] = {}
+    for name, op in OPS.items():
+        db[name] = OpEntry(name, op, "primitive", op.differentiable, op.smooth,
+                           REFS.get(name), DB.get(name, []))
+    for name, (fn, smooth) in COMPOSITES.items():
+        db[name] = OpEntry(name, fn, "composite", True, smooth, REFS.get(name),
+                           DB.get(name, []))
+    return db
+
+
+OP_DB: Dict[str, OpEntry] = _build()
+
+# sample lists for names nobody registered (a typo, or an op that was removed)
+UNREGISTERED = sorted(set(DB) - set(OP_DB))
+
+
+def all_cases():
+    """(name, index, entry, sample) for every sample of every op."""
+    for name, entry in OP_DB.items():
+        for i, s in enumerate(entry.samples):
+            yield name, i, entry, s
