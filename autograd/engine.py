@@ -102,15 +102,13 @@ def _check_versions(node: Node) -> None:
                     f"{tuple(t.shape)}, {t.dtype}) is at version {t._version} and was "
                     f"changed after `{op.name}` saved it. Clone it before the in-place "
                     f"change (x = x.clone()), or do the in-place change before using it.")
-    if op.uses_out:
-        t = node.out_ref()
-        if t is not None and t._mod_stamp > stamp:
-            raise RuntimeError(
-                f"one of the tensors needed for gradient computation has been modified by "
-                f"an in-place operation: the output of `{op.name}` (shape "
-                f"{tuple(t.shape)}) is at version {t._version}, but `{op.name}` needs its "
-                f"original value for backward. Use an out-of-place op (y = y * 2 instead "
-                f"of y.mul_(2)) or clone the output first.")
+    if op.uses_out and node.dirty:
+        raise RuntimeError(
+            f"one of the tensors needed for gradient computation has been modified by an "
+            f"in-place operation: the output of `{op.name}` (shape "
+            f"{tuple(np.shape(node.out))}) was changed after `{op.name}` saved it, but "
+            f"`{op.name}` needs its original value for backward. Use an out-of-place op "
+            f"(y = y * 2 instead of y.mul_(2)) or clone the output first.")
 
 
 def _anomaly_error(node: Node, i: int, what: str) -> RuntimeError:
@@ -176,9 +174,10 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
                 _check_versions(node)
             if create_graph:
                 args = inputs
-                out = node.out_ref()
-                if out is None:
-                    out = Tensor._wrap(node.out)
+                # A tensor with grad_fn = node *is* the output as far as the graph goes
+                out = Tensor._wrap(node.out)
+                out.grad_fn = node
+                out.requires_grad = True
             else:
                 args = [t._d for t in inputs]
                 out = node.out

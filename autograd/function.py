@@ -58,8 +58,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        import weakref
-
         ctx = FunctionCtx()
         tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
@@ -75,7 +73,6 @@ class Function:
                         for t in inputs)
         op = _function_op(cls, ctx, tensor_pos, len(args))
         node = Node(op, inputs, parents, {}, out.data, next_seq_value(), INPLACE.count)
-        node.out_ref = weakref.ref(out)
         out.grad_fn = node
         out.requires_grad = True
         return out

@@ -26,7 +26,6 @@ label, the test id and the key of the op's samples in ``tests/op_db.py``.
 """
 from __future__ import annotations
 
-import weakref
 from typing import Any, Callable, Dict, Optional, Sequence
 
 import numpy as np
@@ -36,7 +35,6 @@ from .tensor import INPLACE, Tensor, as_tensor
 
 _wrap = Tensor._wrap
 _new = object.__new__
-_weakref = weakref.ref
 
 __all__ = ["OpDef", "defop", "OPS", "apply"]
 
@@ -161,7 +159,6 @@ def apply(op: OpDef, args: tuple, attrs: dict):
         if not any(p is not None for p in parents):
             return res
     node = Node(op, args, parents, attrs, out, next(_seq), INPLACE.count)
-    node.out_ref = _weakref(res)
     res.grad_fn = node
     res.requires_grad = True
     return res

@@ -9,7 +9,9 @@ least one input requires grad. It holds everything backward needs:
                when it is a leaf that requires grad, or None (no gradient flows there),
 * ``attrs``    non-tensor arguments (axis, stride, ...),
 * ``out``      the forward result array (freed after backward),
-* ``out_ref``  a weak reference to the output Tensor (no reference cycle),
+* ``out_ref``  a weak reference to the output Tensor, only after ``retain_grad()``,
+* ``dirty``    True once the output was modified in place (checked by ops that use
+               ``out`` in their vjp),
 * ``seq``      the creation sequence number: reverse creation order is a valid
                topological order for backward,
 * ``stamp``    the in-place counter at creation (see ``Tensor._mod_stamp``),
@@ -55,7 +57,7 @@ class Node:
     """One recorded op application (see the module docstring for the fields)."""
 
     __slots__ = ("op", "inputs", "parents", "attrs", "out", "out_ref", "seq", "stamp",
-                 "scope", "hooks", "retain", "trace", "grad", "__weakref__")
+                 "scope", "hooks", "retain", "trace", "grad", "dirty", "__weakref__")
 
     def __init__(self, op, inputs, parents, attrs, out, seq, stamp):
         self.op = op
@@ -63,7 +65,8 @@ class Node:
         self.parents = parents
         self.attrs = attrs
         self.out = out
-        self.out_ref = None
+        self.out_ref = None  # set only by retain_grad (a weak reference, no cycle)
+        self.dirty = False   # set when the output is modified in place
         self.seq = seq
         self.stamp = stamp
         self.scope = STATE.scope

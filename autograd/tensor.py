@@ -82,8 +82,14 @@ class Tensor:
     # ``_d`` holds the value: an ndarray, or a NumPy scalar for a 0-d op result (scalar
     # arithmetic is ~4x faster than 0-d array arithmetic, which is what lets 0-d tensors
     # run at micrograd speed). The public ``data`` property always returns an ndarray.
-    __slots__ = ("_d", "grad", "requires_grad", "grad_fn", "_version", "_mod_stamp",
-                 "name", "_hooks", "__weakref__")
+    # Rarely set fields live in the instance dict (created lazily) with class defaults,
+    # so creating an op's output assigns three slots only.
+    __slots__ = ("_d", "requires_grad", "grad_fn", "__dict__", "__weakref__")
+    grad = None
+    name = None
+    _hooks = None
+    _version = 0
+    _mod_stamp = 0
     __array_ufunc__ = None  # `ndarray op Tensor` defers to Tensor's reflected operator
     __array_priority__ = 1000
 
@@ -107,13 +113,8 @@ class Tensor:
         """Fast constructor for op outputs: no conversion, no copy."""
         t = object.__new__(Tensor)
         t._d = arr
-        t.grad = None
         t.requires_grad = False
         t.grad_fn = None
-        t._version = 0
-        t._mod_stamp = 0
-        t.name = None
-        t._hooks = None
         return t
 
     # ------------------------------------------------------------------ attributes
@@ -274,7 +275,10 @@ class Tensor:
             raise RuntimeError("retain_grad: can't retain_grad on a tensor that doesn't "
                                "require gradient")
         if self.grad_fn is not None:
+            import weakref
+
             self.grad_fn.retain = True
+            self.grad_fn.out_ref = weakref.ref(self)
 
     @property
     def retains_grad(self) -> bool:
@@ -285,6 +289,8 @@ class Tensor:
         INPLACE.count += 1
         self._version += 1
         self._mod_stamp = INPLACE.count
+        if self.grad_fn is not None:
+            self.grad_fn.dirty = True  # its output changed: vjps that read `out` must refuse
 
     def _inplace(self, opname: str, *args: Any, **attrs: Any) -> "Tensor":
         """Apply op ``opname(self, *args)`` and write the result into ``self.data``.
@@ -312,11 +318,7 @@ class Tensor:
         self._bump()
         res = op(old, *others, **attrs)
         self._assign(res.data, opname)
-        node = res.grad_fn
-        import weakref
-
-        node.out_ref = weakref.ref(self)
-        self.grad_fn = node
+        self.grad_fn = res.grad_fn
         self.requires_grad = True
         return self
 
