@@ -141,24 +141,34 @@ def apply(op: OpDef, args: tuple, attrs: dict):
         raise _forward_error(op, arrays, attrs, exc) from None
     if type(out) is not _ndarray and not isinstance(out, _generic):
         out = _asarray(out)  # NumPy scalars (0-d results) are kept as they are
-    res = _wrap(out)
+    res = _new(Tensor)  # Tensor._wrap, inlined
+    res._d = out
+    res.grad_fn = None
     if not STATE.grad_enabled or not op.differentiable:
+        res.requires_grad = False
         return res
     if n == 2:
-        pa, pb = _edge(a), _edge(b)
+        pa = a.grad_fn  # _edge(a) and _edge(b), inlined
+        if pa is None and a.requires_grad:
+            pa = a
+        pb = b.grad_fn
+        if pb is None and b.requires_grad:
+            pb = b
         if pa is None and pb is None:
+            res.requires_grad = False
             return res
         parents = (pa, pb)
     elif n == 1:
         pa = _edge(args[0])
         if pa is None:
+            res.requires_grad = False
             return res
         parents = (pa,)
     else:
         parents = tuple([_edge(a) for a in args])
         if not any(p is not None for p in parents):
+            res.requires_grad = False
             return res
-    node = Node(op, args, parents, attrs, out, next(_seq), INPLACE.count)
-    res.grad_fn = node
+    res.grad_fn = Node(op, args, parents, attrs, out, next(_seq), INPLACE.count)
     res.requires_grad = True
     return res

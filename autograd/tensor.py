@@ -200,8 +200,7 @@ class Tensor:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # identity hash, C-level (tensors are dict keys in backward)
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
