@@ -471,3 +471,16 @@ def test_zero_d_results_expose_arrays():
     assert y.data is y.data
     y.backward()
     assert isinstance(x.grad.data, np.ndarray) and x.grad.item() == 3.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_0d_leaf_used_many_times_accumulates(dtype):
+    # regression (NOTES_bench.md #1): 0-d accumulation produced NumPy scalars that were
+    # later used as `out=` buffers
+    c = tensor(0.5, requires_grad=True, dtype=dtype)
+    x = tensor(0.25, requires_grad=True, dtype=dtype)
+    y = x
+    for _ in range(5):
+        y = y + c
+    y.backward()
+    assert c.grad.item() == 5.0 and x.grad.item() == 1.0
