@@ -154,9 +154,26 @@ def _dims(axis, nd) -> Tuple[int, ...]:
     return tuple(range(nd)) if axis is None else tuple(axis)
 
 
-def _tidx(t, index):
-    """A normalised tapegrad index as a torch index."""
-    return tuple(t.as_tensor(i) if isinstance(i, np.ndarray) else i for i in index)
+def _tidx(t, index, shape):
+    """A normalised tapegrad index as a torch index. torch has no negative slice steps:
+    such a slice becomes the equivalent index array (only valid when it is the sole
+    advanced index, which the samples respect)."""
+    out = []
+    dim = 0
+    for k, i in enumerate(index):
+        if isinstance(i, slice) and i.step is not None and i.step < 0:
+            assert not any(isinstance(j, np.ndarray) for j in index)
+            i = np.arange(shape[dim])[i].copy()
+        if isinstance(i, np.ndarray):
+            out.append(t.as_tensor(i))
+            dim += 1
+        elif i is Ellipsis:
+            out.append(i)
+            dim = len(shape) - sum(1 for j in index[k + 1:] if j is not None and j is not Ellipsis)
+        else:
+            out.append(i)
+            dim += i is not None
+    return tuple(out)
 
 
 DB: Dict[str, List[Sample]] = {}
@@ -621,7 +638,7 @@ def _pad(name, r):
 
 # --------------------------------------------------------------------------- indexing
 def _getitem_ref(t, x, index):
-    return x[_tidx(t, index)]
+    return x[_tidx(t, index, x.shape)]
 
 
 def _idx(index, shape):
@@ -665,7 +682,7 @@ def _index_add_ref(t, g, index, shape):
     n = int(np.prod(shape, dtype=np.int64))
     positions = np.arange(n).reshape(shape)[index]
     z = t.zeros(n, dtype=g.dtype)
-    z = z.index_put((t.as_tensor(np.asarray(positions).reshape(-1)),),
+    z = z.index_put((t.as_tensor(np.ascontiguousarray(positions).reshape(-1)),),
                     g.reshape(-1) if positions.ndim else g.reshape(1), accumulate=True)
     return z.reshape(shape)
 
@@ -682,7 +699,7 @@ def _index_add(name, r):
 
 def _setitem_ref(t, x, v, index):
     y = x.clone()
-    y[_tidx(t, index)] = v
+    y[_tidx(t, index, x.shape)] = v
     return y
 
 

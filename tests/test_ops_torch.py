@@ -1,0 +1,119 @@
+"""Values and gradients of every registered op against PyTorch, on the op_db samples.
+
+For each sample: the forward outputs are compared (shape, dtype, values), then one
+backward with a random upstream gradient per output is compared for every
+differentiable input. float64, ``rtol=1e-6`` (``atol=1e-12`` for values near zero).
+torch is a dev dependency (pyproject's ``dev`` extra): this module must never skip.
+Run::
+
+    .venv/bin/python -m pytest tests/test_ops_torch.py -q -n 2
+"""
+from __future__ import annotations
+
+import os
+import sys
+import zlib
+
+import numpy as np
+import pytest
+import torch
+
+import autograd as ag
+
+sys.path.insert(0, os.path.dirname(__file__))
+from op_db import OP_DB, all_cases  # noqa: E402
+
+pytestmark = pytest.mark.torch
+torch.set_num_threads(1)  # the suite runs under xdist; one thread per worker
+
+RTOL = 1e-6
+ATOL = 1e-12
+
+# Ops with no PyTorch analogue, each with the reason. Every other op must have a
+# reference (per sample or per op) in op_db. Currently empty: the internal primitives
+# map onto torch as follows: index_add -> index_put(accumulate=True) on flat positions,
+# unfold/fold -> nn.functional.unfold/fold reshaped, cast -> .to, fill -> clone().fill_,
+# copy_from -> clone().copy_, setitem -> clone() + __setitem__, dropout -> x * (the
+# mask drawn from the same seeded NumPy generator).
+NO_TORCH: set = set()
+
+
+def _params():
+    return [pytest.param(name, i, id=f"{name}-{i}")
+            for name, i, entry, s in all_cases() if name not in NO_TORCH]
+
+
+def _tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _np_dtype(t: torch.Tensor) -> np.dtype:
+    return np.dtype(str(t.dtype).replace("torch.", ""))
+
+
+def test_every_op_has_a_torch_reference():
+    missing = sorted(name for name, entry in OP_DB.items() if name not in NO_TORCH
+                     and any(entry.torch_ref(s) is None for s in entry.samples))
+    assert not missing, (f"ops with samples but no PyTorch reference: {missing}; add one in "
+                         f"tests/op_db.py or list the op in NO_TORCH with the reason")
+    assert NO_TORCH <= set(OP_DB), f"NO_TORCH names unregistered ops: {NO_TORCH - set(OP_DB)}"
+
+
+@pytest.mark.parametrize("name,i", _params())
+def test_matches_torch(name, i):
+    entry = OP_DB[name]
+    sample = entry.samples[i]
+    ref = entry.torch_ref(sample)
+    diff = sample.diff_positions() if entry.differentiable else []
+
+    # ours: keep each input's memory layout (Fortran order, strided views)
+    ts = []
+    for k, a in enumerate(sample.inputs):
+        t = ag.from_numpy(a)
+        if k in diff:
+            t.requires_grad_()
+        ts.append(t)
+    tt = [torch.tensor(np.array(a, order="C"), requires_grad=k in diff)
+          for k, a in enumerate(sample.inputs)]
+
+    def errs():
+        return np.errstate(all="ignore" if sample.edge else None)
+    with errs():
+        outs = _tuple(entry.run(sample, ts))
+    touts = _tuple(ref(torch, *tt))
+
+    # forward: shapes, dtypes and values
+    assert len(outs) == len(touts), f"{name}: {len(outs)} outputs, torch gives {len(touts)}"
+    for k, (o, to) in enumerate(zip(outs, touts)):
+        assert o.shape == tuple(to.shape), f"{name}: output {k} shape {o.shape} vs torch {tuple(to.shape)}"
+        assert o.dtype == _np_dtype(to), f"{name}: output {k} dtype {o.dtype} vs torch {to.dtype}"
+        np.testing.assert_allclose(o.data, to.detach().numpy(), rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{name}-{i} ({sample.desc}): output {k} values")
+
+    if not diff:
+        for o in outs:
+            assert not o.requires_grad, f"{name}: a non-differentiable op's output requires grad"
+        return
+
+    # backward: one random upstream gradient per floating output
+    rng = np.random.default_rng(zlib.crc32(f"{name}-{i}".encode()))
+    live = [k for k, o in enumerate(outs) if o.dtype.kind == "f"]
+    assert live and all(outs[k].requires_grad for k in live), f"{name}: output has no grad_fn"
+    gs = {k: rng.standard_normal(outs[k].shape).astype(outs[k].dtype) for k in live}
+    with errs():
+        ours = ag.grad([outs[k] for k in live], [ts[k] for k in diff], [gs[k] for k in live],
+                       allow_unused=True)
+    tlive = [k for k in live if touts[k].requires_grad]
+    if tlive:
+        theirs = torch.autograd.grad([touts[k] for k in tlive], [tt[k] for k in diff],
+                                     [torch.tensor(gs[k], dtype=touts[k].dtype) for k in tlive],
+                                     allow_unused=True)
+    else:  # torch output is a constant (e.g. p=1 dropout): zero gradients
+        theirs = (None,) * len(diff)
+    for k, g, tg in zip(diff, ours, theirs):
+        a = sample.inputs[k]
+        g = np.zeros(a.shape) if g is None else g.data
+        tg = np.zeros(a.shape) if tg is None else tg.numpy()
+        assert g.shape == a.shape, f"{name}: gradient of input {k} has shape {g.shape}, input {a.shape}"
+        np.testing.assert_allclose(g, tg, rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{name}-{i} ({sample.desc}): gradient of input {k}")
