@@ -120,6 +120,11 @@ def _anomaly_error(node: Node, i: int, what: str) -> RuntimeError:
                         f"for input {i}.{where}")
 
 
+def _value(d):
+    """0-d arrays as NumPy scalars (see registry.apply: scalar arithmetic is fast)."""
+    return d[()] if type(d) is _ndarray and not d.shape else d
+
+
 def _owned(gi: np.ndarray, g: np.ndarray) -> bool:
     """True when ``gi`` is a fresh array the engine may mutate (not ``g``, not a view)."""
     return gi is not g and type(gi) is _ndarray and gi.base is None
@@ -179,7 +184,7 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
                 out.grad_fn = node
                 out.requires_grad = True
             else:
-                args = [t._d for t in inputs]
+                args = [_value(t._d) for t in inputs]
                 out = node.out
             attrs = node.attrs
             vjps = node.op.vjps

@@ -126,9 +126,17 @@ def apply(op: OpDef, args: tuple, attrs: dict):
     of them) skip the generic argument handling.
     """
     n = len(args)
+    # A 0-d array meeting a NumPy scalar takes NumPy's slow ufunc path (~1 us); read
+    # 0-d arrays as scalars so 0-d arithmetic stays on the scalar fast path.
     if n == 2:
         a, b = args
-        arrays = (a._d, b._d)
+        ad = a._d
+        if type(ad) is _ndarray and not ad.shape:
+            ad = ad[()]
+        bd = b._d
+        if type(bd) is _ndarray and not bd.shape:
+            bd = bd[()]
+        arrays = (ad, bd)
     elif n == 1:
         arrays = (args[0]._d,)
     else:
