@@ -14,8 +14,18 @@ workload W1s, which has no hand version), normwise per array:
 ``max|a - ref| <= rtol * max|ref|`` (rtol 1e-6). ``time_interleaved`` builds every runner
 in the timing dtype, warms each up, then runs rounds in which every system runs once,
 in rotating order (A B C, B C A, C A B, ...), so that a slow phase of a shared machine
-hits every system alike; the garbage collector is run (untimed) before each timed
-block, and left enabled inside it (micrograd's graph needs it to be freed at all).
+hits every system alike.
+
+Garbage collection matters a lot for graph-building workloads (about half of the time
+of the scalar workload W1s goes to the cyclic collector), so it is handled explicitly
+and alike for every system: the collector stays enabled (as for any user); before the
+rounds the long-lived heap (imported modules, runners, data) is frozen with
+``gc.freeze()`` so that collections triggered during a step traverse only what the
+step created, not the ~10^5 objects PyTorch's import leaves, which would otherwise
+make every system's cost depend on what else is imported; each timed block starts
+after an untimed ``gc.collect()`` (other systems' garbage) and ends with a timed one
+(the system's own cyclic garbage: micrograd's graphs are reference cycles that only the
+collector frees).
 The reported number is the median over rounds of the mean time per iteration of a
 round, divided by the workload's ``per`` (operations per iteration) when it reports
 time per op.
@@ -180,10 +190,18 @@ def check_agreement(wl: Workload, log: Callable[[str], None] = print) -> List[Ch
 
 
 def _timed_block(runner: Runner, inner: int) -> float:
+    """Mean seconds per ``step()`` over ``inner`` steps, the system's own garbage included.
+
+    The collection before the clock starts frees what other systems left behind; the
+    one inside the timing frees what this system's steps left that reference counting
+    could not (micrograd's graphs are reference cycles), so each system pays for its own
+    memory management and for nobody else's.
+    """
     gc.collect()
     t0 = time.perf_counter()
     for _ in range(inner):
         runner.step()
+    gc.collect()
     return (time.perf_counter() - t0) / inner
 
 
@@ -215,6 +233,24 @@ def time_interleaved(wl: Workload, rounds: Optional[int] = None, warmup: Optiona
                 log(f"  [{wl.key}] {name} failed in warm-up:\n" + traceback.format_exc(limit=6))
             results[name] = TimingResult(wl.key, name, status, error=_err_text(exc))
     names = list(runners)
+    gc.collect()
+    gc.freeze()  # the long-lived heap (modules, runners, data): not traversed by collections
+    try:
+        _rounds(wl, rounds, names, runners, inners, results, log)
+    finally:
+        gc.unfreeze()
+    for res in results.values():
+        if res.status == "ok" and res.times_s:
+            res.median_s = statistics.median(res.times_s)
+    runners.clear()
+    gc.collect()
+    return [results[n] for n in wl.systems]
+
+
+def _rounds(wl: Workload, rounds: int, names: List[str], runners: Dict[str, Runner],
+            inners: Dict[str, int], results: Dict[str, "TimingResult"],
+            log: Callable[[str], None]) -> None:
+    """The timed rounds: every system once per round, the starting system rotating."""
     for k in range(rounds):
         order = names[k % len(names):] + names[:k % len(names)] if names else []
         for name in order:
@@ -228,9 +264,3 @@ def time_interleaved(wl: Workload, rounds: Optional[int] = None, warmup: Optiona
                 log(f"  [{wl.key}] {name} failed while timed:\n" + traceback.format_exc(limit=6))
                 results[name].status = "ERROR"
                 results[name].error = _err_text(exc)
-    for res in results.values():
-        if res.status == "ok" and res.times_s:
-            res.median_s = statistics.median(res.times_s)
-    runners.clear()
-    gc.collect()
-    return [results[n] for n in wl.systems]
