@@ -59,14 +59,9 @@ def test_every_op_has_a_torch_reference():
     assert NO_TORCH <= set(OP_DB), f"NO_TORCH names unregistered ops: {NO_TORCH - set(OP_DB)}"
 
 
-@pytest.mark.parametrize("name,i", _params())
-def test_matches_torch(name, i):
-    entry = OP_DB[name]
-    sample = entry.samples[i]
-    ref = entry.torch_ref(sample)
-    diff = sample.diff_positions() if entry.differentiable else []
-
-    # ours: keep each input's memory layout (Fortran order, strided views)
+def _inputs(sample, diff):
+    """Our tensors (each keeps its input's memory layout: Fortran order, strided views)
+    and torch's (contiguous copies); positions in ``diff`` require grad."""
     ts = []
     for k, a in enumerate(sample.inputs):
         t = ag.from_numpy(a)
@@ -75,11 +70,26 @@ def test_matches_torch(name, i):
         ts.append(t)
     tt = [torch.tensor(np.array(a, order="C"), requires_grad=k in diff)
           for k, a in enumerate(sample.inputs)]
+    return ts, tt
+
+
+def _errstate(sample):
+    if sample.edge:
+        return np.errstate(all="ignore")
+    return np.errstate(divide="raise", over="raise", invalid="raise", under="ignore")
+
+
+@pytest.mark.parametrize("name,i", _params())
+def test_matches_torch(name, i):
+    entry = OP_DB[name]
+    sample = entry.samples[i]
+    ref = entry.torch_ref(sample)
+    diff = sample.diff_positions() if entry.differentiable else []
+    before = [a.copy() for a in sample.inputs]
+    ts, tt = _inputs(sample, diff)
 
     def errs():
-        if sample.edge:
-            return np.errstate(all="ignore")
-        return np.errstate(divide="raise", over="raise", invalid="raise", under="ignore")
+        return _errstate(sample)
     with errs():
         outs = _tuple(entry.run(sample, ts))
     touts = _tuple(ref(torch, *tt))
@@ -119,3 +129,59 @@ def test_matches_torch(name, i):
         assert g.shape == a.shape, f"{name}: gradient of input {k} has shape {g.shape}, input {a.shape}"
         np.testing.assert_allclose(g, tg, rtol=RTOL, atol=ATOL,
                                    err_msg=f"{name}-{i} ({sample.desc}): gradient of input {k}")
+    for k, (a, b) in enumerate(zip(sample.inputs, before)):
+        np.testing.assert_array_equal(a, b, err_msg=f"{name}: input {k} was modified in place")
+
+
+def _smooth_params():
+    return [pytest.param(name, i, id=f"{name}-{i}") for name, i, entry, s in all_cases()
+            if name not in NO_TORCH and entry.differentiable and entry.smooth and s.grad
+            and s.gradgrad and s.diff_positions()]
+
+
+def _double_backward(grad_fn, outs, inputs, gs, ws, requires_grad):
+    """First grads with a graph, then the gradient of sum(first * w) w.r.t. the inputs."""
+    live = [k for k, o in enumerate(outs) if requires_grad(o)]
+    if not live:
+        return [None] * len(inputs), [None] * len(inputs)
+    first = grad_fn([outs[k] for k in live], inputs, [gs[k] for k in live], create_graph=True,
+                    allow_unused=True)
+    terms = [(f * w).sum() for f, w in zip(first, ws) if f is not None and requires_grad(f)]
+    if not terms:
+        return first, [None] * len(inputs)
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return first, grad_fn([total], inputs, allow_unused=True)
+
+
+@pytest.mark.parametrize("name,i", _smooth_params())
+def test_double_backward_matches_torch(name, i):
+    """The create_graph=True path (vjps run on Tensors): first and second derivatives
+    of every smooth op equal PyTorch's double backward."""
+    entry = OP_DB[name]
+    sample = entry.samples[i]
+    ref = entry.torch_ref(sample)
+    diff = sample.diff_positions()
+    ts, tt = _inputs(sample, diff)
+    xs, txs = [ts[k] for k in diff], [tt[k] for k in diff]
+    rng = np.random.default_rng(zlib.crc32(f"gg-{name}-{i}".encode()))
+    with _errstate(sample):
+        outs = _tuple(entry.run(sample, ts))
+        touts = _tuple(ref(torch, *tt))
+        gs = [rng.standard_normal(o.shape).astype(o.dtype) if o.dtype.kind == "f" else None
+              for o in outs]
+        ws = [rng.standard_normal(x.shape) for x in xs]
+        first, second = _double_backward(
+            ag.grad, outs, xs, gs, ws, lambda o: o.dtype.kind == "f" and o.requires_grad)
+    tfirst, tsecond = _double_backward(
+        torch.autograd.grad, touts, txs,
+        [None if g is None else torch.tensor(g, dtype=to.dtype) for g, to in zip(gs, touts)],
+        [torch.tensor(w) for w in ws], lambda o: o.requires_grad)
+    for what, ours, theirs in (("first", first, tfirst), ("second", second, tsecond)):
+        for k, x, g, tg in zip(diff, xs, ours, theirs):
+            g = np.zeros(x.shape) if g is None else g.data
+            tg = np.zeros(x.shape) if tg is None else tg.detach().numpy()
+            np.testing.assert_allclose(g, tg, rtol=RTOL, atol=ATOL,
+                                       err_msg=f"{name}-{i} ({sample.desc}): {what} "
+                                               f"derivative, input {k}")
