@@ -988,7 +988,7 @@ def _avg_pool(name, r):
 
 def _dropout_ref(x_shape, p, seed):
     mask = (np.random.default_rng(seed).random(x_shape) >= p) / (1.0 - p)
-    return lambda t, x: x * t.as_tensor(mask)
+    return lambda t, x: x * t.as_tensor(mask, dtype=x.dtype)
 
 
 @samples("dropout")

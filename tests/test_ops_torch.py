@@ -185,3 +185,46 @@ def test_double_backward_matches_torch(name, i):
             np.testing.assert_allclose(g, tg, rtol=RTOL, atol=ATOL,
                                        err_msg=f"{name}-{i} ({sample.desc}): {what} "
                                                f"derivative, input {k}")
+
+
+@pytest.mark.parametrize("name,i", _params())
+def test_float32_dtypes_match_torch(name, i):
+    """The default dtype is float32: on float32 inputs every op's outputs and gradients
+    have torch's dtypes (no silent promotion to float64), with float32-level values."""
+    entry = OP_DB[name]
+    sample = entry.samples[i]
+    if sample.edge:
+        pytest.skip("edge sample: inf/nan values are checked in float64")
+    ref = entry.torch_ref(sample)
+    diff = sample.diff_positions() if entry.differentiable else []
+    inputs = [a.astype(np.float32) if a.dtype.kind == "f" else a for a in sample.inputs]
+    ts = [ag.from_numpy(a) for a in inputs]
+    for k in diff:
+        ts[k].requires_grad_()
+    tt = [torch.tensor(np.array(a, order="C"), requires_grad=k in diff)
+          for k, a in enumerate(inputs)]
+    with np.errstate(divide="raise", over="ignore", invalid="raise", under="ignore"):
+        outs = _tuple(entry.run(sample, ts))
+    touts = _tuple(ref(torch, *tt))
+    for k, (o, to) in enumerate(zip(outs, touts)):
+        assert o.dtype == _np_dtype(to), f"{name}: output {k} dtype {o.dtype} vs torch {to.dtype}"
+        np.testing.assert_allclose(o.data, to.detach().numpy(), rtol=1e-4, atol=1e-5,
+                                   err_msg=f"{name}-{i} ({sample.desc}): float32 output {k}")
+    live = [k for k, o in enumerate(outs) if o.dtype.kind == "f" and o.requires_grad]
+    if not diff or not live:
+        return
+    rng = np.random.default_rng(zlib.crc32(f"f32-{name}-{i}".encode()))
+    gs = {k: rng.standard_normal(outs[k].shape).astype(outs[k].dtype) for k in live}
+    ours = ag.grad([outs[k] for k in live], [ts[k] for k in diff], [gs[k] for k in live],
+                   allow_unused=True)
+    tlive = [k for k in live if touts[k].requires_grad]
+    theirs = torch.autograd.grad([touts[k] for k in tlive], [tt[k] for k in diff],
+                                 [torch.tensor(gs[k]) for k in tlive],
+                                 allow_unused=True) if tlive else (None,) * len(diff)
+    for k, g, tg in zip(diff, ours, theirs):
+        if g is None:
+            continue
+        assert g.dtype == inputs[k].dtype, f"{name}: gradient of input {k} has dtype {g.dtype}"
+        if tg is not None:
+            np.testing.assert_allclose(g.data, tg.numpy(), rtol=1e-4, atol=1e-5,
+                                       err_msg=f"{name}-{i} ({sample.desc}): float32 gradient {k}")
