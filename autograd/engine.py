@@ -41,6 +41,7 @@ existing ``.grad`` happens in place only on a buffer the engine owns.
 """
 from __future__ import annotations
 
+import gc
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -162,6 +163,11 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
     record = STATE.record_grads
     prev_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph
+    # The graph holds no reference cycles (tensors -> nodes -> inputs only), so the
+    # cyclic GC has nothing to find here; left on, it would rescan the whole live
+    # graph every few thousand allocations. Paused for the walk, restored after.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         for node in order:
             g = grads.pop(node, None)
@@ -184,7 +190,7 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
                 out.grad_fn = node
                 out.requires_grad = True
             else:
-                args = [_value(t._d) for t in inputs]
+                args = tuple([_value(t._d) for t in inputs])
                 out = node.out
             attrs = node.attrs
             vjps = node.op.vjps
@@ -245,6 +251,8 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
                 _accumulate_grad(leaf, g, create_graph, key in owned)
     finally:
         STATE.grad_enabled = prev_mode
+        if gc_was_enabled:
+            gc.enable()
     if targets is None:
         return {}
     return {t: captured.get(t.grad_fn if t.grad_fn is not None else t) for t in targets}
@@ -305,7 +313,7 @@ def _seed(root: Tensor, gradient, create_graph: bool, what: str):
                 f"output has shape {tuple(root.shape)}. Pass `gradient=` (a tensor of the "
                 f"output's shape, e.g. ones_like(out)) or reduce it first (out.sum()).")
         arr = np.ones_like(root._d)
-        return Tensor._wrap(arr) if create_graph else arr
+        return Tensor._wrap(arr) if create_graph else _value(arr)
     gt = as_tensor(gradient, like=root)
     if gt.shape != root.shape:
         raise RuntimeError(f"{what}: gradient has shape {tuple(gt.shape)} but the output has "
