@@ -19,7 +19,7 @@ hits every system alike.
 Garbage collection matters a lot for graph-building workloads (about half of the time
 of the scalar workload W1s goes to the cyclic collector), so it is handled explicitly
 and alike for every system: the collector stays enabled (as for any user); before the
-rounds the long-lived heap (imported modules, runners, data) is frozen with
+runners are built, the long-lived heap (imported modules, data) is frozen with
 ``gc.freeze()`` so that collections triggered during a step traverse only what the
 step created, not the ~10^5 objects PyTorch's import leaves, which would otherwise
 make every system's cost depend on what else is imported; each timed block starts
@@ -215,6 +215,25 @@ def time_interleaved(wl: Workload, rounds: Optional[int] = None, warmup: Optiona
     runners: Dict[str, Runner] = {}
     inners: Dict[str, int] = {}
     results: Dict[str, TimingResult] = {}
+    gc.collect()
+    gc.freeze()  # the long-lived heap (modules, data): not traversed by collections
+    try:
+        _warm_up(wl, warmup, target, runners, inners, results, log)
+        _rounds(wl, rounds, list(runners), runners, inners, results, log)
+    finally:
+        runners.clear()
+        gc.unfreeze()
+    for res in results.values():
+        if res.status == "ok" and res.times_s:
+            res.median_s = statistics.median(res.times_s)
+    gc.collect()
+    return [results[n] for n in wl.systems]
+
+
+def _warm_up(wl: Workload, warmup: int, target: float, runners: Dict[str, Runner],
+             inners: Dict[str, int], results: Dict[str, "TimingResult"],
+             log: Callable[[str], None]) -> None:
+    """Build and warm up every system; pick iterations per timed block from the last warm-up."""
     for name, make in wl.systems.items():
         try:
             r = make(wl.dtype)
@@ -232,19 +251,6 @@ def time_interleaved(wl: Workload, rounds: Optional[int] = None, warmup: Optiona
             if status == "ERROR":
                 log(f"  [{wl.key}] {name} failed in warm-up:\n" + traceback.format_exc(limit=6))
             results[name] = TimingResult(wl.key, name, status, error=_err_text(exc))
-    names = list(runners)
-    gc.collect()
-    gc.freeze()  # the long-lived heap (modules, runners, data): not traversed by collections
-    try:
-        _rounds(wl, rounds, names, runners, inners, results, log)
-    finally:
-        gc.unfreeze()
-    for res in results.values():
-        if res.status == "ok" and res.times_s:
-            res.median_s = statistics.median(res.times_s)
-    runners.clear()
-    gc.collect()
-    return [results[n] for n in wl.systems]
 
 
 def _rounds(wl: Workload, rounds: int, names: List[str], runners: Dict[str, Runner],

@@ -83,6 +83,15 @@ def rss_growth_bytes(runner: Runner, steps: int, warmup: int) -> int:
 def measure_memory(quick: bool, only: Callable[[str], bool],
                    log: Callable[[str], None] = print) -> List[MemResult]:
     """M1 and M2 rows for the available systems (float32, like the timings)."""
+    gc.collect()
+    gc.freeze()  # as while timing: collections skip the long-lived heap (see harness.py)
+    try:
+        return _measure(quick, only, log)
+    finally:
+        gc.unfreeze()
+
+
+def _measure(quick: bool, only: Callable[[str], bool], log: Callable[[str], None]) -> List[MemResult]:
     out: List[MemResult] = []
     dt = np.dtype(np.float32)
     if only("M1"):
