@@ -125,10 +125,31 @@ def _setitem_dx(F, g, out, x, v, index):
     return g * keep
 
 
-_setitem = defop("setitem", _setitem_fwd,
-                 (_setitem_dx,
-                  lambda F, g, out, x, v, index: F.getitem(g, index)), linear=True,
-                 doc="x with x[index] = v; gradient: g outside index to x, g[index] to v")
+def _setitem_dv(F, g, out, x, v, index):
+    gv = F.getitem(g, index)
+    if _is_basic(index):
+        return gv
+    # Repeated integer indices: only the value NumPy actually wrote (the last one) lands
+    # in the output, so only that copy of v gets the gradient. Replay the assignment
+    # with the positions of v to find the winners.
+    shape = tuple(x.shape)
+    n = int(np.prod(shape, dtype=np.int64))
+    slots = np.zeros(shape, dtype=np.int64)[index].shape
+    m = int(np.prod(slots, dtype=np.int64))
+    if m == 0:
+        return gv
+    winner = np.full(n, -1, dtype=np.int64)
+    winner.reshape(shape)[index] = np.arange(m).reshape(slots)
+    won = np.zeros(m, dtype=bool)
+    won[winner[winner >= 0]] = True
+    if won.all():
+        return gv
+    return gv * F.const(won.reshape(slots), gv)
+
+
+_setitem = defop("setitem", _setitem_fwd, (_setitem_dx, _setitem_dv), linear=True,
+                 doc="x with x[index] = v; gradient: g outside index to x, g[index] to v "
+                     "(with repeated indices only to the copy of v that was written)")
 
 
 def take(x, indices):
