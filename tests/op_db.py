@@ -703,10 +703,31 @@ def _setitem_ref(t, x, v, index):
     return y
 
 
+def _setitem_last_ref(index, shape):
+    """torch reference for x[index] = v with repeated indices, "the last write wins":
+    the value broadcast to the indexed slots, duplicates dropped except the last, then
+    assigned at unique flat positions (well defined in torch)."""
+    n = int(np.prod(shape, dtype=np.int64))
+    positions = np.arange(n).reshape(shape)[index]
+    flat = np.array(positions).reshape(-1)
+    last = {int(p): k for k, p in enumerate(flat)}
+    keep = np.array(sorted(last.values()))
+
+    def ref(t, x, v):
+        slots = t.broadcast_to(v, positions.shape).reshape(-1)
+        y = x.clone().reshape(-1)
+        y[t.as_tensor(flat[keep])] = slots[t.as_tensor(keep)]
+        return y.reshape(shape)
+    return ref
+
+
 @samples("setitem", ref=_setitem_ref)
 def _setitem(name, r):
-    def case(shape, index, vshape, d, **kw):
-        return S(U(r, shape), U(r, vshape), attrs=_idx(index, shape), desc=d, **kw)
+    def case(shape, index, vshape, d, last=False, **kw):
+        ix = normalize_index(index, shape)
+        if last:
+            kw["ref"] = _setitem_last_ref(ix, shape)
+        return S(U(r, shape), U(r, vshape), attrs={"index": ix}, desc=d, **kw)
 
     return [
         case((4,), 1, (), "int, 0-d value"),
@@ -719,6 +740,13 @@ def _setitem(name, r):
         case((), (), (), "0-d"),
         S(fortran(U(r, (3, 4))), U(r, (3,)), attrs=_idx((slice(None), 2), (3, 4)),
           desc="fortran"),
+        # repeated indices: the last written value wins, and only it gets a gradient
+        # (torch leaves duplicates undefined, so its reference assigns deduplicated)
+        case((4,), np.array([0, 2, 0]), (3,), "repeated, last wins", last=True),
+        case((3, 4), (np.array([2, 0, 2]), np.array([1, 1, 1])), (), "repeated, scalar value",
+             last=True),
+        case((3, 4), (slice(None), np.array([3, 3, 0])), (3, 3), "slice + repeated",
+             last=True),
     ]
 
 
