@@ -14,6 +14,13 @@ import numpy as np
 __all__ = ["NP", "TG", "sum_to_array"]
 
 
+def _size(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
 def sum_to_array(x: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
     """Sum ``x`` over the axes NumPy broadcasting added or stretched to reach ``shape``."""
     if x.shape == shape:
@@ -75,6 +82,12 @@ class NP:
 
     @staticmethod
     def broadcast_to(x, shape):
+        # np.broadcast_to is Python-level (~5 us); for small results a C-level fill of a
+        # fresh array is cheaper, and the engine may then accumulate into it in place.
+        if _size(shape) <= 65536:
+            out = np.empty(shape, dtype=x.dtype)
+            out[...] = x
+            return out
         return np.broadcast_to(x, shape)
 
     @staticmethod
