@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["SEED", "moons", "linear_init", "conv_init", "mlp_params", "one_hot",
+__all__ = ["tensor_dtypes", "SEED", "moons", "linear_init", "conv_init", "mlp_params", "one_hot",
            "tapegrad", "torch_mod", "micrograd_engine", "micrograd_nn", "tapegrad_status"]
 
 SEED = 1234
@@ -73,6 +73,16 @@ def one_hot(y: np.ndarray, k: int, dtype: Any = np.float64) -> np.ndarray:
     """(N,) integer labels -> (N, k) one-hot matrix."""
     out = np.zeros((y.shape[0], k), dtype=dtype)
     out[np.arange(y.shape[0]), y] = 1
+    return out
+
+
+def tensor_dtypes(loss: Any, tensors: Sequence[Any]) -> set:
+    """dtype names of a tapegrad loss and of the data and ``.grad`` of ``tensors``."""
+    out = {np.asarray(loss.data).dtype.name}
+    for t in tensors:
+        out.add(np.asarray(t.data).dtype.name)
+        if t.grad is not None:
+            out.add(np.asarray(t.grad.data).dtype.name)
     return out
 
 

@@ -58,7 +58,12 @@ class Snapshot:
 
 
 class Runner(Protocol):
-    """One system's implementation of one workload."""
+    """One system's implementation of one workload.
+
+    Optionally ``dtypes() -> set of dtype names`` of the loss, gradients and parameters
+    as computed (tapegrad's runners have it): the harness flags a float32 run whose
+    values come out in another dtype, since that would time a different computation.
+    """
 
     def step(self) -> None:
         """One timed iteration (forward, backward and, where the workload has one, SGD)."""
@@ -108,6 +113,7 @@ class TimingResult:
     times_s: List[float] = field(default_factory=list)
     inner: int = 0
     error: str = ""
+    note: str = ""                   # e.g. a dtype promotion seen after warm-up
 
     def value(self, wl: Workload) -> float:
         """The reported number in the workload's unit."""
@@ -243,6 +249,10 @@ def _warm_up(wl: Workload, warmup: int, target: float, runners: Dict[str, Runner
             runners[name] = r
             inners[name] = max(1, min(10_000, int(target / max(t, 1e-9))))
             results[name] = TimingResult(wl.key, name, "ok", inner=inners[name])
+            seen = r.dtypes() if hasattr(r, "dtypes") else set()
+            if seen - {wl.dtype.name}:
+                results[name].note = (f"computed in {', '.join(sorted(seen))} in a "
+                                      f"{wl.dtype.name} run (dtype promotion)")
         except BaseException as exc:  # noqa: BLE001
             if isinstance(exc, KeyboardInterrupt):
                 raise

@@ -198,6 +198,8 @@ def run_all(quick: bool = False, only: Optional[Sequence[str]] = None,
         for i, t in enumerate(timings):
             if t.status == "ERROR":
                 rep.failures.append(f"{wl.key} {t.system}: timing ERROR {t.error}")
+            if t.note:
+                rep.failures.append(f"{wl.key} {t.system}: {t.note}")
             if t.status == "ok":
                 v = t.value(wl)
                 value = f"{fmt_num(v)} {wl.unit}"
@@ -210,6 +212,8 @@ def run_all(quick: bool = False, only: Optional[Sequence[str]] = None,
             else:
                 value, ratio = t.status if t.status != "ERROR" else f"ERROR {t.error}", "-"
             check = _check_text(by_sys.get(t.system)) if wl.check else "-"
+            if t.note:
+                check += f"; **{t.note}**"
             rep.rows.append(Row(wl.key, wl.title if i == 0 else "", t.system, value, ratio, check))
             log(f"  time  {t.system:11s} {value:>18s}  {ratio}")
     mem = measure_memory(quick, sel, log=log)

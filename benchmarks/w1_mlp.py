@@ -17,7 +17,8 @@ from typing import Any, Callable, Dict, List, Sequence
 
 import numpy as np
 
-from .common import SEED, micrograd_engine, micrograd_nn, mlp_params, moons, tapegrad, torch_mod
+from .common import (SEED, micrograd_engine, micrograd_nn, mlp_params, moons, tapegrad, tensor_dtypes,
+                     torch_mod)
 from .harness import Runner, Snapshot, Workload
 
 ALPHA = 1e-4
@@ -113,6 +114,10 @@ class TapegradW1:
         for t in p.values():
             t.data -= LR * t.grad.data
         self.loss = loss
+
+    def dtypes(self) -> set:
+        """dtype names of the loss, parameters and gradients as tapegrad computed them."""
+        return tensor_dtypes(self.loss, list(self.p.values()))
 
     def snapshot(self) -> Snapshot:
         return Snapshot(float(self.loss.item()), _f64({k: t.grad.data for k, t in self.p.items()}),
@@ -274,6 +279,10 @@ class TapegradW1s:
         for p in self.params:
             p.data -= LR * p.grad.data
         self.loss = loss
+
+    def dtypes(self) -> set:
+        """dtype names of the loss, parameters and gradients as tapegrad computed them."""
+        return tensor_dtypes(self.loss, self.params)
 
     def snapshot(self) -> Snapshot:
         st = scalar_state(self.model.layers, lambda t: float(t.item()), lambda t: float(t.grad.item()))

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, Sequence
 
 import numpy as np
 
-from .common import SEED, mlp_params, one_hot, tapegrad, torch_mod
+from .common import SEED, mlp_params, one_hot, tapegrad, tensor_dtypes, torch_mod
 from .harness import Runner, Snapshot, Workload
 from .w1_mlp import _f64, torch_mlp, torch_mlp_state
 
@@ -113,6 +113,10 @@ class TapegradMLP:
         for t in p.values():
             t.data -= self.lr * t.grad.data
         self.loss = loss
+
+    def dtypes(self) -> set:
+        """dtype names of the loss, parameters and gradients as tapegrad computed them."""
+        return tensor_dtypes(self.loss, list(self.p.values()))
 
     def snapshot(self) -> Snapshot:
         return Snapshot(float(self.loss.item()), _f64({k: t.grad.data for k, t in self.p.items()}),

@@ -27,7 +27,7 @@ from typing import Any, Callable, Dict, List
 
 import numpy as np
 
-from .common import SEED, tapegrad, torch_mod
+from .common import SEED, tapegrad, tensor_dtypes, torch_mod
 from .harness import Runner, Snapshot, Workload
 
 OPS_PER_CYCLE = 10
@@ -116,6 +116,10 @@ class TapegradW3:
         loss = _chain(self.x0, self.n_cycles, ag.sin, ag.tanh, ag.exp).sum()
         loss.backward()
         self.loss = loss
+
+    def dtypes(self) -> set:
+        """dtype names of the loss, parameters and gradients as tapegrad computed them."""
+        return tensor_dtypes(self.loss, [self.x0])
 
     def snapshot(self) -> Snapshot:
         return Snapshot(float(self.loss.item()), {"x0": self.x0.grad.data.astype(np.float64)},

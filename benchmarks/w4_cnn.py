@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, Tuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .common import SEED, conv_init, linear_init, one_hot, tapegrad, torch_mod
+from .common import SEED, conv_init, linear_init, one_hot, tapegrad, tensor_dtypes, torch_mod
 from .harness import Runner, Snapshot, Workload
 from .w1_mlp import _f64, torch_dtype
 
@@ -186,6 +186,10 @@ class TapegradCNN:
         for t in p.values():
             t.data -= LR * t.grad.data
         self.loss = loss
+
+    def dtypes(self) -> set:
+        """dtype names of the loss, parameters and gradients as tapegrad computed them."""
+        return tensor_dtypes(self.loss, list(self.p.values()))
 
     def snapshot(self) -> Snapshot:
         return Snapshot(float(self.loss.item()), _f64({k: t.grad.data for k, t in self.p.items()}),

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict
 
 import numpy as np
 
-from .common import micrograd_engine, tapegrad, torch_mod
+from .common import micrograd_engine, tapegrad, tensor_dtypes, torch_mod
 from .harness import Runner, Snapshot, Workload
 
 X0, C = 0.25, 0.5
@@ -75,6 +75,10 @@ class TapegradW5:
             x = x + c
         x.backward()
         self.loss = x.detach()
+
+    def dtypes(self) -> set:
+        """dtype names of the loss, parameters and gradients as tapegrad computed them."""
+        return tensor_dtypes(self.loss, [self.x0, self.c])
 
     def snapshot(self) -> Snapshot:
         return Snapshot(float(self.loss.item()), {"x0": np.float64(self.x0.grad.item()),
