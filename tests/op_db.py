@@ -235,6 +235,9 @@ def _pow(name, r):
     # perturbs x below 0 where log is undefined
     out.append(S(np.array([0.0, 1.5, 0.0]), np.array([2.0, 2.0, 3.0]), gradgrad=False,
                  desc="zero base"))
+    # 0**0 = 1 with zero gradients, 0**1: d/dx = 1, d/dy = 0 (PyTorch's conventions)
+    out.append(S(np.array([0.0, 0.0, 2.0]), np.array([0.0, 1.0, 0.0]), grad=False,
+                 desc="0**0 and 0**1"))
     return out
 
 
@@ -543,6 +546,9 @@ def _softmax_samples(name, r):
     out.append(S(fortran(U(r, (3, 4))), attrs={"axis": 1}, desc="fortran"))
     out.append(S(np.array([[1000.0, 1001.0, 999.0], [-1000.0, -1003.0, -999.5]]),
                  attrs={"axis": 1}, desc="large offset"))
+    # attention-style masking: -inf entries get probability 0 and no NaN anywhere
+    out.append(S(np.array([[0.5, -np.inf, 1.0], [-np.inf, 2.0, -1.0]]), attrs={"axis": 1},
+                 grad=False, edge=True, desc="-inf mask"))
     return out
 
 
@@ -662,6 +668,11 @@ GETITEM_CASES = [
     ((), (), "0-d, empty index"),
     ((), None, "0-d, None"),
     ((1, 3), (0, slice(None)), "size-1 dim"),
+    ((2, 3, 4), (np.array([0, 1, 1]), slice(None), np.array([1, 3, 1])),
+     "arrays split by a slice (advanced dims first)"),
+    ((2, 3), (Ellipsis, np.array([0, 0, 2])), "ellipsis + repeated array"),
+    ((3, 4), (np.array([[0], [2]]), np.array([0, 2, 2])), "broadcast index arrays"),
+    ((3, 4), (None, np.array([1, 1]), slice(1, None)), "None + repeated array"),
 ]
 
 
@@ -974,6 +985,8 @@ def _conv2d(name, r):
         S(U(r, (1, 2, 3, 3)), U(r, (2, 2, 1, 1)), attrs={"stride": (1, 2), "padding": (0, 1)},
           desc="1x1 kernel, asymmetric"),
         S(U(r, (2, 4, 4)), U(r, (1, 2, 2, 2)), desc="unbatched (C, H, W)"),
+        S(U(r, (1, 1, 5, 4)), U(r, (1, 1, 2, 2)), attrs={"stride": 3},
+          desc="stride 3: unused rows and columns"),
         S(fortran(U(r, (1, 1, 4, 4))), U(r, (2, 1, 2, 2)).transpose(0, 1, 3, 2), desc="noncontig"),
     ]
 
