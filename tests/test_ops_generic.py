@@ -148,3 +148,29 @@ def test_gradcheck_fails_on_nan():
     with np.errstate(all="ignore"):
         report = ag.gradcheck(nan_grad, [x], raise_exception=False)
     assert not report
+
+
+def _aliasable(entry, s):
+    d = s.diff_positions()
+    if entry.name == "pow" and (s.inputs[0] <= 0).any():
+        return False  # x ** x leaves the domain below 0
+    return (entry.differentiable and s.grad and len(d) >= 2
+            and len({(s.inputs[k].shape, s.inputs[k].dtype) for k in d}) == 1)
+
+
+@pytest.mark.parametrize("name,i", _params(_aliasable))
+def test_gradcheck_same_tensor_in_every_slot(name, i):
+    """One tensor fed to every differentiable slot (x * x, cat([x, x]), maximum(x, x),
+    matmul(x, x), ...): the engine must sum the gradients of all slots."""
+    entry = OP_DB[name]
+    sample = entry.samples[i]
+    diff = sample.diff_positions()
+    ts = make_inputs(sample)
+    x = ts[diff[0]]
+
+    def f(x):
+        return entry.run(sample, [x if k in diff else t for k, t in enumerate(ts)])
+
+    f.__name__ = f"{name} (aliased)"
+    with _errstate(sample):
+        assert ag.gradcheck(f, [x], eps=sample.eps, fast_mode=sample.fast)
