@@ -190,7 +190,7 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
                 out.grad_fn = node
                 out.requires_grad = True
             else:
-                args = tuple([_value(t._d) for t in inputs])
+                args = node.vals
                 out = node.out
             attrs = node.attrs
             vjps = node.op.vjps
@@ -237,6 +237,7 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
                         owned.add(p)
             if not retain_graph:
                 node.inputs = None
+                node.vals = None
                 node.out = None
         # Leaves: everything left in `grads` is keyed by a leaf tensor.
         for key, g in grads.items():

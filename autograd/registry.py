@@ -138,7 +138,8 @@ def apply(op: OpDef, args: tuple, attrs: dict):
             bd = bd[()]
         arrays = (ad, bd)
     elif n == 1:
-        arrays = (args[0]._d,)
+        ad = args[0]._d
+        arrays = (ad[()] if type(ad) is _ndarray and not ad.shape else ad,)
     else:
         arrays = tuple([a._d for a in args])
     if op.check is not None:
@@ -177,6 +178,6 @@ def apply(op: OpDef, args: tuple, attrs: dict):
         if not any(p is not None for p in parents):
             res.requires_grad = False
             return res
-    res.grad_fn = Node(op, args, parents, attrs, out, next(_seq), INPLACE.count)
+    res.grad_fn = Node(op, args, parents, attrs, out, next(_seq), INPLACE.count, arrays)
     res.requires_grad = True
     return res

@@ -4,7 +4,10 @@ A :class:`Node` is recorded on the output of an op when grad mode is on and at
 least one input requires grad. It holds everything backward needs:
 
 * ``op``       the registered :class:`~autograd.registry.OpDef` (its name is the label),
-* ``inputs``   the input Tensors (their values feed the vjps; freed after backward),
+* ``inputs``   the input Tensors (for ``create_graph`` and version checks; freed after
+               backward),
+* ``vals``     their values as the forward saw them (what the plain backward feeds the
+               vjps; freed after backward),
 * ``parents``  one edge per input slot: the input's producing Node, the input itself
                when it is a leaf that requires grad, or None (no gradient flows there),
 * ``attrs``    non-tensor arguments (axis, stride, ...),
@@ -56,12 +59,13 @@ _seq = itertools.count()
 class Node:
     """One recorded op application (see the module docstring for the fields)."""
 
-    __slots__ = ("op", "inputs", "parents", "attrs", "out", "out_ref", "seq", "stamp",
-                 "scope", "hooks", "retain", "trace", "grad", "dirty", "__weakref__")
+    __slots__ = ("op", "inputs", "vals", "parents", "attrs", "out", "out_ref", "seq",
+                 "stamp", "scope", "hooks", "retain", "trace", "grad", "dirty", "__weakref__")
 
-    def __init__(self, op, inputs, parents, attrs, out, seq, stamp):
+    def __init__(self, op, inputs, parents, attrs, out, seq, stamp, vals=None):
         self.op = op
         self.inputs = inputs
+        self.vals = vals if vals is not None else tuple([t._d for t in inputs])
         self.parents = parents
         self.attrs = attrs
         self.out = out
