@@ -1047,6 +1047,185 @@ def _dropout(name, r):
     return out
 
 
+# --------------------------------------------------------------------------- public forms
+# The samples above call primitives with their internal attributes. These call the
+# public functions and methods users write (PyTorch's dim/keepdim, negative dims,
+# lists and Tensors as indices, in-place methods), so the wrappers' normalisation is
+# checked against PyTorch too. Filed under the primitive they reach.
+def P(*inputs, call, ref, **kw) -> Sample:
+    return S(*inputs, call=lambda fn, *ts, **a: call(*ts), ref=ref, **kw)
+
+
+def _public_samples():
+    r = rng("public forms")
+    x34, x234 = U(r, (3, 4)), U(r, (2, 3, 4))
+    d34 = distinct(r, (3, 4))
+    add = lambda name, *ss: DB[name].extend(ss)  # noqa: E731
+
+    add("sum",
+        P(x34, call=lambda x: x.sum(dim=-1, keepdim=True), ref=lambda t, x: x.sum(dim=-1, keepdim=True),
+          desc="public: x.sum(dim=-1, keepdim=True)"),
+        P(x234, call=lambda x: ag.sum(x, dim=(0, -1)), ref=lambda t, x: t.sum(x, dim=(0, -1)),
+          desc="public: sum(dim=(0, -1))"),
+        P(x34, call=lambda x: ag.sum(x, axis=0, keepdims=True),
+          ref=lambda t, x: t.sum(x, 0, keepdim=True), desc="public: NumPy axis/keepdims"))
+    add("mean",
+        P(x234, call=lambda x: x.mean(dim=1), ref=lambda t, x: x.mean(dim=1),
+          desc="public: x.mean(dim=1)"),
+        P(x34, call=lambda x: ag.mean(x), ref=lambda t, x: t.mean(x), desc="public: mean()"))
+    for which in ("max", "min"):
+        add(which,
+            P(d34, call=lambda x, w=which: getattr(ag, w)(x, dim=-1),
+              ref=lambda t, x, w=which: getattr(t, w)(x, dim=-1),
+              desc=f"public: {which}(dim=-1) -> (values, indices)"),
+            P(d34, call=lambda x, w=which: getattr(x, w)(dim=0, keepdim=True),
+              ref=lambda t, x, w=which: getattr(x, w)(dim=0, keepdim=True),
+              desc=f"public: x.{which}(dim=0, keepdim=True)"),
+            P(d34, call=lambda x, w=which: getattr(x, w)(), ref=lambda t, x, w=which: getattr(x, w)(),
+              desc=f"public: x.{which}()"),
+            P(d34, call=lambda x, w=which: getattr(ag, "a" + w)(x, axis=(0, 1)),
+              ref=lambda t, x, w=which: getattr(t, "a" + w)(x, dim=(0, 1)),
+              desc=f"public: a{which}(axis=(0, 1))"))
+    for which in ("argmax", "argmin"):
+        add(which,
+            P(d34, call=lambda x, w=which: getattr(x, w)(dim=-1, keepdim=True),
+              ref=lambda t, x, w=which: getattr(x, w)(dim=-1, keepdim=True),
+              desc=f"public: x.{which}(dim=-1, keepdim=True)"),
+            P(d34, call=lambda x, w=which: getattr(ag, w)(x), ref=lambda t, x, w=which: getattr(t, w)(x),
+              desc=f"public: {which}(x) flattened"))
+    add("prod",
+        P(away(r, (2, 3), 0.5, 1.5), call=lambda x: x.prod(dim=-1, keepdim=True),
+          ref=lambda t, x: x.prod(dim=-1, keepdim=True), desc="public: x.prod(dim=-1)"))
+    add("logsumexp",
+        P(x234, call=lambda x: x.logsumexp(dim=(-1, 0)), ref=lambda t, x: x.logsumexp(dim=(-1, 0)),
+          desc="public: logsumexp(dim=(-1, 0))"))
+    for which in ("softmax", "log_softmax"):
+        add(which,
+            P(x234, call=lambda x, w=which: getattr(ag, w)(x, dim=-2),
+              ref=lambda t, x, w=which: getattr(t, w)(x, dim=-2), desc=f"public: {which}(dim=-2)"),
+            P(x34, call=lambda x, w=which: getattr(x, w)(), ref=lambda t, x, w=which: getattr(t, w)(x, -1),
+              desc=f"public: x.{which}() (last dim)"))
+    add("reshape",
+        P(x234, call=lambda x: x.reshape(4, -1), ref=lambda t, x: x.reshape(4, -1),
+          desc="public: x.reshape(4, -1)"),
+        P(x34, call=lambda x: x.view((2, 6)), ref=lambda t, x: x.view((2, 6)),
+          desc="public: x.view((2, 6))"))
+    add("permute",
+        P(x234, call=lambda x: x.permute(-1, 0, 1), ref=lambda t, x: x.permute(-1, 0, 1),
+          desc="public: x.permute(-1, 0, 1)"),
+        P(x234, call=lambda x: x.T, ref=lambda t, x: x.permute(2, 1, 0), desc="public: x.T"),
+        P(x234, call=lambda x: x.mT, ref=lambda t, x: x.mT, desc="public: x.mT"))
+    add("broadcast_to",
+        P(U(r, (3, 1)), call=lambda x: x.expand(2, 3, 4), ref=lambda t, x: x.expand(2, 3, 4),
+          desc="public: x.expand(2, 3, 4)"),
+        P(U(r, (4,)), call=lambda x: ag.broadcast_to(x, (3, 4)),
+          ref=lambda t, x: t.broadcast_to(x, (3, 4)), desc="public: broadcast_to"))
+    add("cat",
+        P(U(r, (2, 3)), U(r, (2, 1)), call=lambda a, b: ag.cat([a, b], dim=-1),
+          ref=lambda t, a, b: t.cat([a, b], dim=-1), desc="public: cat(dim=-1)"),
+        P(U(r, (2, 3)), U(r, (1, 3)), call=lambda a, b: ag.concatenate((a, b)),
+          ref=lambda t, a, b: t.cat((a, b)), desc="public: concatenate"))
+    add("pad",
+        P(U(r, (1, 2, 3)), call=lambda x: ag.pad(x, (1, 2, 0, 1), value=-0.5),
+          ref=lambda t, x: t.nn.functional.pad(x, (1, 2, 0, 1), value=-0.5),
+          desc="public: pad((1, 2, 0, 1), value)"),
+        P(U(r, (2, 3)), call=lambda x: x.pad((2, 0)),
+          ref=lambda t, x: t.nn.functional.pad(x, (2, 0)), desc="public: x.pad((2, 0))"))
+    mask = x34 > 0
+    add("getitem",
+        P(x34, call=lambda x: x[[2, 0, 2]], ref=lambda t, x: x[[2, 0, 2]],
+          desc="public: x[list] with repeats"),
+        P(x34, call=lambda x: x[ag.tensor(mask)], ref=lambda t, x: x[t.as_tensor(mask)],
+          desc="public: x[bool tensor]"),
+        P(x34, call=lambda x: x[ag.tensor(np.array([1, 1])), 1:], ref=lambda t, x: x[t.tensor([1, 1]), 1:],
+          desc="public: x[int tensor, slice]"),
+        P(x234, call=lambda x: x[..., -1], ref=lambda t, x: x[..., -1], desc="public: x[..., -1]"),
+        P(x234, call=lambda x: x[1, None, :, ::2], ref=lambda t, x: x[1, None, :, ::2],
+          desc="public: x[1, None, :, ::2]"),
+        P(x34, call=lambda x: ag.take(x, [0, 5, 5]), ref=lambda t, x: t.take(x, t.tensor([0, 5, 5])),
+          desc="public: take"))
+    add("index_add",
+        P(U(r, (3, 4)), call=lambda g: ag.index_add(g, [2, 0, 2], (4, 4)),
+          ref=lambda t, g: t.zeros(4, 4, dtype=g.dtype).index_put((t.tensor([2, 0, 2]),), g,
+                                                                   accumulate=True),
+          desc="public: index_add(g, list, shape)"))
+    add("setitem",
+        P(x34, U(r, (2, 1)), call=_set_public, ref=_set_public_ref,
+          desc="public: y[mask] = 0, y[rows] = v"))
+    add("fill",
+        P(x34, call=lambda x: (x * 1.0).fill_(2.5), ref=lambda t, x: (x * 1.0).fill_(2.5),
+          desc="public: fill_"),
+        P(x34, call=lambda x: (x * 1.0).zero_(), ref=lambda t, x: (x * 1.0).zero_(),
+          desc="public: zero_"))
+    add("copy_from",
+        P(x34, U(r, (4,)), call=lambda x, s_: (x * 1.0).copy_(s_), ref=lambda t, x, s_: (x * 1.0).copy_(s_),
+          desc="public: copy_ (broadcast)"))
+    add("clamp",
+        P(dodge(x34, (-1.0,)), call=lambda x: x.clamp(min=-1.0), ref=lambda t, x: x.clamp(min=-1.0),
+          desc="public: x.clamp(min=)"),
+        P(dodge(x34, (-0.5, 0.5)), call=lambda x: ag.clip(x, -0.5, 0.5),
+          ref=lambda t, x: t.clip(x, -0.5, 0.5), desc="public: clip"),
+        P(dodge(x34, (0.25,)), call=lambda x: (x * 1.0).clamp_(max=0.25),
+          ref=lambda t, x: (x * 1.0).clamp_(max=0.25), desc="public: clamp_ in place"))
+    add("leaky_relu",
+        P(dodge(x34), call=lambda x: x.leaky_relu(), ref=lambda t, x: t.nn.functional.leaky_relu(x),
+          desc="public: default slope"))
+    add("elu",
+        P(dodge(x34), call=lambda x: ag.elu(x, alpha=2.0), ref=lambda t, x: t.nn.functional.elu(x, 2.0),
+          desc="public: elu(alpha=2)"))
+    add("gelu",
+        P(x34, call=lambda x: x.gelu(), ref=lambda t, x: t.nn.functional.gelu(x), desc="public: x.gelu()"))
+    add("softplus",
+        P(x34, call=lambda x: ag.softplus(x, beta=3.0), ref=lambda t, x: t.nn.functional.softplus(x, 3.0),
+          desc="public: softplus(beta=3)"))
+    add("cast",
+        P(x34, call=lambda x: x.to(np.float32), ref=lambda t, x: x.to(t.float32), eps=1e-3,
+          desc="public: x.to(float32)"),
+        P(x34, call=lambda x: x.float().double(), ref=lambda t, x: x.float().double(), eps=1e-3,
+          desc="public: x.float().double()"))
+    add("clone", P(x34, call=lambda x: x.clone(), ref=lambda t, x: x.clone(), desc="public: x.clone()"))
+    add("unfold",
+        P(U(r, (1, 2, 4, 4)), call=lambda x: ag.unfold(x, 2, stride=2),
+          ref=lambda t, x: _unfold_ref(t, x, (2, 2), (2, 2), (1, 1)), desc="public: unfold(x, 2, stride=2)"))
+    add("fold",
+        P(U(r, (1, 2, 2, 2, 3, 3)), call=lambda c: ag.fold(c, (1, 2, 4, 4), 2),
+          ref=lambda t, c: _fold_ref(t, c, (1, 2, 4, 4), (2, 2), (1, 1), (1, 1)), desc="public: fold"))
+    add("matmul",
+        P(U(r, (2, 3)), U(r, (3, 2)), call=lambda a, b: a @ b, ref=lambda t, a, b: a @ b, desc="public: @"),
+        P(U(r, (3,)), U(r, (3,)), call=lambda a, b: ag.dot(a, b), ref=lambda t, a, b: t.dot(a, b),
+          desc="public: dot"))
+    add("pow",
+        P(pos(r, (3,)), call=lambda x: x ** 2.5, ref=lambda t, x: x ** 2.5, desc="public: x ** 2.5"),
+        P(U(r, (3,)), call=lambda x: 2.0 ** x, ref=lambda t, x: 2.0 ** x, desc="public: 2 ** x"))
+    add("div",
+        P(away(r, (3,)), call=lambda x: 1.0 / x, ref=lambda t, x: 1.0 / x, desc="public: 1 / x"))
+    add("sub",
+        P(U(r, (3,)), call=lambda x: 1.0 - x, ref=lambda t, x: 1.0 - x, desc="public: 1 - x"))
+    add("neg", P(U(r, (3,)), call=lambda x: -x, ref=lambda t, x: -x, desc="public: -x"))
+    add("where",
+        P(x34, call=lambda x: ag.where(x > 0, x, 0.0), ref=lambda t, x: t.where(x > 0, x, 0.0),
+          desc="public: where(x > 0, x, 0.0)"),
+        P(x34, call=lambda x: x.masked_fill(x < 0, -1.0), ref=lambda t, x: x.masked_fill(x < 0, -1.0),
+          desc="public: masked_fill"))
+
+
+def _set_public(x, v):
+    y = x * 1.0
+    y[y.data > 0.5] = 0.0
+    y[ag.tensor(np.array([0, 2]))] = v
+    return y
+
+
+def _set_public_ref(t, x, v):
+    y = x * 1.0
+    y[y.detach() > 0.5] = 0.0
+    y[t.tensor([0, 2])] = v
+    return y
+
+
+_public_samples()
+
+
 # --------------------------------------------------------------------------- the table
 def _build() -> Dict[str, OpEntry]:
     db: Dict[str, OpEntry] = {}
