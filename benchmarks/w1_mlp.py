@@ -113,7 +113,7 @@ class TapegradW1:
         loss.backward()
         for t in p.values():
             t.data -= LR * t.grad.data
-        self.loss = loss
+        self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def dtypes(self) -> set:
         """dtype names of the loss, parameters and gradients as tapegrad computed them."""
@@ -180,7 +180,7 @@ class TorchW1:
         loss = torch.relu(1 - self.y * s).mean() + ALPHA * sum((w * w).sum() for w in self.params)
         loss.backward()
         self.opt.step()
-        self.loss = loss
+        self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def snapshot(self) -> Snapshot:
         st = torch_mlp_state(self.model)
@@ -278,7 +278,7 @@ class TapegradW1s:
         loss.backward()
         for p in self.params:
             p.data -= LR * p.grad.data
-        self.loss = loss
+        self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def dtypes(self) -> set:
         """dtype names of the loss, parameters and gradients as tapegrad computed them."""
@@ -310,7 +310,7 @@ class TorchW1s:
         with self.torch.no_grad():
             for p in self.params:
                 p.sub_(p.grad, alpha=LR)
-        self.loss = loss
+        self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def snapshot(self) -> Snapshot:
         st = scalar_state(self.model.layers, lambda t: float(t.item()), lambda t: float(t.grad.item()))
@@ -344,12 +344,12 @@ class MicrogradW1s:
         loss.backward()
         for p in self.params:
             p.data -= LR * p.grad
-        self.loss = loss
+        self.loss = loss.data
 
     def snapshot(self) -> Snapshot:
         layers = [layer.neurons for layer in self.model.layers]
         st = scalar_state(layers, lambda v: v.data, lambda v: v.grad)
-        return Snapshot(float(self.loss.data), st["grads"], st["params"])
+        return Snapshot(float(self.loss), st["grads"], st["params"])
 
 
 def make_w1s(quick: bool) -> Workload:

@@ -112,7 +112,7 @@ class TapegradMLP:
         loss.backward()
         for t in p.values():
             t.data -= self.lr * t.grad.data
-        self.loss = loss
+        self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def dtypes(self) -> set:
         """dtype names of the loss, parameters and gradients as tapegrad computed them."""
@@ -140,7 +140,7 @@ class TorchMLP:
         loss = self.torch.nn.functional.cross_entropy(self.model(self.X), self.y)
         loss.backward()
         self.opt.step()
-        self.loss = loss
+        self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def snapshot(self) -> Snapshot:
         st = torch_mlp_state(self.model)

@@ -115,7 +115,7 @@ class TapegradW3:
         self.x0.grad = None
         loss = _chain(self.x0, self.n_cycles, ag.sin, ag.tanh, ag.exp).sum()
         loss.backward()
-        self.loss = loss
+        self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def dtypes(self) -> set:
         """dtype names of the loss, parameters and gradients as tapegrad computed them."""
@@ -140,7 +140,7 @@ class TorchW3:
         self.x0.grad = None
         loss = _chain(self.x0, self.n_cycles, torch.sin, torch.tanh, torch.exp).sum()
         loss.backward()
-        self.loss = loss
+        self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def snapshot(self) -> Snapshot:
         return Snapshot(float(self.loss.item()), {"x0": self.x0.grad.double().numpy()},

@@ -185,7 +185,7 @@ class TapegradCNN:
         loss.backward()
         for t in p.values():
             t.data -= LR * t.grad.data
-        self.loss = loss
+        self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def dtypes(self) -> set:
         """dtype names of the loss, parameters and gradients as tapegrad computed them."""
@@ -225,7 +225,7 @@ class TorchCNN:
         loss = self.torch.nn.functional.cross_entropy(self.model(self.X), self.y)
         loss.backward()
         self.opt.step()
-        self.loss = loss
+        self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def snapshot(self) -> Snapshot:
         grads: Dict[str, np.ndarray] = {}
