@@ -16,8 +16,8 @@ in the timing dtype, warms each up, then runs rounds in which every system runs 
 in rotating order (A B C, B C A, C A B, ...), so that a slow phase of a shared machine
 hits every system alike.
 
-Garbage collection matters a lot for graph-building workloads (about half of the time
-of the scalar workload W1s goes to the cyclic collector), so it is handled explicitly
+Garbage collection matters a lot for graph-building workloads (on the scalar workload
+W1s the cyclic collector takes most of a step, for every Python engine), so it is handled explicitly
 and alike for every system: the collector stays enabled (as for any user); before the
 runners are built, the long-lived heap (imported modules, data) is frozen with
 ``gc.freeze()`` so that collections triggered during a step traverse only what the
