@@ -23,11 +23,14 @@ def _size(shape) -> int:
 
 def sum_to_array(x: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
     """Sum ``x`` over the axes NumPy broadcasting added or stretched to reach ``shape``."""
-    if x.shape == shape:
+    xs = x.shape
+    if xs == shape:
         return x
-    lead = x.ndim - len(shape)
+    lead = len(xs) - len(shape)
+    if lead > 0 and not any(s == 1 and xs[i + lead] != 1 for i, s in enumerate(shape)):
+        return x.sum(axis=tuple(range(lead)))  # the common case: a bias gradient
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
-                                      if s == 1 and x.shape[i + lead] != 1)
+                                      if s == 1 and xs[i + lead] != 1)
     if axes:
         x = x.sum(axis=axes, keepdims=True)
     return x.reshape(shape)
@@ -64,21 +67,23 @@ class NP:
 
         return _erf_np(x)
 
+    # ndarray methods, not np.* functions: the functions add a Python-level wrapper
+    # (1-3 us per call), which dominates on the small arrays of small models.
     @staticmethod
     def sum(x, axis=None, keepdims=False):
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return x.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def reshape(x, shape):
-        return np.reshape(x, shape)
+        return x.reshape(shape)
 
     @staticmethod
     def permute(x, axes):
-        return np.transpose(x, axes)
+        return x.transpose(axes)
 
     @staticmethod
     def swapaxes(x, a, b):
-        return np.swapaxes(x, a, b)
+        return x.swapaxes(a, b)
 
     @staticmethod
     def broadcast_to(x, shape):

@@ -35,6 +35,8 @@ def _promote(F, g, x, y):
 
 
 def _matmul_dx(F, g, out, x, y):
+    if x.ndim >= 2 and y.ndim >= 2:  # the common case: no promotion needed
+        return F.matmul(g, F.swapaxes(y, -1, -2))
     g2, x2, y2 = _promote(F, g, x, y)
     dx = F.matmul(g2, F.swapaxes(y2, -1, -2))  # (..., n, m) @ (..., m, k) -> (..., n, k)
     if x.ndim == 1:
@@ -43,6 +45,8 @@ def _matmul_dx(F, g, out, x, y):
 
 
 def _matmul_dy(F, g, out, x, y):
+    if x.ndim >= 2 and y.ndim >= 2:
+        return F.matmul(F.swapaxes(x, -1, -2), g)
     g2, x2, y2 = _promote(F, g, x, y)
     dy = F.matmul(F.swapaxes(x2, -1, -2), g2)  # (..., k, n) @ (..., n, m) -> (..., k, m)
     if y.ndim == 1:

@@ -32,14 +32,19 @@ def _count(shape, axis) -> int:
 
 
 def _sum_fwd(x, axis=None, keepdims=False):
-    r = np.sum(x, axis=axis, keepdims=keepdims)
+    r = x.sum(axis=axis, keepdims=keepdims)
     return r.astype(x.dtype, copy=False) if x.dtype.kind == "f" else r
 
 
 _sum = defop("sum", _sum_fwd,
              (lambda F, g, out, x, axis=None, keepdims=False: _expand(F, g, x, axis, keepdims),),
              linear=True, doc="sum over axis")
-_mean = defop("mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+def _mean_fwd(x, axis=None, keepdims=False):
+    # sum / n rather than np.mean: the same pairwise sum without np.mean's Python layers
+    return x.sum(axis=axis, keepdims=keepdims) / _count(x.shape, axis)
+
+
+_mean = defop("mean", _mean_fwd,
               (lambda F, g, out, x, axis=None, keepdims=False:
                _expand(F, g, x, axis, keepdims) / _count(x.shape, axis),),
               linear=True, doc="mean over axis; gradient g / n")
@@ -115,13 +120,13 @@ def _first_extreme_mask(xr, axis, which):
 def _max_fwd(x, axis=None, keepdims=False):
     if x.size == 0:
         raise ValueError("max: cannot reduce an empty tensor (the maximum of nothing is undefined)")
-    return np.max(x, axis=axis, keepdims=keepdims)
+    return x.max(axis=axis, keepdims=keepdims)
 
 
 def _min_fwd(x, axis=None, keepdims=False):
     if x.size == 0:
         raise ValueError("min: cannot reduce an empty tensor")
-    return np.min(x, axis=axis, keepdims=keepdims)
+    return x.min(axis=axis, keepdims=keepdims)
 
 
 _max = defop("max", _max_fwd,
