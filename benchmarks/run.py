@@ -45,6 +45,7 @@ class Row:
     value: str
     ratio: str
     check: str
+    runs: str = "-"
 
 
 @dataclass
@@ -119,6 +120,8 @@ def collect_meta(argv: Sequence[str]) -> Dict[str, str]:
         "torch": version("torch"),
         "micrograd": version("micrograd"),
         "tapegrad commit": commit + (" (autograd/ or nn/ has uncommitted changes)" if dirty else ""),
+        "last commit touching autograd/": _git("log", "-1", "--format=%h %s", "--", "autograd")[:120]
+        or "none",
         "cpu": f"{cpu}, {os.cpu_count()} logical cores",
         "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
@@ -214,7 +217,8 @@ def run_all(quick: bool = False, only: Optional[Sequence[str]] = None,
             check = _check_text(by_sys.get(t.system)) if wl.check else "-"
             if t.note:
                 check += f"; **{t.note}**"
-            rep.rows.append(Row(wl.key, wl.title if i == 0 else "", t.system, value, ratio, check))
+            runs = f"{len(t.times_s)} x {t.inner}" if t.times_s else "-"
+            rep.rows.append(Row(wl.key, wl.title if i == 0 else "", t.system, value, ratio, check, runs))
             log(f"  time  {t.system:11s} {value:>18s}  {ratio}")
     mem = measure_memory(quick, sel, log=log)
     rep.memory = mem
@@ -244,11 +248,11 @@ def run_all(quick: bool = False, only: Optional[Sequence[str]] = None,
 
 def table(rows: List[Row]) -> str:
     """The results as a Markdown table."""
-    lines = ["| workload | system | median | ratio | float64 check (max rel err) |",
-             "|---|---|---|---|---|"]
+    lines = ["| workload | system | median | ratio | float64 check (max rel err) | rounds x iters |",
+             "|---|---|---|---|---|---|"]
     for r in rows:
         name = f"{r.key} {r.title}".strip() if r.title else r.key
-        lines.append(f"| {name} | {r.system} | {r.value} | {r.ratio} | {r.check} |")
+        lines.append(f"| {name} | {r.system} | {r.value} | {r.ratio} | {r.check} | {r.runs} |")
     return "\n".join(lines)
 
 
@@ -261,6 +265,10 @@ tapegrad and PyTorch default to), float64 for the scalar workloads W1s, W5, W5m
 (micrograd computes in Python floats); each system warmed up, then the systems run
 interleaved (rotating order) for N rounds in one process; median of the per-round mean
 time per iteration; ratio = median / reference median (hand NumPy; micrograd for W1s).
+Garbage collector enabled, long-lived heap frozen (`gc.freeze()`), each timed block
+preceded by an untimed `gc.collect()` and closed by a timed one (each system pays for
+its own cyclic garbage, e.g. micrograd's graphs). The last column: rounds x iterations
+per round.
 PyTorch is used as one writes it (`nn.Sequential`, `nn.Linear`/`nn.Conv2d`,
 `F.cross_entropy`, `optim.SGD`); tapegrad through its public ops (`@`, `relu`,
 `conv2d`, `max_pool2d`, `log_softmax`, indexing), SGD on `p.data`."""

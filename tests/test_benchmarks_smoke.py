@@ -57,7 +57,7 @@ def test_cli_writes_results(tmp_path) -> None:
     status = main(["--quick", "--only", "W1,W3", "--threads", "0", "--out", str(out)])
     assert status == 0
     text = out.read_text()
-    assert "| workload | system | median | ratio |" in text
+    assert "| workload | system | median | ratio |" in text and "rounds x iters" in text
     assert "python -m benchmarks.run --quick --only W1,W3" in text
     for needle in ("W1 MLP 2-16-16-1", "W3", "hand NumPy", "tapegrad", "PyTorch", "numpy", "torch",
                    "tapegrad commit"):
