@@ -387,6 +387,7 @@ def _cast(name, r):
         S(U(r, (2, 3)), attrs={"dtype": np.dtype(np.float32)}, eps=1e-3, desc="to float32"),
         S(U(r, ()), attrs={"dtype": np.dtype(np.float32)}, eps=1e-3, desc="0-d"),
         S(U(r, (3,)), attrs={"dtype": np.dtype(np.float64)}, desc="to float64"),
+        S(U(r, (1, 3)), attrs={"dtype": np.dtype(np.float32)}, eps=1e-3, desc="size-1 dim"),
         S(fortran(U(r, (3, 2))), attrs={"dtype": np.dtype(np.float32)}, eps=1e-3,
           desc="fortran"),
     ]
@@ -410,6 +411,7 @@ def _copy_from(name, r):
         S(U(r, (2, 3)), U(r, (2, 3)), desc="same shape"),
         S(U(r, (2, 3)), U(r, (3,)), desc="broadcast src"),
         S(U(r, (2, 3)), U(r, ()), desc="0-d src"),
+        S(U(r, (2, 3)), U(r, (2, 1)), desc="size-1 src"),
         S(U(r, ()), U(r, ()), desc="0-d"),
         S(U(r, (3, 4, 2)), fortran(U(r, (4, 2))), desc="fortran src, broadcast"),
     ]
@@ -584,6 +586,7 @@ def _permute(name, r):
         S(U(r, (2, 3, 4)), attrs={"axes": (2, 0, 1)}, desc="3-d"),
         S(U(r, (2, 1, 3)), attrs={"axes": (1, 2, 0)}, desc="size-1 dim"),
         S(fortran(U(r, (3, 4))), attrs={"axes": (1, 0)}, desc="fortran"),
+        S(U(r, ()), attrs={"axes": ()}, desc="0-d"),
     ]
 
 
@@ -705,6 +708,9 @@ def _index_add(name, r):
         ix = normalize_index(index, shape)
         gshape = np.zeros(shape)[ix].shape
         out.append(S(U(r, gshape), attrs={"index": ix, "shape": shape}, desc=d))
+    ix = normalize_index((np.array([0, 2, 2]), slice(1, 3)), (3, 4))
+    out.append(S(fortran(U(r, (3, 2))), attrs={"index": ix, "shape": (3, 4)},
+                 desc="fortran g, repeats"))
     return out
 
 
@@ -819,6 +825,9 @@ def _fold(name, r):
         oh, ow = _out_hw(shape, a)
         cshape = shape[:2] + a["kernel"] + (oh, ow)
         out.append(S(U(r, cshape), attrs={"shape": shape, **a}, desc=f"{shape} k={k} s={s} d={d}"))
+    a = _conv_attrs(2)
+    out.append(S(fortran(U(r, (1, 1, 2, 2, 2, 2))), attrs={"shape": (1, 1, 3, 3), **a},
+                 desc="fortran cols"))
     return out
 
 
@@ -850,7 +859,8 @@ def _var_samples(name, r):
         S(U(r, (5,)), attrs={"correction": 2}, desc="correction 2"),
         S(fortran(U(r, (4, 3))), attrs={"axis": 1}, desc="fortran"),
         S(U(r, (2, 3)) + 1e3, attrs={"axis": 1}, desc="large offset"),
-    ]
+        S(U(r, (3, 1)), attrs={"axis": 0, "keepdims": True}, desc="size-1 dim"),
+    ] + ([S(U(r, ()), attrs={"correction": 0}, desc="0-d (variance 0)")] if name == "var" else [])
 
 
 samples("var", ref=_var_ref("var"))(_var_samples)
@@ -869,6 +879,7 @@ def _stack(name, r):
           desc="axis -1"),
         S(U(r, ()), U(r, ()), call=_list_call, desc="0-d"),
         S(U(r, (3,)), attrs={"axis": 1}, call=_list_call, desc="single"),
+        S(U(r, (1, 3)), U(r, (1, 3)), attrs={"axis": 1}, call=_list_call, desc="size-1 dims"),
         S(fortran(U(r, (3, 2))), strided(U(r, (3, 2))), attrs={"axis": 1}, call=_list_call,
           desc="noncontig"),
     ]
@@ -884,6 +895,7 @@ def _split(name, r):
         S(U(r, (5, 2)), attrs={"split_size_or_sections": 2}, desc="size 2 (uneven)"),
         S(U(r, (2, 5)), attrs={"split_size_or_sections": [1, 3, 1], "dim": -1}, desc="sections"),
         S(U(r, (3,)), attrs={"split_size_or_sections": 3}, desc="one piece"),
+        S(U(r, (1, 4)), attrs={"split_size_or_sections": 2, "dim": -1}, desc="size-1 dim"),
         S(fortran(U(r, (4, 3))), attrs={"split_size_or_sections": 1, "dim": 1}, desc="fortran"),
     ]
 
@@ -894,6 +906,7 @@ def _chunk(name, r):
         S(U(r, (5, 2)), attrs={"chunks": 2}, desc="uneven"),
         S(U(r, (2, 6)), attrs={"chunks": 3, "dim": -1}, desc="dim -1"),
         S(U(r, (1, 3)), attrs={"chunks": 2}, desc="fewer than asked"),
+        S(fortran(U(r, (4, 3))), attrs={"chunks": 2}, desc="fortran"),
     ]
 
 
@@ -914,6 +927,7 @@ def _flip(name, r):
         S(U(r, (2, 3, 4)), attrs={"dims": (0, -1)}, desc="dims (0, -1)"),
         S(U(r, (4,)), attrs={"dims": -1}, desc="1-d"),
         S(fortran(U(r, (3, 4))), attrs={"dims": 1}, desc="fortran"),
+        S(U(r, (1, 3)), attrs={"dims": (0, 1)}, desc="size-1 dim"),
     ]
 
 
@@ -936,6 +950,7 @@ def _squeeze(name, r):
         S(U(r, (2, 3)), attrs={"dim": 0}, desc="not size 1: no-op"),
         S(U(r, (1,)), desc="to 0-d"),
         S(U(r, ()), desc="0-d"),
+        S(strided(U(r, (1, 3))), attrs={"dim": 0}, desc="strided"),
     ]
 
 
@@ -947,6 +962,7 @@ def _unsqueeze(name, r):
         S(U(r, (2, 3)), attrs={"dim": 1}, desc="middle"),
         S(U(r, ()), attrs={"dim": 0}, desc="0-d"),
         S(fortran(U(r, (2, 3))), attrs={"dim": -2}, desc="fortran"),
+        S(U(r, (1,)), attrs={"dim": 0}, desc="size-1 dim"),
     ]
 
 
@@ -1010,6 +1026,8 @@ def _max_pool(name, r):
           desc="rect"),
         S(distinct(r, (1, 1, 5, 5)), attrs={"kernel_size": 2, "dilation": 2}, desc="dilation"),
         S(distinct(r, (2, 4, 4)), attrs={"kernel_size": 2}, desc="unbatched"),
+        S(fortran(distinct(r, (1, 1, 4, 4))), attrs={"kernel_size": 2, "stride": 1},
+          desc="fortran"),
         # ties inside a window: the first maximum gets the gradient, like PyTorch
         S(np.array([[[[1.0, 1.0], [0.0, 1.0]]]]), attrs={"kernel_size": 2}, grad=False,
           desc="tie: first index"),
@@ -1024,6 +1042,7 @@ def _avg_pool(name, r):
           desc="overlap, padding"),
         S(U(r, (2, 1, 5, 4)), attrs={"kernel_size": (2, 3), "stride": (2, 1)}, desc="rect"),
         S(U(r, (2, 4, 4)), attrs={"kernel_size": 2}, desc="unbatched"),
+        S(fortran(U(r, (1, 1, 4, 4))), attrs={"kernel_size": 3, "stride": 1}, desc="fortran"),
     ]
 
 
@@ -1035,9 +1054,12 @@ def _dropout_ref(x_shape, p, seed):
 @samples("dropout")
 def _dropout(name, r):
     out = []
-    for shape, p, seed in [((3, 4), 0.5, 0), ((2, 3, 2), 0.2, 1), ((5,), 0.7, 2)]:
-        out.append(S(U(r, shape), attrs={"p": p, "training": True, "seed": seed},
-                     ref=_dropout_ref(shape, p, seed), desc=f"p={p}"))
+    for shape, p, seed, lay in [((3, 4), 0.5, 0, None), ((2, 3, 2), 0.2, 1, None),
+                                ((5,), 0.7, 2, None), ((), 0.3, 4, None), ((1, 3), 0.5, 5, None),
+                                ((4, 3), 0.4, 6, fortran)]:
+        x = U(r, shape) if lay is None else lay(U(r, shape))
+        out.append(S(x, attrs={"p": p, "training": True, "seed": seed},
+                     ref=_dropout_ref(shape, p, seed), desc=f"{shape} p={p}"))
     out.append(S(U(r, (2, 3)), attrs={"p": 0.5, "training": False},
                  ref=lambda t, x: t.nn.functional.dropout(x, 0.5, training=False),
                  desc="eval: identity"))

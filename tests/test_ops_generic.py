@@ -174,3 +174,56 @@ def test_gradcheck_same_tensor_in_every_slot(name, i):
     f.__name__ = f"{name} (aliased)"
     with _errstate(sample):
         assert ag.gradcheck(f, [x], eps=sample.eps, fast_mode=sample.fast)
+
+
+# Ops that cannot take a 0-d input, and why (every other op needs a 0-d sample).
+NO_ZERO_D = {
+    "cat": "0-d tensors cannot be concatenated (stack them)",
+    "pad": "a 0-d tensor has no dimension to pad",
+    "matmul": "both operands need at least one dimension",
+    "unfold": "needs (N, C, H, W)", "fold": "produces (N, C, H, W)",
+    "conv2d": "needs (N, C, H, W)", "max_pool2d": "needs (C, H, W) or (N, C, H, W)",
+    "avg_pool2d": "needs (C, H, W) or (N, C, H, W)",
+    "split": "splits along a dimension", "chunk": "splits along a dimension",
+    "unbind": "removes a dimension",
+    "std": "one element has variance 0, where sqrt has no derivative",
+    "transpose": "PyTorch rejects dims (-2, -1) on a 0-d tensor",
+    "flip": "PyTorch rejects a flip dim on a 0-d tensor",
+}
+BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
+REDUCTIONS = ["sum", "mean", "max", "min", "prod", "logsumexp"]
+
+
+def _shapes(s):
+    return [a.shape for a in s.inputs]
+
+
+def test_sample_coverage():
+    """op_db covers what the issue asks for: 0-d inputs, size-1 dims, non-contiguous
+    inputs, the broadcasting pairs of binary ops, keepdims both ways and axis tuples,
+    repeated indices and boolean masks."""
+    problems = []
+    for name, e in OP_DB.items():
+        ins = [a for s in e.samples for a in s.inputs]
+        if name not in NO_ZERO_D and not any(a.ndim == 0 for a in ins):
+            problems.append(f"{name}: no 0-d sample")
+        if not any(1 in a.shape for a in ins):
+            problems.append(f"{name}: no sample with a size-1 dimension")
+        if not any(not a.flags.c_contiguous for a in ins):
+            problems.append(f"{name}: no non-contiguous sample")
+    for name in BINARY:
+        have = {tuple(_shapes(s)) for s in OP_DB[name].samples}
+        for pair in [((3, 1), (1, 4)), ((), (2, 3)), ((2, 1, 3), (4, 1))]:
+            if pair not in have:
+                problems.append(f"{name}: no {pair[0]} x {pair[1]} broadcasting sample")
+    for name in REDUCTIONS:
+        attrs = [s.attrs for s in OP_DB[name].samples if s.call is None]
+        if {a["keepdims"] for a in attrs} != {True, False}:
+            problems.append(f"{name}: keepdims not covered both ways")
+        if not any(a["axis"] is not None and len(a["axis"]) > 1 for a in attrs):
+            problems.append(f"{name}: no axis tuple")
+    for name in ["getitem", "index_add"]:
+        descs = " ".join(s.desc for s in OP_DB[name].samples)
+        if "repeat" not in descs or "mask" not in descs:
+            problems.append(f"{name}: needs repeated-index and boolean-mask samples")
+    assert not problems, "\n".join(problems)
