@@ -92,12 +92,12 @@ def sum_to(x, shape):
 
 
 # --------------------------------------------------------------------------- max / min
-def _extreme_vjp(F, g, out, x, axis=None, keepdims=False, which="max"):
+def _extreme_vjp(F, g, out, x, axis=None, keepdims=False, which="max", split=False):
     xr, outr = raw(x), raw(out)
-    if axis is None:
-        # full reduction: ties share the gradient evenly
-        mask = (xr == outr).astype(xr.dtype)
-        mask /= mask.sum()
+    if axis is None or split:
+        # full reduction, and amax/amin: ties share the gradient evenly (per group)
+        mask = (xr == np.reshape(outr, kept_shape(xr.shape, axis))).astype(xr.dtype)
+        mask /= mask.sum(axis=axis, keepdims=True)
         return _expand(F, g, x, axis, keepdims) * F.const(mask, g)
     # reduction over axes: the first extreme index (argmax order) gets it all
     mask = _first_extreme_mask(xr, axis, which)
@@ -106,6 +106,12 @@ def _extreme_vjp(F, g, out, x, axis=None, keepdims=False, which="max"):
 
 def _first_extreme_mask(xr, axis, which):
     nd = xr.ndim
+    if len(axis) == 1:
+        # one axis: compare each position with the first extreme's index (broadcast)
+        a = axis[0]
+        idx = xr.argmax(axis=a) if which == "max" else xr.argmin(axis=a)
+        pos = np.arange(xr.shape[a]).reshape((-1,) + (1,) * (nd - a - 1))
+        return (pos == np.expand_dims(idx, a)).astype(xr.dtype)
     rest = [a for a in range(nd) if a not in axis]
     moved = np.transpose(xr, rest + list(axis))
     flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
@@ -117,28 +123,30 @@ def _first_extreme_mask(xr, axis, which):
     return np.transpose(onehot, inv)
 
 
-def _max_fwd(x, axis=None, keepdims=False):
+def _max_fwd(x, axis=None, keepdims=False, split=False):
     if x.size == 0:
         raise ValueError("max: cannot reduce an empty tensor (the maximum of nothing is undefined)")
     return x.max(axis=axis, keepdims=keepdims)
 
 
-def _min_fwd(x, axis=None, keepdims=False):
+def _min_fwd(x, axis=None, keepdims=False, split=False):
     if x.size == 0:
         raise ValueError("min: cannot reduce an empty tensor")
     return x.min(axis=axis, keepdims=keepdims)
 
 
 _max = defop("max", _max_fwd,
-             (lambda F, g, out, x, axis=None, keepdims=False:
-              _extreme_vjp(F, g, out, x, axis, keepdims, "max"),),
+             (lambda F, g, out, x, axis=None, keepdims=False, split=False:
+              _extreme_vjp(F, g, out, x, axis, keepdims, "max", split),),
              smooth=False, uses_out=True,
-             doc="max over axis; full reduction splits ties, max(dim) picks the first index")
+             doc="max over axis; full reduction (and amax, split=True) splits ties, "
+                 "max(dim) picks the first index")
 _min = defop("min", _min_fwd,
-             (lambda F, g, out, x, axis=None, keepdims=False:
-              _extreme_vjp(F, g, out, x, axis, keepdims, "min"),),
+             (lambda F, g, out, x, axis=None, keepdims=False, split=False:
+              _extreme_vjp(F, g, out, x, axis, keepdims, "min", split),),
              smooth=False, uses_out=True,
-             doc="min over axis; full reduction splits ties, min(dim) picks the first index")
+             doc="min over axis; full reduction (and amin, split=True) splits ties, "
+                 "min(dim) picks the first index")
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
@@ -164,8 +172,18 @@ def min(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False
     return _extreme(_min, argmin, x, axis, dim, keepdims, keepdim)
 
 
-amax = max
-amin = min
+def amax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
+    """Maximum over ``axis`` (int or tuple), values only, like ``torch.amax``: tied
+    elements share the gradient evenly."""
+    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "amax")
+    return apply(_max, (x,), {"axis": ax, "keepdims": kd, "split": True})
+
+
+def amin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
+    """Minimum over ``axis`` (int or tuple), values only, like ``torch.amin``: tied
+    elements share the gradient evenly."""
+    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "amin")
+    return apply(_min, (x,), {"axis": ax, "keepdims": kd, "split": True})
 
 
 def _arg_fwd(fn):
