@@ -443,7 +443,9 @@ samples("mean", ref=_mean_ref)(lambda name, r: _red_samples(r, U, name))
 
 
 def _extreme_ref(which):
-    def ref(t, x, axis, keepdims):
+    def ref(t, x, axis, keepdims, split=False):
+        if split:  # amax/amin: ties split evenly within each group, like torch.amax
+            return getattr(t, "a" + which)(x, dim=_dims(axis, x.ndim), keepdim=keepdims)
         if axis is None:
             # full reduction: torch.max() splits ties evenly, like tapegrad
             v = getattr(t, which)(x)
@@ -467,6 +469,19 @@ def _extreme_samples(name, r):
     # ties along dim: the first index gets the gradient, like torch.max(dim)
     out.append(S(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]) * (1 if name == "max" else -1),
                  attrs=red((2, 3), 1, False), grad=False, desc="dim tie: first index"))
+    # amax/amin (split=True): ties split evenly per group; 2-way ties agree with
+    # central differences, 3-way ties are checked against torch.amax only
+    sign = 1 if name == "max" else -1
+    out.append(S(sign * np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]),
+                 attrs={**red((2, 3), 1, False), "split": True}, desc="amax: 2-way ties split"))
+    out.append(S(sign * np.array([[[1.0, 3.0], [3.0, 0.5]], [[2.0, 2.0], [-1.0, 0.0]]]),
+                 attrs={**red((2, 2, 2), (1, 2), True), "split": True},
+                 desc="amax: axis tuple, keepdims, 2-way ties"))
+    out.append(S(sign * np.array([[2.0, 2.0, 2.0], [0.0, 1.0, -1.0]]),
+                 attrs={**red((2, 3), -1, False), "split": True}, grad=False,
+                 desc="amax: 3-way tie, 1/3 each"))
+    out.append(S(distinct(r, (3, 4)), attrs={**red((3, 4), 0, True), "split": True},
+                 desc="amax: no ties"))
     return out
 
 
@@ -1107,7 +1122,11 @@ def _public_samples():
               desc=f"public: x.{which}()"),
             P(d34, call=lambda x, w=which: getattr(ag, "a" + w)(x, axis=(0, 1)),
               ref=lambda t, x, w=which: getattr(t, "a" + w)(x, dim=(0, 1)),
-              desc=f"public: a{which}(axis=(0, 1))"))
+              desc=f"public: a{which}(axis=(0, 1))"),
+            P(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]) * (1 if which == "max" else -1),
+              call=lambda x, w=which: getattr(x, "a" + w)(dim=1),
+              ref=lambda t, x, w=which: getattr(x, "a" + w)(dim=1),
+              desc=f"public: x.a{which}(dim=1): a tensor, ties split"))
     for which in ("argmax", "argmin"):
         add(which,
             P(d34, call=lambda x, w=which: getattr(x, w)(dim=-1, keepdim=True),
