@@ -56,7 +56,7 @@ class OpDef:
     """
 
     __slots__ = ("name", "forward", "vjps", "smooth", "linear", "uses_out", "check", "doc",
-                 "differentiable")
+                 "differentiable", "api")
 
     def __init__(self, name: str, forward: Callable, vjps: Sequence[Optional[Callable]],
                  smooth: bool, linear: bool, uses_out: bool, check: Optional[Callable],
@@ -70,8 +70,11 @@ class OpDef:
         self.check = check
         self.doc = doc
         self.differentiable = differentiable
+        self.api = None  # the public function, when it normalises arguments first
 
     def __call__(self, *args: Any, **attrs: Any):
+        if self.api is not None:
+            return self.api(*args, **attrs)
         return apply(self, tuple(as_tensor(a) for a in args), attrs)
 
     def __repr__(self) -> str:

@@ -24,8 +24,7 @@ from .conv import avg_pool2d, conv2d, dropout, fold, max_pool2d, unfold
 # gradgradcheck applies.
 COMPOSITES = {
     "silu": (silu, True), "var": (var, True), "std": (std, True), "stack": (stack, True),
-    "split": (split, True), "conv2d": (conv2d, True), "max_pool2d": (max_pool2d, False),
-    "avg_pool2d": (avg_pool2d, True), "dropout": (dropout, True), "expand": (expand, True),
+    "split": (split, True), "avg_pool2d": (avg_pool2d, True), "dropout": (dropout, True), "expand": (expand, True),
     "squeeze": (squeeze, True), "unsqueeze": (unsqueeze, True), "flatten": (flatten, True),
     "transpose": (transpose, True), "square": (square, True), "chunk": (chunk, True),
     "unbind": (unbind, True), "flip": (flip, True),

@@ -20,7 +20,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..registry import apply, defop
 from ..tensor import Tensor, as_tensor
-from ._util import pair
+from ._util import pair, raw
 
 
 def _out_size(n: int, k: int, s: int, d: int) -> int:
@@ -40,6 +40,13 @@ def _fold_np(cols, shape, kernel, stride, dilation):
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     out = np.zeros(shape, dtype=cols.dtype)
     oh, ow = cols.shape[4], cols.shape[5]
+    if sh >= (kh - 1) * dh + 1 and sw >= (kw - 1) * dw + 1:
+        # Windows don't overlap (e.g. 2x2 pooling with stride 2): every input pixel
+        # receives at most one value, so one strided assignment does it.
+        s0, s1, s2, s3 = out.strides
+        view = as_strided(out, cols.shape, (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw))
+        view[...] = cols
+        return out
     for i in range(kh):
         for j in range(kw):
             out[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
@@ -94,12 +101,134 @@ def _pad2d(x, padding, value, op):
     return pad(x, (pw, pw, ph, ph), value=value) if ph or pw else x
 
 
+# --------------------------------------------------------------------------- conv2d
+# The plain path computes in channels-last (NHWC) memory, like a hand-written im2col:
+# the window copy and col2im's adds then run over C contiguous values instead of the
+# few pixels of a row, which is what makes small feature maps fast. Logical shapes stay
+# NCHW (outputs are NCHW views of NHWC memory, and the next conv or pool finds its
+# input already channels-last). With create_graph the vjps are built from the
+# differentiable primitives above (pad, unfold, fold, matmul, ...) instead.
+
+def _conv_geometry(shape, kernel, stride, dilation, padding):
+    n, c, h, w = shape
+    (kh, kw), (sh, sw), (dh, dw), (ph, pw) = kernel, stride, dilation, padding
+    return _out_size(h + 2 * ph, kh, sh, dh), _out_size(w + 2 * pw, kw, sw, dw)
+
+
+def _windows_nhwc(x, kernel, stride, dilation, padding, fill=0.0):
+    """(N, oh, ow, kh, kw, C) strided view of the padded channels-last copy of x."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (dh, dw), (ph, pw) = kernel, stride, dilation, padding
+    xh = x.transpose(0, 2, 3, 1)
+    if ph or pw:
+        xp = np.full((n, h + 2 * ph, w + 2 * pw, c), fill, dtype=x.dtype)
+        xp[:, ph:ph + h, pw:pw + w, :] = xh
+    else:
+        xp = np.ascontiguousarray(xh)
+    oh, ow = _conv_geometry(x.shape, kernel, stride, dilation, padding)
+    s0, s1, s2, s3 = xp.strides
+    return as_strided(xp, (n, oh, ow, kh, kw, c),
+                      (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False)
+
+
+def _col2im_nhwc(d, shape, kernel, stride, dilation, padding):
+    """Adjoint of ``_windows_nhwc``: d (N, oh, ow, kh, kw, C) summed back -> NCHW view."""
+    n, c, h, w = shape
+    (kh, kw), (sh, sw), (dh, dw), (ph, pw) = kernel, stride, dilation, padding
+    oh, ow = d.shape[1], d.shape[2]
+    dxp = np.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=d.dtype)
+    if sh >= (kh - 1) * dh + 1 and sw >= (kw - 1) * dw + 1:  # windows don't overlap
+        s0, s1, s2, s3 = dxp.strides
+        as_strided(dxp, d.shape, (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3))[...] = d
+    else:
+        for i in range(kh):
+            for j in range(kw):
+                dxp[:, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                    j * dw:j * dw + sw * (ow - 1) + 1:sw, :] += d[:, :, :, i, j, :]
+    return dxp[:, ph:ph + h, pw:pw + w, :].transpose(0, 3, 1, 2)
+
+
+def _wmat(w):
+    """Weights (O, C, kh, kw) as the (kh*kw*C, O) matrix matching the window order."""
+    o, c, kh, kw = w.shape
+    return w.transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
+
+
+def _conv_fwd(x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    o, c, kh, kw = w.shape
+    win = _windows_nhwc(x, (kh, kw), stride, dilation, padding)
+    n, oh, ow = win.shape[:3]
+    out = win.reshape(n * oh * ow, kh * kw * c) @ _wmat(w)   # one copy, one GEMM
+    if b is not None:
+        out += b
+    return out.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)   # (N, O, oh, ow), NHWC memory
+
+
+def _g2(g):
+    """Upstream gradient (N, O, oh, ow) as the (N*oh*ow, O) matrix."""
+    n, o, oh, ow = g.shape
+    return g.transpose(0, 2, 3, 1).reshape(n * oh * ow, o)
+
+
+def _conv_dx(F, g, out, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    o, c, kh, kw = w.shape
+    if F.is_tensor:
+        return _conv_dx_graph(g, x, w, stride, padding, dilation)
+    n, _, oh, ow = g.shape
+    d = (_g2(g) @ _wmat(w).T).reshape(n, oh, ow, kh, kw, c)
+    return _col2im_nhwc(d, x.shape, (kh, kw), stride, dilation, padding)
+
+
+def _conv_dw(F, g, out, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    o, c, kh, kw = w.shape
+    if F.is_tensor:
+        return _conv_dw_graph(g, x, w, stride, padding, dilation)
+    # the windows are rebuilt rather than kept from the forward: one copy, less memory
+    win = _windows_nhwc(x, (kh, kw), stride, dilation, padding)
+    n, oh, ow = win.shape[:3]
+    dwm = win.reshape(n * oh * ow, kh * kw * c).T @ _g2(g)  # (kh*kw*C, O)
+    return dwm.reshape(kh, kw, c, o).transpose(3, 2, 0, 1)
+
+
+def _conv_dx_graph(g, x, w, stride, padding, dilation):
+    """dx as differentiable ops: dcols = g2 @ Wm^T, then fold (col2im) and crop."""
+    from .index import getitem
+    from .linalg import matmul
+    from .shape import permute, reshape, transpose
+
+    o, c, kh, kw = w.shape
+    n, _, oh, ow = g.shape
+    (ph, pw), h, wd = padding, x.shape[2], x.shape[3]
+    g2 = reshape(permute(g, (0, 2, 3, 1)), (n * oh * ow, o))
+    wm = reshape(permute(w, (2, 3, 1, 0)), (kh * kw * c, o))
+    d6 = permute(reshape(matmul(g2, transpose(wm)), (n, oh, ow, kh, kw, c)), (0, 5, 3, 4, 1, 2))
+    dxp = fold(d6, (n, c, h + 2 * ph, wd + 2 * pw), (kh, kw), stride, dilation)
+    return getitem(dxp, (slice(None), slice(None), slice(ph, ph + h), slice(pw, pw + wd)))
+
+
+def _conv_dw_graph(g, x, w, stride, padding, dilation):
+    """dW as differentiable ops: cols^T @ g2 with cols = unfold(pad(x))."""
+    from .linalg import matmul
+    from .shape import permute, reshape, transpose
+
+    o, c, kh, kw = w.shape
+    n, _, oh, ow = g.shape
+    cols6 = unfold(_pad2d(x, padding, 0.0, "conv2d"), (kh, kw), stride, dilation)
+    cols = reshape(permute(cols6, (0, 4, 5, 2, 3, 1)), (n * oh * ow, kh * kw * c))
+    g2 = reshape(permute(g, (0, 2, 3, 1)), (n * oh * ow, o))
+    return permute(reshape(matmul(transpose(cols), g2), (kh, kw, c, o)), (3, 2, 0, 1))
+
+
+_conv2d = defop("conv2d", _conv_fwd,
+                (_conv_dx, _conv_dw,
+                 lambda F, g, out, x, w, b=None, **kw: F.sum(g, axis=(0, 2, 3))),
+                doc="2-D cross-correlation: im2col (channels-last) + one GEMM; gradients "
+                    "col2im(g Wm^T), cols^T g and sum(g)")
+
+
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
     """2-D cross-correlation like PyTorch: x (N, C, H, W), weight (O, C, kh, kw),
     bias (O,) -> (N, O, oh, ow). Computed as im2col + one matrix product."""
-    from .linalg import matmul
-    from .shape import permute, reshape
-
     x, weight = as_tensor(x), as_tensor(weight)
     if groups != 1:
         raise NotImplementedError("conv2d: groups > 1 is not supported yet")
@@ -111,24 +240,29 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
     if x.shape[1] != weight.shape[1]:
         raise ValueError(f"conv2d: input has {x.shape[1]} channels but the weight "
                          f"{weight.shape} expects {weight.shape[1]}; check in_channels")
+    args = (x, weight)
     if bias is not None:
         bias = as_tensor(bias)
         if bias.shape != (weight.shape[0],):
             raise ValueError(f"conv2d: bias shape {bias.shape} must be ({weight.shape[0]},)")
+        args = (x, weight, bias)
     s = pair(stride, "stride", "conv2d")
     d = pair(dilation, "dilation", "conv2d")
-    if min(s) <= 0 or min(d) <= 0:
-        raise ValueError(f"conv2d: stride and dilation must be positive, got {stride}, {dilation}")
-    o, c, kh, kw = weight.shape
-    xp = _pad2d(x, padding, 0.0, "conv2d")
-    cols = unfold(xp, (kh, kw), s, d)                       # (N, C, kh, kw, oh, ow)
-    n, _, _, _, oh, ow = cols.shape
-    cols = reshape(permute(cols, (1, 2, 3, 0, 4, 5)), (c * kh * kw, n * oh * ow))
-    out = matmul(reshape(weight, (o, c * kh * kw)), cols)   # (O, N*oh*ow): one GEMM
-    out = permute(reshape(out, (o, n, oh, ow)), (1, 0, 2, 3))  # (N, O, oh, ow)
-    if bias is not None:
-        out = out + reshape(bias, (1, o, 1, 1))
-    return out
+    p = pair(padding, "padding", "conv2d")
+    if min(s) <= 0 or min(d) <= 0 or min(p) < 0:
+        raise ValueError(f"conv2d: stride and dilation must be positive and padding "
+                         f"non-negative, got stride={stride}, dilation={dilation}, "
+                         f"padding={padding}")
+    kh, kw = weight.shape[2:]
+    for size, k, dd, pp in zip(x.shape[2:], (kh, kw), d, p):
+        if dd * (k - 1) + 1 > size + 2 * pp:
+            raise ValueError(f"conv2d: kernel {(kh, kw)} with dilation {d} is larger than the "
+                             f"padded input {tuple(x.shape[2:])} + 2*{p}; pad the input or "
+                             f"use a smaller kernel")
+    return apply(_conv2d, args, {"stride": s, "padding": p, "dilation": d})
+
+
+_conv2d.api = conv2d
 
 
 def _pool_args(x, kernel_size, stride, padding, dilation, op):
@@ -144,19 +278,62 @@ def _pool_args(x, kernel_size, stride, padding, dilation, op):
     return x, k, s, p, d
 
 
+# --------------------------------------------------------------------------- max_pool2d
+def _maxpool_fwd(x, kernel, stride, padding, dilation):
+    win = _windows_nhwc(x, kernel, stride, dilation, padding, fill=-np.inf)
+    return win.max(axis=(3, 4)).transpose(0, 3, 1, 2)          # (N, C, oh, ow)
+
+
+def _maxpool_dx(F, g, out, x, kernel, stride, padding, dilation):
+    kh, kw = kernel
+    if F.is_tensor:
+        # the mask is a constant, so dx = fold(g * mask) is linear in g (and differentiable)
+        xr = raw(x)
+        n, c = xr.shape[:2]
+        oh, ow = g.shape[2], g.shape[3]
+        view6 = _unfold_np(np.pad(xr, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2),
+                                  constant_values=-np.inf), kernel, stride, dilation)
+        idx = view6.reshape(n, c, kh * kw, oh, ow).argmax(axis=2)
+        mask = (np.arange(kh * kw).reshape(1, 1, -1, 1, 1) == idx[:, :, None]).astype(xr.dtype)
+        from .index import getitem
+        from .shape import reshape
+
+        d6 = reshape(g, (n, c, 1, oh, ow)) * F.const(mask, g)
+        dxp = fold(reshape(d6, (n, c, kh, kw, oh, ow)),
+                   (n, c, xr.shape[2] + 2 * padding[0], xr.shape[3] + 2 * padding[1]),
+                   kernel, stride, dilation)
+        return getitem(dxp, (slice(None), slice(None),
+                             slice(padding[0], padding[0] + xr.shape[2]),
+                             slice(padding[1], padding[1] + xr.shape[3])))
+    win = _windows_nhwc(x, kernel, stride, dilation, padding, fill=-np.inf)
+    n, oh, ow, _, _, c = win.shape
+    idx = win.reshape(n, oh, ow, kh * kw, c).argmax(axis=3)    # first max in window order
+    mask = np.arange(kh * kw).reshape(1, 1, 1, -1, 1) == idx[:, :, :, None, :]
+    gh = g.transpose(0, 2, 3, 1)[:, :, :, None, :]              # (N, oh, ow, 1, C)
+    d = np.where(mask, gh, 0).astype(g.dtype, copy=False).reshape(n, oh, ow, kh, kw, c)
+    return _col2im_nhwc(d, x.shape, kernel, stride, dilation, padding)
+
+
+_max_pool2d = defop("max_pool2d", _maxpool_fwd, (_maxpool_dx,), smooth=False,
+                    doc="max over each window; the gradient goes to the first maximum of a "
+                        "window (row-major), like PyTorch")
+
+
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False):
     """Max over each (kh, kw) window; the gradient goes to the first maximum of a window."""
-    from .reduce import max as rmax
-    from .shape import reshape
-
     if ceil_mode:
         raise NotImplementedError("max_pool2d: ceil_mode=True is not supported")
     x, k, s, p, d = _pool_args(x, kernel_size, stride, padding, dilation, "max_pool2d")
     if x.ndim == 3:
         return max_pool2d(x.unsqueeze(0), k, s, p, d)[0]
-    cols = unfold(_pad2d(x, p, -np.inf, "max_pool2d"), k, s, d)   # (N, C, kh, kw, oh, ow)
-    n, c, kh, kw, oh, ow = cols.shape
-    return rmax(reshape(cols, (n, c, kh * kw, oh, ow)), axis=2)
+    for size, kk, dd, pp in zip(x.shape[2:], k, d, p):
+        if dd * (kk - 1) + 1 > size + 2 * pp:
+            raise ValueError(f"max_pool2d: kernel {k} is larger than the padded input "
+                             f"{tuple(x.shape[2:])}")
+    return apply(_max_pool2d, (x,), {"kernel": k, "stride": s, "padding": p, "dilation": d})
+
+
+_max_pool2d.api = max_pool2d
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False,

@@ -22,7 +22,7 @@ def _shape_arg(shape) -> Tuple[int, ...]:
 # --------------------------------------------------------------------------- reshape
 def _reshape_fwd(x, shape):
     try:
-        return np.reshape(x, shape)
+        return x.reshape(shape)
     except ValueError:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} "
                          f"elements) into shape {shape}; the number of elements must match "
@@ -81,7 +81,7 @@ expand_dims = unsqueeze
 
 
 # --------------------------------------------------------------------------- permute
-_permute = defop("permute", lambda x, axes: np.transpose(x, axes),
+_permute = defop("permute", lambda x, axes: x.transpose(axes),
                  (lambda F, g, out, x, axes: F.permute(g, tuple(np.argsort(axes))),),
                  linear=True, doc="reorder dimensions")
 
@@ -178,7 +178,10 @@ def cat(tensors: Sequence, axis: int = 0, *, dim=None):
         if t.ndim != nd or t.shape[:ax] + t.shape[ax + 1:] != ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
             raise ValueError(f"cat: tensor {k} has shape {t.shape} but tensor 0 has shape "
                              f"{ts[0].shape}; all dimensions except {ax} must match")
-    dt = np.result_type(*[t.dtype for t in ts])
+    # PyTorch's promotion: floating tensors decide over integer/bool ones
+    # (cat([float32, int64]) is float32; NumPy's result_type says float64)
+    floats = [t.dtype for t in ts if t.dtype.kind == "f"]
+    dt = np.result_type(*floats) if floats else np.result_type(*[t.dtype for t in ts])
     ts = [t if t.dtype == dt else t.to(dt) for t in ts]
     if len(ts) == 1:
         return ts[0]
@@ -251,7 +254,10 @@ def unbind(x, dim: int = 0) -> Tuple[Tensor, ...]:
 
 # --------------------------------------------------------------------------- pad
 def _pad_fwd(x, pad_width, value=0.0):
-    return np.pad(x, pad_width, mode="constant", constant_values=value)
+    # a filled array with the input copied into its interior (np.pad is Python-level)
+    out = np.full(tuple(n + b + a for n, (b, a) in zip(x.shape, pad_width)), value, dtype=x.dtype)
+    out[tuple(slice(b, b + n) for n, (b, _) in zip(x.shape, pad_width))] = x
+    return out
 
 
 def _pad_vjp(F, g, out, x, pad_width, value=0.0):
