@@ -89,7 +89,27 @@ def _pow_fwd(x, y):
 _pow = defop("pow", _pow_fwd, (_pow_dx, _pow_dy), uses_out=True, doc="x ** y")
 
 
-def _binary(op):
+def _promote(x, y, true_div=False):
+    """PyTorch's type promotion across categories, where NumPy's differs: a floating
+    tensor decides the result dtype over integer/bool tensors (float32 * int64 is
+    float32, NumPy says float64), and true division of two integer/bool tensors gives
+    the default float dtype. Same-category pairs keep NumPy's rules (float32 + float64
+    is float64 in both). Integer tensors never require grad, so casting them is free
+    of graph effects."""
+    fx, fy = x._d.dtype.kind == "f", y._d.dtype.kind == "f"
+    if fx and not fy:
+        return x, Tensor._wrap(np.asarray(y._d).astype(x._d.dtype))
+    if fy and not fx:
+        return Tensor._wrap(np.asarray(x._d).astype(y._d.dtype)), y
+    if true_div and not fx:
+        from ..tensor import get_default_dtype
+
+        dt = get_default_dtype()
+        return Tensor._wrap(np.asarray(x._d).astype(dt)), Tensor._wrap(np.asarray(y._d).astype(dt))
+    return x, y
+
+
+def _binary(op, true_div=False):
     empty: dict = {}
 
     def fn(x, y):
@@ -101,6 +121,8 @@ def _binary(op):
         else:
             y = as_tensor(y)
             x = as_tensor(x, like=y)
+        if x._d.dtype is not y._d.dtype or (true_div and x._d.dtype.kind != "f"):
+            x, y = _promote(x, y, true_div)
         return apply(op, (x, y), empty)
 
     fn.__name__ = op.name
@@ -111,7 +133,7 @@ def _binary(op):
 add = _binary(_add)
 sub = _binary(_sub)
 mul = _binary(_mul)
-div = _binary(_div)
+div = _binary(_div, true_div=True)
 pow = _binary(_pow)
 true_divide = divide = div
 multiply = mul
@@ -338,6 +360,8 @@ def where(cond, x, y):
     else:
         x = as_tensor(x)
         y = as_tensor(y, like=x)
+    if x._d.dtype is not y._d.dtype:
+        x, y = _promote(x, y)
     return apply(_where, (cond, x, y), {})
 
 
