@@ -212,6 +212,12 @@ def _binary_ref(name):
 
 def _binary_samples(name, r, make_a, make_b):
     out = [S(make_a(r, a), make_b(r, b), desc=f"{a}x{b}") for a, b in BINARY_SHAPES]
+    # mixed dtypes: an integer tensor takes the float tensor's dtype (PyTorch's
+    # promotion; the float32 test checks no float64 appears)
+    public = lambda fn, x, y: getattr(ag, name)(x, y)  # noqa: E731 (dtype rules live there)
+    out.append(S(make_a(r, (2, 3)), np.array([1, 2, 3]), call=public, desc="float x int64"))
+    ints = np.array([[1, 2, 3]]) if name == "pow" else np.array([[1, -2, 3]])
+    out.append(S(ints, make_b(r, (2, 1)), call=public, desc="int64 x float"))
     # non-contiguous: a column-major (3, 4) with a strided (4,)
     out.append(S(fortran(make_a(r, (3, 4))), strided(make_b(r, (4,))), desc="noncontig"))
     # a transposed view against a size-1 dim
@@ -222,7 +228,13 @@ def _binary_samples(name, r, make_a, make_b):
 for _n in ("add", "sub", "mul"):
     samples(_n, ref=lambda t, x, y, _n=_n: getattr(t, _n)(x, y))(
         lambda name, r: _binary_samples(name, r, U, U))
-samples("div", ref=lambda t, x, y: t.div(x, y))(lambda name, r: _binary_samples(name, r, U, away))
+@samples("div", ref=lambda t, x, y: t.div(x, y))
+def _div(name, r):
+    out = _binary_samples(name, r, U, away)
+    # integer / integer is true division in the default float dtype, like PyTorch
+    out.append(S(np.array([1, -7, 4]), np.array([2, 2, 3]), call=lambda fn, x, y: ag.div(x, y),
+                 grad=False, desc="int64 / int64"))
+    return out
 
 
 @samples("pow", ref=lambda t, x, y: t.pow(x, y))
@@ -355,6 +367,8 @@ def _mm_samples(name, r):
     # exact ties split the gradient evenly; central differences agree (1/2 each)
     x = np.array([1.0, -2.0, 0.5])
     out.append(S(x, np.array([1.0, 3.0, 0.5]), desc="ties split"))
+    out.append(S(distinct(r, (2, 3)), np.array([0, 1, -1]),
+                 call=lambda fn, x, y: getattr(ag, name)(x, y), desc="float x int64"))
     return out
 
 
@@ -375,6 +389,8 @@ def _where(name, r):
         S(cond((1, 3)), fortran(U(r, (4, 3))), strided(U(r, (3,))), desc="noncontig"),
         S(np.array([True, False, True]), U(r, (2, 3)), np.array(0.5), nondiff=(2,),
           desc="constant y"),
+        S(np.array([True, False, True]), U(r, (2, 3)), np.array([1, 2, 3]),
+          call=lambda fn, c, x, y: ag.where(c, x, y), desc="int64 y"),
     ]
 
 
@@ -629,6 +645,8 @@ def _cat(name, r):
         S(U(r, (1,)), U(r, (3,)), attrs={"axis": 0}, desc="1-d"),
         S(U(r, (2, 1, 2)), U(r, (2, 2, 2)), attrs={"axis": 1}, desc="3-d middle"),
         S(fortran(U(r, (3, 2))), strided(U(r, (3, 2))), attrs={"axis": 1}, desc="noncontig"),
+        S(U(r, (2, 3)), np.array([[1, 2, 3]]), call=lambda fn, a, b: ag.cat([a, b]),
+          ref=lambda t, a, b: t.cat([a, b]), desc="public: float and int64"),
     ]
 
 
