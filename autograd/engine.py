@@ -35,6 +35,18 @@ step. One formula, two backends keeps a single source of truth and leaves the ho
 path on NumPy. The decision is taken in exactly one place: ``_run`` chooses the
 backend once per backward call.
 
+Cost model and the cyclic GC
+----------------------------
+A recorded op costs about 2 us of Python on top of its NumPy work (one Tensor, one
+Node, two small tuples); 0-d values are kept as NumPy scalars because scalar
+arithmetic is several times faster than 0-d array arithmetic. The graph never contains
+reference cycles, so it is freed by reference counting alone; CPython's cyclic GC
+still rescans the live graph as it grows, which costs another 1-4 us per op while a
+graph of 10^5+ nodes is being built. The engine pauses the cyclic GC while backward
+runs (it creates no cycles there); during the forward, which is user code, it leaves
+the GC alone. Users who build huge scalar graphs can do the same
+(``gc.disable()``/``gc.freeze()`` around graph construction) for a 2x faster forward.
+
 Gradients never alias: a gradient that reaches a leaf is copied unless the engine
 created the array itself (checked with ``_owned``), and accumulation into an
 existing ``.grad`` happens in place only on a buffer the engine owns.
