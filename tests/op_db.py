@@ -366,7 +366,8 @@ def _mm_samples(name, r):
     out.append(S(fortran(v[:12].reshape(3, 4)), strided(v[12:]), desc="noncontig"))
     # exact ties split the gradient evenly; central differences agree (1/2 each)
     x = np.array([1.0, -2.0, 0.5])
-    out.append(S(x, np.array([1.0, 3.0, 0.5]), desc="ties split"))
+    # (a tie is a kink of the first derivative: no finite-difference gradgradcheck)
+    out.append(S(x, np.array([1.0, 3.0, 0.5]), gradgrad=False, desc="ties split"))
     out.append(S(distinct(r, (2, 3)), np.array([0, 1, -1]),
                  call=lambda fn, x, y: getattr(ag, name)(x, y), desc="float x int64"))
     return out
@@ -478,7 +479,7 @@ def _extreme_samples(name, r):
     # two exact ties in a full reduction split evenly (1/2 each), as central
     # differences do with exactly two ties
     out.append(S(np.array([[1.0, 3.0], [3.0, -1.0]]) * (1 if name == "max" else -1),
-                 attrs=red((2, 2), None, False), desc="full reduction, 2-way tie"))
+                 attrs=red((2, 2), None, False), gradgrad=False, desc="full reduction, 2-way tie"))
     # three ties: tapegrad splits 1/3 each like torch.max(); finite differences give 1/2
     out.append(S(np.array([2.0, 2.0, 2.0, 1.0]) * (1 if name == "max" else -1),
                  attrs=red((4,), None, False), grad=False, desc="3-way tie"))
@@ -489,9 +490,10 @@ def _extreme_samples(name, r):
     # central differences, 3-way ties are checked against torch.amax only
     sign = 1 if name == "max" else -1
     out.append(S(sign * np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]),
-                 attrs={**red((2, 3), 1, False), "split": True}, desc="amax: 2-way ties split"))
+                 attrs={**red((2, 3), 1, False), "split": True}, gradgrad=False,
+                 desc="amax: 2-way ties split"))
     out.append(S(sign * np.array([[[1.0, 3.0], [3.0, 0.5]], [[2.0, 2.0], [-1.0, 0.0]]]),
-                 attrs={**red((2, 2, 2), (1, 2), True), "split": True},
+                 attrs={**red((2, 2, 2), (1, 2), True), "split": True}, gradgrad=False,
                  desc="amax: axis tuple, keepdims, 2-way ties"))
     out.append(S(sign * np.array([[2.0, 2.0, 2.0], [0.0, 1.0, -1.0]]),
                  attrs={**red((2, 3), -1, False), "split": True}, grad=False,
@@ -1144,7 +1146,7 @@ def _public_samples():
             P(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]) * (1 if which == "max" else -1),
               call=lambda x, w=which: getattr(x, "a" + w)(dim=1),
               ref=lambda t, x, w=which: getattr(x, "a" + w)(dim=1),
-              desc=f"public: x.a{which}(dim=1): a tensor, ties split"))
+              gradgrad=False, desc=f"public: x.a{which}(dim=1): a tensor, ties split"))
     for which in ("argmax", "argmin"):
         add(which,
             P(d34, call=lambda x, w=which: getattr(x, w)(dim=-1, keepdim=True),
