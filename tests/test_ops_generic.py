@@ -241,3 +241,40 @@ def test_sample_coverage():
         if "repeat" not in descs or "mask" not in descs:
             problems.append(f"{name}: needs repeated-index and boolean-mask samples")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name,i", _params(lambda e, s: e.differentiable and s.diff_positions()))
+def test_backward_is_pure(name, i):
+    """A vjp must not write into what it is given: the upstream gradient, the saved
+    inputs and output. Its result must not alias them (gradients never alias), and a
+    second backward through a retained graph gives the same gradients."""
+    entry = OP_DB[name]
+    sample = entry.samples[i]
+    diff = sample.diff_positions()
+    ts = make_inputs(sample)
+    xs = [ts[k] for k in diff]
+    rng = np.random.default_rng(i)
+    with _errstate(sample):
+        outs = [o for o in (lambda r: r if isinstance(r, tuple) else (r,))(entry.run(sample, ts))
+                if o.dtype.kind == "f" and o.requires_grad]
+        if not outs:
+            pytest.skip("no differentiable output")
+        gs = [rng.standard_normal(o.shape) for o in outs]
+        saved = [a.copy() for a in gs] + [o.data.copy() for o in outs] + [t.data.copy() for t in ts]
+        g1 = ag.grad(outs, xs, gs, retain_graph=True, allow_unused=True)
+        g1_copy = [None if g is None else g.data.copy() for g in g1]
+        g2 = ag.grad(outs, xs, gs, allow_unused=True)
+    now = list(gs) + [o.data for o in outs] + [t.data for t in ts]
+    for k, (a, b) in enumerate(zip(saved, now)):
+        np.testing.assert_array_equal(a, b, err_msg=f"{name}: backward modified "
+                                      f"{'an upstream gradient' if k < len(gs) else 'a saved value'}")
+    for g, gc, h in zip(g1, g1_copy, g2):
+        if g is None:
+            assert h is None
+            continue
+        np.testing.assert_array_equal(g.data, gc, err_msg=f"{name}: the second backward "
+                                                          f"changed the first one's gradient")
+        np.testing.assert_array_equal(g.data, h.data, err_msg=f"{name}: backward twice differs")
+        for other in now + [h.data]:
+            assert not np.shares_memory(g.data, other), \
+                f"{name}: a returned gradient shares memory with an input, output or gradient"
