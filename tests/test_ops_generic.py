@@ -278,3 +278,46 @@ def test_backward_is_pure(name, i):
         for other in now + [h.data]:
             assert not np.shares_memory(g.data, other), \
                 f"{name}: a returned gradient shares memory with an input, output or gradient"
+
+
+def _third_order_params():
+    """The smallest sample of each smooth op (third order is costly)."""
+    out = []
+    for name, entry in OP_DB.items():
+        if not (entry.differentiable and entry.smooth):
+            continue
+        ok = [(sum(a.size for a in s.inputs), i) for i, s in enumerate(entry.samples)
+              if s.grad and s.gradgrad and s.diff_positions()
+              and sum(a.size for a in s.inputs) > 1]
+        if ok:
+            out.append(pytest.param(name, min(ok)[1], id=f"{name}-{min(ok)[1]}"))
+    return out
+
+
+@pytest.mark.parametrize("name,i", _third_order_params())
+def test_third_derivatives(name, i):
+    """gradgradcheck of the first derivative: third derivatives through create_graph,
+    i.e. the vjps' own vjps are differentiable again (one sample per smooth op)."""
+    entry = OP_DB[name]
+    sample = entry.samples[i]
+    diff = sample.diff_positions()
+    ts = make_inputs(sample)
+    rng = np.random.default_rng(3)
+    with _errstate(sample):
+        outs = [o for o in (lambda r: r if isinstance(r, tuple) else (r,))(entry.run(sample, ts))]
+        vs = [ag.tensor(rng.standard_normal(o.shape)) for o in outs]
+
+        def first(*xs):
+            full = list(ts)
+            for k, x in zip(diff, xs):
+                full[k] = x
+            res = entry.run(sample, full)
+            res = res if isinstance(res, tuple) else (res,)
+            live = [(o, v) for o, v in zip(res, vs) if o.requires_grad]
+            gs = ag.grad([o for o, _ in live], list(xs), [v for _, v in live],
+                         create_graph=True, allow_unused=True)
+            return tuple(g if g is not None else ag.zeros_like(x) for g, x in zip(gs, xs))
+
+        first.__name__ = f"d {name}"
+        big = sum(a.size for a in sample.inputs) > 24
+        assert ag.gradgradcheck(first, [ts[k] for k in diff], eps=sample.eps, fast_mode=big)
