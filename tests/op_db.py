@@ -1263,6 +1263,16 @@ def _public_samples():
     add("sub",
         P(U(r, (3,)), call=lambda x: 1.0 - x, ref=lambda t, x: 1.0 - x, desc="public: 1 - x"))
     add("neg", P(U(r, (3,)), call=lambda x: -x, ref=lambda t, x: -x, desc="public: -x"))
+    add("sqrt", P(pos(r, (2, 3)), call=lambda x: ag.rsqrt(x), ref=lambda t, x: t.rsqrt(x),
+                  desc="public: rsqrt"))
+    add("div", P(away(r, (2, 3)), call=lambda x: x.reciprocal(), ref=lambda t, x: t.reciprocal(x),
+                 desc="public: reciprocal"))
+    add("matmul", P(U(r, (2, 3)), U(r, (3, 2)), call=lambda a, b: ag.mm(a, b),
+                    ref=lambda t, a, b: t.mm(a, b), desc="public: mm"))
+    add("sum", P(U(r, (2, 3, 4)), call=lambda x: ag.sum_to(x, (3, 1)),
+                 ref=lambda t, x: x.sum(dim=0).sum(dim=-1, keepdim=True), desc="public: sum_to"),
+        P(U(r, (2, 3)), call=lambda x: x.square().sum(), ref=lambda t, x: x.square().sum(),
+          desc="public: x.square().sum()"))
     add("where",
         P(x34, call=lambda x: ag.where(x > 0, x, 0.0), ref=lambda t, x: t.where(x > 0, x, 0.0),
           desc="public: where(x > 0, x, 0.0)"),

@@ -321,3 +321,34 @@ def test_third_derivatives(name, i):
         first.__name__ = f"d {name}"
         big = sum(a.size for a in sample.inputs) > 24
         assert ag.gradgradcheck(first, [ts[k] for k in diff], eps=sample.eps, fast_mode=big)
+
+
+# Public op functions that are neither registered nor an alias of a registered name:
+# thin wrappers over a registered op, whose samples (desc "public: <name>") are filed
+# under that op. Constants (no gradient) need none.
+WRAPPERS = {"amax": "max", "amin": "min", "dot": "matmul", "mm": "matmul", "take": "getitem",
+            "rsqrt": "sqrt", "reciprocal": "div", "sum_to": "sum"}
+CONSTANTS = {"zeros_like", "ones_like", "apply"}
+
+
+def test_every_public_op_function_has_samples():
+    import types
+
+    import autograd.ops as ops
+
+    registered = set(OPS) | set(COMPOSITES)
+    problems = []
+    for n in dir(ops):
+        f = getattr(ops, n)
+        if n.startswith("_") or not isinstance(f, types.FunctionType) or n in registered \
+                or n in CONSTANTS:
+            continue
+        if any(getattr(ops, m, None) is f for m in registered):
+            continue  # an alias (clip, view, concatenate, ...)
+        if n not in WRAPPERS:
+            problems.append(f"{n}: public op function that is neither registered nor listed "
+                            f"in WRAPPERS; register it or file public-form samples for it")
+        elif not any(f"public: {n}" in s.desc or f".{n}(" in s.desc
+                     for s in OP_DB[WRAPPERS[n]].samples):
+            problems.append(f"{n}: no public-form sample under {WRAPPERS[n]!r}")
+    assert not problems, "\n".join(problems)
