@@ -22,8 +22,10 @@ from typing import Callable, Dict, List
 
 import numpy as np
 
-from .harness import REFERENCE, Runner
+from .harness import Runner
 from .w2_mlp import mlp_batch, mlp_systems
+
+__all__ = ["MemResult", "measure_memory", "peak_step_bytes", "rss_growth_bytes", "rss_bytes"]
 
 
 @dataclass
@@ -124,5 +126,3 @@ def _measure(quick: bool, only: Callable[[str], bool], log: Callable[[str], None
                                      ratio_to_ref=False))
     return out
 
-
-__all__ = ["MemResult", "measure_memory", "peak_step_bytes", "rss_growth_bytes", "rss_bytes", "REFERENCE"]
