@@ -105,7 +105,9 @@ class NP:
 
     @staticmethod
     def getitem(x, index):
-        return x[index]
+        from .ops.index import take_np  # PyTorch's placement when ints mix with arrays
+
+        return take_np(x, index)
 
     @staticmethod
     def index_add(g, index, shape):

@@ -78,17 +78,50 @@ def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
     return tuple(out)
 
 
+def _split_ints(index: tuple):
+    """PyTorch's order for an index that mixes ints and arrays: the ints select first
+    (basic indexing), then the arrays index what is left. NumPy instead counts such
+    ints as advanced indices, which moves the result's dimensions: for x of shape
+    (2, 3, 4), ``x[0, 1:, [0, 0]]`` is (2, 2) transposed relative to PyTorch's
+    (2, 2) (and (1, 2) vs (2, 1) when shapes differ). Returns ``(ints, rest)`` for
+    such an index (apply as ``x[ints][rest]``; ``x[ints]`` is a view), else None."""
+    has_int = has_arr = False
+    for i in index:
+        if type(i) is int:
+            has_int = True
+        elif type(i) is np.ndarray:
+            has_arr = True
+    if not (has_int and has_arr):
+        return None
+    ints = tuple(i if type(i) is int or i is Ellipsis else slice(None)
+                 for i in index if i is not None)
+    return ints, tuple(i for i in index if type(i) is not int)
+
+
+def take_np(x, index):
+    """``x[index]`` with PyTorch's placement of the result dimensions."""
+    sp = _split_ints(index)
+    return x[index] if sp is None else x[sp[0]][sp[1]]
+
+
+def _target(z, index):
+    """The view of ``z`` and the index to write through, in take_np's order."""
+    sp = _split_ints(index)
+    return (z, index) if sp is None else (z[sp[0]], sp[1])
+
+
 def _index_add_np(g, index, shape):
     z = np.zeros(shape, dtype=g.dtype)
-    if _is_basic(index):
-        z[index] = g
+    t, idx = _target(z, index)
+    if _is_basic(idx):
+        t[idx] = g
     else:
-        np.add.at(z, index, g)
+        np.add.at(t, idx, g)
     return z
 
 
 def _getitem_fwd(x, index):
-    r = x[index]
+    r = take_np(x, index)
     return r.copy() if isinstance(r, np.ndarray) and r.base is not None else r
 
 
@@ -115,13 +148,15 @@ def index_add(g, index, shape):
 
 def _setitem_fwd(x, v, index):
     out = np.array(x, copy=True)
-    out[index] = v
+    t, idx = _target(out, index)
+    t[idx] = v
     return out
 
 
 def _setitem_dx(F, g, out, x, v, index):
     keep = np.ones(x.shape, dtype=bool)
-    keep[index] = False
+    t, idx = _target(keep, index)
+    t[idx] = False
     return g * keep
 
 
@@ -134,12 +169,13 @@ def _setitem_dv(F, g, out, x, v, index):
     # with the positions of v to find the winners.
     shape = tuple(x.shape)
     n = int(np.prod(shape, dtype=np.int64))
-    slots = np.zeros(shape, dtype=np.int64)[index].shape
+    slots = take_np(np.zeros(shape, dtype=np.int64), index).shape
     m = int(np.prod(slots, dtype=np.int64))
     if m == 0:
         return gv
     winner = np.full(n, -1, dtype=np.int64)
-    winner.reshape(shape)[index] = np.arange(m).reshape(slots)
+    t, idx = _target(winner.reshape(shape), index)
+    t[idx] = np.arange(m).reshape(slots)
     won = np.zeros(m, dtype=bool)
     won[winner[winner >= 0]] = True
     if won.all():
