@@ -36,7 +36,7 @@ import numpy as np
 import autograd as ag
 from autograd import COMPOSITES, OPS
 from autograd.ops._util import norm_axis, pair
-from autograd.ops.index import normalize_index
+from autograd.ops.index import normalize_index, take_np
 
 __all__ = ["Sample", "OpEntry", "OP_DB", "dodge", "distinct", "all_cases"]
 
@@ -711,6 +711,10 @@ GETITEM_CASES = [
     ((2, 3), (Ellipsis, np.array([0, 0, 2])), "ellipsis + repeated array"),
     ((3, 4), (np.array([[0], [2]]), np.array([0, 2, 2])), "broadcast index arrays"),
     ((3, 4), (None, np.array([1, 1]), slice(1, None)), "None + repeated array"),
+    # ints select first, then arrays index what is left (PyTorch; NumPy would move the
+    # array dimension to the front here)
+    ((2, 3, 4), (0, slice(1, None), np.array([0, 0, 3])), "int, slice, repeated array"),
+    ((2, 3, 4), (np.array([1, 0]), slice(None), -1), "array, slice, int"),
 ]
 
 
@@ -729,10 +733,9 @@ def _index_add_ref(t, g, index, shape):
     computes the flat positions the index addresses, torch's index_put(accumulate=True)
     does the scatter."""
     n = int(np.prod(shape, dtype=np.int64))
-    positions = np.arange(n).reshape(shape)[index]
+    positions = t.arange(n).reshape(shape)[_tidx(t, index, shape)]  # torch's index semantics
     z = t.zeros(n, dtype=g.dtype)
-    z = z.index_put((t.as_tensor(np.ascontiguousarray(positions).reshape(-1)),),
-                    g.reshape(-1) if positions.ndim else g.reshape(1), accumulate=True)
+    z = z.index_put((positions.reshape(-1),), g.reshape(-1), accumulate=True)
     return z.reshape(shape)
 
 
@@ -741,7 +744,7 @@ def _index_add(name, r):
     out = []
     for shape, index, d in GETITEM_CASES:
         ix = normalize_index(index, shape)
-        gshape = np.zeros(shape)[ix].shape
+        gshape = take_np(np.zeros(shape), ix).shape  # getitem's output shape (checked there)
         out.append(S(U(r, gshape), attrs={"index": ix, "shape": shape}, desc=d))
     ix = normalize_index((np.array([0, 2, 2]), slice(1, 3)), (3, 4))
     out.append(S(fortran(U(r, (3, 2))), attrs={"index": ix, "shape": (3, 4)},
@@ -795,6 +798,7 @@ def _setitem(name, r):
         # repeated indices: the last written value wins, and only it gets a gradient
         # (torch leaves duplicates undefined, so its reference assigns deduplicated)
         case((4,), np.array([0, 2, 0]), (3,), "repeated, last wins", last=True),
+        case((2, 3, 4), (1, slice(None), np.array([3, 0])), (3, 2), "int, slice, array"),
         case((3, 4), (np.array([2, 0, 2]), np.array([1, 1, 1])), (), "repeated, scalar value",
              last=True),
         case((3, 4), (slice(None), np.array([3, 3, 0])), (3, 3), "slice + repeated",
@@ -1201,6 +1205,8 @@ def _public_samples():
         P(x34, call=lambda x: x[ag.tensor(np.array([1, 1])), 1:], ref=lambda t, x: x[t.tensor([1, 1]), 1:],
           desc="public: x[int tensor, slice]"),
         P(x234, call=lambda x: x[..., -1], ref=lambda t, x: x[..., -1], desc="public: x[..., -1]"),
+        P(x234, call=lambda x: x[0, :, [1, 1, 2]], ref=lambda t, x: x[0, :, [1, 1, 2]],
+          desc="public: x[0, :, list] (int selects first, like PyTorch)"),
         P(x234, call=lambda x: x[1, None, :, ::2], ref=lambda t, x: x[1, None, :, ::2],
           desc="public: x[1, None, :, ::2]"),
         P(x34, call=lambda x: ag.take(x, [0, 5, 5]), ref=lambda t, x: t.take(x, t.tensor([0, 5, 5])),
