@@ -1108,6 +1108,24 @@ def _dropout(name, r):
     return out
 
 
+# --------------------------------------------------------------------------- extremes
+# Saturation and tiny arguments, compared with PyTorch only (no overflow, no NaN,
+# gradients that underflow to 0 the same way).
+EXTREMES = np.array([-1e3, -50.0, -20.0, -1e-8, 1e-8, 20.0, 50.0, 1e3])
+for _n in ("tanh", "sigmoid", "softplus", "gelu", "elu", "erf", "silu", "leaky_relu", "exp",
+           "sin", "abs", "relu", "clamp"):
+    _attrs = {"softplus": {"beta": 1.0, "threshold": 20.0}, "gelu": {"approximate": "none"},
+              "elu": {"alpha": 1.0}, "leaky_relu": {"negative_slope": 0.01},
+              "clamp": {"min": -30.0, "max": 30.0}}.get(_n, {})
+    DB[_n].append(S(EXTREMES, attrs=_attrs, grad=False, edge=True, desc="extremes"))
+DB["gelu"].append(S(EXTREMES, attrs={"approximate": "tanh"}, grad=False, edge=True,
+                    desc="extremes, tanh"))
+for _n in ("softmax", "log_softmax"):
+    DB[_n].append(S(EXTREMES, attrs={"axis": 0}, grad=False, edge=True, desc="extremes"))
+DB["logsumexp"].append(S(EXTREMES, attrs=red((8,), 0, False), grad=False, edge=True,
+                         desc="extremes"))
+
+
 # --------------------------------------------------------------------------- public forms
 # The samples above call primitives with their internal attributes. These call the
 # public functions and methods users write (PyTorch's dim/keepdim, negative dims,
