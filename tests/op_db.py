@@ -202,13 +202,6 @@ def S(*inputs, **kw) -> Sample:
 BINARY_SHAPES = [((2, 3), (2, 3)), ((3, 1), (1, 4)), ((), (2, 3)), ((2, 1, 3), (4, 1)),
                  ((2, 3), ()), ((), ()), ((1,), (3,)), ((4,), (3, 1))]
 
-_BIN_TORCH = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow",
-              "maximum": "maximum", "minimum": "minimum"}
-
-
-def _binary_ref(name):
-    return lambda t, x, y: getattr(t, _BIN_TORCH[name])(x, y)
-
 
 def _binary_samples(name, r, make_a, make_b):
     out = [S(make_a(r, a), make_b(r, b), desc=f"{a}x{b}") for a, b in BINARY_SHAPES]
@@ -435,7 +428,7 @@ def _copy_from(name, r):
 
 
 # --------------------------------------------------------------------------- reductions
-def _red_samples(r, make, name, extra=()):
+def _red_samples(r, make, name):
     cases = [((3, 4), None, False), ((3, 4), None, True), ((3, 4), 0, False),
              ((3, 4), -1, True), ((2, 3, 4), (0, 2), False), ((2, 3, 4), (-1, -3), True),
              ((2, 3, 4), 1, False), ((), None, False), ((), None, True), ((1,), 0, False),
@@ -633,10 +626,6 @@ def _broadcast(name, r):
         S(U(r, (1,)), attrs={"shape": (1,)}, desc="no-op shape"),
         S(strided(U(r, (1, 3))), attrs={"shape": (2, 3)}, desc="strided"),
     ]
-
-
-def _cat_call(fn, *ts, **attrs):
-    return fn(*ts, **attrs)
 
 
 @samples("cat", ref=lambda t, *xs, axis: t.cat(xs, dim=axis))
