@@ -314,6 +314,9 @@ class Tensor:
         old = Tensor._wrap(self.data.copy())
         old.grad_fn = self.grad_fn
         old.requires_grad = self.requires_grad
+        # `z *= z`: the other operand is self, whose buffer is overwritten below; the
+        # node must see the old value (else mul's vjp reads the new one: a wrong gradient)
+        others = [old if o is self else o for o in others]
         self._bump()
         res = op(old, *others, **attrs)
         self._assign(res.data, opname)
