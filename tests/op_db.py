@@ -1276,6 +1276,18 @@ def _public_samples():
     add("sub",
         P(U(r, (3,)), call=lambda x: 1.0 - x, ref=lambda t, x: 1.0 - x, desc="public: 1 - x"))
     add("neg", P(U(r, (3,)), call=lambda x: -x, ref=lambda t, x: -x, desc="public: -x"))
+    # in-place arithmetic on a non-leaf (the node is recorded on the tensor itself)
+    y4 = U(r, (4,))
+    add("add", P(x34, y4, call=lambda x, y: (x * 1.0).add_(y, alpha=-0.5),
+                 ref=lambda t, x, y: (x * 1.0).add_(y, alpha=-0.5), desc="public: add_(alpha)"))
+    add("sub", P(x34, y4, call=lambda x, y: (x * 1.0).sub_(y, alpha=2),
+                 ref=lambda t, x, y: (x * 1.0).sub_(y, alpha=2), desc="public: sub_(alpha)"))
+    # z *= z: tapegrad records it on z's old value; torch refuses (it saved z), so its
+    # reference is the out-of-place equivalent
+    add("mul", P(x34, y4, call=lambda x, y: _imul(x * 1.0, y),
+                 ref=lambda t, x, y: (x * y) * (x * y), desc="public: z *= y; z *= z"))
+    add("div", P(x34, away(r, (4,)), call=lambda x, y: (x * 1.0).div_(y),
+                 ref=lambda t, x, y: (x * 1.0).div_(y), desc="public: div_"))
     add("sqrt", P(pos(r, (2, 3)), call=lambda x: ag.rsqrt(x), ref=lambda t, x: t.rsqrt(x),
                   desc="public: rsqrt"))
     add("div", P(away(r, (2, 3)), call=lambda x: x.reciprocal(), ref=lambda t, x: t.reciprocal(x),
@@ -1291,6 +1303,12 @@ def _public_samples():
           desc="public: where(x > 0, x, 0.0)"),
         P(x34, call=lambda x: x.masked_fill(x < 0, -1.0), ref=lambda t, x: x.masked_fill(x < 0, -1.0),
           desc="public: masked_fill"))
+
+
+def _imul(z, y):
+    z *= y
+    z *= z
+    return z
 
 
 def _set_public(x, v):
