@@ -70,7 +70,8 @@ def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fals
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "mean")
     if x.dtype.kind != "f":
         raise TypeError(f"mean: needs a floating tensor, got {x.dtype}; convert with .float()")
-    if x.numel() == 0:
+    if x.numel() == 0 and _count(x.shape, ax) == 0:
+        # the mean of nothing; an empty batch averaged over non-empty dims is fine
         raise ValueError("mean: cannot take the mean of an empty tensor")
     return apply(_mean, (x,), {"axis": ax, "keepdims": kd})
 
@@ -124,13 +125,15 @@ def _first_extreme_mask(xr, axis, which):
 
 
 def _max_fwd(x, axis=None, keepdims=False, split=False):
-    if x.size == 0:
+    if x.size == 0 and (axis is None or any(x.shape[a] == 0 for a in axis)):
+        # only a reduction over an empty dimension is undefined; an empty batch
+        # reduced along a non-empty dimension gives an empty result (like PyTorch)
         raise ValueError("max: cannot reduce an empty tensor (the maximum of nothing is undefined)")
     return x.max(axis=axis, keepdims=keepdims)
 
 
 def _min_fwd(x, axis=None, keepdims=False, split=False):
-    if x.size == 0:
+    if x.size == 0 and (axis is None or any(x.shape[a] == 0 for a in axis)):
         raise ValueError("min: cannot reduce an empty tensor")
     return x.min(axis=axis, keepdims=keepdims)
 
@@ -231,6 +234,8 @@ def _prod_vjp(F, g, out, x, axis=None, keepdims=False):
     # Exact for zeros: the product of all the other elements, from prefix and suffix
     # cumulative products along the flattened reduced axes.
     xr = x
+    if xr.size == 0:
+        return np.zeros(xr.shape, dtype=xr.dtype)
     nd = xr.ndim
     axes = tuple(range(nd)) if axis is None else axis
     rest = [a for a in range(nd) if a not in axes]
