@@ -27,6 +27,7 @@ element and two forwards per input element.
 """
 from __future__ import annotations
 
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -873,7 +874,9 @@ def _square(name, r):
 def _var_ref(which):
     def ref(t, x, axis=None, keepdims=False, correction=1):
         dims = _dims(axis if axis is None or isinstance(axis, tuple) else (axis,), x.ndim)
-        return getattr(t, which)(x, dim=dims, correction=correction, keepdim=keepdims)
+        with warnings.catch_warnings():  # torch warns about degrees of freedom on empty batches
+            warnings.simplefilter("ignore", UserWarning)
+            return getattr(t, which)(x, dim=dims, correction=correction, keepdim=keepdims)
     return ref
 
 
@@ -1113,6 +1116,32 @@ for _n in ("softmax", "log_softmax"):
     DB[_n].append(S(EXTREMES, attrs={"axis": 0}, grad=False, edge=True, desc="extremes"))
 DB["logsumexp"].append(S(EXTREMES, attrs=red((8,), 0, False), grad=False, edge=True,
                          desc="extremes"))
+
+
+# --------------------------------------------------------------------------- empty batches
+# A batch of zero rows reduced or transformed along its non-empty dimensions gives an
+# empty result and an empty gradient, as in PyTorch (only a reduction over an empty
+# dimension is undefined).
+_E = np.zeros((0, 3))
+for _n in ("sum", "mean", "max", "min", "prod", "logsumexp"):
+    DB[_n].append(S(_E, attrs=red((0, 3), 1, False), desc="empty batch, axis 1"))
+DB["max"].append(S(_E, attrs={**red((0, 3), -1, True), "split": True}, desc="amax, empty batch"))
+DB["prod"].append(S(_E, attrs=red((0, 3), None, False), desc="empty: 1"))
+DB["sum"].append(S(_E, attrs=red((0, 3), 0, False), desc="empty: zeros"))
+for _n in ("softmax", "log_softmax"):
+    DB[_n].append(S(_E, attrs={"axis": 1}, desc="empty batch"))
+for _n in ("var", "std"):
+    DB[_n].append(S(_E, attrs={"axis": 1}, desc="empty batch"))
+DB["matmul"].append(S(np.zeros((0, 3)), U(rng("matmul"), (3, 2)), desc="empty batch"))
+DB["matmul"].append(S(np.zeros((2, 0)), np.zeros((0, 3)), desc="empty inner dim: zeros"))
+DB["add"].append(S(_E, U(rng("add"), (3,)), desc="empty batch + (3,)"))
+DB["exp"].append(S(_E, desc="empty"))
+DB["cat"].append(S(_E, U(rng("cat"), (2, 3)), attrs={"axis": 0}, desc="empty + (2, 3)"))
+DB["getitem"].append(S(U(rng("getitem"), (3, 2)), attrs=_idx(np.array([], dtype=np.int64), (3, 2)),
+                       desc="empty index"))
+DB["getitem"].append(S(U(rng("getitem"), (3, 2)), attrs=_idx(np.zeros(3, dtype=bool), (3, 2)),
+                       desc="all-False mask"))
+DB["reshape"].append(S(_E, attrs={"shape": (3, 0)}, desc="empty"))
 
 
 # --------------------------------------------------------------------------- public forms
