@@ -352,3 +352,30 @@ def test_every_public_op_function_has_samples():
                      for s in OP_DB[WRAPPERS[n]].samples):
             problems.append(f"{n}: no public-form sample under {WRAPPERS[n]!r}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name,i", _params(lambda e, s: e.differentiable and s.diff_positions()))
+def test_no_graph_without_grad(name, i):
+    """Nothing is recorded under no_grad(), nor when no input requires grad, and the
+    values are the same as with recording."""
+    entry = OP_DB[name]
+    sample = entry.samples[i]
+
+    def outputs(ts):
+        with _errstate(sample):
+            r = entry.run(sample, ts)
+        # an op that returns an input unchanged (squeeze of no size-1 dim, eval-mode
+        # dropout) records nothing either: skip those outputs
+        return [o if not any(o is t for t in ts) else None
+                for o in (r if isinstance(r, tuple) else (r,))]
+
+    recorded = outputs(make_inputs(sample))
+    with ag.no_grad():
+        quiet = outputs(make_inputs(sample))
+    plain = outputs([Tensor(np.array(a, order="K")) for a in sample.inputs])
+    for o, q, p in zip(recorded, quiet, plain):
+        for t in (q, p):
+            if t is None:
+                continue
+            assert t.grad_fn is None and not t.requires_grad, f"{name}: recorded a node"
+            np.testing.assert_array_equal(t.data, o.data, err_msg=f"{name}: values differ")
