@@ -705,6 +705,7 @@ GETITEM_CASES = [
     # array dimension to the front here)
     ((2, 3, 4), (0, slice(1, None), np.array([0, 0, 3])), "int, slice, repeated array"),
     ((2, 3, 4), (np.array([1, 0]), slice(None), -1), "array, slice, int"),
+    ((3,), np.array([-1, 2, -3, 0]), "negative indices repeat positive ones"),
 ]
 
 
@@ -789,6 +790,8 @@ def _setitem(name, r):
         # (torch leaves duplicates undefined, so its reference assigns deduplicated)
         case((4,), np.array([0, 2, 0]), (3,), "repeated, last wins", last=True),
         case((2, 3, 4), (1, slice(None), np.array([3, 0])), (3, 2), "int, slice, array"),
+        case((3,), np.array([-1, 2, 0]), (3,), "negative index repeats a positive one",
+             last=True),
         case((3, 4), (np.array([2, 0, 2]), np.array([1, 1, 1])), (), "repeated, scalar value",
              last=True),
         case((3, 4), (slice(None), np.array([3, 3, 0])), (3, 3), "slice + repeated",
