@@ -305,8 +305,21 @@ _clamp = defop("clamp", _clamp_fwd, (_clamp_vjp,), smooth=False,
 
 
 def clamp(x, min=None, max=None):
-    """Clip ``x`` to [min, max]; the gradient passes where min <= x <= max (inclusive)."""
-    return apply(_clamp, (as_tensor(x),), {"min": min, "max": max})
+    """Clip ``x`` to [min, max]; the gradient passes where min <= x <= max (inclusive).
+
+    ``min``/``max`` may be numbers or tensors (broadcasting, like ``torch.clamp``); a
+    tensor bound gets the gradient where it is the result (x < min, resp. > max)."""
+    x = as_tensor(x)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # composite with PyTorch's conventions: min first, then max
+        if min is not None:
+            lo = as_tensor(min, like=x)
+            x = where(x < lo, lo, x)
+        if max is not None:
+            hi = as_tensor(max, like=x)
+            x = where(x > hi, hi, x)
+        return x
+    return apply(_clamp, (x,), {"min": min, "max": max})
 
 
 clip = clamp
