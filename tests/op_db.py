@@ -1272,7 +1272,16 @@ def _public_samples():
         P(dodge(x34, (-0.5, 0.5)), call=lambda x: ag.clip(x, -0.5, 0.5),
           ref=lambda t, x: t.clip(x, -0.5, 0.5), desc="public: clip"),
         P(dodge(x34, (0.25,)), call=lambda x: (x * 1.0).clamp_(max=0.25),
-          ref=lambda t, x: (x * 1.0).clamp_(max=0.25), desc="public: clamp_ in place"))
+          ref=lambda t, x: (x * 1.0).clamp_(max=0.25), desc="public: clamp_ in place"),
+        # tensor bounds (broadcasting): the bound gets the gradient where it is the result
+        P(d34, distinct(r, (4,)) * 0.3 - 0.5, distinct(r, (3, 1)) * 0.3 + 0.6,
+          call=lambda x, lo, hi: ag.clamp(x, lo, hi), ref=lambda t, x, lo, hi: t.clamp(x, lo, hi),
+          desc="public: clamp(x, tensor, tensor)"),
+        P(d34, distinct(r, (3, 4)), call=lambda x, hi: x.clamp(max=hi),
+          ref=lambda t, x, hi: x.clamp(max=hi), desc="public: x.clamp(max=tensor)"),
+        P(np.array([-1.0, 0.0, 0.5, 1.0, 2.0]), np.array(0.0), np.array([1.0, 1.0, 1.0, 1.0, 1.5]),
+          call=lambda x, lo, hi: ag.clamp(x, lo, hi), ref=lambda t, x, lo, hi: t.clamp(x, lo, hi),
+          grad=False, desc="public: clamp with tensor bounds at ties (x gets it, like torch)"))
     add("leaky_relu",
         P(dodge(x34), call=lambda x: x.leaky_relu(), ref=lambda t, x: t.nn.functional.leaky_relu(x),
           desc="public: default slope"))
