@@ -165,13 +165,27 @@ def _extreme(op, argfn, x, axis, dim, keepdims, keepdim):
     return values
 
 
-def max(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
-    """Maximum over ``axis``. With PyTorch's ``dim=int`` returns ``(values, indices)``."""
+# The second positional argument is PyTorch's ``dim``: ``values, idx = x.max(1)`` is
+# the PyTorch idiom (a positional NumPy-style axis would return values only, and
+# unpacking them would silently succeed for two rows). NumPy's ``axis=`` keyword
+# returns values only; ``max(a, b)`` with a tensor is the elementwise maximum.
+def max(x, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool = False):
+    """Maximum over ``dim``/``axis``. With an int ``dim`` (``x.max(1)``, ``x.max(dim=1)``)
+    returns ``(values, indices)`` like ``torch.max``."""
+    if isinstance(dim, Tensor):
+        from .elementwise import maximum
+
+        return maximum(x, dim)
     return _extreme(_max, argmax, x, axis, dim, keepdims, keepdim)
 
 
-def min(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
-    """Minimum over ``axis``. With PyTorch's ``dim=int`` returns ``(values, indices)``."""
+def min(x, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool = False):
+    """Minimum over ``dim``/``axis``. With an int ``dim`` (``x.min(1)``, ``x.min(dim=1)``)
+    returns ``(values, indices)`` like ``torch.min``."""
+    if isinstance(dim, Tensor):
+        from .elementwise import minimum
+
+        return minimum(x, dim)
     return _extreme(_min, argmin, x, axis, dim, keepdims, keepdim)
 
 
