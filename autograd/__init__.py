@@ -19,7 +19,7 @@ from .gradcheck import (GradcheckError, GradcheckReport, gradcheck, gradgradchec
 from .ops import (COMPOSITES, OPS, abs, add, amax, amin, argmax, argmin, avg_pool2d, broadcast_to,
                   cast, cat, chunk, clamp, clip, clone, concatenate, conv2d, cos, div, divide,
                   dot, dropout, elu, erf, exp, expand, expand_dims, flatten, flip, fold, gelu,
-                  getitem, index_add, leaky_relu, log, log1p, log_softmax, logsumexp, matmul,
+                  getitem, index_add, leaky_relu, linear, log, log1p, log_softmax, logsumexp, matmul,
                   max, max_pool2d, maximum, mean, min, minimum, mm, mul, multiply, neg, negative,
                   pad, permute, pow, prod, reciprocal, relu, reshape, rsqrt, sigmoid, sign, silu,
                   sin, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub,

@@ -1375,6 +1375,18 @@ _public_samples()
 
 
 # --------------------------------------------------------------------------- the table
+# --------------------------------------------------------------------------- linear (fused)
+@samples("linear", ref=lambda t, x, w, b=None: t.nn.functional.linear(x, w, b))
+def _linear(name, r):
+    return [
+        S(U(r, (5, 3)), U(r, (4, 3)), U(r, (4,)), desc="batch, bias"),
+        S(U(r, (2, 4, 3)), U(r, (2, 3)), desc="batched leading dims, no bias"),
+        S(U(r, (3,)), U(r, (2, 3)), U(r, (2,)), desc="1-D input"),
+        S(U(r, (3, 1)), U(r, (1, 1)), U(r, (1,)), desc="size-1 features"),
+        S(fortran(U(r, (3, 4))), U(r, (4, 2)).T, desc="non-contiguous input and weight"),
+    ]
+
+
 def _build() -> Dict[str, OpEntry]:
     db: Dict[str, OpEntry] = {}
     for name, op in OPS.items():

@@ -195,6 +195,7 @@ NO_ZERO_D = {
     "cat": "0-d tensors cannot be concatenated (stack them)",
     "pad": "a 0-d tensor has no dimension to pad",
     "matmul": "both operands need at least one dimension",
+    "linear": "the input needs a feature dimension, the weight two",
     "unfold": "needs (N, C, H, W)", "fold": "produces (N, C, H, W)",
     "conv2d": "needs (N, C, H, W)", "max_pool2d": "needs (C, H, W) or (N, C, H, W)",
     "avg_pool2d": "needs (C, H, W) or (N, C, H, W)",

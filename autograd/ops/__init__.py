@@ -16,7 +16,7 @@ from .shape import (broadcast_to, cat, chunk, concatenate, expand, expand_dims, 
                     pad, permute, reshape, split, squeeze, stack, swapaxes, transpose, unbind,
                     unsqueeze, view)
 from .index import getitem, index_add, take
-from .linalg import dot, matmul, mm
+from .linalg import dot, linear, matmul, mm
 from .conv import avg_pool2d, conv2d, dropout, fold, max_pool2d, unfold
 
 # Composite ops: public functions with no registered primitive of their own. Each

@@ -76,3 +76,51 @@ def mm(x, y):
 def dot(x, y):
     """Inner product of two 1-D tensors."""
     return matmul(x, y)
+
+
+# --------------------------------------------------------------------------- linear
+# A fused primitive (x @ W^T + b): one node instead of three (matmul, transpose-free
+# weight use, broadcast add), and the bias gradient is one sum over the batch rows.
+def _linear_fwd(x, w, b=None):
+    out = x @ w.T
+    if b is not None:
+        out += b
+    return out
+
+
+def _linear_check(x, w, b=None):
+    if w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
+                         f"{w.shape} (out_features, in_features): the input's last dimension "
+                         f"must be {w.shape[1] if w.ndim == 2 else 'in_features'}")
+    if b is not None and b.shape != (w.shape[0],):
+        raise ValueError(f"linear: bias of shape {b.shape} must be ({w.shape[0]},)")
+
+
+def _linear_dw(F, g, out, x, w, b=None):
+    if x.ndim == 1:
+        return F.reshape(g, (-1, 1)) * F.reshape(x, (1, -1))
+    g2 = F.reshape(g, (-1, g.shape[-1]))
+    x2 = F.reshape(x, (-1, x.shape[-1]))
+    return F.matmul(F.swapaxes(g2, 0, 1), x2)          # (out, N) @ (N, in)
+
+
+def _linear_db(F, g, out, x, w, b=None):
+    return F.sum(g, axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+
+
+_linear = defop("linear", _linear_fwd,
+                (lambda F, g, out, x, w, b=None: F.matmul(g, w),   # dx = g W
+                 _linear_dw,                                      # dW = g^T x
+                 _linear_db),                                     # db = sum of g rows
+                check=_linear_check, doc="x @ W^T + b (PyTorch's F.linear) as one node")
+
+
+def linear(x, weight, bias=None):
+    """``x @ weight.T + bias`` for weight (out_features, in_features), like F.linear."""
+    x, weight = as_tensor(x), as_tensor(weight)
+    args = (x, weight) if bias is None else (x, weight, as_tensor(bias))
+    return apply(_linear, args, {})
+
+
+_linear.api = linear
