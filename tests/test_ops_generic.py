@@ -1,10 +1,18 @@
 """Generic tests over every registered op (``autograd.OPS`` and ``autograd.COMPOSITES``).
 
 * every differentiable op is gradchecked in float64 on each of its samples in
-  ``tests/op_db.py``; every smooth one is gradgradchecked too;
+  ``tests/op_db.py``; every smooth one is gradgradchecked too, piecewise-smooth ones
+  off their kinks as well, and one sample per smooth op gets third derivatives;
+* every multi-input op is gradchecked with one tensor in every slot (fan-out);
+* backward through each op leaves its upstream gradient and saved values untouched,
+  returns non-aliased gradients and repeats exactly; nothing is recorded under
+  ``no_grad()``;
 * a registered op without samples fails the suite, and so does a sample list for a
-  name nobody registered;
+  name nobody registered, a public op function without samples, or a sample table
+  that lost its 0-d / size-1 / non-contiguous / broadcasting / keepdims coverage;
 * every op name API.md lists for ``autograd`` exists as a function and is registered.
+
+Values and gradients against PyTorch are in ``test_ops_torch.py``.
 
 Test ids are ``<op name>-<sample index>``: a failure names the op. Run::
 
