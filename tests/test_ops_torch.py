@@ -3,6 +3,8 @@
 For each sample: the forward outputs are compared (shape, dtype, values), then one
 backward with a random upstream gradient per output is compared for every
 differentiable input. float64, ``rtol=1e-6`` (``atol=1e-12`` for values near zero).
+Also: first and second derivatives through ``create_graph=True`` against torch's
+double backward, and float32 inputs keep torch's output and gradient dtypes.
 torch is a dev dependency (pyproject's ``dev`` extra): this module must never skip.
 Run::
 
