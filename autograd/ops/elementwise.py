@@ -354,7 +354,10 @@ _where = defop("where", _where_fwd,
                (None,
                 lambda F, g, out, c, x, y: F.where(raw(c), g, 0.0),
                 lambda F, g, out, c, x, y: F.where(raw(c), 0.0, g)),
-               linear=True,
+               # not linear: the vjps read the condition, so changing it in place after
+               # the forward must fail the version check (as in PyTorch), not silently
+               # route the gradient by the new mask
+               linear=False,
                doc="x where cond else y; the unselected branch gets a zero gradient")
 
 
