@@ -388,3 +388,55 @@ def test_no_graph_without_grad(name, i):
                 continue
             assert t.grad_fn is None and not t.requires_grad, f"{name}: recorded a node"
             np.testing.assert_array_equal(t.data, o.data, err_msg=f"{name}: values differ")
+
+
+def _scramble(arr, rng):
+    """Overwrite an array in place with different values of the same dtype (read-only
+    views such as broadcast_to's and unfold's outputs cannot be overwritten at all)."""
+    if not arr.flags.writeable:
+        return
+    if arr.dtype == np.bool_:
+        np.logical_not(arr, out=arr)
+    elif arr.size:
+        arr[...] = rng.standard_normal(arr.shape) * 3 + 0.5
+
+
+def _flags_promise(e, s):
+    op = OPS.get(e.name)
+    return (op is not None and getattr(op, "api", None) is None and e.differentiable
+            and s.grad and s.diff_positions() and s.call is None
+            and (op.linear or not op.uses_out))
+
+
+@pytest.mark.parametrize("name,i", _params(_flags_promise))
+def test_registry_flags_are_honest(name, i):
+    """The engine skips its in-place version checks on the strength of two flags:
+    ``linear`` (the vjps never read input values) and ``uses_out`` (some vjp reads the
+    output). Overwriting what a flag says is not read must not change the gradient."""
+    entry = OP_DB[name]
+    sample = entry.samples[i]
+    op = OPS[name]
+    checks = (["inputs"] if op.linear else []) + (["output"] if not op.uses_out else [])
+    diff = sample.diff_positions()
+    rng = np.random.default_rng(0)
+
+    def gradients(scramble):
+        ts = make_inputs(sample)
+        with np.errstate(all="ignore"):
+            out = entry.run(sample, ts)
+            if scramble == "inputs":
+                for t in ts:
+                    _scramble(t.data, rng)
+            elif scramble == "output":
+                _scramble(out.data, rng)
+            g = np.linspace(-1.0, 1.0, out.data.size).reshape(out.shape)
+            return ag.grad([out], [ts[k] for k in diff], [g], allow_unused=True)
+
+    ref = gradients(None)
+    for what in checks:
+        for k, g, r in zip(diff, gradients(what), ref):
+            np.testing.assert_array_equal(
+                np.zeros(()) if g is None else g.data, np.zeros(()) if r is None else r.data,
+                err_msg=f"{name}: overwriting its {what} after the forward changed the "
+                        f"gradient of input {k}, but the registry says the vjps do not read "
+                        f"them ({'linear=True' if what == 'inputs' else 'uses_out=False'})")
