@@ -441,3 +441,30 @@ def test_registry_flags_are_honest(name, i):
                 err_msg=f"{name}: overwriting its {what} after the forward changed the "
                         f"gradient of input {k}, but the registry says the vjps do not read "
                         f"them ({'linear=True' if what == 'inputs' else 'uses_out=False'})")
+
+
+@pytest.mark.parametrize("name,i", _params(lambda e, s: e.differentiable and s.grad
+                                           and s.diff_positions()))
+def test_backward_accumulates_into_leaves(name, i):
+    """Two backward passes accumulate 2x the gradient into every leaf's .grad (the
+    engine owns the .grad buffer: no read-only broadcast view, no alias of g)."""
+    entry = OP_DB[name]
+    sample = entry.samples[i]
+    diff = sample.diff_positions()
+    ts = make_inputs(sample)
+    with _errstate(sample):
+        res = entry.run(sample, ts)
+        outs = [o for o in (res if isinstance(res, tuple) else (res,))
+                if o.dtype.kind == "f" and o.requires_grad]
+        gs = [np.full(o.shape, 0.5) for o in outs]
+        once = ag.grad(outs, [ts[k] for k in diff], gs, retain_graph=True, allow_unused=True)
+        ag.backward(outs, gs, retain_graph=True)
+        ag.backward(outs, gs)
+    for k, g in zip(diff, once):
+        got = ts[k].grad
+        if g is None:
+            assert got is None or not np.any(got.data), f"{name}: input {k} got a gradient"
+            continue
+        np.testing.assert_allclose(got.data, 2 * g.data, rtol=1e-12, atol=0,
+                                   err_msg=f"{name}: .grad of input {k} after two backwards")
+        assert got.data.flags.writeable and not any(np.shares_memory(got.data, t.data) for t in ts)
