@@ -31,7 +31,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from .threads import configure_threads, set_env_threads, thread_report
 
-ALL_KEYS = ("W1", "W1s", "W2", "W3", "W4", "W5", "W5m", "W6", "W7", "M1", "M2")
+ALL_KEYS = ("W1", "W1s", "W2", "W2i", "W3", "W4", "W5", "W5m", "W6", "W7", "M1", "M2")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -132,13 +132,13 @@ def collect_meta(argv: Sequence[str]) -> Dict[str, str]:
 def workloads(quick: bool, only: Callable[[str], bool]) -> list:
     """The timed workloads selected by ``only``, in table order."""
     from .w1_mlp import make_w1, make_w1s
-    from .w2_mlp import make_w2
+    from .w2_mlp import make_w2, make_w2i
     from .w3_chain import make_w3
     from .w4_cnn import make_w4, make_w6
     from .w5_adds import make_w5, make_w5m
     from .w7_dot import make_w7
-    makers = [("W1", make_w1), ("W1s", make_w1s), ("W2", make_w2), ("W3", make_w3), ("W4", make_w4),
-              ("W5", make_w5), ("W5m", make_w5m), ("W6", make_w6), ("W7", make_w7)]
+    makers = [("W1", make_w1), ("W1s", make_w1s), ("W2", make_w2), ("W2i", make_w2i), ("W3", make_w3),
+              ("W4", make_w4), ("W5", make_w5), ("W5m", make_w5m), ("W6", make_w6), ("W7", make_w7)]
     return [make(quick) for key, make in makers if only(key)]
 
 

@@ -1,5 +1,9 @@
 """W2: MLP 784-256-256-10 on a batch of 128, softmax cross-entropy, fwd+bwd+SGD.
 
+W2i is its inference: the forward and the loss only, tapegrad under ``no_grad()`` and
+PyTorch under ``torch.no_grad()`` (the issue's "no_grad inference pays nothing for the
+tape").
+
 Data: a fixed random batch (standard normal inputs, uniform labels; MNIST-shaped, no
 download). Loss::
 
@@ -157,6 +161,67 @@ def mlp_systems(params: Dict[str, np.ndarray], X: np.ndarray, y: np.ndarray,
     if torch_mod() is not None:
         systems["PyTorch"] = lambda dt: TorchMLP(params, X, y, dt, lr)
     return systems
+
+
+class HandMLPInfer(HandMLP):
+    """Forward and loss only (the first half of ``HandMLP.step``)."""
+
+    def step(self) -> None:
+        p, K = self.p, self.K
+        h = self.X
+        for l in range(1, K):
+            h = np.maximum(h @ p[f"W{l}"] + p[f"b{l}"], 0)
+        z = h @ p[f"W{K}"] + p[f"b{K}"]
+        z = z - z.max(axis=1, keepdims=True)
+        self.loss = float((np.log(np.exp(z).sum(axis=1)) - z[np.arange(z.shape[0]), self.y]).mean())
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.loss, {})
+
+
+class TapegradMLPInfer(TapegradMLP):
+    """Forward and loss under ``ag.no_grad()``."""
+
+    def step(self) -> None:
+        p, K, ag = self.p, self.K, self.ag
+        with ag.no_grad():
+            h = self.X
+            for l in range(1, K):
+                h = (h @ p[f"W{l}"] + p[f"b{l}"]).relu()
+            z = h @ p[f"W{K}"] + p[f"b{K}"]
+            self.loss = -ag.log_softmax(z, dim=1)[self.rows, self.y].mean()
+
+    def dtypes(self) -> set:
+        """dtype names of the loss and parameters (no gradients in inference)."""
+        return tensor_dtypes(self.loss, list(self.p.values()))
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(float(self.loss.item()), {})
+
+
+class TorchMLPInfer(TorchMLP):
+    """Forward and loss under ``torch.no_grad()``."""
+
+    def step(self) -> None:
+        with self.torch.no_grad():
+            self.loss = self.torch.nn.functional.cross_entropy(self.model(self.X), self.y)
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(float(self.loss.item()), {})
+
+
+def make_w2i(quick: bool) -> Workload:
+    """W2i: inference of the W2 model (forward + loss, no graph), float32."""
+    sizes, batch = ((784, 32, 32, 10), 16) if quick else ((784, 256, 256, 10), 128)
+    params, X, y = mlp_batch(sizes, batch)
+    systems: Dict[str, Callable[[np.dtype], Runner]] = {
+        "hand NumPy": lambda dt: HandMLPInfer(params, X, y, dt)}
+    if tapegrad() is not None:
+        systems["tapegrad"] = lambda dt: TapegradMLPInfer(params, X, y, dt)
+    if torch_mod() is not None:
+        systems["PyTorch"] = lambda dt: TorchMLPInfer(params, X, y, dt)
+    return Workload("W2i", f"W2 inference: MLP {'-'.join(map(str, sizes))}, batch {batch}, forward + CE "
+                    "under no_grad", systems, np.dtype(np.float32), unit="ms/step", scale=1e3, rounds=15)
 
 
 def make_w2(quick: bool) -> Workload:

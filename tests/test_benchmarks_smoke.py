@@ -30,7 +30,7 @@ def test_quick_benchmarks_run_and_agree() -> None:
     assert not rep.failures, "benchmark failures:\n" + "\n".join(rep.failures)
 
     timed = {(t.workload, t.system): t for t in rep.timings}
-    for wl in ("W1", "W2", "W3", "W4", "W5", "W6"):
+    for wl in ("W1", "W2", "W2i", "W3", "W4", "W5", "W6"):
         for system in ("hand NumPy", "tapegrad", "PyTorch"):
             t = timed[(wl, system)]
             assert t.status == "ok" and t.median_s > 0, (wl, system, t.status, t.error)
@@ -43,7 +43,7 @@ def test_quick_benchmarks_run_and_agree() -> None:
     for (wl, system), c in checked.items():
         assert c.status in ("ok", "reference") or (wl, system, c.status) == ("W5", "micrograd", "RecursionError"), c
     # tapegrad was compared with the reference in every checked workload
-    for wl in ("W1", "W1s", "W2", "W3", "W4", "W5", "W5m", "W6"):
+    for wl in ("W1", "W1s", "W2", "W2i", "W3", "W4", "W5", "W5m", "W6"):
         assert checked[(wl, "tapegrad")].status == "ok", checked[(wl, "tapegrad")]
 
     mem = {(m.key, m.system): m for m in rep.memory}
