@@ -31,7 +31,7 @@ from typing import Any, Callable, Dict, Optional, Sequence
 import numpy as np
 
 from .tape import STATE, Node, _seq
-from .tensor import INPLACE, Tensor, as_tensor
+from .tensor import INPLACE, Tensor, _link_view, as_tensor
 
 _wrap = Tensor._wrap
 _new = object.__new__
@@ -156,6 +156,8 @@ def apply(op: OpDef, args: tuple, attrs: dict):
     res = _new(Tensor)  # Tensor._wrap, inlined
     res._d = out
     res.grad_fn = None
+    if type(out) is _ndarray and out.base is not None:
+        _link_view(res, args, out)  # a view of an input: share in-place version bumps
     if not STATE.grad_enabled or not op.differentiable:
         res.requires_grad = False
         return res

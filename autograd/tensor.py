@@ -90,6 +90,8 @@ class Tensor:
     _hooks = None
     _version = 0
     _mod_stamp = 0
+    _base = None   # the tensor whose buffer this one is a NumPy view of (see _link_view)
+    _views = None  # on such a base: a WeakSet of the tensors viewing its buffer
     __array_ufunc__ = None  # `ndarray op Tensor` defers to Tensor's reflected operator
     __array_priority__ = 1000
 
@@ -290,6 +292,14 @@ class Tensor:
         self._mod_stamp = INPLACE.count
         if self.grad_fn is not None:
             self.grad_fn.dirty = True  # its output changed: vjps that read `out` must refuse
+        root = self._base if self._base is not None else self
+        if root._views:  # tensors sharing this buffer (reshape/permute views) changed too
+            for t in (root, *root._views):
+                if t is not self:
+                    t._version += 1
+                    t._mod_stamp = INPLACE.count
+                    if t.grad_fn is not None:
+                        t.grad_fn.dirty = True
 
     def _inplace(self, opname: str, *args: Any, **attrs: Any) -> "Tensor":
         """Apply op ``opname(self, *args)`` and write the result into ``self.data``.
@@ -306,6 +316,13 @@ class Tensor:
                 f"{opname}_: a leaf tensor that requires grad is being used in an in-place "
                 f"operation. Wrap the update in `with no_grad():` (as optimizers do) or use "
                 f"the out-of-place form.")
+        if recording and (self._base is not None or self._views):
+            raise RuntimeError(
+                f"{opname}_: in-place change of a tensor that shares its memory with another "
+                f"one (a reshape/view/permute/transpose/squeeze/unsqueeze/flatten/expand "
+                f"output, or the tensor such a view was taken of) while recording gradients "
+                f"is not supported: the other tensor's recorded history would not see the "
+                f"change. Clone first (y = y.clone()) or use the out-of-place form.")
         if not recording:
             res = op.forward(self.data, *[o._d for o in others], **attrs)
             self._assign(res, opname)
@@ -520,6 +537,25 @@ class _HookHandle:
     def remove(self) -> None:
         if self._fn in self._lst:
             self._lst.remove(self._fn)
+
+
+def _link_view(res: "Tensor", args, out: np.ndarray) -> None:
+    """Record that op output ``res`` is a NumPy view of an input's buffer (reshape,
+    permute, ... return views), so an in-place change of one bumps the version
+    counters of all tensors on that buffer (called by ``apply`` for view outputs)."""
+    owner = out.base
+    for a in args:
+        d = a._d
+        if type(d) is np.ndarray and (d is owner or d is out or
+                                      (d.base is not None and d.base is owner)):
+            root = a._base if a._base is not None else a
+            res._base = root
+            if root._views is None:
+                import weakref
+
+                root._views = weakref.WeakSet()
+            root._views.add(res)
+            return
 
 
 def _scale(other, alpha, like):
