@@ -468,3 +468,33 @@ def test_backward_accumulates_into_leaves(name, i):
         np.testing.assert_allclose(got.data, 2 * g.data, rtol=1e-12, atol=0,
                                    err_msg=f"{name}: .grad of input {k} after two backwards")
         assert got.data.flags.writeable and not any(np.shares_memory(got.data, t.data) for t in ts)
+
+
+@pytest.mark.parametrize("name,i", _params(lambda e, s: e.differentiable and s.grad
+                                           and s.diff_positions()))
+def test_inplace_on_output_never_corrupts_inputs(name, i):
+    """Some ops return views (reshape, permute): an in-place change of the output then
+    writes into the input's buffer. That must raise (as PyTorch's version counter does)
+    or leave gradients right; never silently change a value another node saved."""
+    entry = OP_DB[name]
+    sample = entry.samples[i]
+    diff = sample.diff_positions()
+    leaves = make_inputs(sample)
+    with _errstate(sample):
+        mids = [t * 1.0 if k in diff else t for k, t in enumerate(leaves)]   # non-leaves
+        res = entry.run(sample, mids)
+        out = res[0] if isinstance(res, tuple) else res
+        saved = sum((mids[k] * mids[k]).sum() for k in diff)                 # saves mids
+        if out.dtype.kind == "f" and out.requires_grad and out.data.flags.writeable:
+            try:
+                out.mul_(3.0)
+            except (RuntimeError, ValueError):
+                pass  # refused: fine
+        try:
+            gs = ag.grad([saved], [leaves[k] for k in diff])
+        except RuntimeError:
+            return  # the version check caught it: fine
+    for k, g in zip(diff, gs):
+        np.testing.assert_allclose(g.data, 2 * leaves[k].data, rtol=1e-12, atol=0,
+                                   err_msg=f"{name}: an in-place change of the output "
+                                           f"silently changed input {k}'s saved value")
