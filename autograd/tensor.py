@@ -235,8 +235,13 @@ class Tensor:
                  create_graph, inputs)
 
     def detach(self) -> "Tensor":
-        """A new leaf sharing this tensor's data, cut from the graph."""
-        return Tensor._wrap(self._d)
+        """A new leaf sharing this tensor's data, cut from the graph. Like PyTorch, it
+        shares the version counter too: an in-place change through it is seen by nodes
+        that saved this tensor."""
+        t = Tensor._wrap(self._d)
+        if type(self._d) is np.ndarray:
+            _link_view(t, (self,), self._d)
+        return t
 
     def detach_(self) -> "Tensor":
         self.grad_fn = None
