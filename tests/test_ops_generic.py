@@ -498,3 +498,14 @@ def test_inplace_on_output_never_corrupts_inputs(name, i):
         np.testing.assert_allclose(g.data, 2 * leaves[k].data, rtol=1e-12, atol=0,
                                    err_msg=f"{name}: an in-place change of the output "
                                            f"silently changed input {k}'s saved value")
+
+
+def test_inplace_through_detach_is_seen():
+    """detach() shares the buffer (and, as in PyTorch, the version counter): changing
+    it in place must fail the backward of a node that saved the original."""
+    x = ag.tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    y = x * 1.0
+    w = y * y
+    y.detach().mul_(10.0)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        w.sum().backward()
