@@ -12,6 +12,11 @@ smooth (from the registry), a default PyTorch reference and a list of
   ``OPS[name](*tensors, **attrs)`` with their *internal* attributes, built here with
   the same normalisers the public wrappers use (``norm_axis``, ``normalize_index``,
   ``pair``); composites are called as ``fn(*tensors, **attrs)`` with public keywords.
+  (conv2d and max_pool2d are primitives reached through their public function, so
+  their samples use public keywords.)
+* ``call``: optional ``call(fn, *tensors, **attrs)`` replacing the plain call; the
+  "public forms" section uses it to reach each op through the functions and methods
+  users write (``x.max(1)``, ``x[0, :, [1, 1]]``, ``y *= y``, ``clamp(x, t_lo, t_hi)``).
 * ``ref``: optional PyTorch reference ``ref(torch, *torch_tensors)``; when None the
   entry's default ``ref(torch, *torch_tensors, **attrs)`` is used. ``torch`` is passed
   in, so this module imports without it.
@@ -21,6 +26,9 @@ away from 0) and off its kinks (``dodge``; ``distinct`` for max/min so there are
 ties). Samples that deliberately sit on a kink or a tie to pin a subgradient
 convention against PyTorch carry ``grad=False`` (finite differences are meaningless
 there) and are compared with PyTorch only.
+
+Besides the per-op builders, later sections add extreme arguments (saturation),
+empty batches, mixed float/int dtypes and the public forms.
 
 Shapes are small (a few to ~50 elements): gradcheck costs one backward per output
 element and two forwards per input element.
