@@ -1105,6 +1105,9 @@ def _dropout(name, r):
     out.append(S(U(r, (2, 3)), attrs={"p": 0.5, "training": False},
                  ref=lambda t, x: t.nn.functional.dropout(x, 0.5, training=False),
                  desc="eval: identity"))
+    out.append(S(U(r, (2, 3)), attrs={"p": 0.0, "training": True},
+                 ref=lambda t, x: t.nn.functional.dropout(x, 0.0, training=True),
+                 desc="p=0: identity"))
     out.append(S(U(r, (2, 3)), attrs={"p": 1.0, "training": True, "seed": 0},
                  ref=lambda t, x: t.nn.functional.dropout(x, 1.0, training=True),
                  desc="p=1: zeros"))
