@@ -1,0 +1,383 @@
+"""Generate the teaching notebooks from this one reviewable file.
+
+    .venv/bin/python notebooks/_build.py            # write every notebook (no outputs)
+    .venv/bin/python notebooks/_build.py --execute  # also run them in place (then clear)
+    .venv/bin/python notebooks/_build.py 01 04      # only some
+
+Each notebook is a list of ("md", text) / ("code", source) cells below. The notebooks
+are committed without outputs (the repository stays small and diffs stay readable);
+tests/test_notebooks.py executes every one of them, assertions included.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+NOTEBOOKS = {}
+
+
+def notebook(fname):
+    def deco(fn):
+        NOTEBOOKS[fname] = fn
+        return fn
+    return deco
+
+
+def md(s):
+    return ("md", s)
+
+
+def code(s):
+    return ("code", s)
+
+
+SETUP = code("""\
+import numpy as np
+import matplotlib
+import matplotlib.pyplot as plt
+import autograd as ag
+np.set_printoptions(precision=6, suppress=True)""")
+
+
+# --------------------------------------------------------------------------- 01
+@notebook("01_gradient_descent.ipynb")
+def nb01():
+    return [
+        md("""\
+# 1. Gradient descent
+
+We minimise $f(x) = x^2/10 + \\sin x$ by gradient descent,
+$x_{k+1} = x_k - \\eta\\, f'(x_k)$, with the derivative computed by `autograd`
+instead of by hand. From $x_0 = -9$ with learning rate $\\eta = 0.4$ the iterates are
+$-7.915547, -7.257693, \\dots$ and reach $-1.307088$ at step 34, the global minimum.
+Started on the other side, the same rule falls into a *local* minimum."""),
+        SETUP,
+        code("""\
+def f(x):
+    return x ** 2 / 10 + ag.sin(x)
+
+def gradient_descent(x0, lr=0.4, steps=34):
+    xs = [x0]
+    for _ in range(steps):
+        x = ag.tensor(xs[-1], dtype=ag.float64, requires_grad=True)
+        (g,) = ag.grad(f(x), [x])          # f'(x) by reverse mode
+        xs.append(xs[-1] - lr * g.item())
+    return np.array(xs)
+
+path = gradient_descent(-9.0)
+for k in [1, 2, 3, 10, 20, 34]:
+    print(f"step {k:2d}: x = {path[k]: .6f}")"""),
+        md("The numbers the notebook teaches, checked:"),
+        code("""\
+assert abs(path[1] - -7.915547) < 1e-6
+assert abs(path[2] - -7.257693) < 1e-6
+assert abs(path[34] - -1.307088) < 1e-6
+# the derivative autograd gives is x/5 + cos(x)
+x = ag.tensor(-9.0, dtype=ag.float64, requires_grad=True)
+f(x).backward()
+assert abs(x.grad.item() - (-9 / 5 + np.cos(-9))) < 1e-12"""),
+        md("""\
+From the other side, $x_0 = 9$, gradient descent stops in the local minimum near
+$x \\approx 3.84$ (where $f'(x) = x/5 + \\cos x = 0$ again), which is higher than the
+global one."""),
+        code("""\
+other = gradient_descent(9.0, steps=60)
+print(f"from x0 = 9: x = {other[-1]:.6f}, f = {f(ag.tensor(other[-1])).item():.4f}")
+print(f"from x0 = -9: x = {path[-1]:.6f}, f = {f(ag.tensor(path[-1])).item():.4f}")
+assert 3.5 < other[-1] < 4.2
+assert abs(other[-1] / 5 + np.cos(other[-1])) < 1e-4       # a stationary point
+assert f(ag.tensor(other[-1])).item() > f(ag.tensor(path[-1])).item() + 1"""),
+        code("""\
+xx = np.linspace(-10, 10, 400)
+fx = xx ** 2 / 10 + np.sin(xx)
+fig, ax = plt.subplots(figsize=(7, 4))
+ax.plot(xx, fx, color="0.6", label="f(x) = x²/10 + sin x")
+for p, c, lab in [(path, "C0", "x0 = -9"), (other, "C3", "x0 = 9")]:
+    ax.plot(p, p ** 2 / 10 + np.sin(p), "o-", ms=3, color=c, label=lab)
+ax.set_xlabel("x"); ax.set_ylabel("f(x)"); ax.legend(); ax.set_title("gradient descent, lr = 0.4")
+plt.show()"""),
+    ]
+
+
+# --------------------------------------------------------------------------- 02
+@notebook("02_linear_regression.ipynb")
+def nb02():
+    return [
+        md("""\
+# 2. Linear regression by gradient descent
+
+Fit $\\hat y = w x + b$ to noisy points by minimising the mean squared error
+$L = \\frac1N \\sum_i (w x_i + b - y_i)^2$. First with the gradients derived by hand,
+$\\partial L/\\partial w = \\frac2N \\sum_i (\\hat y_i - y_i) x_i$ and
+$\\partial L/\\partial b = \\frac2N \\sum_i (\\hat y_i - y_i)$, then with `autograd`.
+Both give the same iterates, and both converge to the least-squares solution."""),
+        SETUP,
+        code("""\
+rng = np.random.default_rng(0)
+N = 50
+X = rng.uniform(-1, 1, N)
+Y = 3.0 * X + 2.0 + 0.2 * rng.standard_normal(N)
+lr, steps = 0.1, 500"""),
+        code("""\
+# by hand
+w, b = 0.0, 0.0
+for _ in range(steps):
+    r = w * X + b - Y                     # residuals (N,)
+    dw, db = 2 * np.mean(r * X), 2 * np.mean(r)
+    w, b = w - lr * dw, b - lr * db
+hand = (w, b)
+print("by hand:  w = %.6f, b = %.6f" % hand)"""),
+        code("""\
+# with autograd
+Xt, Yt = ag.tensor(X), ag.tensor(Y)       # float64 arrays keep their dtype
+w = ag.tensor(0.0, dtype=ag.float64, requires_grad=True)
+b = ag.tensor(0.0, dtype=ag.float64, requires_grad=True)
+losses = []
+for _ in range(steps):
+    loss = ((w * Xt + b - Yt) ** 2).mean()
+    loss.backward()
+    with ag.no_grad():
+        w.data -= lr * w.grad.data
+        b.data -= lr * b.grad.data
+    w.grad = None; b.grad = None
+    losses.append(loss.item())
+auto = (w.item(), b.item())
+print("autograd: w = %.6f, b = %.6f" % auto)"""),
+        code("""\
+lstsq = np.polyfit(X, Y, 1)              # closed form: [w, b]
+print("lstsq:    w = %.6f, b = %.6f" % tuple(lstsq))
+assert np.allclose(hand, auto, atol=1e-12)          # same answer, to round-off
+assert np.allclose(auto, lstsq, atol=1e-6)          # converged to least squares
+assert abs(auto[0] - 3) < 0.2 and abs(auto[1] - 2) < 0.2
+assert losses[-1] < losses[0] / 50"""),
+        code("""\
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.5))
+a1.scatter(X, Y, s=12)
+xs = np.linspace(-1, 1, 2)
+a1.plot(xs, auto[0] * xs + auto[1], "C3", label=f"y = {auto[0]:.2f} x + {auto[1]:.2f}")
+a1.legend(); a1.set_title("fit")
+a2.semilogy(losses); a2.set_xlabel("step"); a2.set_title("training loss (MSE)")
+plt.show()"""),
+    ]
+
+
+# --------------------------------------------------------------------------- 04
+@notebook("04_finite_differences.ipynb")
+def nb04():
+    return [
+        md("""\
+# 4. Finite differences vs autograd
+
+The central difference $\\frac{f(x + h e_i) - f(x - h e_i)}{2h}$ approximates
+$\\partial f/\\partial x_i$ with a truncation error $O(h^2)$, but subtracting two
+nearly equal floating-point numbers adds a round-off error $O(\\varepsilon/h)$. The
+best $h$ balances the two: about $\\varepsilon^{1/3} \\approx 10^{-5}$ in float64.
+Reverse mode has neither error: it is exact up to round-off."""),
+        SETUP,
+        code("""\
+def get_gradient(f, x, h=1e-5):
+    \"\"\"Central-difference gradient of a scalar function f at a NumPy point x.\"\"\"
+    x = np.array(x, dtype=np.float64)
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x); e.flat[i] = h
+        g.flat[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return g
+
+def f_np(p):
+    x, y = p
+    return np.sin(x) * np.exp(y) + x ** 2 * y
+
+def f_ag(p):
+    x, y = p[0], p[1]
+    return ag.sin(x) * ag.exp(y) + x ** 2 * y
+
+p0 = np.array([0.7, -0.3])
+p = ag.tensor(p0, requires_grad=True)
+f_ag(p).backward()
+exact = np.array([np.cos(0.7) * np.exp(-0.3) + 2 * 0.7 * -0.3, np.sin(0.7) * np.exp(-0.3) + 0.49])
+print("autograd:          ", p.grad.numpy())
+print("central difference:", get_gradient(f_np, p0))
+print("by hand:           ", exact)
+assert np.allclose(p.grad.numpy(), exact, atol=1e-14)
+assert np.allclose(get_gradient(f_np, p0), exact, atol=1e-9)"""),
+        md("""\
+## Step-size sweep
+
+The error of the central difference against the exact derivative, as $h$ shrinks:
+first it falls like $h^2$ (truncation), then it rises like $\\varepsilon/h$ (round-off)."""),
+        code("""\
+hs = np.logspace(-1, -13, 49)
+err = np.array([np.abs(get_gradient(f_np, p0, h) - exact).max() for h in hs])
+best = hs[np.argmin(err)]
+print(f"best step h = {best:.1e}, error {err.min():.1e}")
+fig, ax = plt.subplots(figsize=(6, 4))
+ax.loglog(hs, err, "o-", ms=3, label="central difference error")
+ax.loglog(hs, hs ** 2, "--", color="0.5", label="h² (truncation)")
+ax.loglog(hs, 1e-16 / hs, ":", color="0.5", label="ε/h (round-off)")
+ax.axvline(best, color="C3", lw=0.8)
+ax.set_xlabel("h"); ax.set_ylabel("max abs error"); ax.set_ylim(1e-13, 1); ax.legend()
+plt.show()"""),
+        code("""\
+assert 1e-7 <= best <= 1e-3                     # the sweet spot, near eps**(1/3)
+assert err.min() < 1e-9
+assert err[0] > 1e3 * err.min()                  # h = 0.1: truncation dominates
+assert err[-1] > 1e3 * err.min()                 # h = 1e-13: round-off dominates
+# truncation regime: error shrinks ~100x per 10x smaller h
+i1, i2 = np.searchsorted(-hs, [-1e-1, -1e-2])
+assert 50 < err[i1] / err[i2] < 200"""),
+        md("""\
+## gradcheck on your own function
+
+`ag.gradcheck` does this comparison for every input element in float64 and reports
+the worst element. A correct function passes; a custom `Function` with a wrong
+backward is caught and the report says where."""),
+        code("""\
+def user_fn(a, b):
+    return (ag.tanh(a @ b) * a.sum()).sum()
+
+a = ag.tensor(np.random.default_rng(1).standard_normal((3, 4)), requires_grad=True)
+b = ag.tensor(np.random.default_rng(2).standard_normal((4, 2)), requires_grad=True)
+assert ag.gradcheck(user_fn, (a, b))
+
+class BadSquare(ag.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return x * g                 # wrong: should be 2 * x * g
+
+x = ag.tensor([0.5, -1.0, 2.0], dtype=ag.float64, requires_grad=True)
+report = ag.gradcheck(lambda t: BadSquare.apply(t).sum(), (x,), raise_exception=False)
+print(report.describe())
+assert not report.ok
+assert abs(report.numerical - 2 * report.analytical) < 1e-6   # off by exactly the factor 2"""),
+    ]
+
+
+# --------------------------------------------------------------------------- 06
+@notebook("06_activations.ipynb")
+def nb06():
+    return [
+        md("""\
+# 6. Activation functions and their derivatives
+
+Each activation's derivative is computed by `autograd` (one backward pass of
+`y.sum()` gives $f'(x_i)$ elementwise) and checked against its closed form."""),
+        SETUP,
+        code("""\
+from math import erf, pi, sqrt
+x_np = np.linspace(-4, 4, 401)
+sig = 1 / (1 + np.exp(-x_np))
+Phi = 0.5 * (1 + np.vectorize(erf)(x_np / sqrt(2)))
+phi = np.exp(-x_np ** 2 / 2) / sqrt(2 * pi)
+acts = {  # name: (function, closed-form derivative)
+    "sigmoid":    (ag.sigmoid, sig * (1 - sig)),
+    "tanh":       (ag.tanh, 1 - np.tanh(x_np) ** 2),
+    "ReLU":       (ag.relu, (x_np > 0).astype(float)),
+    "leaky ReLU": (lambda t: ag.leaky_relu(t, 0.1), np.where(x_np > 0, 1.0, 0.1)),
+    "ELU":        (ag.elu, np.where(x_np > 0, 1.0, np.exp(x_np))),
+    "swish":      (ag.swish, sig + x_np * sig * (1 - sig)),
+    "GELU":       (ag.gelu, Phi + x_np * phi),
+    "softplus":   (ag.softplus, sig),
+}
+derivs = {}
+for name, (fn, closed) in acts.items():
+    x = ag.tensor(x_np, requires_grad=True)
+    y = fn(x)
+    y.sum().backward()
+    derivs[name] = (y.detach().numpy(), x.grad.numpy())
+    err = np.abs(x.grad.numpy() - closed)[np.abs(x_np) > 1e-9].max()  # ReLU family: skip the kink at 0
+    print(f"{name:10s} max |autograd - closed form| = {err:.1e}")
+    assert err < 1e-10, name"""),
+        code("""\
+fig, axes = plt.subplots(2, 4, figsize=(13, 5.5), sharex=True)
+for ax, (name, (y, dy)) in zip(axes.flat, derivs.items()):
+    ax.plot(x_np, y, label="f(x)")
+    ax.plot(x_np, dy, "--", label="f'(x) (autograd)")
+    ax.axhline(0, color="0.8", lw=0.5); ax.set_title(name)
+axes[0, 0].legend(fontsize=8)
+plt.tight_layout(); plt.show()"""),
+        md("""\
+A few facts the plots show, checked: the sigmoid's slope is at most 1/4 (so stacked
+sigmoids shrink gradients, see notebook 8), tanh's is at most 1, ReLU's is exactly 0 or
+1, and swish and GELU dip below zero."""),
+        code("""\
+assert abs(derivs["sigmoid"][1].max() - 0.25) < 1e-12
+assert abs(derivs["tanh"][1].max() - 1.0) < 1e-12
+assert set(np.unique(derivs["ReLU"][1])) <= {0.0, 1.0}
+assert derivs["swish"][0].min() < -0.27 and derivs["GELU"][0].min() < -0.16"""),
+        md("""\
+## Softmax
+
+Softmax maps a vector to probabilities; its Jacobian is
+$\\partial s_i/\\partial z_j = s_i(\\delta_{ij} - s_j)$, i.e. $\\mathrm{diag}(s) - s s^T$.
+`ag.functional.jacobian` builds it from reverse-mode passes."""),
+        code("""\
+z = ag.tensor([1.0, 2.0, 0.5, -1.0], dtype=ag.float64)
+s = ag.softmax(z, dim=0).numpy()
+J = ag.functional.jacobian(lambda t: ag.softmax(t, dim=0), z)
+J = np.asarray(J[0] if isinstance(J, (tuple, list)) else J)
+print("softmax:", s)
+print("Jacobian:\\n", J)
+assert abs(s.sum() - 1) < 1e-12
+assert np.allclose(J, np.diag(s) - np.outer(s, s), atol=1e-12)
+assert np.allclose(J.sum(axis=0), 0, atol=1e-12)   # probabilities still sum to 1
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3))
+a1.bar(range(4), s); a1.set_title("softmax(z)")
+im = a2.imshow(J, cmap="RdBu_r", vmin=-0.3, vmax=0.3); a2.set_title("Jacobian diag(s) - s sᵀ")
+plt.colorbar(im, ax=a2); plt.show()"""),
+    ]
+
+
+# --------------------------------------------------------------------------- build
+def build(fname) -> Path:
+    cells = []
+    for kind, src in NOTEBOOKS[fname]():
+        src = textwrap.dedent(src).strip("\n")
+        cells.append(new_markdown_cell(src) if kind == "md" else new_code_cell(src))
+    nb = new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+    path = HERE / fname
+    nbformat.write(nb, str(path))
+    return path
+
+
+def execute(path: Path, timeout: int = 600) -> float:
+    """Run a notebook top to bottom (outputs are not written back); returns seconds."""
+    import time
+
+    from nbclient import NotebookClient
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    nb = nbformat.read(str(path), as_version=4)
+    t0 = time.time()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(HERE.parent)}}).execute()
+    return time.time() - t0
+
+
+def main(argv) -> None:
+    run = "--execute" in argv
+    picks = [a for a in argv if not a.startswith("--")]
+    for fname in sorted(NOTEBOOKS):
+        if picks and not any(fname.startswith(p) for p in picks):
+            continue
+        path = build(fname)
+        msg = f"wrote {path.relative_to(HERE.parent)}"
+        if run:
+            msg += f"  (executed in {execute(path):.1f} s)"
+        print(msg, flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
