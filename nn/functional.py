@@ -1,0 +1,262 @@
+"""Functional forms of layers, activations and losses (PyTorch's ``torch.nn.functional``).
+
+Built only on autograd's public API; every gradient comes from autograd's ops.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+import autograd as ag
+from autograd import Tensor
+
+__all__ = [
+    "linear", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "flatten",
+    "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax",
+    "softplus", "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "one_hot",
+]
+
+relu = ag.relu
+leaky_relu = ag.leaky_relu
+elu = ag.elu
+silu = ag.silu
+sigmoid = ag.sigmoid
+tanh = ag.tanh
+conv2d = ag.conv2d
+max_pool2d = ag.max_pool2d
+avg_pool2d = ag.avg_pool2d
+dropout = ag.dropout
+flatten = ag.flatten
+
+
+def linear(x, weight, bias=None) -> Tensor:
+    """x @ weight.T + bias (one fused autograd op)."""
+    return ag.linear(x, weight, bias)
+
+
+def gelu(x, approximate: str = "none") -> Tensor:
+    """GELU: exact x*Phi(x), ``'tanh'`` approximation, or ``'sigmoid'``: x*sigmoid(1.702x)."""
+    if approximate == "sigmoid":
+        x = ag.as_tensor(x)
+        return x * ag.sigmoid(x * 1.702)
+    return ag.gelu(x, approximate=approximate)
+
+
+def softmax(x, dim: int = -1) -> Tensor:
+    return ag.softmax(x, dim=dim)
+
+
+def log_softmax(x, dim: int = -1) -> Tensor:
+    return ag.log_softmax(x, dim=dim)
+
+
+def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return ag.softplus(x, beta=beta, threshold=threshold)
+
+
+def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
+               weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise over the batch (and spatial) axes: (x - mean) / sqrt(var + eps) * w + b.
+
+    In training the batch statistics are used (biased variance) and the running
+    statistics are updated in place with ``momentum`` (unbiased variance, like PyTorch);
+    in eval the running statistics are used."""
+    x = ag.as_tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got {x.shape}")
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if training:
+        n = int(np.prod([x.shape[a] for a in axes]))
+        if n <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input of shape {tuple(x.shape)}")
+        mean = x.mean(axis=axes, keepdims=True)
+        var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+        if running_mean is not None:
+            with ag.no_grad():
+                m = mean.data.reshape(-1)
+                v = var.data.reshape(-1) * n / (n - 1)
+                running_mean.data = ((1 - momentum) * running_mean.data + momentum * m).astype(running_mean.dtype)
+                running_var.data = ((1 - momentum) * running_var.data + momentum * v).astype(running_var.dtype)
+    else:
+        if running_mean is None:
+            raise ValueError("batch_norm: eval mode needs running statistics")
+        mean = ag.reshape(running_mean, shape)
+        var = ag.reshape(running_var, shape)
+    out = (x - mean) / ag.sqrt(var + eps)
+    if weight is not None:
+        out = out * ag.reshape(weight, shape)
+    if bias is not None:
+        out = out + ag.reshape(bias, shape)
+    return out
+
+
+# --------------------------------------------------------------------------- losses
+def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _same_shape(x: Tensor, y: Tensor, name: str) -> None:
+    if x.shape != y.shape:
+        raise ValueError(f"{name}: input shape {tuple(x.shape)} and target shape "
+                         f"{tuple(y.shape)} differ; they must match (reshape the target, "
+                         f"e.g. y.reshape(-1, 1) or y.squeeze())")
+
+
+def mse_loss(x, y, reduction: str = "mean") -> Tensor:
+    """mean((x - y)**2)."""
+    x, y = ag.as_tensor(x), ag.as_tensor(y)
+    _same_shape(x, y, "mse_loss")
+    d = x - y
+    return _reduce(d * d, reduction, "mse_loss")
+
+
+def l1_loss(x, y, reduction: str = "mean") -> Tensor:
+    """mean(|x - y|)."""
+    x, y = ag.as_tensor(x), ag.as_tensor(y)
+    _same_shape(x, y, "l1_loss")
+    return _reduce(ag.abs(x - y), reduction, "l1_loss")
+
+
+def huber_loss(x, y, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d**2 where |d| < delta, else delta (|d| - delta/2), with d = x - y."""
+    x, y = ag.as_tensor(x), ag.as_tensor(y)
+    _same_shape(x, y, "huber_loss")
+    d = x - y
+    a = ag.abs(d)
+    quad = ag.clamp(a, max=delta)   # min(|d|, delta)
+    lin = a - quad
+    return _reduce(0.5 * quad * quad + delta * lin, reduction, "huber_loss")
+
+
+def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
+    """-(y log p + (1-y) log(1-p)), logs clamped at -100 like PyTorch."""
+    p, y = ag.as_tensor(p), ag.as_tensor(y)
+    _same_shape(p, y, "binary_cross_entropy")
+    if ((p.data < 0) | (p.data > 1)).any():
+        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; "
+                         "for logits use binary_cross_entropy_with_logits")
+    logp = ag.clamp(ag.log(p), min=-100.0)
+    log1mp = ag.clamp(ag.log(1 - p), min=-100.0)
+    loss = -(y * logp + (1 - y) * log1mp)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(z, y, weight=None, reduction: str = "mean",
+                                     pos_weight=None) -> Tensor:
+    """BCE on logits, stable for large |z|: (1 - y) z + (1 + (pw - 1) y) softplus(-z)."""
+    z, y = ag.as_tensor(z), ag.as_tensor(y)
+    _same_shape(z, y, "binary_cross_entropy_with_logits")
+    sp = ag.softplus(-z)          # log(1 + e^-z), linear for large -z
+    if pos_weight is not None:
+        loss = (1 - y) * z + (1 + (pos_weight - 1) * y) * sp
+    else:
+        loss = (1 - y) * z + sp
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def one_hot(y, num_classes: int) -> Tensor:
+    """Integer class indices -> float one-hot rows."""
+    y = np.asarray(ag.as_tensor(y).data)
+    out = np.zeros(y.shape + (num_classes,), dtype=ag.get_default_dtype())
+    np.put_along_axis(out, y[..., None].astype(np.int64), 1.0, axis=-1)
+    return ag.tensor(out)
+
+
+def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) -> None:
+    c = logits.shape[1] if logits.ndim > 1 else logits.shape[0]
+    exp = (logits.shape[0],) + tuple(logits.shape[2:]) if logits.ndim > 1 else ()
+    if y.shape != exp:
+        raise ValueError(f"{name}: input of shape {tuple(logits.shape)} needs class-index "
+                         f"targets of shape {exp}, got {y.shape}")
+    valid = y[y != ignore_index]
+    if valid.size and (valid.min() < 0 or valid.max() >= c):
+        bad = valid[(valid < 0) | (valid >= c)][0]
+        raise IndexError(f"{name}: target {bad} is out of range for {c} classes "
+                         f"(valid: 0 to {c - 1}, or ignore_index={ignore_index})")
+
+
+def nll_loss(logp, y, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """-logp[n, y_n] (weighted), averaged over the weights of non-ignored targets."""
+    logp = ag.as_tensor(logp)
+    yt = np.asarray(ag.as_tensor(y).data)
+    if yt.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: targets must be integer class indices, got {yt.dtype}")
+    _check_targets("nll_loss", logp, yt, ignore_index)
+    if logp.ndim > 2:   # (N, C, d1, ...) -> (N*d1*..., C)
+        c = logp.shape[1]
+        logp = ag.reshape(ag.permute(logp, (0,) + tuple(range(2, logp.ndim)) + (1,)), (-1, c))
+        yt = yt.reshape(-1)
+    keep = yt != ignore_index
+    idx = np.where(keep, yt, 0)
+    w = np.ones(logp.shape[-1], dtype=logp.dtype) if weight is None else np.asarray(ag.as_tensor(weight).data, dtype=logp.dtype)
+    wn = w[idx] * keep
+    if logp.ndim == 1:
+        picked = logp[int(idx)]
+    else:
+        picked = logp[np.arange(logp.shape[0]), idx]
+    loss = -picked * ag.tensor(wn.astype(logp.dtype))
+    if reduction == "mean":
+        return loss.sum() / float(wn.sum())
+    return _reduce(loss, reduction, "nll_loss")
+
+
+def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy from logits with class-index targets, or class-probability targets
+    (same shape as the logits). log_softmax is computed stably, so logits of 1e4 are fine."""
+    logits = ag.as_tensor(logits)
+    yt = ag.as_tensor(y)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    dim = 1 if logits.ndim > 1 else 0
+    logp = ag.log_softmax(logits, dim=dim)
+    c = logits.shape[dim]
+    wt = None if weight is None else ag.as_tensor(weight)
+    if yt.dtype.kind == "f":   # probabilities
+        if yt.shape != logits.shape:
+            raise ValueError(f"cross_entropy: probability targets must have the logits' shape "
+                             f"{tuple(logits.shape)}, got {tuple(yt.shape)}")
+        q = yt * (1 - label_smoothing) + label_smoothing / c
+        wshape = (1, c) + (1,) * (logits.ndim - 2) if logits.ndim > 1 else (c,)
+        terms = -(logp * q) if wt is None else -(logp * q * ag.reshape(wt, wshape))
+        loss = terms.sum(axis=dim)
+        if reduction == "mean":
+            return loss.sum() / float(np.prod(loss.shape) if loss.ndim else 1)
+        return _reduce(loss, reduction, "cross_entropy")
+    nll = nll_loss(logp, yt, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing == 0.0:
+        return nll
+    # smoothing term: -(1/C) sum_c w_c logp_c per sample, reduced like PyTorch
+    ytn = np.asarray(yt.data)
+    wshape = (1, c) + (1,) * (logits.ndim - 2) if logits.ndim > 1 else (c,)
+    lp = logp if wt is None else logp * ag.reshape(wt, wshape)
+    smooth = -lp.sum(axis=dim) / c
+    keep = ag.tensor((ytn != ignore_index).astype(logits.dtype))
+    smooth = smooth * keep
+    if reduction == "mean":
+        if wt is None:
+            denom = float(keep.data.sum())
+        else:
+            idx = np.where(ytn != ignore_index, ytn, 0)
+            denom = float((np.asarray(wt.data)[idx] * keep.data).sum())
+        s = smooth.sum() / denom
+    elif reduction == "sum":
+        s = smooth.sum()
+    else:
+        s = smooth
+    return (1 - label_smoothing) * nll + label_smoothing * s

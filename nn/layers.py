@@ -1,0 +1,347 @@
+"""Layers, activation modules and loss modules, initialised like PyTorch's."""
+from __future__ import annotations
+
+import math
+from typing import Optional, Tuple, Union
+
+import numpy as np
+
+import autograd as ag
+from autograd import Tensor
+
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+__all__ = [
+    "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dropout", "BatchNorm1d",
+    "BatchNorm2d", "Identity", "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh",
+    "Softmax", "LogSoftmax", "Softplus", "MSELoss", "L1Loss", "HuberLoss", "BCELoss",
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+]
+
+IntPair = Union[int, Tuple[int, int]]
+
+
+def _pair(v: IntPair) -> Tuple[int, int]:
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+class Identity(Module):
+    def forward(self, x):
+        return x
+
+
+class Linear(Module):
+    """y = x W^T + b with W (out_features, in_features); PyTorch's init:
+    W ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform with a = sqrt(5)), same bound for b."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
+        super().__init__()
+        if in_features <= 0 or out_features <= 0:
+            raise ValueError(f"Linear: in_features and out_features must be positive, got "
+                             f"{in_features}, {out_features}")
+        self.in_features, self.out_features = in_features, out_features
+        dt = dtype or ag.get_default_dtype()
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dt))
+        self.bias = Parameter(np.empty((out_features,), dtype=dt)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x):
+        x = ag.as_tensor(x)
+        if x.shape[-1] != self.in_features:
+            raise ValueError(f"Linear({self.in_features}, {self.out_features}): input has "
+                             f"{x.shape[-1]} features (shape {tuple(x.shape)}), expected "
+                             f"{self.in_features}")
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Conv2d(Module):
+    """2-D convolution (cross-correlation) with PyTorch's parameters and init."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair,
+                 stride: IntPair = 1, padding: IntPair = 0, dilation: IntPair = 1,
+                 bias: bool = True, dtype=None) -> None:
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
+        self.padding, self.dilation = _pair(padding), _pair(dilation)
+        dt = dtype or ag.get_default_dtype()
+        self.weight = Parameter(np.empty((out_channels, in_channels) + self.kernel_size, dtype=dt))
+        self.bias = Parameter(np.empty((out_channels,), dtype=dt)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+            bound = 1 / math.sqrt(fan_in)
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x):
+        x = ag.as_tensor(x)
+        if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
+            raise ValueError(f"Conv2d({self.in_channels}, {self.out_channels}): expected input "
+                             f"(N, {self.in_channels}, H, W), got shape {tuple(x.shape)}")
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}")
+
+
+class MaxPool2d(Module):
+    def __init__(self, kernel_size: IntPair, stride: Optional[IntPair] = None,
+                 padding: IntPair = 0, dilation: IntPair = 1) -> None:
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+
+    def forward(self, x):
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(Module):
+    def __init__(self, kernel_size: IntPair, stride: Optional[IntPair] = None,
+                 padding: IntPair = 0) -> None:
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
+        self.padding = padding
+
+    def forward(self, x):
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class Flatten(Module):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        return ag.flatten(x, self.start_dim, self.end_dim)
+
+
+class Dropout(Module):
+    """Zero elements with probability p in training (scaling the rest by 1/(1-p));
+    the identity in eval mode."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+        self.p = p
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class _BatchNorm(Module):
+    _ndims: Tuple[int, ...] = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, dtype=None) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dt = dtype or ag.get_default_dtype()
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dtype=dt))
+            self.bias = Parameter(np.zeros(num_features, dtype=dt))
+        else:
+            self.weight = self.bias = None
+        if track_running_stats:
+            self.register_buffer("running_mean", ag.zeros(num_features, dtype=dt))
+            self.register_buffer("running_var", ag.ones(num_features, dtype=dt))
+            self.register_buffer("num_batches_tracked", ag.tensor(0))
+        else:
+            self.running_mean = self.running_var = None
+
+    def forward(self, x):
+        x = ag.as_tensor(x)
+        if x.ndim not in self._ndims or x.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}({self.num_features}): expected input with "
+                             f"{' or '.join(map(str, self._ndims))} dims and "
+                             f"{self.num_features} channels in dim 1, got {tuple(x.shape)}")
+        use_batch = self.training or not self.track_running_stats
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+        return F.batch_norm(x, self.running_mean if self.track_running_stats else None,
+                            self.running_var if self.track_running_stats else None,
+                            self.weight, self.bias, use_batch, self.momentum, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L) inputs."""
+    _ndims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W) inputs."""
+    _ndims = (4,)
+
+
+# --------------------------------------------------------------------------- activations
+class ReLU(Module):
+    def forward(self, x):
+        return ag.relu(x)
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return ag.leaky_relu(x, self.negative_slope)
+
+
+class ELU(Module):
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x):
+        return ag.elu(x, self.alpha)
+
+
+class GELU(Module):
+    """approximate: 'none' (exact, erf), 'tanh', or 'sigmoid' (x * sigmoid(1.702 x))."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh", "sigmoid"):
+            raise ValueError(f"GELU: approximate must be 'none', 'tanh' or 'sigmoid', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, self.approximate)
+
+
+class SiLU(Module):
+    def forward(self, x):
+        return ag.silu(x)
+
+
+class Sigmoid(Module):
+    def forward(self, x):
+        return ag.sigmoid(x)
+
+
+class Tanh(Module):
+    def forward(self, x):
+        return ag.tanh(x)
+
+
+class Softmax(Module):
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return ag.softmax(x, dim=self.dim)
+
+
+class LogSoftmax(Module):
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return ag.log_softmax(x, dim=self.dim)
+
+
+class Softplus(Module):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return ag.softplus(x, self.beta, self.threshold)
+
+
+# --------------------------------------------------------------------------- losses
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
+                             f"'none', got {reduction!r}")
+        self.reduction = reduction
+
+
+class MSELoss(_Loss):
+    def forward(self, x, y):
+        return F.mse_loss(x, y, self.reduction)
+
+
+class L1Loss(_Loss):
+    def forward(self, x, y):
+        return F.l1_loss(x, y, self.reduction)
+
+
+class HuberLoss(_Loss):
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, x, y):
+        return F.huber_loss(x, y, self.reduction, self.delta)
+
+
+class BCELoss(_Loss):
+    def __init__(self, weight=None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight = weight
+
+    def forward(self, p, y):
+        return F.binary_cross_entropy(p, y, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None) -> None:
+        super().__init__(reduction)
+        self.weight, self.pos_weight = weight, pos_weight
+
+    def forward(self, z, y):
+        return F.binary_cross_entropy_with_logits(z, y, self.weight, self.reduction, self.pos_weight)
+
+
+class CrossEntropyLoss(_Loss):
+    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction)
+        self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
+
+    def forward(self, logits, y):
+        return F.cross_entropy(logits, y, self.weight, self.ignore_index, self.reduction,
+                               self.label_smoothing)
+
+
+class NLLLoss(_Loss):
+    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+
+    def forward(self, logp, y):
+        return F.nll_loss(logp, y, self.weight, self.ignore_index, self.reduction)
