@@ -1,0 +1,6 @@
+"""``python -m nn ...`` is the ``tapegrad`` command line (see nn/cli.py)."""
+import sys
+
+from nn.cli import main
+
+sys.exit(main())
