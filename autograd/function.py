@@ -71,16 +71,29 @@ class Function:
         inputs = tuple(args[i] for i in tensor_pos)
         parents = tuple(t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
                         for t in inputs)
-        op = _function_op(cls, ctx, tensor_pos, len(args))
+        op = _function_op(cls, ctx, tensor_pos, args, kwargs)
         node = Node(op, inputs, parents, {}, out.data, next_seq_value(), INPLACE.count)
         out.grad_fn = node
         out.requires_grad = True
         return out
 
 
-def _function_op(cls, ctx, tensor_pos, nargs) -> OpDef:
-    """An unregistered OpDef whose vjps call the user's backward (once per backward pass)."""
+def _function_op(cls, ctx, tensor_pos, args, kwargs) -> OpDef:
+    """An unregistered OpDef whose vjps call the user's backward (once per backward pass).
+
+    Its ``forward`` replays the user's forward on arrays (a fresh ctx, grad mode off), so
+    tools that re-run recorded nodes (the per-node gradient check) can treat a custom
+    Function like any primitive."""
     cache: dict = {}
+    nargs = len(args)
+
+    def forward(*arrays):
+        full = list(args)
+        for pos, a in zip(tensor_pos, arrays):
+            full[pos] = Tensor._wrap(a)
+        with no_grad():
+            out = cls.forward(FunctionCtx(), *full, **kwargs)
+        return as_tensor(out).data
 
     def vjp_for(slot):
         def vjp(F, g, out, *inputs):
@@ -103,6 +116,6 @@ def _function_op(cls, ctx, tensor_pos, nargs) -> OpDef:
 
         return vjp
 
-    return OpDef(cls.__name__, None, tuple(vjp_for(k) for k in range(len(tensor_pos))),
+    return OpDef(cls.__name__, forward, tuple(vjp_for(k) for k in range(len(tensor_pos))),
                  smooth=True, linear=False, uses_out=False, check=None,
                  doc=cls.__doc__ or "", differentiable=True)
