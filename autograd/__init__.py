@@ -31,6 +31,7 @@ from .tape import (Node, detect_anomaly, enable_grad, is_anomaly_enabled, is_gra
                    name_scope, no_grad, record_grads, set_grad_enabled)
 from .tensor import Tensor, as_tensor, from_numpy, get_default_dtype, set_default_dtype, tensor
 from . import functional
+from . import viz
 
 _install_tg()
 
