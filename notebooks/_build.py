@@ -339,6 +339,369 @@ plt.colorbar(im, ax=a2); plt.show()"""),
     ]
 
 
+# --------------------------------------------------------------------------- 05
+@notebook("05_linear_vs_nonlinear.ipynb")
+def nb05():
+    return [
+        md("""\
+# 5. Linear vs non-linear models
+
+XOR and two concentric circles cannot be separated by a straight line. A linear
+(logistic) model fails on both; the same logistic model on *squared features*
+$(x_1, x_2, x_1^2, x_2^2, x_1 x_2)$ succeeds, because the boundary is a line in the
+feature space; an MLP learns such features itself."""),
+        SETUP,
+        code("""\
+import nn
+from nn import optim
+from nn.data import make_circles, make_xor
+
+def squares(X):
+    return np.c_[X, X ** 2, X[:, :1] * X[:, 1:]]
+
+def fit(model, X, y, epochs=300, lr=0.05, features=lambda X: X):
+    ag.manual_seed(0)
+    opt = optim.Adam(model.parameters(), lr=lr)
+    xt, yt = ag.tensor(features(X)), ag.tensor(y)
+    for _ in range(epochs):                      # full-batch training
+        loss = nn.CrossEntropyLoss()(model(xt), yt)
+        opt.zero_grad(); loss.backward(); opt.step()
+    with ag.no_grad():
+        acc = (model(xt).numpy().argmax(1) == y).mean()
+    return model, float(acc)
+
+data = {"XOR": make_xor(400, noise=0.2, seed=0), "circles": make_circles(400, noise=0.08, seed=0)}
+results = {}
+for dname, (X, y) in data.items():
+    ag.manual_seed(0)
+    results[dname] = {
+        "linear": fit(nn.Linear(2, 2), X, y) + (lambda X: X,),
+        "squared features": fit(nn.Linear(5, 2), X, y, features=squares) + (squares,),
+        "MLP": fit(nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2)), X, y) + (lambda X: X,),
+    }
+    for m, (_, acc, _) in results[dname].items():
+        print(f"{dname:8s} {m:17s} accuracy {acc:.3f}")"""),
+        code("""\
+for dname in data:
+    assert results[dname]["linear"][1] < 0.75, dname           # a line cannot do it
+    assert results[dname]["squared features"][1] >= 0.95, dname
+    assert results[dname]["MLP"][1] >= 0.95, dname"""),
+        code("""\
+fig, axes = plt.subplots(2, 3, figsize=(12, 7.5))
+gx, gy = np.meshgrid(np.linspace(-2, 2, 150), np.linspace(-2, 2, 150))
+grid = np.c_[gx.ravel(), gy.ravel()].astype(np.float32)
+for row, (dname, (X, y)) in zip(axes, data.items()):
+    for ax, (m, (model, acc, feats)) in zip(row, results[dname].items()):
+        with ag.no_grad():
+            p = ag.softmax(model(ag.tensor(feats(grid))), dim=1).numpy()[:, 1]
+        ax.contourf(gx, gy, p.reshape(gx.shape), levels=20, cmap="RdBu_r", alpha=0.6)
+        ax.contour(gx, gy, p.reshape(gx.shape), levels=[0.5], colors="k")
+        ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", s=6, edgecolors="k", linewidths=0.2)
+        ax.set_title(f"{dname}: {m} ({acc:.2f})"); ax.set_xticks([]); ax.set_yticks([])
+plt.tight_layout(); plt.show()"""),
+    ]
+
+
+# --------------------------------------------------------------------------- 07
+@notebook("07_optimizers.ipynb")
+def nb07():
+    return [
+        md("""\
+# 7. Optimizers on a 2-D loss surface, and learning-rate schedules
+
+A narrow valley, $f(x, y) = x^2/10 + 2y^2$ (condition number 20), from $(-4.5, 1.5)$:
+plain SGD zig-zags across the valley and crawls along it; momentum and Nesterov
+build up speed along it; Adagrad, RMSprop, Adadelta and Adam rescale each coordinate.
+Every trajectory below is produced by the `nn.optim` classes themselves, on a single
+two-element parameter."""),
+        SETUP,
+        code("""\
+import nn
+from nn import optim
+from nn.optim import lr_scheduler
+
+def f(p):
+    return p[0] ** 2 / 10 + 2 * p[1] ** 2
+
+def trajectory(make_opt, steps=60, start=(-4.5, 1.5)):
+    p = nn.Parameter(ag.tensor(np.array(start)))
+    opt = make_opt([p])
+    path = [p.data.copy()]
+    for _ in range(steps):
+        opt.zero_grad()
+        f(p).backward()
+        opt.step()
+        path.append(p.data.copy())
+    return np.array(path)
+
+optimizers = {
+    "SGD":      lambda ps: optim.SGD(ps, lr=0.2),
+    "momentum": lambda ps: optim.SGD(ps, lr=0.2, momentum=0.8),
+    "Nesterov": lambda ps: optim.SGD(ps, lr=0.2, momentum=0.8, nesterov=True),
+    "Adagrad":  lambda ps: optim.Adagrad(ps, lr=1.5),
+    "RMSprop":  lambda ps: optim.RMSprop(ps, lr=0.1),
+    "Adadelta": lambda ps: optim.Adadelta(ps, lr=50.0),   # its first steps are ~sqrt(eps)
+    "Adam":     lambda ps: optim.Adam(ps, lr=0.3),
+}
+paths = {name: trajectory(mk) for name, mk in optimizers.items()}
+f_np = lambda q: q[..., 0] ** 2 / 10 + 2 * q[..., 1] ** 2
+final = {name: float(f_np(path[-1])) for name, path in paths.items()}
+for name, v in final.items():
+    print(f"{name:9s} f after 60 steps = {v:.2e}")"""),
+        code("""\
+f0 = f_np(np.array([-4.5, 1.5]))
+for name, v in final.items():
+    assert v < f0 / 10, name                           # every one makes progress
+assert final["momentum"] < final["SGD"] / 100          # momentum beats plain SGD here
+assert final["Nesterov"] < final["SGD"] / 100
+# SGD with lr 0.2 contracts y by |1 - 0.2 * 4| = 0.2 per step: the iterates are exact
+sgd = paths["SGD"]
+assert np.allclose(sgd[1], [-4.5 * (1 - 0.2 / 5), 1.5 * (1 - 0.8)])"""),
+        code("""\
+gx, gy = np.meshgrid(np.linspace(-5, 5, 200), np.linspace(-2, 2, 200))
+fig, ax = plt.subplots(figsize=(11, 5))
+ax.contour(gx, gy, f_np(np.stack([gx, gy], -1)), levels=np.logspace(-2, 1.5, 15), cmap="Greys")
+for name, path in paths.items():
+    ax.plot(path[:, 0], path[:, 1], "o-", ms=2, lw=1, label=name)
+ax.plot(0, 0, "k*", ms=12); ax.legend(loc="lower right", ncol=4); ax.set_title("60 steps each")
+plt.show()"""),
+        md("""\
+## Learning-rate schedules
+
+Exponential decay $\\eta_t = \\eta_0 \\gamma^t$; piecewise constant (absolute values
+between boundaries); polynomial decay $(\\eta_0 - \\eta_{end})(1 - t/T)^p + \\eta_{end}$
+with `cycle=True`, which restarts with a longer period each time it reaches the end."""),
+        code("""\
+def lrs(make_sched, epochs=100, lr=0.1):
+    opt = optim.SGD([nn.Parameter(ag.zeros(1))], lr=lr)
+    sched = make_sched(opt)
+    out = []
+    for _ in range(epochs):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step(); sched.step()
+    return np.array(out)
+
+schedules = {
+    "exponential (γ = 0.96)": lrs(lambda o: lr_scheduler.ExponentialLR(o, gamma=0.96)),
+    "piecewise constant": lrs(lambda o: lr_scheduler.PiecewiseConstantLR(
+        o, boundaries=[30, 60], values=[0.1, 0.05, 0.01])),
+    "polynomial, cycle (T = 25, p = 2)": lrs(lambda o: lr_scheduler.PolynomialLR(
+        o, total_iters=25, power=2.0, cycle=True, end_lr=0.001)),
+}
+fig, ax = plt.subplots(figsize=(8, 3.5))
+for name, v in schedules.items():
+    ax.plot(v, label=name)
+ax.set_xlabel("epoch"); ax.set_ylabel("learning rate"); ax.legend(); plt.show()"""),
+        code("""\
+ex = schedules["exponential (γ = 0.96)"]
+assert np.allclose(ex, 0.1 * 0.96 ** np.arange(100))
+pw = schedules["piecewise constant"]
+assert pw[0] == 0.1 and pw[29] == 0.1 and pw[30] == 0.05 and pw[60] == 0.01 and pw[99] == 0.01
+po = schedules["polynomial, cycle (T = 25, p = 2)"]
+assert abs(po[0] - 0.1) < 1e-12 and abs(po[25] - 0.001) < 1e-12
+assert po[26] > po[25]                     # the cycle restarts, with a longer period (50)
+assert abs(po[26] - ((0.1 - 0.001) * (1 - 26 / 50) ** 2 + 0.001)) < 1e-12"""),
+    ]
+
+
+# --------------------------------------------------------------------------- 08
+@notebook("08_vanishing_exploding.ipynb")
+def nb08():
+    return [
+        md("""\
+# 8. Vanishing and exploding gradients
+
+Backpropagation multiplies one local Jacobian per layer. With sigmoids each factor
+carries $\\sigma' \\le 1/4$, so the gradient reaching the first layers of a deep net
+*vanishes*; ReLU with He initialisation keeps the scale; a residual connection
+$x + F(x)$ adds an identity path that the gradient can always take. Weights that are
+too large make it *explode*; gradient clipping bounds the step."""),
+        SETUP,
+        code("""\
+import nn
+from nn import init
+
+DEPTH, WIDTH = 12, 32
+
+class Residual(nn.Module):
+    def __init__(self, width, act):
+        super().__init__()
+        self.fc, self.act = nn.Linear(width, width), act()
+    def forward(self, x):
+        return x + self.act(self.fc(x))
+
+def deep_net(kind, depth=DEPTH, width=WIDTH, std=None):
+    ag.manual_seed(0)
+    layers = []
+    for _ in range(depth):
+        if kind == "residual":
+            layers.append(Residual(width, nn.ReLU))
+            init.normal_(layers[-1].fc.weight, 0.0, 0.5 / np.sqrt(width))
+        else:
+            lin = nn.Linear(width, width)
+            if kind == "sigmoid":
+                init.xavier_normal_(lin.weight)
+            else:
+                init.kaiming_normal_(lin.weight, nonlinearity="relu")
+            if std is not None:
+                init.normal_(lin.weight, 0.0, std)
+            layers += [lin, nn.Sigmoid() if kind == "sigmoid" else nn.ReLU()]
+    return nn.Sequential(*layers, nn.Linear(width, 1))
+
+def layer_grad_norms(model):
+    x = ag.tensor(np.random.default_rng(0).standard_normal((64, WIDTH)).astype(np.float32))
+    model.zero_grad()
+    (model(x) ** 2).mean().backward()
+    ws = [p for n, p in model.named_parameters() if n.endswith("weight")][:-1]
+    return np.array([float(np.linalg.norm(p.grad.data)) for p in ws])
+
+norms = {k: layer_grad_norms(deep_net(k)) for k in ["sigmoid", "ReLU", "residual"]}
+for k, v in norms.items():
+    print(f"{k:9s} |grad W| first layer {v[0]:.2e}, last layer {v[-1]:.2e}, ratio {v[0] / v[-1]:.1e}")"""),
+        code("""\
+s, r, res = norms["sigmoid"], norms["ReLU"], norms["residual"]
+assert s[0] / s[-1] < 1e-6                 # vanishes: 12 factors of at most 1/4
+assert 1e-2 < r[0] / r[-1] < 10            # He init keeps the scale (within ~10x)
+assert 1e-2 < res[0] / res[-1] < 10        # the identity path carries the gradient
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for k, v in norms.items():
+    ax.semilogy(range(1, DEPTH + 1), v, "o-", label=k)
+ax.set_xlabel("layer"); ax.set_ylabel("‖∂L/∂W‖"); ax.legend(); ax.set_title("per-layer gradient norms")
+plt.show()"""),
+        md("""\
+## Exploding gradients and clipping
+
+The same ReLU net with weights drawn with std 1 instead of He's $\\sqrt{2/32}$: each
+layer multiplies the signal (and the gradient) by about $\\sqrt{32/2} = 4$."""),
+        code("""\
+big = deep_net("ReLU", std=1.0)
+b = layer_grad_norms(big)
+print(f"first-layer gradient norm {b[0]:.2e} (He init: {r[0]:.2e})")
+assert b[0] > 1e6 * r[0]
+total = float(nn.utils.clip_grad_norm_(list(big.parameters()), max_norm=1.0))
+after = np.sqrt(sum(float((p.grad.data.astype(np.float64) ** 2).sum()) for p in big.parameters()))
+print(f"total gradient norm {total:.2e} -> after clip_grad_norm_(max_norm=1): {after:.4f}")
+assert total > 1e6 and abs(after - 1.0) < 1e-3"""),
+    ]
+
+
+# --------------------------------------------------------------------------- 09
+@notebook("09_cnn_digits.ipynb")
+def nb09():
+    return [
+        md("""\
+# 9. A CNN with Inception and residual blocks on the digits
+
+`nn.models.DigitsCNN`: a 3x3 convolution, an Inception block (1x1, 5x5, 3x3-3x3 and
+pooling branches side by side) and a residual block, on the 8x8 digits. We compare
+weight initialisations, then dropout, L1/L2 and early stopping on validation curves.
+Runs are short (a few epochs on the 1,797 images) to keep the notebook fast."""),
+        SETUP,
+        code("""\
+import nn
+from nn import init, optim
+from nn.data import load_digits, train_test_split
+from nn.models import DigitsCNN
+
+X, y = load_digits()
+Xtr, Xva, ytr, yva = train_test_split(X, y, test_size=0.25, seed=0)
+print(Xtr.shape, Xva.shape)   # (N, 1, 8, 8)
+
+def accuracy(model, X, y):
+    model.eval()
+    with ag.no_grad():
+        return float((model(ag.tensor(X)).numpy().argmax(1) == y).mean())
+
+def run(model, epochs=4, lr=3e-3, l1=0.0, l2=0.0, patience=None, bs=32, seed=0):
+    opt = optim.Adam(model.parameters(), lr=lr)
+    lossf = nn.CrossEntropyLoss()
+    rng = np.random.default_rng(seed)
+    hist = {"val_loss": [], "val_acc": []}
+    stopper = nn.EarlyStopping(patience=patience, restore_best_weights=True) if patience else None
+    for epoch in range(epochs):
+        model.train()
+        idx = rng.permutation(len(Xtr))
+        for i in range(0, len(idx), bs):
+            b = idx[i:i + bs]
+            loss = lossf(model(ag.tensor(Xtr[b])), ag.tensor(ytr[b]))
+            if l1: loss = loss + nn.l1_penalty(model.parameters(), l1)
+            if l2: loss = loss + nn.l2_penalty(model.parameters(), l2)
+            opt.zero_grad(); loss.backward(); opt.step()
+        model.eval()
+        with ag.no_grad():
+            vl = float(lossf(model(ag.tensor(Xva)), ag.tensor(yva)).item())
+        hist["val_loss"].append(vl); hist["val_acc"].append(accuracy(model, Xva, yva))
+        if stopper is not None and stopper.step(vl, model):
+            stopper.restore(model)
+            break
+    return hist"""),
+        md("""\
+## Initialisation
+
+All-zero weights leave every unit in a layer identical (and ReLU units dead): nothing
+useful is learnt. Normal(0, 1) is far too large for fan-ins of 9 to 144; Xavier
+($\\mathrm{Var} = 2/(n_{in} + n_{out})$) and He ($2/n_{in}$) keep activations at scale."""),
+        code("""\
+def initialise(model, how):
+    for name, p in model.named_parameters():
+        if p.ndim < 2:
+            init.zeros_(p)
+        elif how == "zero":
+            init.zeros_(p)
+        elif how == "normal":
+            init.normal_(p, 0.0, 1.0)
+        elif how == "xavier":
+            init.xavier_normal_(p)
+        elif how == "he":
+            init.kaiming_normal_(p, nonlinearity="relu")
+    return model
+
+inits = {}
+for how in ["zero", "normal", "xavier", "he"]:
+    ag.manual_seed(0)
+    inits[how] = run(initialise(DigitsCNN(), how), epochs=3)
+    print(f"{how:7s} val acc per epoch: {np.round(inits[how]['val_acc'], 3)}")"""),
+        code("""\
+assert inits["zero"]["val_acc"][-1] < 0.3           # stuck near chance
+assert inits["he"]["val_acc"][-1] >= 0.9
+assert inits["xavier"]["val_acc"][-1] >= 0.9
+assert inits["he"]["val_acc"][-1] > inits["normal"]["val_acc"][-1] - 0.02
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for how, h in inits.items():
+    ax.plot(range(1, len(h["val_acc"]) + 1), h["val_acc"], "o-", label=how)
+ax.set_xlabel("epoch"); ax.set_ylabel("validation accuracy"); ax.legend(); plt.show()"""),
+        md("""\
+## Regularisation and early stopping
+
+Dropout before the head, an L1 or L2 penalty added to the loss, and early stopping
+(patience 2, best weights restored) with a deliberately long budget."""),
+        code("""\
+regs = {}
+for name, kw in {"plain": {}, "dropout 0.3": {"dropout": 0.3}, "L1 1e-5": {"l1": 1e-5},
+                 "L2 1e-4": {"l2": 1e-4}}.items():
+    ag.manual_seed(1)
+    model = DigitsCNN(dropout=kw.pop("dropout", 0.0))
+    regs[name] = run(model, epochs=5, **kw)
+    print(f"{name:12s} final val acc {regs[name]['val_acc'][-1]:.3f}")
+ag.manual_seed(1)
+es_model = DigitsCNN()
+es = run(es_model, epochs=40, lr=1e-2, patience=2)
+print(f"early stopping ran {len(es['val_loss'])} of 40 epochs; val acc after restoring the "
+      f"best weights {accuracy(es_model, Xva, yva):.3f}")"""),
+        code("""\
+for name, h in regs.items():
+    assert h["val_acc"][-1] >= 0.9, name
+assert len(es["val_loss"]) < 40
+assert accuracy(es_model, Xva, yva) >= 0.95
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.5))
+for name, h in list(regs.items()) + [("early stopping", es)]:
+    a1.plot(range(1, len(h["val_loss"]) + 1), h["val_loss"], "o-", ms=3, label=name)
+    a2.plot(range(1, len(h["val_acc"]) + 1), h["val_acc"], "o-", ms=3, label=name)
+a1.set_title("validation loss"); a2.set_title("validation accuracy"); a1.legend()
+a1.set_xlabel("epoch"); a2.set_xlabel("epoch"); plt.show()"""),
+    ]
+
+
 # --------------------------------------------------------------------------- build
 def build(fname) -> Path:
     cells = []
