@@ -21,7 +21,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
                     error_if_nonfinite: bool = False) -> Tensor:
     """Scale all gradients by min(1, max_norm / (total_norm + 1e-6)); returns total_norm,
     the norm of all gradients concatenated (``norm_type=inf`` for the max-abs norm)."""
-    grads = [p.grad.data for p in _params(parameters) if p.grad is not None]
+    params = _params(parameters)           # once: `parameters` may be a generator
+    grads = [p.grad.data for p in params if p.grad is not None]
     if not grads:
         return ag.tensor(0.0)
     norm_type = float(norm_type)
@@ -34,7 +35,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
                            f"({total}); set error_if_nonfinite=False to clip anyway")
     coef = max_norm / (total + 1e-6)
     if coef < 1:
-        for p in _params(parameters):
+        for p in params:
             if p.grad is not None:
                 p.grad.data = p.grad.data * coef
     return ag.tensor(total, dtype=grads[0].dtype)

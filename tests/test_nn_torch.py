@@ -379,3 +379,21 @@ def test_clip_grad_norm_and_value_match_torch():
     p.grad = T(g2)
     nn.utils.clip_grad_value_([p], 0.3)
     np.testing.assert_array_equal(p.grad.data, np.clip(g2, -0.3, 0.3))
+
+
+def test_clip_grad_accepts_a_generator_like_torch():
+    """model.parameters() is a generator: both the norm and the scaling must see it."""
+    r = np.random.default_rng(7)
+    g = r.standard_normal((3, 4)) * 1e6
+    m = nn.Linear(4, 3)
+    tm = torch.nn.Linear(4, 3)
+    m.weight.grad = T(g.astype(m.weight.dtype))
+    tm.weight.grad = torch.tensor(g, dtype=torch.float32)
+    m.bias.grad, tm.bias.grad = None, None
+    na = nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+    nt = torch.nn.utils.clip_grad_norm_(tm.parameters(), 1.0)
+    assert na.item() == pytest.approx(nt.item(), rel=1e-6)
+    assert np.linalg.norm(m.weight.grad.data) == pytest.approx(1.0, rel=1e-5)
+    np.testing.assert_allclose(m.weight.grad.data, tm.weight.grad.numpy(), rtol=1e-5)
+    nn.utils.clip_grad_value_((p for p in [m.weight]), 0.1)
+    assert np.abs(m.weight.grad.data).max() <= 0.1
