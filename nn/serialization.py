@@ -221,6 +221,8 @@ def load(path: str) -> Any:
         meta = json.loads(header.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise _bad(path, "the header is not valid JSON") from None
+    except RecursionError:  # json's decoder recurses once per nesting level
+        raise _bad(path, "the header is nested too deeply") from None
     if not isinstance(meta, dict) or meta.get("format") != "tapegrad-state" or "tree" not in meta:
         raise _bad(path, "the header does not describe a tapegrad state")
     return _decode(meta["tree"], memoryview(data), path)

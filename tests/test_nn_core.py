@@ -1,9 +1,12 @@
 """nn modules, checkpoints, data, early stopping, the public-API rule, and training."""
 import ast
+import hashlib
+import json
 import os
 import pathlib
 import pickle
 import struct
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -179,6 +182,48 @@ def test_malformed_files_are_rejected_quickly(tmp_path):
             nn.load(str(p))
     with pytest.raises(FileNotFoundError):
         nn.load(str(tmp_path / "nope.tgd"))
+
+
+def _forge(header: bytes, data: bytes = b"") -> bytes:
+    """A file with a valid prelude and checksum around an arbitrary header: what an
+    attacker who knows the format can write."""
+    return (b"TAPEGRAD" + struct.pack("<HQ", 1, len(header)) + header + data
+            + hashlib.sha256(header + data).digest())
+
+
+def _array_header(**entry) -> bytes:
+    node = {"t": "array", "dtype": "<f8", "shape": [2], "offset": 0, "nbytes": 16}
+    node.update(entry)
+    return json.dumps({"format": "tapegrad-state", "tree": node}).encode()
+
+
+def test_forged_files_are_rejected_without_large_allocations(tmp_path):
+    """Files with a correct checksum but a hostile header: every claim is checked before
+    anything is allocated from it, and deep nesting is a clean error, not RecursionError."""
+    cases = {
+        "deep_json": b"[" * 200_000 + b"]" * 200_000,
+        "deep_tree": json.dumps({"format": "tapegrad-state", "tree": {"t": "list", "items": [
+            {"t": "list", "items": []}]}}).encode().replace(b"[]", b"[" + b'{"t":"list","items":[' * 150
+                                                            + b"]}" * 150 + b"]"),
+        "huge_shape": _array_header(shape=[2 ** 40, 2 ** 40], nbytes=0),
+        "object_dtype": _array_header(dtype="|O", shape=[1], nbytes=8),
+        "outside": _array_header(offset=8, nbytes=2 ** 40),
+        "negative": _array_header(offset=-8),
+        "not_state": json.dumps({"format": "something-else"}).encode(),
+        "not_utf8": b"\xff\xfe{}",
+    }
+    for name, header in cases.items():
+        p = tmp_path / f"{name}.tgd"
+        p.write_bytes(_forge(header, b"\0" * 16))
+        tracemalloc.start()
+        try:
+            with pytest.raises(nn.CheckpointError):
+                nn.load(str(p))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        # reading the file itself costs about its size (here < 1.2 MB); nothing more
+        assert peak < 3 * len(p.read_bytes()) + 2 ** 20, (name, peak)
 
 
 def test_interrupted_save_keeps_previous_file(tmp_path, monkeypatch):
