@@ -611,6 +611,10 @@ def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
             raise TypeError(f"cannot use a NumPy array of dtype {x.dtype} as a tensor")
         return Tensor._wrap(x)
     if isinstance(x, np.generic):
+        if like is not None and x.dtype.kind in "biuf":
+            # NumPy scalars (np.sqrt(2.0), arr.sum()) combine with a tensor like Python
+            # scalars, as in PyTorch: float32 * np.float64(2) stays float32.
+            return as_tensor(x.item(), like)
         return Tensor._wrap(x)
     if isinstance(x, numbers.Number):
         if isinstance(x, complex):

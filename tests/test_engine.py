@@ -88,6 +88,21 @@ def test_float32_stays_float32():
     assert x.grad.dtype == np.float32
 
 
+def test_numpy_scalars_do_not_promote_like_torch():
+    """np.sqrt(2.0) or arr.sum() next to a float32 tensor is a scalar, not a float64
+    tensor (PyTorch: float32 * np.float64(2) is float32); on their own they keep their dtype."""
+    x = tensor([1.0, 2.0], requires_grad=True)
+    for s in (np.float64(2.0), np.float32(2.0), np.int64(2), np.bool_(True)):
+        for y in (x * s, s * x, x + s, s - x, x / s, s / x, x ** s, ag.maximum(x, s)):
+            assert y.dtype == np.float32, (type(s), y.grad_fn)
+    i = tensor([1, 2])
+    assert (i * np.int32(3)).dtype == np.int64 and (i * np.float64(0.5)).dtype == np.float32
+    assert (tensor([1.0], dtype=np.float64) * np.float32(2)).dtype == np.float64
+    assert tensor(np.float64(1.5)).dtype == np.float64
+    (x * np.float64(3.0)).sum().backward()
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [3.0, 3.0]
+
+
 # --------------------------------------------------------------------------- aliasing
 def test_leaves_never_share_gradient_buffers():
     a, b = f64(1.0), f64(2.0)
