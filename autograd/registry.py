@@ -98,16 +98,32 @@ def _shape_list(arrays) -> str:
 
 
 def _forward_error(op: OpDef, arrays, attrs, exc: Exception) -> Exception:
-    """Turn a NumPy failure inside a forward into a message that names the op."""
-    parts = f"{op.name}: cannot apply to inputs with shapes/dtypes [{_shape_list(arrays)}]"
+    """Turn a NumPy failure inside a forward into a message that names the op.
+
+    Only runs when the forward raised (the hot path never gets here). Broadcasting
+    failures become :class:`~autograd.errors.ShapeError`, undefined dtype combinations
+    :class:`~autograd.errors.DtypeError` (see docs/errors.md)."""
+    from .errors import DtypeError, ShapeError
+
+    text = str(exc)
+    where = f"inputs with shapes/dtypes [{_shape_list(arrays)}]"
     if attrs:
-        parts += " and arguments " + ", ".join(f"{k}={v!r}" for k, v in attrs.items()
+        where += " and arguments " + ", ".join(f"{k}={v!r}" for k, v in attrs.items()
                                                if not isinstance(v, np.ndarray))
-    msg = f"{parts}: {exc}"
-    if "broadcast" in str(exc):
-        msg += ". Shapes must be broadcastable (equal, or 1, in each trailing dimension); " \
-               "reshape or unsqueeze one input."
-    cls = type(exc) if isinstance(exc, (ValueError, IndexError, TypeError)) else RuntimeError
+    if text.startswith(op.name + ":"):  # already a tapegrad message naming the op
+        msg = f"{text} (got {where})"
+    else:
+        msg = f"{op.name}: cannot apply to {where}: {text}"
+    if isinstance(exc, (ShapeError, DtypeError)):
+        cls = type(exc)
+    elif "broadcast" in text:
+        cls = ShapeError
+        msg += (". Shapes must be broadcastable (equal, or 1, in each trailing dimension); "
+                "reshape or unsqueeze one input.")
+    elif isinstance(exc, TypeError) and "not supported" in text:  # NumPy's UFuncTypeError
+        cls = DtypeError
+    else:
+        cls = type(exc) if isinstance(exc, (ValueError, IndexError, TypeError)) else RuntimeError
     try:
         return cls(msg)
     except Exception:  # exception classes with unusual constructors

@@ -329,7 +329,16 @@ class Tensor:
                 f"is not supported: the other tensor's recorded history would not see the "
                 f"change. Clone first (y = y.clone()) or use the out-of-place form.")
         if not recording:
-            res = op.forward(self.data, *[o._d for o in others], **attrs)
+            try:
+                res = op.forward(self.data, *[o._d for o in others], **attrs)
+            except ValueError as exc:
+                from .errors import ShapeError
+
+                raise ShapeError(
+                    f"{opname}_: cannot apply in place to a tensor of shape {self.shape} with "
+                    f"operand(s) of shape(s) {', '.join(str(tuple(np.shape(o._d))) for o in others)}"
+                    f": {exc}. In-place ops keep the tensor's shape; the other operand must "
+                    f"broadcast to it.") from None
             self._assign(res, opname)
             self._bump()
             return self
@@ -355,7 +364,9 @@ class Tensor:
             try:
                 np.broadcast_to(value, self.data.shape)
             except ValueError:
-                raise RuntimeError(
+                from .errors import ShapeError
+
+                raise ShapeError(
                     f"{opname}_: output with shape {self.data.shape} doesn't match the "
                     f"broadcast shape {value.shape}; in-place ops can't change a tensor's "
                     f"shape") from None
@@ -455,7 +466,15 @@ class Tensor:
 
     def _cmp(self, other, fn):
         o = as_tensor(other, like=self)
-        return Tensor._wrap(fn(self._d, o._d))
+        try:
+            return Tensor._wrap(fn(self._d, o._d))
+        except ValueError as exc:  # only on failure: name the op and the shapes
+            from .errors import ShapeError
+
+            raise ShapeError(
+                f"{fn.__name__}: cannot compare tensors of shapes {tuple(self.shape)} and "
+                f"{tuple(np.shape(o._d))}: {exc}. Shapes must be broadcastable (equal, or 1, "
+                f"in each trailing dimension); reshape or unsqueeze one input.") from None
 
     def __eq__(self, other):  # type: ignore[override]
         return self._cmp(other, np.equal)

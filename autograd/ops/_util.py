@@ -20,7 +20,13 @@ def norm_axis(axis: Axis, ndim: int, op: str) -> Optional[Tuple[int, ...]]:
     """Normalise ``axis`` (int, tuple, negative, None) to a sorted tuple, with a readable error."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if isinstance(axis, (int, np.integer)):
+        axes = (axis,)
+    elif not isinstance(axis, (str, bytes)) and hasattr(axis, "__iter__"):
+        axes = tuple(axis)
+    else:
+        raise TypeError(f"{op}: axis/dim must be an int or a tuple of ints, got "
+                        f"{type(axis).__name__} {axis!r}")
     out = []
     for a in axes:
         if not isinstance(a, (int, np.integer)):

@@ -18,6 +18,7 @@ from typing import Optional, Tuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..errors import ShapeError
 from ..registry import apply, defop
 from ..tensor import Tensor, as_tensor
 from ._util import pair, raw
@@ -56,10 +57,10 @@ def _fold_np(cols, shape, kernel, stride, dilation):
 
 def _unfold_check(x, kernel, stride, dilation):
     if x.ndim != 4:
-        raise ValueError(f"unfold: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+        raise ShapeError(f"unfold: expected a 4-D input (N, C, H, W), got shape {x.shape}")
     for n, k, d in zip(x.shape[2:], kernel, dilation):
         if d * (k - 1) + 1 > n:
-            raise ValueError(f"unfold: kernel {kernel} with dilation {dilation} is larger "
+            raise ShapeError(f"unfold: kernel {kernel} with dilation {dilation} is larger "
                              f"than the (padded) input {x.shape[2:]}; pad the input or use "
                              f"a smaller kernel")
 
@@ -235,16 +236,16 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
     if x.ndim == 3:
         return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation)[0]
     if x.ndim != 4 or weight.ndim != 4:
-        raise ValueError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got "
+        raise ShapeError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got "
                          f"shapes {x.shape} and {weight.shape}")
     if x.shape[1] != weight.shape[1]:
-        raise ValueError(f"conv2d: input has {x.shape[1]} channels but the weight "
+        raise ShapeError(f"conv2d: input has {x.shape[1]} channels but the weight "
                          f"{weight.shape} expects {weight.shape[1]}; check in_channels")
     args = (x, weight)
     if bias is not None:
         bias = as_tensor(bias)
         if bias.shape != (weight.shape[0],):
-            raise ValueError(f"conv2d: bias shape {bias.shape} must be ({weight.shape[0]},)")
+            raise ShapeError(f"conv2d: bias shape {bias.shape} must be ({weight.shape[0]},)")
         args = (x, weight, bias)
     s = pair(stride, "stride", "conv2d")
     d = pair(dilation, "dilation", "conv2d")
@@ -256,7 +257,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
     kh, kw = weight.shape[2:]
     for size, k, dd, pp in zip(x.shape[2:], (kh, kw), d, p):
         if dd * (k - 1) + 1 > size + 2 * pp:
-            raise ValueError(f"conv2d: kernel {(kh, kw)} with dilation {d} is larger than the "
+            raise ShapeError(f"conv2d: kernel {(kh, kw)} with dilation {d} is larger than the "
                              f"padded input {tuple(x.shape[2:])} + 2*{p}; pad the input or "
                              f"use a smaller kernel")
     return apply(_conv2d, args, {"stride": s, "padding": p, "dilation": d})
@@ -268,7 +269,7 @@ _conv2d.api = conv2d
 def _pool_args(x, kernel_size, stride, padding, dilation, op):
     x = as_tensor(x)
     if x.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected a 3-D or 4-D input, got shape {x.shape}")
+        raise ShapeError(f"{op}: expected a 3-D or 4-D input, got shape {x.shape}")
     k = pair(kernel_size, "kernel_size", op)
     s = pair(stride if stride is not None else k, "stride", op)
     p = pair(padding, "padding", op)

@@ -17,6 +17,7 @@ import operator
 
 import numpy as np
 
+from ..errors import DtypeError
 from ..registry import apply, defop
 from ..tensor import Tensor, as_tensor
 from ._util import raw
@@ -345,7 +346,7 @@ minimum = _binary(_minimum)
 
 def _where_fwd(cond, x, y):
     if cond.dtype != np.bool_:
-        raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}; "
+        raise DtypeError(f"where: condition must be a bool tensor, got {cond.dtype}; "
                         f"compare first (e.g. x > 0)")
     return np.where(cond, x, y)
 

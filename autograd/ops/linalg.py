@@ -3,23 +3,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import DtypeError, ShapeError
 from ..registry import apply, defop
 from ..tensor import Tensor, as_tensor
 
 
 def _matmul_check(x, y):
     if x.ndim == 0 or y.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
+        raise ShapeError(f"matmul: both operands need at least 1 dimension, got shapes "
                          f"{x.shape} and {y.shape}; use * for scaling")
     k1 = x.shape[-1]
     k2 = y.shape[0] if y.ndim == 1 else y.shape[-2]
     if k1 != k2:
-        raise ValueError(f"matmul: shapes {x.shape} and {y.shape} are not aligned: "
+        raise ShapeError(f"matmul: shapes {x.shape} and {y.shape} are not aligned: "
                          f"{k1} (last dim of the first) != {k2} (the second's "
                          f"{'only' if y.ndim == 1 else 'second-to-last'} dim). "
                          f"Transpose one operand (.T / .mT) or fix the layer sizes.")
     if x.dtype.kind == "b" or y.dtype.kind == "b":
-        raise TypeError(f"matmul: bool operands are not supported ({x.dtype}, {y.dtype})")
+        raise DtypeError(f"matmul: bool operands are not supported ({x.dtype}, {y.dtype})")
 
 
 def _promote(F, g, x, y):
@@ -90,11 +91,11 @@ def _linear_fwd(x, w, b=None):
 
 def _linear_check(x, w, b=None):
     if w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
-        raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
+        raise ShapeError(f"linear: input of shape {x.shape} does not fit a weight of shape "
                          f"{w.shape} (out_features, in_features): the input's last dimension "
                          f"must be {w.shape[1] if w.ndim == 2 else 'in_features'}")
     if b is not None and b.shape != (w.shape[0],):
-        raise ValueError(f"linear: bias of shape {b.shape} must be ({w.shape[0]},)")
+        raise ShapeError(f"linear: bias of shape {b.shape} must be ({w.shape[0]},)")
 
 
 def _linear_dw(F, g, out, x, w, b=None):

@@ -6,6 +6,7 @@ from typing import List, Sequence, Tuple, Union
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..registry import apply, defop
 from ..tensor import Tensor, as_tensor
 from ._util import Variadic, norm_axis
@@ -24,7 +25,7 @@ def _reshape_fwd(x, shape):
     try:
         return x.reshape(shape)
     except ValueError:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} "
+        raise ShapeError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} "
                          f"elements) into shape {shape}; the number of elements must match "
                          f"(use -1 for one inferred dimension)") from None
 
@@ -91,7 +92,7 @@ def permute(x, *axes):
     x = as_tensor(x)
     axes = _shape_arg(axes) if axes else tuple(range(x.ndim - 1, -1, -1))
     if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-        raise ValueError(f"permute: {axes} is not a permutation of the {x.ndim} dimensions "
+        raise ShapeError(f"permute: {axes} is not a permutation of the {x.ndim} dimensions "
                          f"of a tensor of shape {x.shape}")
     axes = tuple(a % x.ndim for a in axes)
     if axes == tuple(range(x.ndim)):
@@ -118,7 +119,7 @@ def _broadcast_fwd(x, shape):
     try:
         return np.broadcast_to(x, shape)
     except ValueError:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}; each "
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}; each "
                          f"dimension must be equal or 1 (aligned from the right)") from None
 
 
@@ -176,7 +177,7 @@ def cat(tensors: Sequence, axis: int = 0, *, dim=None):
     ax = norm_axis(a, nd, "cat")[0]
     for k, t in enumerate(ts):
         if t.ndim != nd or t.shape[:ax] + t.shape[ax + 1:] != ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
-            raise ValueError(f"cat: tensor {k} has shape {t.shape} but tensor 0 has shape "
+            raise ShapeError(f"cat: tensor {k} has shape {t.shape} but tensor 0 has shape "
                              f"{ts[0].shape}; all dimensions except {ax} must match")
     # PyTorch's promotion: floating tensors decide over integer/bool ones
     # (cat([float32, int64]) is float32; NumPy's result_type says float64)
@@ -198,7 +199,7 @@ def stack(tensors: Sequence, axis: int = 0, *, dim=None):
         raise ValueError("stack: expected a non-empty list of tensors")
     for k, t in enumerate(ts):
         if t.shape != ts[0].shape:
-            raise ValueError(f"stack: tensor {k} has shape {t.shape} but tensor 0 has shape "
+            raise ShapeError(f"stack: tensor {k} has shape {t.shape} but tensor 0 has shape "
                              f"{ts[0].shape}; stack needs equal shapes")
     a = dim if dim is not None else axis
     nd = ts[0].ndim + 1
