@@ -7,7 +7,7 @@ graph cluster by module.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -259,7 +259,38 @@ class _IncompatibleKeys(tuple):
         return t
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: integer (and negative) indexing, slicing
+    into a container of the same kind, len, iteration and append/extend."""
+
+    def __getitem__(self, i: Union[int, slice]) -> Module:
+        mods = list(self._modules.values())
+        if isinstance(i, slice):  # like PyTorch: a Sequential slice keeps the names
+            if isinstance(self, Sequential):
+                return type(self)(OrderedDict(list(self._modules.items())[i]))
+            return type(self)(mods[i])
+        if not -len(mods) <= i < len(mods):
+            raise IndexError(f"{type(self).__name__}: index {i} is out of range for "
+                             f"{len(mods)} modules")
+        return mods[i]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, m: Module) -> "_ModuleSequence":
+        self.add_module(str(len(self._modules)), m)
+        return self
+
+    def extend(self, mods: Iterable[Module]) -> "_ModuleSequence":
+        for m in mods:
+            self.append(m)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Modules applied in order: ``Sequential(Linear(2, 8), ReLU(), Linear(8, 1))``."""
 
     def __init__(self, *mods: Module) -> None:
@@ -276,42 +307,10 @@ class Sequential(Module):
             x = m(x)
         return x
 
-    def __getitem__(self, i: int) -> Module:
-        return list(self._modules.values())[i]
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, m: Module) -> "Sequential":
-        self.add_module(str(len(self._modules)), m)
-        return self
-
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered."""
 
-    def __init__(self, mods: Optional[List[Module]] = None) -> None:
+    def __init__(self, mods: Optional[Iterable[Module]] = None) -> None:
         super().__init__()
-        for m in mods or []:
-            self.append(m)
-
-    def append(self, m: Module) -> "ModuleList":
-        self.add_module(str(len(self._modules)), m)
-        return self
-
-    def extend(self, mods) -> "ModuleList":
-        for m in mods:
-            self.append(m)
-        return self
-
-    def __getitem__(self, i: int) -> Module:
-        return list(self._modules.values())[i]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        self.extend(mods or [])

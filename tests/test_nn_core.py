@@ -52,6 +52,19 @@ def test_registration_and_traversal():
     assert "fc1" in repr(m) and "Linear(in_features=4" in repr(m)
 
 
+def test_sequential_and_modulelist_indexing_like_torch():
+    s = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert s[-1] is s[2] and len(s) == 3 and list(s) == [s[0], s[1], s[2]]
+    tail = s[1:]
+    assert isinstance(tail, nn.Sequential) and tail[1] is s[2]
+    assert list(tail.state_dict()) == ["2.weight", "2.bias"]   # names kept, as in torch
+    with pytest.raises(IndexError, match="index 3 is out of range for 3 modules"):
+        s[3]
+    ml = nn.ModuleList([nn.Linear(2, 2)]).extend([nn.ReLU(), nn.Linear(2, 1)])
+    assert len(ml) == 3 and len(list(ml.parameters())) == 4
+    assert isinstance(ml[:2], nn.ModuleList) and list(ml[1:].state_dict()) == ["1.weight", "1.bias"]
+
+
 def test_module_calls_open_name_scopes():
     m = Net()
     y = m(ag.randn(5, 4))

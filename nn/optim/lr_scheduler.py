@@ -115,8 +115,11 @@ class PiecewiseConstantLR(LRScheduler):
         return self.values[bisect.bisect_right(self.boundaries, t)]
 
 
-class ReduceLROnPlateau:
-    """Multiply lr by ``factor`` when the metric stops improving for ``patience`` epochs."""
+class ReduceLROnPlateau(LRScheduler):
+    """Multiply lr by ``factor`` when the metric stops improving for ``patience`` epochs.
+
+    A subclass of LRScheduler as in PyTorch (shared ``get_last_lr``/``state_dict``), but
+    driven by the metric passed to ``step`` rather than a closed form in the epoch."""
 
     def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
@@ -163,12 +166,3 @@ class ReduceLROnPlateau:
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> List[float]:
-        return list(self._last_lr)
-
-    def state_dict(self) -> Dict:
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, sd: Dict) -> None:
-        self.__dict__.update(sd)
