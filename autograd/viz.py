@@ -64,43 +64,55 @@ def record(loss: Tensor, gradient=None) -> None:
 
 
 def _fmt_num(v: float) -> str:
-    if not np.isfinite(v):
-        return str(v)
-    return f"{v:.4g}"
+    v = float(v)
+    return f"{v:.4g}" if math.isfinite(v) else str(v)
 
 
 def _fmt_array(a: Optional[np.ndarray], small: int) -> str:
+    """A value for a label: 0-d and arrays of at most ``small`` elements in full (3
+    digits), larger ones as ``mean m std s [min, max]``; non-finite entries counted."""
     if a is None:
         return "freed"
     a = np.asarray(a)
     if a.ndim == 0:
-        return _fmt_num(float(a))
+        return _fmt_num(a)
     if a.dtype.kind == "b":
         return f"{int(a.sum())}/{a.size} true"
     if a.size <= small:
         return np.array2string(a.astype(np.float64) if a.dtype.kind == "f" else a,
                                precision=3, separator=", ", suppress_small=True).replace("\n", "")
-    af = a.astype(np.float64)
-    if not np.isfinite(af).all():
+    af = a if a.dtype == np.float64 else a.astype(np.float64)
+    lo, hi = af.min(), af.max()                 # NaN or Inf anywhere shows up here
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         return f"{int((~np.isfinite(af)).sum())} non-finite of {a.size}"
-    return f"mean {_fmt_num(af.mean())} std {_fmt_num(af.std())} [{_fmt_num(af.min())}, {_fmt_num(af.max())}]"
+    return f"mean {_fmt_num(af.mean())} std {_fmt_num(af.std())} [{_fmt_num(lo)}, {_fmt_num(hi)}]"
 
 
 def _fmt_grad(g: Optional[np.ndarray], small: int) -> str:
+    """A gradient for a label: small ones in full, else ``|g| <2-norm> max <max |g|>``."""
     if g is None:
         return "-"
     g = np.asarray(g)
     if g.ndim == 0 or g.size <= small:
         return _fmt_array(g, small)
-    gf = g.astype(np.float64)
-    if not np.isfinite(gf).all():
+    gf = np.abs(g if g.dtype == np.float64 else g.astype(np.float64))
+    mx = gf.max()
+    if not math.isfinite(mx):
         return f"{int((~np.isfinite(gf)).sum())} non-finite"
-    return f"|g| {_fmt_num(float(np.sqrt((gf * gf).sum())))} max {_fmt_num(float(np.abs(gf).max()))}"
+    return f"|g| {_fmt_num(math.sqrt(float(np.dot(gf.ravel(), gf.ravel()))))} max {_fmt_num(mx)}"
+
+
+_SHAPES: Dict[Tuple[Tuple[int, ...], Any], str] = {}
 
 
 def _shape_str(shape: Tuple[int, ...], dtype) -> str:
-    s = "×".join(str(d) for d in shape) if shape else "scalar"
-    return f"{s} {np.dtype(dtype).name}"
+    """``"2×3 float32"``; ``"scalar float64"`` for 0-d (memoised: labels repeat a lot)."""
+    key = (shape, dtype)
+    s = _SHAPES.get(key)
+    if s is None:
+        dims = "×".join(str(d) for d in shape) if shape else "scalar"
+        s = _SHAPES[key] = f"{dims} {np.dtype(dtype).name}"
+    return s
 
 
 def _fmt_attr(v: Any) -> str:
@@ -138,7 +150,7 @@ def _text_color(fill: Optional[str]) -> str:
 class _Item:
     id: str
     kind: str                       # "op", "leaf", "const", "group", "more"
-    label: str
+    label: List[str]                # label lines (plain text, escaped when emitted)
     scope: tuple = ()
     fill: Optional[str] = None
     shape: str = "box"
@@ -146,6 +158,8 @@ class _Item:
     tooltip: str = ""
     penwidth: str = "1"
     grad: Optional[np.ndarray] = None
+    owner: Optional[str] = None     # constants: the item that consumes them
+    ops: Tuple[str, ...] = ()       # groups: the op names folded into them
 
 
 @dataclass
@@ -160,62 +174,86 @@ def _leaf_name(t: Tensor, names: Dict[int, str], auto: Dict[int, str]) -> str:
     if t.name:
         return t.name
     if id(t) not in auto:
-        auto[id(t)] = f"x{len(auto)}"
+        auto[id(t)] = f"x{len(auto)}"   # numbered in order of first use: deterministic
     return auto[id(t)]
 
 
 def _names_map(names) -> Dict[int, str]:
+    """id(tensor) -> display name, from a module, a dict name -> tensor (or tensor ->
+    name) or (name, tensor) pairs. Only used for lookups while building one drawing; the
+    ids never reach the output."""
     if names is None:
         return {}
     if hasattr(names, "named_parameters"):
         names = names.named_parameters()
-    if isinstance(names, dict):
-        items = names.items()
-    else:
-        items = list(names)
+    items = names.items() if isinstance(names, dict) else list(names)
     out = {}
     for k, v in items:
         if isinstance(k, Tensor):       # {tensor: name}
             k, v = v, k
+        if not isinstance(v, Tensor):
+            raise TypeError(f"viz: names must map names to tensors, got {type(v).__name__} "
+                            f"for {k!r}; pass a module, a dict name -> tensor or pairs")
         out[id(v)] = str(k)
     return out
+
+
+def _common_prefix(a: tuple, b: tuple) -> tuple:
+    k = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        k += 1
+    return a[:k]
+
+
+def _op_label(n: Node) -> str:
+    attrs = n.attrs
+    if not attrs:
+        return n.op.name
+    parts = [f"{k}={_fmt_attr(v)}" for k, v in attrs.items()
+             if k != "index" and v is not None and v is not False]
+    if "index" in attrs:
+        parts.append("index=[…]")
+    return n.op.name + (f"({', '.join(parts)})" if parts else "")
 
 
 def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
            show_shapes: bool, small: int, grad_health: bool, failing: Dict[Node, float],
            known: Optional[set], highlight: Optional[Node]) -> _Graph:
+    """The drawing model: one item per recorded node (``n<k>``, k = rank in creation
+    order), per distinct leaf that requires grad (``l<k>``, in order of first use) and per
+    constant argument (``c<k>``); one edge per argument slot."""
     nodes = graph_nodes(roots)
-    nodes.sort(key=lambda n: n.seq)                 # deterministic: creation order
+    nodes.reverse()                                 # creation order (graph_nodes: reverse)
     nid = {n: f"n{i}" for i, n in enumerate(nodes)}
     root_nodes = {r.grad_fn for r in roots if r.grad_fn is not None}
     nmap = _names_map(names)
     auto: Dict[int, str] = {}
     G = _Graph()
+    items = G.items
+    edges = G.edges
     leaf_ids: Dict[int, str] = {}
     const_count = 0
-
-    def grad_of(n: Node):
-        if known is not None and n not in known:
-            return None
-        return n.grad
+    pending: Dict[int, int] = {}        # id(leaf) -> users not yet visited by backward
+    if known is not None:               # (walkthrough: a leaf's .grad is final only then)
+        for n in nodes:
+            if n not in known:
+                for p in n.parents:
+                    if isinstance(p, Tensor):
+                        pending[id(p)] = pending.get(id(p), 0) + 1
 
     for n in nodes:
-        attrs = ", ".join(f"{k}={_fmt_attr(v)}" for k, v in n.attrs.items()
-                          if k != "index" and v is not None and v is not False) if n.attrs else ""
-        if "index" in n.attrs:
-            attrs = (attrs + ", " if attrs else "") + "index=[…]"
-        lines = [n.op.name + (f"({attrs})" if attrs else "")]
+        lines = [_op_label(n)]
         out = n.out
         if show_shapes and out is not None:
-            lines.append(_shape_str(np.shape(out), np.asarray(out).dtype))
-        if show_values and out is not None:
+            lines.append(_shape_str(np.shape(out), out.dtype))
+        if show_values:
             lines.append("value " + _fmt_array(out, small))
-        g = grad_of(n)
+        g = n.grad if (known is None or n in known) else None
         if show_grads and g is not None:
             lines.append("grad " + _fmt_grad(g, small))
-        fill, tip = _OP, n.op.doc or n.op.name
-        if n in root_nodes:
-            fill = _ROOT
+        fill, tip = (_ROOT if n in root_nodes else _OP), (n.op.doc or n.op.name)
         if grad_health:
             hf, tip = _health(g)
             fill = hf or "white"
@@ -226,36 +264,28 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
             tip = f"finite-difference check of this op's vjp failed: worst error {failing[n]:.3g}"
         if highlight is not None and n is highlight:
             fill, pen = _HIGHLIGHT, "3"
-        G.items[nid[n]] = _Item(nid[n], "op", _NL.join(lines), n.scope, fill, "box",
-                                "filled,rounded", tip, pen, g)
+        me = nid[n]
+        items[me] = _Item(me, "op", lines, n.scope, fill, "box", "filled,rounded", tip, pen, g)
         inputs = n.inputs
+        multi = len(n.parents) > 1
         for i, p in enumerate(n.parents):
             x = inputs[i] if inputs is not None else None
             eshape = _shape_str(x.shape, x.dtype) if (show_shapes and x is not None) else ""
-            elabel = f"{i}: {eshape}" if len(n.parents) > 1 else eshape
-            if isinstance(p, Node):
-                G.edges.append((nid[p], nid[n], elabel))
+            elabel = (f"{i}: {eshape}" if eshape else str(i)) if multi else eshape
+            if type(p) is Node:
+                edges.append((nid[p], me, elabel))
             elif isinstance(p, Tensor):
                 key = id(p)
-                if key not in leaf_ids:
-                    lid = f"l{len(leaf_ids)}"
-                    leaf_ids[key] = lid
-                    ll = [_leaf_name(p, nmap, auto)]
-                    if show_shapes:
-                        ll.append(_shape_str(p.shape, p.dtype))
-                    if show_values:
-                        ll.append("value " + _fmt_array(p.data, small))
-                    lg = p.grad.data if (p.grad is not None and known is None) else None
-                    if show_grads and lg is not None:
-                        ll.append("grad " + _fmt_grad(lg, small))
-                    fill = _LEAF
-                    tip = "leaf (requires grad)"
-                    if grad_health:
-                        hf, tip = _health(lg)
-                        fill = hf or "white"
-                    G.items[lid] = _Item(lid, "leaf", _NL.join(ll), n.scope, fill, "box",
-                                         "filled", tip, "1", lg)
-                G.edges.append((leaf_ids[key], nid[n], elabel))
+                lid = leaf_ids.get(key)
+                if lid is None:
+                    lid = leaf_ids[key] = f"l{len(leaf_ids)}"
+                    items[lid] = _leaf_item(lid, p, n.scope, nmap, auto, show_values,
+                                            show_grads, show_shapes, small, grad_health,
+                                            key not in pending)
+                else:
+                    it = items[lid]
+                    it.scope = _common_prefix(it.scope, n.scope)
+                edges.append((lid, me, elabel))
             elif x is not None:
                 cid = f"c{const_count}"
                 const_count += 1
@@ -265,57 +295,135 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
                     cl.append(_shape_str(x.shape, x.dtype))
                 if show_values:
                     cl.append(_fmt_array(x.data, small))
-                G.items[cid] = _Item(cid, "const", _NL.join(cl), n.scope, _CONST, "box",
-                                     "filled,dashed", "constant (no gradient)", "1")
-                G.edges.append((cid, nid[n], elabel))
+                items[cid] = _Item(cid, "const", cl, n.scope, _CONST, "box", "filled,dashed",
+                                   "constant (no gradient)", "1", owner=me)
+                edges.append((cid, me, elabel))
+    for r in roots:                                 # a leaf drawn on its own
+        if r.grad_fn is None and id(r) not in leaf_ids:
+            lid = leaf_ids[id(r)] = f"l{len(leaf_ids)}"
+            items[lid] = _leaf_item(lid, r, (), nmap, auto, show_values, show_grads,
+                                    show_shapes, small, grad_health, known is None)
     return G
 
 
-def _collapse(G: _Graph, depth: int) -> _Graph:
-    """Merge every item whose scope is deeper than ``depth`` into one node per scope prefix."""
+def _leaf_item(lid: str, p: Tensor, scope: tuple, nmap, auto, show_values: bool,
+               show_grads: bool, show_shapes: bool, small: int, grad_health: bool,
+               grads_known: bool) -> _Item:
+    ll = [_leaf_name(p, nmap, auto)]
+    if show_shapes:
+        ll.append(_shape_str(p.shape, p.dtype))
+    if show_values:
+        ll.append("value " + _fmt_array(p.data, small))
+    lg = p.grad.data if (p.grad is not None and grads_known) else None
+    if show_grads and lg is not None:
+        ll.append("grad " + _fmt_grad(lg, small))
+    fill, tip = _LEAF, ("leaf (requires grad)" if p.requires_grad else "leaf")
+    if grad_health:
+        hf, tip = _health(lg)
+        fill = hf or "white"
+    return _Item(lid, "leaf", ll, scope, fill, "box", "filled", tip, "1", lg)
+
+
+def _group_health(members: List[_Item]) -> Tuple[Optional[str], str]:
+    """A collapsed group's health: its leaves' gradients (its parameters) when it has
+    any, else its ops' output gradients; all their elements pooled."""
+    pool = [m.grad for m in members if m.kind == "leaf" and m.grad is not None]
+    if not pool:
+        pool = [m.grad for m in members if m.kind == "op" and m.grad is not None]
+    if not pool:
+        return None, "no gradient"
+    return _health(np.concatenate([np.ravel(np.asarray(g, dtype=np.float64)) for g in pool]))
+
+
+def _collapse(G: _Graph, depth: int, grad_health: bool) -> _Graph:
+    """Merge every item whose scope path is longer than ``depth`` into one group node
+    per scope prefix of length ``depth + 1`` (the group sits in the cluster of its first
+    ``depth`` scopes). Edges inside a group vanish; parallel edges between the same two
+    items are merged (the first one's label, a tensor shape, is kept)."""
     group_of: Dict[str, str] = {}
     groups: Dict[tuple, _Item] = {}
-    counts: Dict[tuple, int] = {}
+    members: Dict[tuple, List[_Item]] = {}
     for it in G.items.values():
         if len(it.scope) > depth:
             key = it.scope[:depth + 1]
-            counts[key] = counts.get(key, 0) + (it.kind == "op")
-            if key not in groups:
-                gid = "g" + str(len(groups))
-                groups[key] = _Item(gid, "group", "", key[:-1], "#d9ead3", "box3d", "filled",
-                                    "/".join(key), "1")
-            group_of[it.id] = groups[key].id
+            gi = groups.get(key)
+            if gi is None:
+                gi = groups[key] = _Item("g" + str(len(groups)), "group", [], key[:-1],
+                                         "#d9ead3", "box3d", "filled", "/".join(key), "1")
+                members[key] = []
+            members[key].append(it)
+            group_of[it.id] = gi.id
     out = _Graph()
     for it in G.items.values():
         if it.id not in group_of:
             out.items[it.id] = it
+        elif it.kind == "const":
+            continue
     for key, gi in groups.items():
-        gi.label = f"{key[-1]}{_NL}{counts[key]} ops"
+        ms = members[key]
+        ops = [m.label[0].split("(")[0] for m in ms if m.kind == "op"]
+        counts: Dict[str, int] = {}
+        for o in ops:
+            counts[o] = counts.get(o, 0) + 1
+        kinds = sorted(counts.items(), key=lambda kv: -kv[1])
+        shown = ", ".join(f"{o} ×{c}" if c > 1 else o for o, c in kinds[:3])
+        if len(kinds) > 3:
+            shown += ", …"
+        lab = [key[-1], f"{len(ops)} op{'s' if len(ops) != 1 else ''}: {shown}" if ops else "0 ops"]
+        n_leaves = sum(1 for m in ms if m.kind == "leaf")
+        if n_leaves:
+            lab.append(f"{n_leaves} lea{'ves' if n_leaves != 1 else 'f'}")
+        gi.ops = tuple(ops)
+        if grad_health:
+            gi.fill, gi.tooltip = _group_health(ms)
+            gi.fill = gi.fill or "white"
+            lab.append(gi.tooltip)
+        if any(m.penwidth == "3" and m.fill == _RED for m in ms):
+            gi.fill, gi.penwidth = _RED, "3"
+            lab.append("contains a failing vjp")
+        gi.label = lab
         out.items[gi.id] = gi
     seen = set()
     for a, b, lab in G.edges:
         a2, b2 = group_of.get(a, a), group_of.get(b, b)
-        if a2 == b2:
+        if a2 == b2 or (a2, b2) in seen:
             continue
-        if (a2, b2) in seen:
+        if a2 not in out.items:                     # a constant folded into a group
             continue
         seen.add((a2, b2))
-        out.edges.append((a2, b2, lab if (a2 == a and b2 == b) else ""))
+        if b2 != b and ":" in lab:                  # slot numbers mean nothing on a group
+            lab = lab.split(": ", 1)[1] if ": " in lab else ""
+        out.edges.append((a2, b2, lab))
     return out
 
 
-def _limit(G: _Graph, max_nodes: int, order: List[str]) -> _Graph:
-    """Keep the ``max_nodes`` items nearest the outputs; summarise the rest in one node."""
-    if len(G.items) <= max_nodes:
+def _limit(G: _Graph, max_nodes: int) -> _Graph:
+    """Keep the ``max_nodes`` ops, leaves and groups nearest the outputs (breadth-first
+    from the outputs along reversed edges; constants go with the op that uses them and
+    are not counted) and summarise the rest in one node with an edge into each kept
+    node that lost an input."""
+    if max_nodes < 1:
+        raise ValueError(f"draw: max_nodes must be at least 1, got {max_nodes}")
+    countable = [k for k, it in G.items.items() if it.kind != "const"]
+    if len(countable) <= max_nodes:
         return G
+    order = _distance_order(G)
     keep = set(order[:max_nodes])
-    dropped = [i for i in G.items if i not in keep]
+    for k, it in G.items.items():
+        if it.kind == "const" and it.owner in keep:
+            keep.add(k)
+    dropped = [G.items[k] for k in countable if k not in keep]
     out = _Graph({k: v for k, v in G.items.items() if k in keep})
-    n_ops = sum(1 for i in dropped if G.items[i].kind == "op")
+    by_kind: Dict[str, int] = {}
+    for it in dropped:
+        by_kind[it.kind] = by_kind.get(it.kind, 0) + 1
+    words = {"op": ("op", "ops"), "leaf": ("leaf", "leaves"), "group": ("group", "groups")}
+    detail = ", ".join(f"{c} {words[k][c != 1]}" for k, c in sorted(by_kind.items(),
+                                                                      key=lambda kv: kv[0] != "op"))
     more = _Item("more", "more",
-                 f"… {len(dropped)} more nodes ({n_ops} ops) not shown{_NL}"
-                 f"use collapse=True or a larger max_nodes", (), "white", "note", "filled",
-                 "graph cut by max_nodes", "1")
+                 [f"… {len(dropped)} more node{'s' if len(dropped) != 1 else ''} not shown ({detail})",
+                  f"cut by max_nodes={max_nodes}: use collapse= or a larger max_nodes"],
+                 (), "white", "note", "filled", "graph cut by max_nodes", "1")
     out.items["more"] = more
     seen = set()
     for a, b, lab in G.edges:
@@ -327,15 +435,41 @@ def _limit(G: _Graph, max_nodes: int, order: List[str]) -> _Graph:
     return out
 
 
+def _distance_order(G: _Graph) -> List[str]:
+    """Ids of the ops, leaves and groups by distance from the outputs (breadth-first
+    on reversed edges, ties in item order); constants are left out."""
+    into: Dict[str, List[str]] = {}
+    has_out = set()
+    items = G.items
+    for a, b, _ in G.edges:
+        if items[a].kind == "const":
+            continue
+        into.setdefault(b, []).append(a)
+        has_out.add(a)
+    frontier = [k for k, it in items.items() if it.kind != "const" and k not in has_out]
+    seen = set(frontier)
+    order = list(frontier)
+    while frontier:
+        nxt = []
+        for k in frontier:
+            for a in into.get(k, ()):
+                if a not in seen:
+                    seen.add(a)
+                    nxt.append(a)
+        order += nxt
+        frontier = nxt
+    return order
+
+
 # --------------------------------------------------------------------------- output
 class Drawing(_gv.Digraph if _gv is not None else object):  # type: ignore[misc]
-    """A graphviz.Digraph whose rendering errors say how to install Graphviz."""
+    """A ``graphviz.Digraph`` whose rendering errors say how to install Graphviz."""
 
     def _guard(self, fn, *a, **k):
         try:
             return fn(*a, **k)
-        except _gv.ExecutableNotFound:
-            raise RuntimeError(_INSTALL_HINT) from None
+        except _gv.ExecutableNotFound as exc:
+            raise RuntimeError(f"{exc}: {_INSTALL_HINT}") from None
 
     def render(self, *a, **k):
         return self._guard(super().render, *a, **k)
@@ -344,65 +478,107 @@ class Drawing(_gv.Digraph if _gv is not None else object):  # type: ignore[misc]
         return self._guard(super().pipe, *a, **k)
 
 
+def _q(s: str) -> str:
+    """A DOT double-quoted string (backslashes and quotes escaped)."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _qlabel(lines: List[str]) -> str:
+    """A quoted DOT label, one line per entry (joined with DOT's ``\\n``)."""
+    return '"' + _NL.join(l.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+                          for l in lines) + '"'
+
+
+_BARE = {}
+
+
+def _attr(v: str) -> str:
+    """An attribute value: bare when it is a plain word or number, else quoted."""
+    r = _BARE.get(v)
+    if r is None:
+        r = _BARE[v] = v if (v.replace("_", "a").isalnum() and v.isascii()
+                             and not v[0].isdigit() or v.isdigit()) else _q(v)
+    return r
+
+
+def _node_line(it: _Item, indent: str) -> str:
+    parts = [f"{indent}{it.id} [label={_qlabel(it.label)}"]
+    if it.fill:
+        parts.append(f"fillcolor={_attr(it.fill)} fontcolor={_text_color(it.fill)}")
+    parts.append(f"penwidth={it.penwidth} shape={it.shape} style={_attr(it.style)}")
+    if it.tooltip:
+        parts.append(f"tooltip={_q(it.tooltip)}")
+    return " ".join(parts) + "]\n"
+
+
 def _emit(G: _Graph, rankdir: str, legend: bool, title: Optional[str]) -> "Drawing":
+    """Write the model as DOT into a :class:`Drawing`: items nested in one cluster per
+    scope path (``cluster_<scope>__<subscope>``), edges after all nodes, then the legend.
+    The text is written directly (not through graphviz's per-call quoting, which costs
+    about as much as building the model) so a 10,000-node graph exports fast."""
     if _gv is None:
         raise RuntimeError("the graphviz Python package is missing: pip install graphviz")
     d = Drawing("tapegrad", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
                                         "fontsize": "10", "newrank": "true"},
                 node_attr={"fontname": "Helvetica", "fontsize": "10"},
                 edge_attr={"fontname": "Helvetica", "fontsize": "8", "color": "#666666"})
+    body = d.body
     if title:
-        d.attr(label=title, labelloc="t", fontsize="12")
-    # nest items into clusters by scope path
+        body.append(f"\tfontsize=12 label={_q(title)} labelloc=t\n")
     tree: Dict[tuple, List[_Item]] = {}
     for it in G.items.values():
         tree.setdefault(it.scope, []).append(it)
-    scopes = sorted(tree, key=lambda s: (len(s), s))
+    children: Dict[tuple, List[tuple]] = {}
     all_paths = set()
-    for s in scopes:
+    for s in tree:
         for k in range(1, len(s) + 1):
             all_paths.add(s[:k])
+    for p in all_paths:
+        children.setdefault(p[:-1], []).append(p)
+    used: Dict[str, int] = {}
 
-    def node_args(it: _Item) -> Dict[str, str]:
-        a = {"label": it.label, "shape": it.shape, "style": it.style, "penwidth": it.penwidth}
-        if it.fill:
-            a["fillcolor"] = it.fill
-            a["fontcolor"] = _text_color(it.fill)
-        if it.tooltip:
-            a["tooltip"] = it.tooltip
-        return a
+    def cluster_id(path: tuple) -> str:
+        base = "cluster_" + "__".join("".join(c if (c.isalnum() and c.isascii()) else "_"
+                                              for c in s) for s in path)
+        k = used.get(base, 0)
+        used[base] = k + 1
+        return base if k == 0 else f"{base}_{k}"
 
-    def emit_scope(graph, path: tuple) -> None:
-        for it in tree.get(path, []):
-            graph.node(it.id, **node_args(it))
-        children = sorted(p for p in all_paths if len(p) == len(path) + 1 and p[:len(path)] == path)
-        for ch in children:
-            with graph.subgraph(name="cluster_" + "__".join(ch)) as sub:
-                sub.attr(label=ch[-1], style="rounded,dashed", color="#999999", fontsize="10")
-                emit_scope(sub, ch)
+    def emit_scope(path: tuple, indent: str) -> None:
+        for it in tree.get(path, ()):
+            body.append(_node_line(it, indent))
+        for ch in sorted(children.get(path, ())):
+            body.append(f"{indent}subgraph {cluster_id(ch)} {{\n")
+            body.append(f'{indent}\tcolor="#999999" fontsize=10 label={_q(ch[-1])} '
+                        f'style="rounded,dashed"\n')
+            emit_scope(ch, indent + "\t")
+            body.append(f"{indent}}}\n")
 
-    emit_scope(d, ())
+    emit_scope((), "\t")
     for a, b, lab in G.edges:
-        if lab:
-            d.edge(a, b, label=lab)
-        else:
-            d.edge(a, b)
+        body.append(f"\t{a} -> {b} [label={_q(lab)}]\n" if lab else f"\t{a} -> {b}\n")
     if legend:
-        with d.subgraph(name="cluster_legend") as lg:
-            lg.attr(label="gradient health: mean |grad|", style="rounded", color="#999999")
-            prev = None
-            for k, col in enumerate(_PALETTE):
-                lo = _HEALTH_LO + k * (_HEALTH_HI - _HEALTH_LO) / len(_PALETTE)
-                lid = f"legend{k}"
-                lg.node(lid, label=f"1e{lo:.0f}", shape="box", style="filled", fillcolor=col,
-                        fontcolor=_text_color(col))
-                if prev:
-                    lg.edge(prev, lid, style="invis")
-                prev = lid
-            lg.node("legend_nan", label="NaN/Inf", shape="box", style="filled", fillcolor=_RED)
-            lg.node("legend_zero", label="all zero", shape="box", style="filled", fillcolor=_GREY)
-            lg.edge(prev, "legend_nan", style="invis")
-            lg.edge("legend_nan", "legend_zero", style="invis")
+        body.append("\tsubgraph cluster_legend {\n")
+        body.append('\t\tcolor="#999999" label="gradient health: mean |grad| (log scale)" '
+                    'style=rounded\n')
+        prev = None
+        for k, col in enumerate(_PALETTE):
+            lo = _HEALTH_LO + k * (_HEALTH_HI - _HEALTH_LO) / len(_PALETTE)
+            lid = f"legend{k}"
+            label = f"< 1e{lo + (_HEALTH_HI - _HEALTH_LO) / len(_PALETTE):.0f}" if k == 0 else (
+                f"≥ 1e{lo:.0f}" if k == len(_PALETTE) - 1 else f"1e{lo:.0f}…")
+            body.append(f"\t\t{lid} [label={_q(label)} fillcolor={_attr(col)} "
+                        f"fontcolor={_text_color(col)} shape=box style=filled]\n")
+            if prev:
+                body.append(f"\t\t{prev} -> {lid} [style=invis]\n")
+            prev = lid
+        body.append(f'\t\tlegend_nan [label="NaN/Inf" fillcolor={_attr(_RED)} fontcolor=black '
+                    f'shape=box style=filled]\n')
+        body.append(f'\t\tlegend_zero [label="all zero (dead)" fillcolor={_attr(_GREY)} '
+                    f'fontcolor=black shape=box style=filled]\n')
+        body.append(f"\t\t{prev} -> legend_nan [style=invis]\n")
+        body.append("\t\tlegend_nan -> legend_zero [style=invis]\n")
+        body.append("\t}\n")
     return d
 
 
@@ -412,53 +588,47 @@ def draw(roots: Union[Tensor, Sequence[Tensor]], *, names=None, show_values: boo
          grad_health: bool = False, blame: Optional[Sequence["BlameReport"]] = None,
          rankdir: str = "LR", title: Optional[str] = None, _known=None,
          _highlight=None) -> "Drawing":
-    """The forward graph of ``roots`` as a ``graphviz.Digraph``.
+    """The forward graph of ``roots`` as a ``graphviz.Digraph`` (a :class:`Drawing`).
+
+    Nodes: one box per recorded op (label: op name and non-tensor arguments), one per
+    leaf that requires grad, one dashed box per constant argument; one edge per argument
+    slot (``x * x`` has two), labelled ``slot: shape dtype``. Labels show shape and dtype
+    (``show_shapes``), the value (``show_values``) and the gradient (``show_grads``):
+    arrays of at most ``small`` elements in full, larger ones as ``mean std [min, max]``
+    (values) or ``|g| norm max |g|`` (gradients). Op gradients are there after
+    :func:`record`; leaves show ``.grad``.
 
     ``names``: a module (its ``named_parameters()``), a dict name -> tensor, or pairs,
-    naming leaves (else ``tensor.name``, else x0, x1, ...). ``collapse``: True folds every
-    submodule of the top module into one node, an int k folds scopes deeper than k.
-    ``max_nodes`` keeps the nodes nearest the outputs and summarises the rest.
-    ``grad_health`` colours nodes by log10 mean |grad| (legend included), NaN/Inf red,
-    all-zero grey. ``blame`` (from :func:`blame`) marks ops whose vjp failed in red.
+    naming leaves (else ``tensor.name``, else x0, x1, ... in order of first use). Ops
+    cluster by the ``name_scope`` they were recorded in (``nn.Module`` opens one per
+    call); a leaf sits in the deepest scope shared by all its users.
+    ``collapse``: ``True`` folds every submodule of the top module into one node (same
+    as ``collapse=1``); an int k folds each scope path at depth k + 1 into one node, so
+    ``collapse=0`` folds each top-level scope. ``max_nodes`` keeps the ops, leaves and
+    groups nearest the outputs (constants go with their op) and summarises the rest in
+    one node. ``grad_health`` colours nodes by log10 of the mean |grad| (legend
+    included), NaN/Inf red, all-zero grey. ``blame`` (from :func:`blame`) marks ops whose
+    vjp failed in red with their worst error. The same graph always gives the same DOT.
     """
     rs = [roots] if isinstance(roots, Tensor) else list(roots)
+    for r in rs:
+        if not isinstance(r, Tensor):
+            raise TypeError(f"draw: expected a Tensor or a list of Tensors, got {type(r).__name__}")
     failing = {r.node: r.error for r in (blame or []) if not r.ok}
     G = _build(rs, names, show_values, show_grads, show_shapes, small, grad_health, failing,
                _known, _highlight)
-    if collapse:
+    if collapse is not None and collapse is not False:
         depth = 1 if collapse is True else int(collapse)
-        G = _collapse(G, depth)
+        if depth < 0:
+            raise ValueError(f"draw: collapse must be True or a depth >= 0, got {collapse!r}")
+        G = _collapse(G, depth, grad_health)
     if max_nodes is not None:
-        order = _distance_order(G)
-        G = _limit(G, max_nodes, order)
+        G = _limit(G, int(max_nodes))
     return _emit(G, rankdir, grad_health, title)
 
 
-def _distance_order(G: _Graph) -> List[str]:
-    """Item ids ordered by distance from the outputs (breadth-first on reversed edges)."""
-    into: Dict[str, List[str]] = {}
-    outdeg: Dict[str, int] = {k: 0 for k in G.items}
-    for a, b, _ in G.edges:
-        into.setdefault(b, []).append(a)
-        outdeg[a] = outdeg.get(a, 0) + 1
-    frontier = [k for k in G.items if outdeg.get(k, 0) == 0]
-    seen = set(frontier)
-    order = list(frontier)
-    while frontier:
-        nxt = []
-        for k in frontier:
-            for a in into.get(k, []):
-                if a not in seen:
-                    seen.add(a)
-                    nxt.append(a)
-                    order.append(a)
-        frontier = nxt
-    order += [k for k in G.items if k not in seen]
-    return order
-
-
-def to_dot(roots: Union[Tensor, Sequence[Tensor]], **kw) -> str:
-    """The DOT source of :func:`draw` (needs no Graphviz binaries)."""
+def to_dot(roots: Union[Tensor, Sequence[Tensor]], **kw: Any) -> str:
+    """The DOT source of :func:`draw` (same options; needs no Graphviz binaries)."""
     return draw(roots, **kw).source
 
 
@@ -480,28 +650,51 @@ class BlameReport:
         return f"<blame {self.name}#{self.seq} {st} err={self.error:.3g}{' ' + self.skipped if self.skipped else ''}>"
 
 
+def _replay_attrs(attrs: Dict[str, Any]) -> Dict[str, Any]:
+    """The attributes for a float64 replay: a floating dtype argument (``cast``'s
+    ``dtype=float32``, say) becomes float64, so the replayed forward never rounds to a
+    narrower type than the finite differences need. Other attributes pass unchanged."""
+    if not attrs:
+        return attrs
+    out = {}
+    for k, v in attrs.items():
+        if isinstance(v, np.dtype) and v.kind == "f":
+            v = np.dtype(np.float64)
+        elif isinstance(v, type) and issubclass(v, np.floating):
+            v = np.float64
+        out[k] = v
+    return out
+
+
 def blame(roots: Union[Tensor, Sequence[Tensor]], eps: float = 1e-6, atol: float = 1e-5,
           rtol: float = 1e-3, directions: int = 3, seed: int = 0) -> List[BlameReport]:
     """Check every recorded node's vjp against central differences of its own forward.
 
     For each node and each input slot with an edge: with a random upstream gradient g and
     random directions u, compare <vjp(g), u> with (<g, f(x + eps u)> - <g, f(x - eps u)>) /
-    (2 eps), in float64 on the node's saved inputs. The graph must still hold its saved
-    values (before backward, or after backward(retain_graph=True)). Returns one report per
-    node in creation order; ``ok`` is False where some slot's error exceeds
-    ``atol + rtol * |numerical|``.
+    (2 eps), where f is the node's forward replayed in float64 on the values it saw
+    (floating inputs and floating dtype arguments are promoted to float64, so an op that
+    casts to float32 is checked at float64 precision too). Custom ``Function`` nodes are
+    replayed the same way. The graph must still hold its saved values (before backward,
+    or after backward(retain_graph=True)); nodes whose values were freed are reported
+    as skipped. Returns one report per node in creation order; ``ok`` is False where some
+    slot's error exceeds ``atol + rtol * |numerical|``; ``error`` is the worst error and
+    ``slots`` the worst error per input slot.
     """
     rs = [roots] if isinstance(roots, Tensor) else list(roots)
     rng = np.random.default_rng(seed)
     reports = []
-    nodes = sorted(graph_nodes(rs), key=lambda n: n.seq)
+    nodes = graph_nodes(rs)
+    nodes.reverse()                                 # creation order
     for n in nodes:
-        if n.inputs is None or n.op.forward is None:
+        vals = n.vals if n.vals is not None else (
+            tuple(t.data for t in n.inputs) if n.inputs is not None else None)
+        if vals is None or n.op.forward is None:
             reports.append(BlameReport(n, n.op.name, n.seq, True, 0.0, {}, "skipped: values freed"))
             continue
-        xs = [np.array(t.data, dtype=np.float64) if t.dtype.kind == "f" else np.array(t.data)
-              for t in n.inputs]
-        attrs = n.attrs
+        xs = [np.array(v, dtype=np.float64) if np.asarray(v).dtype.kind == "f" else np.array(v)
+              for v in vals]
+        attrs = _replay_attrs(n.attrs)
 
         def f(*arrs):
             with no_grad(), np.errstate(all="ignore"):
@@ -509,7 +702,7 @@ def blame(roots: Union[Tensor, Sequence[Tensor]], eps: float = 1e-6, atol: float
 
         try:
             out = f(*xs)
-        except Exception as exc:  # pragma: no cover - reported, not raised
+        except Exception as exc:  # reported, not raised: one odd op must not hide the rest
             reports.append(BlameReport(n, n.op.name, n.seq, True, 0.0, {}, f"skipped: {exc}"))
             continue
         g = rng.standard_normal(out.shape)
@@ -548,12 +741,14 @@ def blame(roots: Union[Tensor, Sequence[Tensor]], eps: float = 1e-6, atol: float
 
 
 # --------------------------------------------------------------------------- walkthrough
-def walkthrough(loss: Tensor, out_dir: str, *, names=None, fmt: str = "svg", **draw_kw) -> str:
+def walkthrough(loss: Tensor, out_dir: str, *, names=None, **draw_kw: Any) -> str:
     """Write the backward pass frame by frame: ``frame_000.svg`` (forward values only),
-    then one frame per node in the order backward visits them, the current node
-    highlighted and the gradients known so far shown; plus ``walkthrough.html``, one
+    then one frame per node in the order backward visits them (reverse creation order),
+    the current node highlighted and the gradients known so far shown (an op's once it
+    has been visited, a leaf's once all its users have); plus ``walkthrough.html``, one
     self-contained page with a slider. Returns the HTML path. Needs Graphviz's ``dot``.
-    The loss's graph is kept (backward runs with retain_graph=True)."""
+    Runs ``loss.backward(retain_graph=True)`` once, so leaf ``.grad`` accumulates as in
+    any backward and the graph is kept. ``draw_kw`` are :func:`draw`'s options."""
     if shutil.which("dot") is None:
         raise RuntimeError(_INSTALL_HINT)
     os.makedirs(out_dir, exist_ok=True)
