@@ -4,7 +4,7 @@ Built only on autograd's public API; every gradient comes from autograd's ops.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -139,16 +139,48 @@ def huber_loss(x, y, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     return _reduce(0.5 * quad * quad + delta * lin, reduction, "huber_loss")
 
 
+def _clamped_logs(p: Tensor) -> Tuple[Tensor, Tensor]:
+    """(max(log p, -100), max(log(1 - p), -100)); log(0) = -inf is expected here."""
+    with np.errstate(divide="ignore"):
+        return ag.clamp(ag.log(p), min=-100.0), ag.clamp(ag.log(1 - p), min=-100.0)
+
+
+class _BinaryCrossEntropy(ag.Function):
+    """-(y log p + (1-y) log(1-p)) with PyTorch's gradient (p - y) / max(p (1-p), 1e-12).
+
+    The composite's gradient -y/p + (1-y)/(1-p) is NaN where p is exactly 0 or 1 (a
+    float32 sigmoid saturates to 1.0 at 17) and astronomically large next to them;
+    PyTorch clamps the denominator, and so does this backward. It is written with
+    tapegrad ops, so it is differentiable again."""
+
+    @staticmethod
+    def forward(ctx, p: Tensor, y: Tensor) -> Tensor:
+        ctx.save_for_backward(p, y)
+        logp, log1mp = _clamped_logs(p)
+        return -(y * logp + (1 - y) * log1mp)
+
+    @staticmethod
+    def backward(ctx, g: Tensor):
+        p, y = ctx.saved_tensors
+        gp = g * (p - y) / ag.clamp(p * (1 - p), min=1e-12)
+        gy = None
+        if ctx.needs_input_grad[1]:
+            logp, log1mp = _clamped_logs(p)
+            gy = g * (log1mp - logp)
+        return gp, gy
+
+
 def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
-    """-(y log p + (1-y) log(1-p)), logs clamped at -100 like PyTorch."""
+    """-(y log p + (1-y) log(1-p)), logs clamped at -100 and the gradient's denominator
+    p (1-p) at 1e-12, like PyTorch (finite at p = 0 and p = 1)."""
     p, y = ag.as_tensor(p), ag.as_tensor(y)
     _same_shape(p, y, "binary_cross_entropy")
     if ((p.data < 0) | (p.data > 1)).any():
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
-    logp = ag.clamp(ag.log(p), min=-100.0)
-    log1mp = ag.clamp(ag.log(1 - p), min=-100.0)
-    loss = -(y * logp + (1 - y) * log1mp)
+    if y.dtype != p.dtype:
+        y = y.to(p.dtype)
+    loss = _BinaryCrossEntropy.apply(p, y)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")
@@ -211,8 +243,16 @@ def nll_loss(logp, y, weight=None, ignore_index: int = -100, reduction: str = "m
         picked = logp[np.arange(logp.shape[0]), idx]
     loss = -picked * ag.tensor(wn.astype(logp.dtype))
     if reduction == "mean":
-        return loss.sum() / float(wn.sum())
+        return _weighted_mean(loss.sum(), float(wn.sum()))
     return _reduce(loss, reduction, "nll_loss")
+
+
+def _weighted_mean(total: Tensor, weight_sum: float) -> Tensor:
+    """total / weight_sum. With every target ignored (weight_sum 0) the loss is NaN, as
+    in PyTorch, but the gradient stays 0 instead of 0/0 = NaN poisoning the weights."""
+    if weight_sum == 0.0:
+        return total + float("nan")
+    return total / weight_sum
 
 
 def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: str = "mean",
@@ -254,7 +294,7 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
         else:
             idx = np.where(ytn != ignore_index, ytn, 0)
             denom = float((np.asarray(wt.data)[idx] * keep.data).sum())
-        s = smooth.sum() / denom
+        s = _weighted_mean(smooth.sum(), denom)
     elif reduction == "sum":
         s = smooth.sum()
     else:

@@ -171,6 +171,48 @@ def test_cross_entropy_and_nll(reduction, scale):
                torch.nn.NLLLoss(reduction=reduction, weight=tt(w)), logp, y, True)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_bce_at_saturated_probabilities_matches_torch(reduction):
+    """p exactly 0 or 1 (a float32 sigmoid is 1.0 from 17 on): PyTorch's gradient
+    (p - y) / max(p (1-p), 1e-12) is finite; the plain composite's would be NaN."""
+    p = np.array([[0.0, 1.0, 0.5], [1e-12, 1 - 1e-12, 0.3], [0.0, 1.0, 1e-300]])
+    y = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.5]])
+    _loss_case(nn.BCELoss(reduction=reduction), torch.nn.BCELoss(reduction=reduction), p, y)
+    pa, ya = T(p), T(y, rg=True)
+    F.binary_cross_entropy(pa, ya, reduction="sum").backward()
+    # d/dy of the clamped loss is max(log(1-p), -100) - max(log p, -100): +-100 where a
+    # log is clamped. PyTorch returns +-inf there (the unclamped formula's derivative);
+    # tapegrad holds to the derivative of the loss it actually computes.
+    with np.errstate(divide="ignore"):
+        expect = np.maximum(np.log1p(-p), -100) - np.maximum(np.log(p), -100)
+    np.testing.assert_allclose(ya.grad.data, expect, rtol=1e-6)
+    assert np.isfinite(ya.grad.data).all()
+
+
+def test_bce_is_twice_differentiable():
+    p = T([0.2, 0.7, 0.9], rg=True)
+    y = T([0.0, 1.0, 0.3], rg=True)
+    assert ag.gradcheck(lambda a, b: F.binary_cross_entropy(a, b), (p, y))
+    assert ag.gradgradcheck(lambda a, b: F.binary_cross_entropy(a, b), (p, y))
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+def test_cross_entropy_with_every_target_ignored(label_smoothing):
+    """A batch of only ignore_index targets: the mean is 0/0 = NaN (as in PyTorch), but
+    the gradient is 0, not NaN that would poison the weights on the next step."""
+    x = R.standard_normal((4, 3))
+    y = np.array([2, 2, 2, 2])
+    xa, xt = T(x, rg=True), tt(x, rg=True)
+    la = F.cross_entropy(xa, ag.tensor(y), ignore_index=2, label_smoothing=label_smoothing)
+    lt = torch.nn.functional.cross_entropy(xt, torch.tensor(y), ignore_index=2,
+                                           label_smoothing=label_smoothing)
+    la.backward()
+    lt.backward()
+    assert np.isnan(la.item()) and np.isnan(lt.item())
+    np.testing.assert_array_equal(xa.grad.data, xt.grad.numpy())
+    assert (xa.grad.data == 0).all()
+
+
 def test_cross_entropy_spatial_targets():
     x = R.standard_normal((2, 3, 4, 4))
     y = np.random.default_rng(4).integers(0, 3, (2, 4, 4))
