@@ -117,7 +117,7 @@ def _forward_error(op: OpDef, arrays, attrs, exc: Exception) -> Exception:
     if isinstance(exc, (ShapeError, DtypeError)):
         cls = type(exc)
     elif "broadcast" in text:
-        cls = ShapeError
+        cls = IndexError if isinstance(exc, IndexError) else ShapeError  # index arrays: PyTorch's IndexError
         msg += (". Shapes must be broadcastable (equal, or 1, in each trailing dimension); "
                 "reshape or unsqueeze one input.")
     elif isinstance(exc, TypeError) and "not supported" in text:  # NumPy's UFuncTypeError
