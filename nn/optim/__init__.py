@@ -124,6 +124,12 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, sd: Dict[str, Any]) -> None:
+        name = type(self).__name__
+        if not isinstance(sd, dict) or "param_groups" not in sd or "state" not in sd:
+            raise ValueError(f"{name}.load_state_dict: expected the dict returned by an "
+                             f"optimizer's state_dict() (keys 'state' and 'param_groups'), got "
+                             f"{type(sd).__name__}"
+                             + (f" with keys {sorted(map(str, sd))}" if isinstance(sd, dict) else ""))
         groups = sd["param_groups"]
         if len(groups) != len(self.param_groups) or any(
                 len(a["params"]) != len(b["params"]) for a, b in zip(groups, self.param_groups)):
@@ -133,6 +139,18 @@ class Optimizer:
         for saved, own in zip(groups, self.param_groups):
             for i, p in zip(saved["params"], own["params"]):
                 by_index[int(i)] = p
+        for i, st in sd["state"].items():  # validate everything before changing anything
+            p = by_index.get(int(i))
+            if p is None:
+                raise ValueError(f"{name}.load_state_dict: the saved state refers to parameter "
+                                 f"{i}, but this optimizer has {len(by_index)} parameters")
+            for k, v in st.items():
+                if isinstance(v, np.ndarray) and v.ndim and v.shape != tuple(p.shape):
+                    raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} has "
+                                     f"shape {v.shape}, but the parameter has shape "
+                                     f"{tuple(p.shape)}; the state was saved for a different "
+                                     f"model")
+        for saved, own in zip(groups, self.param_groups):
             for k, v in saved.items():
                 if k != "params":
                     own[k] = v
