@@ -1,6 +1,8 @@
 """Functional forms of layers, activations and losses (PyTorch's ``torch.nn.functional``).
 
-Built only on autograd's public API; every gradient comes from autograd's ops.
+Built only on autograd's public API; every gradient comes from autograd's ops (the
+one ``autograd.Function`` here, binary_cross_entropy's, writes PyTorch's clamped
+gradient with those same ops, so it stays differentiable).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "flatten",
     "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax",
     "softplus", "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "one_hot",
+    "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "one_hot", "pad",
 ]
 
 relu = ag.relu
@@ -29,6 +31,7 @@ max_pool2d = ag.max_pool2d
 avg_pool2d = ag.avg_pool2d
 dropout = ag.dropout
 flatten = ag.flatten
+pad = ag.pad            # F.pad(x, (left, right, top, bottom, ...)): last dimension first
 
 
 def linear(x, weight, bias=None) -> Tensor:

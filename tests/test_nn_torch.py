@@ -106,6 +106,13 @@ def test_dropout_train_and_eval():
     np.testing.assert_array_equal(d(x).data, x.data)
 
 
+def test_functional_pad_matches_torch():
+    x = R.standard_normal((2, 3, 4))
+    for widths in [(1, 2), (0, 1, 2, 0), (1, 1, 1, 1, 1, 1)]:
+        np.testing.assert_array_equal(F.pad(T(x), widths).data,
+                                      torch.nn.functional.pad(tt(x), widths).numpy())
+
+
 def test_gelu_sigmoid_approximation():
     x = R.standard_normal(10)
     np.testing.assert_allclose(nn.GELU("sigmoid")(T(x)).data, x / (1 + np.exp(-1.702 * x)), rtol=1e-12)
