@@ -184,12 +184,14 @@ def current_scope() -> tuple:
 # --------------------------------------------------------------------------- anomaly mode
 
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+# nn's frames are skipped too: an op created inside F.mse_loss points at the user's call
+_LIB_DIRS = (_PKG_DIR, os.path.join(os.path.dirname(_PKG_DIR), "nn"))
 
 
 def _user_frame() -> tuple:
-    """(filename, lineno, source line) of the innermost frame outside the autograd package."""
+    """(filename, lineno, source line) of the innermost frame outside autograd and nn."""
     f = sys._getframe(1)
-    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)).startswith(_PKG_DIR):
+    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)).startswith(_LIB_DIRS):
         f = f.f_back
     if f is None:
         return ("<unknown>", 0, "")
