@@ -69,12 +69,21 @@ class Conv2d(Module):
     """2-D convolution (cross-correlation) with PyTorch's parameters and init."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair,
-                 stride: IntPair = 1, padding: IntPair = 0, dilation: IntPair = 1,
+                 stride: IntPair = 1, padding: Union[IntPair, str] = 0, dilation: IntPair = 1,
                  bias: bool = True, dtype=None) -> None:
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
-        self.padding, self.dilation = _pair(padding), _pair(dilation)
+        if isinstance(padding, str):   # 'same' / 'valid', checked now rather than at forward
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Conv2d: padding must be an int, a pair, 'valid' or 'same', "
+                                 f"got {padding!r}")
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride={self.stride}")
+            self.padding = padding
+        else:
+            self.padding = _pair(padding)
+        self.dilation = _pair(dilation)
         dt = dtype or ag.get_default_dtype()
         self.weight = Parameter(np.empty((out_channels, in_channels) + self.kernel_size, dtype=dt))
         self.bias = Parameter(np.empty((out_channels,), dtype=dt)) if bias else None

@@ -1046,6 +1046,12 @@ def _conv2d(name, r):
         S(U(r, (1, 1, 5, 4)), U(r, (1, 1, 2, 2)), attrs={"stride": 3},
           desc="stride 3: unused rows and columns"),
         S(fortran(U(r, (1, 1, 4, 4))), U(r, (2, 1, 2, 2)).transpose(0, 1, 3, 2), desc="noncontig"),
+        S(U(r, (1, 2, 4, 5)), U(r, (2, 2, 3, 3)), U(r, (2,)), attrs={"padding": "same"},
+          desc="padding 'same', odd kernel"),
+        S(U(r, (1, 1, 4, 5)), U(r, (2, 1, 2, 3)), attrs={"padding": "same", "dilation": (1, 2)},
+          desc="padding 'same', even kernel: the extra row goes to the bottom"),
+        S(U(r, (1, 1, 4, 4)), U(r, (1, 1, 3, 2)), attrs={"padding": "valid"},
+          desc="padding 'valid'"),
     ]
 
 

@@ -59,6 +59,10 @@ R = np.random.default_rng(0)
     (lambda: nn.Conv2d(2, 3, 3, padding=1), lambda: torch.nn.Conv2d(2, 3, 3, padding=1), (2, 2, 6, 6)),
     (lambda: nn.Conv2d(2, 4, (3, 2), stride=2, dilation=(1, 2), bias=False),
      lambda: torch.nn.Conv2d(2, 4, (3, 2), stride=2, dilation=(1, 2), bias=False), (1, 2, 7, 8)),
+    (lambda: nn.Conv2d(2, 3, (2, 3), padding="same"),
+     lambda: torch.nn.Conv2d(2, 3, (2, 3), padding="same"), (2, 2, 5, 6)),
+    (lambda: nn.Conv2d(2, 3, 3, padding="valid"), lambda: torch.nn.Conv2d(2, 3, 3, padding="valid"),
+     (1, 2, 5, 5)),
     (lambda: nn.MaxPool2d(2), lambda: torch.nn.MaxPool2d(2), (2, 3, 6, 6)),
     (lambda: nn.MaxPool2d(3, stride=2, padding=1), lambda: torch.nn.MaxPool2d(3, 2, 1), (1, 2, 7, 7)),
     (lambda: nn.AvgPool2d(2), lambda: torch.nn.AvgPool2d(2), (2, 3, 6, 6)),
@@ -104,6 +108,15 @@ def test_dropout_train_and_eval():
     assert set(np.unique(y)) <= {0.0, 2.0} and 0.4 < (y == 0).mean() < 0.6
     d.eval()
     np.testing.assert_array_equal(d(x).data, x.data)
+
+
+def test_conv2d_string_padding_errors():
+    with pytest.raises(ValueError, match="padding='same' needs stride 1"):
+        nn.Conv2d(1, 1, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="'valid' or 'same', got 'full'"):
+        nn.Conv2d(1, 1, 3, padding="full")
+    with pytest.raises(ValueError, match="padding='same' needs stride 1"):
+        ag.conv2d(ag.ones(1, 1, 4, 4), ag.ones(1, 1, 3, 3), stride=2, padding="same")
 
 
 def test_functional_pad_matches_torch():

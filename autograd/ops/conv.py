@@ -22,6 +22,7 @@ from ..errors import ShapeError
 from ..registry import apply, defop
 from ..tensor import Tensor, as_tensor
 from ._util import pair, raw
+from .shape import pad
 
 
 def _out_size(n: int, k: int, s: int, d: int) -> int:
@@ -94,8 +95,6 @@ def fold(cols, output_size, kernel_size, stride=1, dilation=1):
 
 
 def _pad2d(x, padding, value, op):
-    from .shape import pad
-
     ph, pw = pair(padding, "padding", op)
     if ph < 0 or pw < 0:
         raise ValueError(f"{op}: padding must be non-negative, got {padding}")
@@ -249,6 +248,11 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
         args = (x, weight, bias)
     s = pair(stride, "stride", "conv2d")
     d = pair(dilation, "dilation", "conv2d")
+    if isinstance(padding, str):
+        padding, extra = _string_padding(padding, s, d, weight.shape[2:])
+        if extra is not None:          # an even 'same' kernel: the extra row/column goes
+            x = pad(x, extra)          # right/bottom, as in PyTorch
+            args = (x,) + args[1:]
     p = pair(padding, "padding", "conv2d")
     if min(s) <= 0 or min(d) <= 0 or min(p) < 0:
         raise ValueError(f"conv2d: stride and dilation must be positive and padding "
@@ -264,6 +268,24 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
 
 
 _conv2d.api = conv2d
+
+
+def _string_padding(padding: str, stride, dilation, kernel):
+    """PyTorch's padding='valid' (none) and 'same' (output size = input size, stride 1):
+    returns (symmetric padding, or 0 with the explicit F.pad widths for an odd total)."""
+    if padding == "valid":
+        return 0, None
+    if padding != "same":
+        raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', "
+                         f"got {padding!r}")
+    if tuple(stride) != (1, 1):
+        raise ValueError(f"conv2d: padding='same' needs stride 1 (got stride={tuple(stride)}); "
+                         f"pad explicitly for strided convolutions")
+    totals = [dd * (k - 1) for dd, k in zip(dilation, kernel)]
+    if all(t % 2 == 0 for t in totals):
+        return (totals[0] // 2, totals[1] // 2), None
+    (th, tw) = totals
+    return 0, (tw // 2, tw - tw // 2, th // 2, th - th // 2)   # (left, right, top, bottom)
 
 
 def _pool_args(x, kernel_size, stride, padding, dilation, op):
