@@ -52,7 +52,8 @@ _HIGHLIGHT = "#93c47d"
 # a sequential palette (dark blue = vanishing ... yellow = large) for log10 |grad|
 _PALETTE = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#e0f3f8", "#fee090", "#fdae61",
             "#f46d43", "#d73027"]
-_HEALTH_LO, _HEALTH_HI = -8.0, 2.0
+# default log10 range of the health colours: 9 bins of one decade, 1e-7 ... 1e2
+_HEALTH_RANGE = (-7.0, 2.0)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -126,19 +127,44 @@ def _fmt_attr(v: Any) -> str:
     return s if len(s) <= 24 else s[:21] + "…"
 
 
-def _health(g: Optional[np.ndarray]) -> Tuple[Optional[str], str]:
-    """(fill colour, tooltip) for gradient health."""
+def _mean_abs(g: Optional[np.ndarray]) -> Optional[float]:
     if g is None:
+        return None
+    gf = np.abs(np.asarray(g, dtype=np.float64))
+    return float(gf.mean()) if gf.size else 0.0
+
+
+def _health(g: Optional[np.ndarray], hr: Tuple[float, float]) -> Tuple[Optional[str], str]:
+    """(fill colour, tooltip) for gradient health: m = mean |g| on a log10 scale over
+    ``hr`` = (lo, hi) split into len(_PALETTE) equal bins (values outside clamp to the
+    end bins); NaN/Inf anywhere red, m = 0 grey, no gradient None."""
+    m = _mean_abs(g)
+    if m is None:
         return None, "no gradient"
-    gf = np.asarray(g, dtype=np.float64)
-    if not np.isfinite(gf).all():
+    if not math.isfinite(m):
         return _RED, "NaN/Inf gradient"
-    m = float(np.abs(gf).mean()) if gf.size else 0.0
     if m == 0.0:
         return _GREY, "all-zero gradient (dead)"
-    x = (math.log10(m) - _HEALTH_LO) / (_HEALTH_HI - _HEALTH_LO)
-    k = min(len(_PALETTE) - 1, max(0, int(x * len(_PALETTE))))
+    lo, hi = hr
+    x = (math.log10(m) - lo) / (hi - lo)
+    k = min(len(_PALETTE) - 1, max(0, int(math.floor(x * len(_PALETTE)))))
     return _PALETTE[k], f"mean |grad| = {m:.3g}"
+
+
+def _auto_range(roots: Sequence[Tensor]) -> Tuple[float, float]:
+    """Whole decades around the smallest and largest finite, non-zero mean |grad| of
+    the drawn ops and leaves (the default range when none is non-zero)."""
+    ms = []
+    for n in graph_nodes(roots):
+        ms.append(_mean_abs(n.grad))
+        for p in n.parents:
+            if isinstance(p, Tensor) and p.grad is not None:
+                ms.append(_mean_abs(p.grad.data))
+    ms = [m for m in ms if m is not None and m > 0 and math.isfinite(m)]
+    if not ms:
+        return _HEALTH_RANGE
+    lo, hi = math.floor(math.log10(min(ms))), math.ceil(math.log10(max(ms)))
+    return float(lo), float(max(hi, lo + 1))
 
 
 def _text_color(fill: Optional[str]) -> str:
@@ -207,19 +233,41 @@ def _common_prefix(a: tuple, b: tuple) -> tuple:
     return a[:k]
 
 
+def _fmt_index_part(v: Any) -> str:
+    if v is Ellipsis:
+        return "..."
+    if v is None:
+        return "None"
+    if isinstance(v, slice):
+        s = ("" if v.start is None else str(v.start)) + ":" + ("" if v.stop is None else str(v.stop))
+        return s + (f":{v.step}" if v.step is not None else "")
+    if isinstance(v, np.ndarray):
+        if v.size <= 6 and v.ndim <= 1:
+            return "[" + ", ".join(str(x) for x in v.tolist()) + "]"
+        return f"<{v.dtype.name} {'×'.join(map(str, v.shape))}>"
+    return _fmt_attr(v)
+
+
+def _fmt_index(index: Any) -> str:
+    """An indexing attribute as a subscript: ``[2]``, ``[0:2]``, ``[..., 1]``, ``[[0, 2]]``
+    (index arrays of more than 6 entries by dtype and shape)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return "[" + ", ".join(_fmt_index_part(v) for v in parts) + "]"
+
+
 def _op_label(n: Node) -> str:
+    """``op(attr=value, ...)``: the op's name and its non-tensor arguments."""
     attrs = n.attrs
     if not attrs:
         return n.op.name
-    parts = [f"{k}={_fmt_attr(v)}" for k, v in attrs.items()
-             if k != "index" and v is not None and v is not False]
-    if "index" in attrs:
-        parts.append("index=[…]")
+    parts = [f"{k}={_fmt_index(v) if k == 'index' else _fmt_attr(v)}" for k, v in attrs.items()
+             if v is not None and v is not False]
     return n.op.name + (f"({', '.join(parts)})" if parts else "")
 
 
 def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
-           show_shapes: bool, small: int, grad_health: bool, failing: Dict[Node, float],
+           show_shapes: bool, small: int, grad_health: Optional[Tuple[float, float]],
+           failing: Dict[Node, float],
            known: Optional[set], highlight: Optional[Node]) -> _Graph:
     """The drawing model: one item per recorded node (``n<k>``, k = rank in creation
     order), per distinct leaf that requires grad (``l<k>``, in order of first use) and per
@@ -255,7 +303,7 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
             lines.append("grad " + _fmt_grad(g, small))
         fill, tip = (_ROOT if n in root_nodes else _OP), (n.op.doc or n.op.name)
         if grad_health:
-            hf, tip = _health(g)
+            hf, tip = _health(g, grad_health)
             fill = hf or "white"
         pen = "1"
         if n in failing:
@@ -307,7 +355,8 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
 
 
 def _leaf_item(lid: str, p: Tensor, scope: tuple, nmap, auto, show_values: bool,
-               show_grads: bool, show_shapes: bool, small: int, grad_health: bool,
+               show_grads: bool, show_shapes: bool, small: int,
+               grad_health: Optional[Tuple[float, float]],
                grads_known: bool) -> _Item:
     ll = [_leaf_name(p, nmap, auto)]
     if show_shapes:
@@ -319,12 +368,12 @@ def _leaf_item(lid: str, p: Tensor, scope: tuple, nmap, auto, show_values: bool,
         ll.append("grad " + _fmt_grad(lg, small))
     fill, tip = _LEAF, ("leaf (requires grad)" if p.requires_grad else "leaf")
     if grad_health:
-        hf, tip = _health(lg)
+        hf, tip = _health(lg, grad_health)
         fill = hf or "white"
     return _Item(lid, "leaf", ll, scope, fill, "box", "filled", tip, "1", lg)
 
 
-def _group_health(members: List[_Item]) -> Tuple[Optional[str], str]:
+def _group_health(members: List[_Item], hr: Tuple[float, float]) -> Tuple[Optional[str], str]:
     """A collapsed group's health: its leaves' gradients (its parameters) when it has
     any, else its ops' output gradients; all their elements pooled."""
     pool = [m.grad for m in members if m.kind == "leaf" and m.grad is not None]
@@ -332,10 +381,10 @@ def _group_health(members: List[_Item]) -> Tuple[Optional[str], str]:
         pool = [m.grad for m in members if m.kind == "op" and m.grad is not None]
     if not pool:
         return None, "no gradient"
-    return _health(np.concatenate([np.ravel(np.asarray(g, dtype=np.float64)) for g in pool]))
+    return _health(np.concatenate([np.ravel(np.asarray(g, dtype=np.float64)) for g in pool]), hr)
 
 
-def _collapse(G: _Graph, depth: int, grad_health: bool) -> _Graph:
+def _collapse(G: _Graph, depth: int, grad_health: Optional[Tuple[float, float]]) -> _Graph:
     """Merge every item whose scope path is longer than ``depth`` into one group node
     per scope prefix of length ``depth + 1`` (the group sits in the cluster of its first
     ``depth`` scopes). Edges inside a group vanish; parallel edges between the same two
@@ -375,7 +424,7 @@ def _collapse(G: _Graph, depth: int, grad_health: bool) -> _Graph:
             lab.append(f"{n_leaves} lea{'ves' if n_leaves != 1 else 'f'}")
         gi.ops = tuple(ops)
         if grad_health:
-            gi.fill, gi.tooltip = _group_health(ms)
+            gi.fill, gi.tooltip = _group_health(ms, grad_health)
             gi.fill = gi.fill or "white"
             lab.append(gi.tooltip)
         if any(m.penwidth == "3" and m.fill == _RED for m in ms):
@@ -511,7 +560,12 @@ def _node_line(it: _Item, indent: str) -> str:
     return " ".join(parts) + "]\n"
 
 
-def _emit(G: _Graph, rankdir: str, legend: bool, title: Optional[str]) -> "Drawing":
+def _decade(e: float) -> str:
+    return f"1e{int(e)}" if float(e).is_integer() else f"{10 ** e:.1e}"
+
+
+def _emit(G: _Graph, rankdir: str, legend: Optional[Tuple[float, float]],
+          title: Optional[str]) -> "Drawing":
     """Write the model as DOT into a :class:`Drawing`: items nested in one cluster per
     scope path (``cluster_<scope>__<subscope>``), edges after all nodes, then the legend.
     The text is written directly (not through graphviz's per-call quoting, which costs
@@ -562,11 +616,12 @@ def _emit(G: _Graph, rankdir: str, legend: bool, title: Optional[str]) -> "Drawi
         body.append('\t\tcolor="#999999" label="gradient health: mean |grad| (log scale)" '
                     'style=rounded\n')
         prev = None
+        lo, hi = legend
+        w = (hi - lo) / len(_PALETTE)
         for k, col in enumerate(_PALETTE):
-            lo = _HEALTH_LO + k * (_HEALTH_HI - _HEALTH_LO) / len(_PALETTE)
             lid = f"legend{k}"
-            label = f"< 1e{lo + (_HEALTH_HI - _HEALTH_LO) / len(_PALETTE):.0f}" if k == 0 else (
-                f"≥ 1e{lo:.0f}" if k == len(_PALETTE) - 1 else f"1e{lo:.0f}…")
+            a, b = _decade(lo + k * w), _decade(lo + (k + 1) * w)
+            label = f"< {b}" if k == 0 else (f"≥ {a}" if k == len(_PALETTE) - 1 else f"{a} – {b}")
             body.append(f"\t\t{lid} [label={_q(label)} fillcolor={_attr(col)} "
                         f"fontcolor={_text_color(col)} shape=box style=filled]\n")
             if prev:
@@ -585,7 +640,9 @@ def _emit(G: _Graph, rankdir: str, legend: bool, title: Optional[str]) -> "Drawi
 def draw(roots: Union[Tensor, Sequence[Tensor]], *, names=None, show_values: bool = True,
          show_grads: bool = True, show_shapes: bool = True, small: int = 6,
          collapse: Union[None, bool, int] = None, max_nodes: Optional[int] = None,
-         grad_health: bool = False, blame: Optional[Sequence["BlameReport"]] = None,
+         grad_health: bool = False,
+         health_range: Union[None, str, Tuple[float, float]] = None,
+         blame: Optional[Sequence["BlameReport"]] = None,
          rankdir: str = "LR", title: Optional[str] = None, _known=None,
          _highlight=None) -> "Drawing":
     """The forward graph of ``roots`` as a ``graphviz.Digraph`` (a :class:`Drawing`).
@@ -607,7 +664,10 @@ def draw(roots: Union[Tensor, Sequence[Tensor]], *, names=None, show_values: boo
     ``collapse=0`` folds each top-level scope. ``max_nodes`` keeps the ops, leaves and
     groups nearest the outputs (constants go with their op) and summarises the rest in
     one node. ``grad_health`` colours nodes by log10 of the mean |grad| (legend
-    included), NaN/Inf red, all-zero grey. ``blame`` (from :func:`blame`) marks ops whose
+    included), NaN/Inf red, all-zero grey; ``health_range`` = (lo, hi) in log10 sets the
+    scale (default (-7, 2): one decade per colour, the same in every drawing), "auto"
+    spans the drawn gradients (so a 1e-19 ... 1 spread stays visible). A collapsed group
+    is coloured by its parameters' gradients (its ops' when it has none). ``blame`` (from :func:`blame`) marks ops whose
     vjp failed in red with their worst error. The same graph always gives the same DOT.
     """
     rs = [roots] if isinstance(roots, Tensor) else list(roots)
@@ -615,16 +675,30 @@ def draw(roots: Union[Tensor, Sequence[Tensor]], *, names=None, show_values: boo
         if not isinstance(r, Tensor):
             raise TypeError(f"draw: expected a Tensor or a list of Tensors, got {type(r).__name__}")
     failing = {r.node: r.error for r in (blame or []) if not r.ok}
-    G = _build(rs, names, show_values, show_grads, show_shapes, small, grad_health, failing,
+    hr: Optional[Tuple[float, float]] = None
+    if grad_health:
+        if health_range is None:
+            hr = _HEALTH_RANGE
+        elif isinstance(health_range, str):
+            if health_range != "auto":
+                raise ValueError(f"draw: health_range must be (lo, hi) in log10 or 'auto', "
+                                 f"got {health_range!r}")
+            hr = _auto_range(rs)
+        else:
+            lo, hi = (float(v) for v in health_range)
+            if not lo < hi:
+                raise ValueError(f"draw: health_range needs lo < hi, got {health_range!r}")
+            hr = (lo, hi)
+    G = _build(rs, names, show_values, show_grads, show_shapes, small, hr, failing,
                _known, _highlight)
     if collapse is not None and collapse is not False:
         depth = 1 if collapse is True else int(collapse)
         if depth < 0:
             raise ValueError(f"draw: collapse must be True or a depth >= 0, got {collapse!r}")
-        G = _collapse(G, depth, grad_health)
+        G = _collapse(G, depth, hr)
     if max_nodes is not None:
         G = _limit(G, int(max_nodes))
-    return _emit(G, rankdir, grad_health, title)
+    return _emit(G, rankdir, hr, title)
 
 
 def to_dot(roots: Union[Tensor, Sequence[Tensor]], **kw: Any) -> str:

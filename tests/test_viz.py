@@ -204,6 +204,13 @@ def test_op_labels_name_attributes():
     assert any(l.startswith("max_pool2d(kernel=(2, 2), stride=(2, 2)") for l in labels)
     assert "sum(axis=(1,))" in labels
     assert nodes["l0"][0][0] == "x0"                 # unnamed leaf: a short automatic id
+    v = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    got = []
+    for ix in (2, slice(0, 2), (Ellipsis, 1), np.array([0, 2]), np.arange(3).repeat(4)):
+        w = v.reshape(1, 3) if isinstance(ix, tuple) else v
+        got.append(parse(ag.viz.to_dot(w[ix]))[0][f"n{1 if w is not v else 0}"][0][0])
+    assert got == ["getitem(index=[2])", "getitem(index=[0:2])", "getitem(index=[..., 1])",
+                   "getitem(index=[[0, 2]])", "getitem(index=[<int64 12>])"]
 
 
 def _mlp():
@@ -343,6 +350,29 @@ def test_sigmoid_mlp_shows_vanishing_gradient():
     w0 = model[0][0].weight.grad.data
     w19 = model[19][0].weight.grad.data
     assert np.abs(w0).mean() < 1e-4 * np.abs(w19).mean()     # the drawing is not lying
+
+
+def test_health_range_auto_spreads_the_colours():
+    model, loss = _sigmoid_mlp()
+    dot = ag.viz.to_dot(loss, names=model, grad_health=True, health_range="auto", collapse=1)
+    nodes, _, _ = parse(dot)
+    groups = {int(l[0]): (l, fill(a)) for k, (l, a) in nodes.items() if k.startswith("g")}
+    rank = [PALETTE.index(groups[k][1]) for k in range(20)]
+    assert all(a <= b for a, b in zip(rank, rank[1:])) and len(set(rank)) >= 6, rank
+    assert rank[0] == 0                                   # the first layer: the cold end
+    # the legend spans whole decades around the smallest and largest drawn mean |grad|
+    ms = [np.abs(n.grad).mean() for n in ag.graph_nodes([loss])]
+    ms += [np.abs(p.grad.data).mean() for p in model.parameters()]
+    lo, hi = np.floor(np.log10(min(ms))), np.ceil(np.log10(max(ms)))
+    w = (hi - lo) / 9
+    assert nodes["legend0"][0][0] == f"< {10 ** (lo + w):.1e}"
+    assert nodes["legend8"][0][0] == f"≥ {10 ** (hi - w):.1e}"
+    fixed = parse(ag.viz.to_dot(loss, names=model, grad_health=True, health_range=(-17, 1),
+                                collapse=1))[0]
+    assert [fixed[f"legend{k}"][0][0] for k in (0, 1, 8)] == ["< 1e-15", "1e-15 – 1e-13", "≥ 1e-1"]
+    for bad in ("log", (1, 1)):
+        with pytest.raises(ValueError, match="health_range"):
+            ag.viz.to_dot(loss, grad_health=True, health_range=bad)
 
 
 def test_dot_is_deterministic_across_graph_rebuilds():
@@ -561,3 +591,50 @@ def test_10k_node_graph_exports_fast_and_collapses():
     assert n[groups["block0"]][0][2] == "1 leaf"          # x is only used in block0
     chain = {(groups[f"block{b}"], groups[f"block{b + 1}"]) for b in range(99)}
     assert {(a, b) for a, b, _ in e} == chain
+
+
+def _load_make_figures():
+    import importlib.util
+
+    path = pathlib.Path(__file__).parent.parent / "docs" / "make_figures.py"
+    spec = importlib.util.spec_from_file_location("make_figures", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_make_figures_reproduces_the_committed_figures(tmp_path):
+    assert shutil.which("dot"), "Graphviz 'dot' must be installed (make test installs it)"
+    made = _load_make_figures().main(str(tmp_path))
+    committed = pathlib.Path(__file__).parent.parent / "docs" / "img"
+    for stem, paths in made.items():
+        svg = pathlib.Path(paths["svg"]).read_text()
+        assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+        assert pathlib.Path(paths["png"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        for ext in ("dot", "svg", "png"):
+            assert (committed / f"{stem}.{ext}").exists(), f"docs/img/{stem}.{ext} not committed"
+        dot = (tmp_path / f"{stem}.dot").read_text()
+        assert dot == (committed / f"{stem}.dot").read_text(), \
+            f"docs/img/{stem}.dot is stale: rerun .venv/bin/python docs/make_figures.py"
+    # the seed network: every op and parameter shows its value and its gradient
+    nodes, _, _ = parse((tmp_path / "seed.dot").read_text())
+    assert ops_of(nodes) == sorted(["matmul", "add", "relu", "matmul", "add", "softmax",
+                                    "getitem", "log", "neg"])
+    for k, (lines, _) in nodes.items():
+        if k[0] in "nl":
+            assert any(l.startswith("value ") for l in lines) and any(
+                l.startswith("grad ") for l in lines), lines
+    assert sorted(l[0] for k, (l, _) in nodes.items() if k[0] == "l") == ["W1", "W2", "b1", "b2"]
+    assert [l[0] for k, (l, _) in nodes.items() if k[0] == "c"] == ["x"]
+    # the sigmoid MLP: 20 layer boxes, colder towards the input
+    nodes, _, _ = parse((tmp_path / "sigmoid20.dot").read_text())
+    cols = [PALETTE.index(fill(a)) for l, a in sorted(
+        ((l, a) for k, (l, a) in nodes.items() if k[0] == "g"), key=lambda la: int(la[0][0]))]
+    assert len(cols) == 20 and cols == sorted(cols) and cols[0] == 0 and cols[-1] >= 5
+    # the big graph: 10k+ recorded nodes drawn as 20 branch boxes in 5 stage clusters
+    dot = (tmp_path / "big10k.dot").read_text()
+    nodes, _, clusters = parse(dot)
+    groups = [l for k, (l, _) in nodes.items() if k[0] == "g"]
+    assert len(groups) == 20 and all(l[1] == "500 ops: matmul ×250, tanh ×250" for l in groups)
+    assert sorted(clusters) == [f"cluster_stage{s}" for s in range(5)]
+    assert "10,016 recorded nodes" in dot
