@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -316,10 +317,14 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
         items[me] = _Item(me, "op", lines, n.scope, fill, "box", "filled,rounded", tip, pen, g)
         inputs = n.inputs
         multi = len(n.parents) > 1
+        egrads = _edge_grads(n, g) if (show_grads and g is not None) else None
         for i, p in enumerate(n.parents):
             x = inputs[i] if inputs is not None else None
             eshape = _shape_str(x.shape, x.dtype) if (show_shapes and x is not None) else ""
             elabel = (f"{i}: {eshape}" if eshape else str(i)) if multi else eshape
+            if egrads is not None and egrads[i] is not None:
+                eg = "grad " + _fmt_grad(egrads[i], small)
+                elabel = f"{elabel}{_NL}{eg}" if elabel else eg
             if type(p) is Node:
                 edges.append((nid[p], me, elabel))
             elif isinstance(p, Tensor):
@@ -352,6 +357,32 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
             items[lid] = _leaf_item(lid, r, (), nmap, auto, show_values, show_grads,
                                     show_shapes, small, grad_health, known is None)
     return G
+
+
+def _edge_grads(n: Node, g: np.ndarray) -> Optional[List[Optional[np.ndarray]]]:
+    """The gradient that flowed along each argument slot of ``n`` in backward: its vjp
+    applied to the recorded output gradient ``g``, reduced to the argument's shape, as
+    the engine computes it (None for slots without an edge; None overall when the saved
+    values are gone or a vjp cannot be replayed)."""
+    vals, inputs = n.vals, n.inputs
+    if vals is None or inputs is None:
+        return None
+    out = []
+    try:
+        with no_grad(), np.errstate(all="ignore"):
+            for i, p in enumerate(n.parents):
+                gi = None
+                if p is not None:
+                    gi = n.op.vjps[i](NP, g, n.out, *vals, **n.attrs)
+                if gi is not None:
+                    gi = np.asarray(gi.data if isinstance(gi, Tensor) else gi)
+                    shape = inputs[i].shape
+                    if gi.shape != shape:
+                        gi = sum_to_array(gi, shape)
+                out.append(gi)
+    except Exception:                               # a custom vjp that cannot be replayed
+        return None
+    return out
 
 
 def _leaf_item(lid: str, p: Tensor, scope: tuple, nmap, auto, show_values: bool,
@@ -440,8 +471,8 @@ def _collapse(G: _Graph, depth: int, grad_health: Optional[Tuple[float, float]])
         if a2 not in out.items:                     # a constant folded into a group
             continue
         seen.add((a2, b2))
-        if b2 != b and ":" in lab:                  # slot numbers mean nothing on a group
-            lab = lab.split(": ", 1)[1] if ": " in lab else ""
+        if b2 != b:                                 # slot numbers mean nothing on a group
+            lab = re.sub(r"^\d+(: |\\n|$)", "", lab)
         out.edges.append((a2, b2, lab))
     return out
 
@@ -610,7 +641,7 @@ def _emit(G: _Graph, rankdir: str, legend: Optional[Tuple[float, float]],
 
     emit_scope((), "\t")
     for a, b, lab in G.edges:
-        body.append(f"\t{a} -> {b} [label={_q(lab)}]\n" if lab else f"\t{a} -> {b}\n")
+        body.append(f"\t{a} -> {b} [label={_qlabel(lab.split(_NL))}]\n" if lab else f"\t{a} -> {b}\n")
     if legend:
         body.append("\tsubgraph cluster_legend {\n")
         body.append('\t\tcolor="#999999" label="gradient health: mean |grad| (log scale)" '
@@ -653,7 +684,9 @@ def draw(roots: Union[Tensor, Sequence[Tensor]], *, names=None, show_values: boo
     (``show_shapes``), the value (``show_values``) and the gradient (``show_grads``):
     arrays of at most ``small`` elements in full, larger ones as ``mean std [min, max]``
     (values) or ``|g| norm max |g|`` (gradients). Op gradients are there after
-    :func:`record`; leaves show ``.grad``.
+    :func:`record`; leaves show ``.grad``. With op gradients recorded, each edge also
+    shows the gradient that flowed along it (the consumer's vjp for that slot), so the
+    gradients on the edges out of a node sum to the gradient on the node.
 
     ``names``: a module (its ``named_parameters()``), a dict name -> tensor, or pairs,
     naming leaves (else ``tensor.name``, else x0, x1, ... in order of first use). Ops

@@ -95,7 +95,7 @@ def main(out_dir: Optional[str] = None) -> Dict[str, Dict[str, str]]:
     made = {}
 
     loss = seed_network()
-    made["seed"] = _write(ag.viz.draw(loss, title="softmax(W2 @ relu(W1 @ x + b1) + b2), "
+    made["seed"] = _write(ag.viz.draw(loss, rankdir="TB", title="softmax(W2 @ relu(W1 @ x + b1) + b2), "
                                       "cross-entropy: values and gradients after backward"),
                           out_dir, "seed")
 

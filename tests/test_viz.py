@@ -97,12 +97,12 @@ def check_against_graph(dot: str, roots, shapes: bool = True):
             assert lines[1] == f"{'×'.join(map(str, np.shape(n.out))) or 'scalar'} {n.out.dtype}"
         for i, (p, x) in enumerate(zip(n.parents, n.inputs)):
             into = [e for e in remaining if e[1] == me and
-                    (len(n.parents) == 1 or edge_label(e[2]).split(":")[0] == str(i))]
+                    (len(n.parents) == 1 or re.split(r"[:\\]", edge_label(e[2]))[0] == str(i))]
             assert len(into) == 1, (me, i, into)
             a, _, eattrs = into[0]
             remaining.remove(into[0])
             if shapes:
-                assert edge_label(eattrs).endswith(
+                assert edge_label(eattrs).split("\\n")[0].endswith(
                     f"{'×'.join(map(str, x.shape)) or 'scalar'} {x.dtype}"), eattrs
             if isinstance(p, ag.Node):
                 assert a == ids[p]
@@ -127,7 +127,8 @@ def test_x_times_x_has_two_edges_one_per_slot():
     assert ops_of(nodes) == ["mul"] and sorted(nodes) == ["l0", "n0"]
     assert nodes["l0"][0][0] == "x"
     slots = sorted(edge_label(e[2]) for e in edges if e[:2] == ("l0", "n0"))
-    assert slots == ["0: scalar float64", "1: scalar float64"]
+    # each slot carries the gradient that flowed along it: d(x*y)/dx = y = 3, twice
+    assert slots == ["0: scalar float64\\ngrad 3", "1: scalar float64\\ngrad 3"]
     lab = nodes["n0"][0]
     assert "value 9" in lab and "grad 1" in lab          # micrograd-style scalar labels
     assert "grad 6" in nodes["l0"][0]                    # d(x*x)/dx = 2x = 6, both slots summed
@@ -144,6 +145,31 @@ def test_scalar_neuron_values_and_grads():
     d = 1 - t * t                                        # d tanh
     assert f"grad {d:.4g}" in by["add"] and f"grad {d:.4g}" in by["b"]
     assert f"grad {d * -3.0:.4g}" in by["x"] and f"grad {d * 2.0:.4g}" in by["w"]
+
+
+def test_edge_gradients_sum_to_the_node_gradient():
+    x = f64([1.0, 2.0], "x")
+    a = x * 2.0
+    y = (a.exp() * a.sin()).sum()
+    ag.viz.record(y)
+    nodes, edges = check_against_graph(ag.viz.to_dot(y), [y])
+    mul = [k for k, (l, _) in nodes.items() if l[0] == "mul"][0]   # a = 2x, used twice
+    a_ = 2 * np.array([1.0, 2.0])
+    de, ds = np.exp(a_) * np.sin(a_), np.exp(a_) * np.cos(a_)      # d y / d a via exp, sin
+
+    def vec(label):
+        line = [l for l in label.split("\\n") if l.startswith("grad ")][0]
+        return np.array([float(v) for v in line[len("grad ["):-1].split(",")])
+    out = {nodes[b][0][0]: vec(edge_label(at)) for a, b, at in edges if a == mul}
+    assert sorted(out) == ["exp", "sin"]
+    assert np.allclose(out["exp"], de, rtol=2e-3) and np.allclose(out["sin"], ds, rtol=2e-3)
+    node_grad = vec("\\n".join(nodes[mul][0]))
+    assert np.allclose(out["exp"] + out["sin"], node_grad, rtol=2e-3)
+    # the leaf x: 2 * (de + ds), along the mul's slot 0; the constant slot gets none
+    into = {edge_label(at).split("\\n")[0].split(":")[0]: edge_label(at) for a, b, at in edges
+            if b == mul}
+    assert np.allclose(vec(into["0"]), 2 * (de + ds), rtol=2e-3) and "grad" not in into["1"]
+    assert "\\ngrad " not in ag.viz.to_dot(y, show_grads=False)
 
 
 def test_diamond_and_constants():
@@ -278,9 +304,10 @@ def test_collapsed_mlp():
     assert ops_of(nodes) == outside
     # no edge stays inside a group; the groups are chained 0 -> 1 -> 2 by the activations
     ids = {l[0]: k for k, l in groups.items()}
-    pairs = {(a, b): edge_label(at) for a, b, at in edges}
-    assert pairs[(ids["0"], ids["1"])] == "5×4 float32"
-    assert pairs[(ids["1"], ids["2"])] == "5×4 float32"
+    pairs = {(a, b): edge_label(at).split("\\n") for a, b, at in edges}
+    for a, b in (("0", "1"), ("1", "2")):               # shape and gradient of the activation
+        assert pairs[(ids[a], ids[b])][0] == "5×4 float32"
+        assert pairs[(ids[a], ids[b])][1].startswith("grad |g| ")
     assert not any(a == b for a, b, _ in edges) and len(pairs) == len(edges)
     assert not any(l[0].startswith("linear") for l, _ in nodes.values())
     assert len(groups) + len(outside) + sum(k.startswith("c") for k in nodes) == len(nodes)
