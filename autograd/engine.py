@@ -54,11 +54,12 @@ existing ``.grad`` happens in place only on a buffer the engine owns.
 from __future__ import annotations
 
 import gc
+import operator
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .backends import NP, TG
+from .backends import NP, TG, sum_to_array
 from .tape import STATE, Node
 from .tensor import INPLACE, Tensor, as_tensor
 
@@ -87,12 +88,11 @@ def graph_nodes(roots: Iterable[Union[Tensor, Node]]) -> List[Node]:
             if p is not None and type(p) is Node and p not in seen:
                 seen.add(p)
                 stack.append(p)
-    out.sort(key=_seq_key, reverse=True)
+    out.sort(key=_seq_key, reverse=True)  # attrgetter: no Python frame per node
     return out
 
 
-def _seq_key(n: Node) -> int:
-    return n.seq
+_seq_key = operator.attrgetter("seq")
 
 
 def _freed_error(node: Node) -> RuntimeError:
@@ -181,76 +181,52 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for node in order:
-            g = grads.pop(node, None)
-            if g is None:
-                continue
-            if node.hooks or node.retain or watch:
-                g = _visit_extras(node, g, create_graph, target_keys, captured, record,
-                                  accumulate)
-                if needed is not None and node not in needed:
+        if not create_graph:  # the backend is chosen here, once per backward call
+            _walk_plain(order, grads, owned, needed, target_keys, captured, watch, record,
+                        accumulate, anomaly, retain_graph)
+        else:
+            for node in order:
+                g = grads.pop(node, None)
+                if g is None:
                     continue
-            inputs = node.inputs
-            if inputs is None:
-                raise _freed_error(node)
-            if node.stamp != INPLACE.count:
-                _check_versions(node)
-            if create_graph:
-                args = inputs
+                if node.hooks or node.retain or watch:
+                    g = _visit_extras(node, g, True, target_keys, captured, record, accumulate)
+                    if needed is not None and node not in needed:
+                        continue
+                inputs = node.inputs
+                if inputs is None:
+                    raise _freed_error(node)
+                if node.stamp != INPLACE.count:
+                    _check_versions(node)
                 # A tensor with grad_fn = node *is* the output as far as the graph goes
                 out = Tensor._wrap(node.out)
                 out.grad_fn = node
                 out.requires_grad = True
-            else:
-                args = node.vals
-                out = node.out
-            attrs = node.attrs
-            vjps = node.op.vjps
-            for i, p in enumerate(node.parents):
-                if p is None or (needed is not None and p not in needed and p not in target_keys):
-                    continue
-                gi = vjps[i](F, g, out, *args, **attrs)
-                if gi is None:
-                    continue
-                x = inputs[i]
-                if create_graph:
+                attrs = node.attrs
+                vjps = node.op.vjps
+                for i, p in enumerate(node.parents):
+                    if p is None or (needed is not None and p not in needed and p not in target_keys):
+                        continue
+                    gi = vjps[i](F, g, out, *inputs, **attrs)
+                    if gi is None:
+                        continue
+                    x = inputs[i]
                     gi = as_tensor(gi, like=x)
                     if gi.shape != x.shape:
                         gi = F.sum_to(gi, x.shape)
                     if gi.dtype != x.dtype:
                         gi = gi.to(x.dtype)
-                else:
-                    xd = x._d
-                    if type(gi) is not _ndarray and not isinstance(gi, np.generic):
-                        gi = np.asarray(gi)
-                    if gi.shape != xd.shape:
-                        gi = NP.sum_to(gi, xd.shape)
-                    if gi.dtype is not xd.dtype and gi.dtype != xd.dtype:
-                        gi = gi.astype(xd.dtype)
-                if anomaly:
-                    arr = gi.data if create_graph else gi
-                    if np.isnan(arr).any():
-                        raise _anomaly_error(node, i, "nan")
-                    if np.isinf(arr).any():
-                        raise _anomaly_error(node, i, "inf")
-                prev = grads.get(p)
-                if prev is None:
-                    grads[p] = gi
-                    if not create_graph and _owned(gi, g):
-                        owned.add(p)
-                elif create_graph:
-                    grads[p] = prev + gi
-                elif p in owned:
-                    np.add(prev, gi, out=prev)
-                else:
-                    acc = prev + gi
-                    grads[p] = acc
-                    if type(acc) is _ndarray:
-                        owned.add(p)
-            if not retain_graph:
-                node.inputs = None
-                node.vals = None
-                node.out = None
+                    if anomaly:
+                        if np.isnan(gi.data).any():
+                            raise _anomaly_error(node, i, "nan")
+                        if np.isinf(gi.data).any():
+                            raise _anomaly_error(node, i, "inf")
+                    prev = grads.get(p)
+                    grads[p] = gi if prev is None else prev + gi
+                if not retain_graph:
+                    node.inputs = None
+                    node.vals = None
+                    node.out = None
         # Leaves: everything left in `grads` is keyed by a leaf tensor.
         for key, g in grads.items():
             if type(key) is Node:
@@ -269,6 +245,75 @@ def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_gr
     if targets is None:
         return {}
     return {t: captured.get(t.grad_fn if t.grad_fn is not None else t) for t in targets}
+
+
+def _walk_plain(order: List[Node], grads: Dict, owned: set, needed: Optional[set],
+                target_keys: Dict, captured: Dict, watch: bool, record: bool,
+                accumulate: bool, anomaly: bool, retain_graph: bool) -> None:
+    """The node loop of ``_run`` for ``create_graph=False``: raw arrays, ``F = NP``.
+
+    The same steps as the differentiable loop, specialised: this is the loop every
+    training step runs, so it carries no create_graph branches, calls vjps without an
+    empty ``**attrs``, and inlines ``_owned``. Leaves are handled by the caller.
+    """
+    F = NP
+    pop = grads.pop
+    get = grads.get
+    inplace = INPLACE
+    generic = np.generic
+    for node in order:
+        g = pop(node, None)
+        if g is None:
+            continue
+        if watch or node.hooks or node.retain:
+            g = _visit_extras(node, g, False, target_keys, captured, record, accumulate)
+            if needed is not None and node not in needed:
+                continue
+        args = node.vals
+        if args is None:
+            raise _freed_error(node)
+        if node.stamp != inplace.count:
+            _check_versions(node)
+        out = node.out
+        attrs = node.attrs
+        vjps = node.op.vjps
+        inputs = node.inputs
+        i = -1
+        for p in node.parents:
+            i += 1
+            if p is None or (needed is not None and p not in needed and p not in target_keys):
+                continue
+            gi = vjps[i](F, g, out, *args, **attrs) if attrs else vjps[i](F, g, out, *args)
+            if gi is None:
+                continue
+            xd = inputs[i]._d
+            if type(gi) is not _ndarray and not isinstance(gi, generic):
+                gi = np.asarray(gi)
+            if gi.shape != xd.shape:
+                gi = sum_to_array(gi, xd.shape)
+            if gi.dtype is not xd.dtype and gi.dtype != xd.dtype:
+                gi = gi.astype(xd.dtype)
+            if anomaly:
+                if np.isnan(gi).any():
+                    raise _anomaly_error(node, i, "nan")
+                if np.isinf(gi).any():
+                    raise _anomaly_error(node, i, "inf")
+            prev = get(p)
+            if prev is None:
+                grads[p] = gi
+                if gi is not g and type(gi) is _ndarray and gi.base is None:  # _owned
+                    owned.add(p)
+            elif p in owned:
+                np.add(prev, gi, out=prev)
+            else:
+                acc = prev + gi
+                grads[p] = acc
+                if type(acc) is _ndarray:
+                    owned.add(p)
+        if not retain_graph:
+            node.inputs = None
+            node.vals = None
+            node.out = None
 
 
 def _visit_extras(node: Node, g, create_graph: bool, target_keys: Dict, captured: Dict,
