@@ -7,12 +7,19 @@ through backward.
     g.render("graph", format="svg")
     print(ag.viz.to_dot(loss))            # DOT text, no Graphviz binaries needed
 
+    ag.viz.record(loss)                   # backward, keeping values and op gradients
+    ag.viz.draw(loss, names=model)        # values, gradients, clusters by module
+    ag.viz.draw(loss, names=model, collapse=True, grad_health=True)   # one box per module
+    ag.viz.draw(loss, blame=ag.viz.blame(loss))   # ops whose vjp is wrong, in red
+    ag.viz.walkthrough(loss, "frames/")   # backward step by step, SVGs + one HTML page
+
 The graph is walked with ``engine.graph_nodes`` (the traversal backward uses). Node
-ids come from creation order within the drawn graph, so the same graph always gives
-byte-identical DOT. Values of intermediate results exist while the graph holds them:
-draw before backward, or after ``backward(retain_graph=True)``; gradients of op outputs
-are those recorded by ``with ag.record_grads(): loss.backward(retain_graph=True)``,
-and leaves show their ``.grad``.
+ids come from creation order within the drawn graph (``n<k>`` ops, ``l<k>`` leaves,
+``c<k>`` constants, ``g<k>`` collapsed groups), never ``id()``, so the same graph
+always gives byte-identical DOT. Values of intermediate results exist while the graph
+holds them: draw before backward, or after ``backward(retain_graph=True)``; gradients
+of op outputs are those recorded by :func:`record` (``ag.record_grads()`` around a
+backward with ``retain_graph=True``), and leaves show their ``.grad``.
 """
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -50,7 +57,7 @@ _ROOT = "#f4cccc"
 _RED = "#e06666"
 _GREY = "#b7b7b7"
 _HIGHLIGHT = "#93c47d"
-# a sequential palette (dark blue = vanishing ... yellow = large) for log10 |grad|
+# a diverging palette for log10 mean |grad|: dark blue = vanishing ... red = large
 _PALETTE = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#e0f3f8", "#fee090", "#fdae61",
             "#f46d43", "#d73027"]
 # default log10 range of the health colours: 9 bins of one decade, 1e-7 ... 1e2
@@ -58,9 +65,11 @@ _HEALTH_RANGE = (-7.0, 2.0)
 
 
 # --------------------------------------------------------------------------- helpers
-def record(loss: Tensor, gradient=None) -> None:
-    """Run backward keeping the graph and recording each node's gradient, so a drawing
-    can show values and gradients everywhere: the one-liner before ``draw``."""
+def record(loss: Tensor, gradient: Optional[Any] = None) -> None:
+    """Run ``loss.backward(gradient, retain_graph=True)`` recording the gradient that
+    reaches each node's output (``node.grad``), so a drawing shows values and gradients
+    on every node and edge: the one-liner before ``draw``. Leaf ``.grad`` accumulates
+    as in any backward."""
     with record_grads():
         loss.backward(gradient, retain_graph=True)
 
@@ -509,9 +518,9 @@ def _limit(G: _Graph, max_nodes: int) -> _Graph:
     for a, b, lab in G.edges:
         if a in keep and b in keep:
             out.edges.append((a, b, lab))
-        elif b in keep and ("more", b) not in seen:
+        elif b in keep and ("more", b) not in seen:     # keeps the slot, shape and grad
             seen.add(("more", b))
-            out.edges.append(("more", b, ""))
+            out.edges.append(("more", b, lab))
     return out
 
 
