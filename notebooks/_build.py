@@ -167,6 +167,157 @@ plt.show()"""),
     ]
 
 
+# --------------------------------------------------------------------------- 03
+@notebook("03_graph_chain_rule.ipynb")
+def nb03():
+    return [
+        md("""\
+# 3. The data-flow graph and the chain rule
+
+A two-layer network on one input, $p = \\mathrm{softmax}(W_2\\,\\mathrm{relu}(W_1 x + b_1) + b_2)$,
+with the cross-entropy loss $L = -\\log p_y$. Every operation records a node; backward
+walks the nodes in reverse creation order and each one applies the chain rule: it
+multiplies the gradient arriving at its output by its local derivative and passes the
+result to its inputs. We draw the graph with forward values and backward gradients,
+step through backward one node at a time, and check the textbook backpropagation
+formulas against `autograd`."""),
+        SETUP,
+        code("""\
+from autograd import viz
+from IPython.display import SVG, display"""),
+        md("""\
+## The chain rule on one path
+
+For $L = \\tanh(u)$ with $u = w x + b$: $\\frac{\\partial L}{\\partial w} =
+\\frac{\\partial L}{\\partial u}\\frac{\\partial u}{\\partial w} = (1 - \\tanh^2 u)\\, x$.
+Backward computes exactly this product, one local factor per node."""),
+        code("""\
+x0, w0, b0 = 0.5, -2.0, 1.0
+w = ag.tensor(w0, dtype=ag.float64, requires_grad=True)
+b = ag.tensor(b0, dtype=ag.float64, requires_grad=True)
+L = ag.tanh(w * x0 + b)
+L.backward()
+u = w0 * x0 + b0
+dL_du = 1 - np.tanh(u) ** 2          # local derivative of tanh
+print(f"u = {u}, dL/du = {dL_du}, dL/dw = {w.grad.item()}, dL/db = {b.grad.item()}")
+assert abs(w.grad.item() - dL_du * x0) < 1e-15     # dL/du * du/dw
+assert abs(b.grad.item() - dL_du * 1.0) < 1e-15    # dL/du * du/db"""),
+        md("""\
+## The network, forward
+
+Three inputs, four hidden units, three classes, target class $y = 2$. `retain_grad()`
+keeps the gradients of the intermediate results $z_1, h, z_2$ so we can compare them
+with the hand-derived deltas below."""),
+        code("""\
+rng = np.random.default_rng(0)
+x = ag.tensor(np.array([0.5, -1.0, 2.0]), name="x")                       # (3,) input
+W1 = ag.tensor(rng.normal(0, 0.7, (4, 3)), requires_grad=True, name="W1")  # (4, 3)
+b1 = ag.tensor(np.array([0.1, -0.2, 0.0, 0.3]), requires_grad=True, name="b1")
+W2 = ag.tensor(rng.normal(0, 0.7, (3, 4)), requires_grad=True, name="W2")  # (3, 4)
+b2 = ag.tensor(np.zeros(3), requires_grad=True, name="b2")
+y = 2                                                                       # the target class
+
+z1 = W1 @ x + b1          # (4,) pre-activations
+h = ag.relu(z1)           # (4,)
+z2 = W2 @ h + b2          # (3,) logits
+p = ag.softmax(z2, dim=0) # (3,) probabilities
+loss = -ag.log(p[y])      # cross-entropy of the target class
+for t in (z1, h, z2, p):
+    t.retain_grad()
+print("z1 =", z1.data, "\\nh  =", h.data, "\\nz2 =", z2.data, "\\np  =", p.data)
+print("loss =", loss.item())
+assert abs(p.data.sum() - 1) < 1e-12
+assert abs(loss.item() + np.log(p.data[y])) < 1e-12
+assert (z1.data < 0).sum() == 1        # one hidden unit is off: relu passes no gradient"""),
+        md("""\
+## Forward values and backward gradients on the graph
+
+`viz.record(loss)` runs backward keeping the graph and each node's output gradient;
+`viz.draw` then shows, on every node, the value computed forward and the gradient
+$\\partial L/\\partial(\\text{node output})$ computed backward. Blue boxes are the
+parameters (leaves), grey dashed ones constants, the red one the loss."""),
+        code("""\
+viz.record(loss)
+drawing = viz.draw(loss, small=12, title="softmax(W2 relu(W1 x + b1) + b2), cross-entropy")
+drawing"""),
+        code("""\
+dot = drawing.source
+for name in ("W1", "b1", "W2", "b2", "x", "relu", "softmax", "log"):
+    assert name in dot, name
+assert f"{loss.item():.4g}" in dot                   # the forward value of the loss
+assert dot.count("grad ") >= 9 + 4                    # a gradient on every op and parameter"""),
+        md("""\
+## The backpropagation formulas, by hand
+
+With $e_y$ the one-hot target and $\\odot$ the elementwise product:
+
+$$\\delta_2 = \\frac{\\partial L}{\\partial z_2} = p - e_y, \\qquad
+\\frac{\\partial L}{\\partial W_2} = \\delta_2 h^T, \\qquad \\frac{\\partial L}{\\partial b_2} = \\delta_2,$$
+
+$$\\delta_1 = \\frac{\\partial L}{\\partial z_1} = (W_2^T \\delta_2) \\odot \\mathbb{1}[z_1 > 0], \\qquad
+\\frac{\\partial L}{\\partial W_1} = \\delta_1 x^T, \\qquad \\frac{\\partial L}{\\partial b_1} = \\delta_1.$$
+
+Softmax and cross-entropy together give the famously simple $\\delta_2 = p - e_y$
+(the softmax Jacobian $\\mathrm{diag}(p) - p p^T$ times $-e_y / p_y$)."""),
+        code("""\
+xv, pv, hv, z1v = x.data, p.data, h.data, z1.data
+e_y = np.eye(3)[y]
+delta2 = pv - e_y                                   # (3,)
+dW2, db2 = np.outer(delta2, hv), delta2             # (3, 4), (3,)
+dh = W2.data.T @ delta2                          # (4,)
+delta1 = dh * (z1v > 0)                             # (4,)
+dW1, db1 = np.outer(delta1, xv), delta1             # (4, 3), (4,)
+print("delta2 =", delta2, "\\ndelta1 =", delta1)
+
+checks = {"dL/dz2": (delta2, z2.grad), "dL/dh": (dh, h.grad), "dL/dz1": (delta1, z1.grad),
+          "dL/dW2": (dW2, W2.grad), "dL/db2": (db2, b2.grad),
+          "dL/dW1": (dW1, W1.grad), "dL/db1": (db1, b1.grad)}
+for name, (hand, auto) in checks.items():
+    err = np.abs(hand - auto.numpy()).max()
+    print(f"{name:7s} max |hand - autograd| = {err:.1e}")
+    assert np.allclose(hand, auto.numpy(), rtol=1e-12, atol=1e-15), name
+# the softmax Jacobian route gives the same delta2
+J = np.diag(pv) - np.outer(pv, pv)
+assert np.allclose(J @ (-e_y / pv[y]), delta2, atol=1e-15)
+assert abs(delta2.sum()) < 1e-15                    # p and e_y both sum to 1
+dead = int(np.flatnonzero(z1v < 0)[0])
+assert np.all(W1.grad.numpy()[dead] == 0) and dh[dead] != 0   # relu blocks the dead unit"""),
+        code("""\
+fig, axes = plt.subplots(1, 4, figsize=(13, 3))
+for ax, key in zip(axes, ["dL/dW1", "dL/db1", "dL/dW2", "dL/db2"]):
+    hand, auto = checks[key]
+    ax.bar(np.arange(hand.size), hand.ravel(), color="0.8", label="by hand")
+    ax.plot(np.arange(hand.size), auto.numpy().ravel(), "C3o", ms=4, label="autograd")
+    ax.axhline(0, color="0.5", lw=0.5); ax.set_title(key)
+axes[0].legend(fontsize=8); plt.tight_layout(); plt.show()"""),
+        md("""\
+## Backward, frame by frame
+
+`viz.walkthrough` writes one picture per backward step: frame 0 holds the forward
+values; in frame $k$ the highlighted node has just received the gradient of its
+output and sent gradients to its inputs. The order is reverse creation order: the loss
+first, the first matmul last. (It also writes `walkthrough.html`, one page with a
+slider.)"""),
+        code("""\
+import tempfile
+from pathlib import Path
+
+order = [n.op.name for n in ag.graph_nodes([loss])]     # the order backward visits nodes
+print(" -> ".join(order))
+out_dir = Path(tempfile.mkdtemp(prefix="walkthrough_"))
+page = viz.walkthrough(loss, str(out_dir), small=12)
+frames = sorted(out_dir.glob("frame_*.svg"))
+print(f"{len(frames)} frames and {Path(page).name} in {out_dir}")
+assert order == ["neg", "log", "getitem", "softmax", "add", "matmul", "relu", "add", "matmul"]
+assert len(frames) == len(order) + 1 and Path(page).is_file()
+for k, f in enumerate(frames[1:], start=1):
+    assert order[k - 1] in f.read_text(), (k, order[k - 1])"""),
+        code("""\
+for f in frames:
+    display(SVG(filename=str(f)))"""),
+    ]
+
+
 # --------------------------------------------------------------------------- 04
 @notebook("04_finite_differences.ipynb")
 def nb04():
@@ -568,6 +719,45 @@ for k, v in norms.items():
     ax.semilogy(range(1, DEPTH + 1), v, "o-", label=k)
 ax.set_xlabel("layer"); ax.set_ylabel("‖∂L/∂W‖"); ax.legend(); ax.set_title("per-layer gradient norms")
 plt.show()"""),
+        md("""\
+## The same gradients on the graph
+
+The exporter's gradient-health colours show it at a glance: `viz.record` runs backward
+keeping every node's gradient, and `viz.draw(..., collapse=True, grad_health=True)`
+draws one box per layer coloured by $\\log_{10}$ of its mean $|\\text{grad}|$ (dark
+blue: vanishing, yellow to red: large, grey: exactly zero). A net 6 layers deep keeps
+the pictures readable; the sigmoid net fades to dark blue towards its input."""),
+        code("""\
+import re
+from autograd import viz
+
+def health_drawing(kind, depth=6):
+    model = deep_net(kind, depth=depth)
+    x = ag.tensor(np.random.default_rng(0).standard_normal((64, WIDTH)).astype(np.float32))
+    loss = (model(x) ** 2).mean()
+    viz.record(loss)
+    d = viz.draw(loss, names=model, collapse=True, grad_health=True, show_values=False,
+                 title=f"{kind}: {depth} layers, coloured by mean |grad|")
+    # mean |grad| of each layer's parameters, as printed in its box (boxes with leaves)
+    means = {int(m.group(1)): float(m.group(2)) for m in
+             re.finditer(r'label="(\\d+)\\\\n[^"]*?\\\\n\\d+ leaves\\\\nmean \\|grad\\| = ([-+.e0-9]+)"',
+                             d.source)}
+    firsts = [means[k] for k in sorted(means)]
+    return d, firsts
+
+drawings = {k: health_drawing(k) for k in ["sigmoid", "ReLU", "residual"]}
+for k, (d, m) in drawings.items():
+    print(f"{k:9s} mean |grad| per box, input to output:", " ".join(f"{v:.1e}" for v in m))
+# the hidden layers (the last box is the 32 -> 1 head, on its own scale)
+sig_m, relu_m, res_m = (drawings[k][1][:-1] for k in ["sigmoid", "ReLU", "residual"])
+assert sig_m[0] < 1e-3 * sig_m[-1]           # the input end has faded
+assert relu_m[0] > 1e-1 * relu_m[-1]         # He-initialised ReLU keeps its scale
+assert res_m[0] > 1e-1 * res_m[-1]           # so does the residual path
+drawings["sigmoid"][0]"""),
+        code("""\
+drawings["ReLU"][0]"""),
+        code("""\
+drawings["residual"][0]"""),
         md("""\
 ## Exploding gradients and clipping
 
