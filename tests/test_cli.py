@@ -72,6 +72,7 @@ def test_unreadable_checkpoint_exit_2(tmp_path):
     (["train", "--epochs", "0"], "epochs"),
     (["train", "--batch-size", "x"], "batch"),
     (["train", "--dropout", "1.5"], "dropout"),
+    (["train", "--label-smoothing", "1"], "label smoothing"),
     (["train", "--optimizer", "lbfgs"], "lbfgs"),
     (["graph", "__import__('os').system('echo pwned')"], "not allowed"),
     (["graph", "x.__class__"], "not allowed"),
@@ -155,6 +156,7 @@ def test_train_digits_defaults_reach_97(tmp_path):
     assert cli.main(["train", "--out", str(out), "--seed", "0"]) == 0
     m = json.loads((out / "metrics.json").read_text())
     assert m["dataset"] == "digits" and m["model"] == "cnn"
+    assert m["config"]["schedule"] == "polynomial" and m["config"]["label_smoothing"] == 0.1
     assert m["test_acc"] >= 0.97, m["test_acc"]
     for f in ("checkpoint.tg", "curves.png", "confusion_matrix.png", "metrics.json"):
         assert (out / f).stat().st_size > 0, f
@@ -191,6 +193,25 @@ def test_train_every_optimizer_and_schedule(tmp_path, opt, sched):
                      "--dropout", "0.1", "--out", str(out), "--no-graph"]) == 0
     m = json.loads((out / "metrics.json").read_text())
     assert len(m["history"]) == 4 and np.isfinite(m["test_loss"])
+
+
+@needs_nn
+def test_resume_restarts_the_schedule_from_lr(tmp_path):
+    """A decayed schedule ends at lr 0; --resume continues the optimizer's state but runs
+    its own schedule from --lr (it would otherwise train nothing)."""
+    out = tmp_path / "a"
+    assert cli.main(["train", "--dataset", "xor", "--schedule", "polynomial", "--lr", "0.02",
+                     "--epochs", "3", "--out", str(out), "--no-graph"]) == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert [round(h["lr"], 6) for h in m["history"]] == [0.02, round(0.02 * 2 / 3, 6),
+                                                          round(0.02 / 3, 6)]
+    out2 = tmp_path / "b"
+    assert cli.main(["train", "--resume", str(out / "checkpoint.tg"), "--schedule",
+                     "polynomial", "--lr", "0.01", "--epochs", "2", "--out", str(out2),
+                     "--no-graph"]) == 0
+    h2 = json.loads((out2 / "metrics.json").read_text())["history"]
+    assert [h["epoch"] for h in h2] == [1, 2, 3, 4, 5]
+    assert [round(h["lr"], 6) for h in h2[3:]] == [0.01, 0.005]
 
 
 @needs_nn
