@@ -302,9 +302,68 @@ def _pool_args(x, kernel_size, stride, padding, dilation, op):
 
 
 # --------------------------------------------------------------------------- max_pool2d
+def _pool_blocks(x, kernel, stride, padding, dilation):
+    """x as (N, oh, kh, ow, kw, C) blocks of channels-last memory when the windows tile
+    it exactly (stride == kernel, no padding or dilation, sizes divisible): a reshape,
+    no window copy (the usual 2x2/2 pooling after a conv). None otherwise."""
+    if stride != kernel or padding != (0, 0) or dilation != (1, 1):
+        return None
+    n, c, h, w = x.shape
+    kh, kw = kernel
+    if h % kh or w % kw:
+        return None
+    xh = np.ascontiguousarray(x.transpose(0, 2, 3, 1))         # free after a conv (NHWC)
+    return xh.reshape(n, h // kh, kh, w // kw, kw, c)
+
+
 def _maxpool_fwd(x, kernel, stride, padding, dilation):
+    blocks = _pool_blocks(x, kernel, stride, padding, dilation)
+    if blocks is not None:
+        return _block_max(blocks).transpose(0, 3, 1, 2)        # (N, C, oh, ow)
     win = _windows_nhwc(x, kernel, stride, dilation, padding, fill=-np.inf)
     return win.max(axis=(3, 4)).transpose(0, 3, 1, 2)          # (N, C, oh, ow)
+
+
+def _block_max(blocks):
+    """Max over the (kh, kw) offsets of ``blocks`` as kh*kw-1 elementwise maximums, which
+    NumPy runs 5x faster than ``max(axis=(2, 4))`` on these small strided axes (NaN
+    propagates the same way). (N, oh, ow, C), contiguous."""
+    kh, kw = blocks.shape[2], blocks.shape[4]
+    views = [blocks[:, :, i, :, j, :] for i in range(kh) for j in range(kw)]
+    if len(views) == 1:
+        return views[0].copy()
+    m = np.maximum(views[0], views[1])
+    for v in views[2:]:
+        np.maximum(m, v, out=m)
+    return m
+
+
+def _maxpool_dx_blocks(g, blocks):
+    """dx for tiling windows: g goes to the first position (row-major) equal to its
+    window's max, found in kh*kw passes over the block offsets (argmax over a window
+    axis is 5x slower here). None when a window has no match (NaN): use argmax."""
+    n, oh, kh, ow, kw, c = blocks.shape
+    m = _block_max(blocks)                                      # recomputed: out may be changed in place
+    gh = g.transpose(0, 2, 3, 1)                                # (N, oh, ow, C)
+    # g * mask is exact where g is finite; otherwise 0 * inf would leak NaN off the max
+    mul = bool(np.isfinite(gh).all())
+    dx = np.zeros(blocks.shape, dtype=g.dtype)
+    taken = None
+    for i in range(kh):
+        for j in range(kw):
+            hit = blocks[:, :, i, :, j, :] == m
+            if taken is None:
+                taken = hit
+            else:
+                hit &= ~taken
+                taken |= hit
+            if mul:
+                np.multiply(gh, hit, out=dx[:, :, i, :, j, :])
+            else:
+                np.copyto(dx[:, :, i, :, j, :], gh, where=hit)
+    if not taken.all():
+        return None
+    return dx.reshape(n, oh * kh, ow * kw, c).transpose(0, 3, 1, 2)
 
 
 def _maxpool_dx(F, g, out, x, kernel, stride, padding, dilation):
@@ -328,6 +387,11 @@ def _maxpool_dx(F, g, out, x, kernel, stride, padding, dilation):
         return getitem(dxp, (slice(None), slice(None),
                              slice(padding[0], padding[0] + xr.shape[2]),
                              slice(padding[1], padding[1] + xr.shape[3])))
+    blocks = _pool_blocks(x, kernel, stride, padding, dilation)
+    if blocks is not None:
+        dx = _maxpool_dx_blocks(g, blocks)
+        if dx is not None:
+            return dx
     win = _windows_nhwc(x, kernel, stride, dilation, padding, fill=-np.inf)
     n, oh, ow, _, _, c = win.shape
     idx = win.reshape(n, oh, ow, kh * kw, c).argmax(axis=3)    # first max in window order
