@@ -759,11 +759,13 @@ class BlameReport:
     ok: bool
     error: float
     slots: Dict[int, float]
-    skipped: str = ""
+    skipped: str = ""       # why the node was not checked, or how (at a kink)
+    kinks: int = 0          # 1 when the recorded point was a kink (checked nearby)
 
     def __repr__(self) -> str:
         st = "ok" if self.ok else "FAIL"
-        return f"<blame {self.name}#{self.seq} {st} err={self.error:.3g}{' ' + self.skipped if self.skipped else ''}>"
+        extra = f" {self.skipped}" if self.skipped else ""
+        return f"<blame {self.name}#{self.seq} {st} err={self.error:.3g}{extra}>"
 
 
 def _replay_attrs(attrs: Dict[str, Any]) -> Dict[str, Any]:
@@ -782,6 +784,65 @@ def _replay_attrs(attrs: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+def _check_node(n: Node, xs: List[np.ndarray], attrs: Dict[str, Any], rng, eps: float,
+                atol: float, rtol: float, directions: int):
+    """One finite-difference check of ``n``'s vjps at inputs ``xs`` (float64).
+
+    Returns (ok, worst error, {slot: worst error}, kink): ``kink`` is True when a failing
+    direction has one-sided differences that disagree or a central difference that is
+    not stable in eps, i.e. the point is not differentiable along it and central
+    differences say nothing about the vjp there."""
+
+    def f(*arrs):
+        with no_grad(), np.errstate(all="ignore"):
+            return np.asarray(n.op.forward(*arrs, **attrs), dtype=np.float64)
+
+    out = f(*xs)
+    g = rng.standard_normal(out.shape)
+    base = float(np.sum(g * out))
+    slots: Dict[int, float] = {}
+    worst, ok, kink = 0.0, True, False
+    for i, p in enumerate(n.parents):
+        if p is None or xs[i].dtype.kind != "f":
+            continue
+        with np.errstate(all="ignore"):
+            gi = n.op.vjps[i](NP, g, out, *[x if x.ndim else x[()] for x in xs], **attrs)
+        if gi is None:
+            gi = np.zeros(xs[i].shape)
+        gi = np.asarray(gi.data if isinstance(gi, Tensor) else gi, dtype=np.float64)
+        if gi.shape != xs[i].shape:
+            gi = sum_to_array(gi, xs[i].shape)
+        err_slot = 0.0
+        for _ in range(directions):
+            u = rng.standard_normal(xs[i].shape)
+            plus, minus = list(xs), list(xs)
+            plus[i] = xs[i] + eps * u
+            minus[i] = xs[i] - eps * u
+            fp, fm = float(np.sum(g * f(*plus))), float(np.sum(g * f(*minus)))
+            num = (fp - fm) / (2 * eps)
+            ana = float(np.sum(gi * u))
+            err = abs(ana - num)
+            if np.isnan(ana) and np.isnan(num):
+                err = 0.0                           # undefined on both sides: nothing to compare
+            elif not np.isfinite(err):
+                err = np.inf
+            if err > atol + rtol * abs(num):
+                ok = False
+                fwd, bwd = (fp - base) / eps, (base - fm) / eps
+                if abs(fwd - bwd) > atol + rtol * max(abs(fwd), abs(bwd)):
+                    kink = True                     # one-sided slopes differ: a kink
+                else:                               # a jump: the slope grows as eps shrinks
+                    plus[i] = xs[i] + 0.1 * eps * u
+                    minus[i] = xs[i] - 0.1 * eps * u
+                    num10 = float(np.sum(g * (f(*plus) - f(*minus)))) / (0.2 * eps)
+                    if abs(num10 - num) > atol + rtol * max(abs(num), abs(num10)):
+                        kink = True
+            err_slot = max(err_slot, err)
+        slots[i] = err_slot
+        worst = max(worst, err_slot)
+    return ok, worst, slots, kink
+
+
 def blame(roots: Union[Tensor, Sequence[Tensor]], eps: float = 1e-6, atol: float = 1e-5,
           rtol: float = 1e-3, directions: int = 3, seed: int = 0) -> List[BlameReport]:
     """Check every recorded node's vjp against central differences of its own forward.
@@ -791,11 +852,21 @@ def blame(roots: Union[Tensor, Sequence[Tensor]], eps: float = 1e-6, atol: float
     (2 eps), where f is the node's forward replayed in float64 on the values it saw
     (floating inputs and floating dtype arguments are promoted to float64, so an op that
     casts to float32 is checked at float64 precision too). Custom ``Function`` nodes are
-    replayed the same way. The graph must still hold its saved values (before backward,
-    or after backward(retain_graph=True)); nodes whose values were freed are reported
-    as skipped. Returns one report per node in creation order; ``ok`` is False where some
-    slot's error exceeds ``atol + rtol * |numerical|``; ``error`` is the worst error and
-    ``slots`` the worst error per input slot.
+    replayed the same way. A slot fails where the error exceeds ``atol + rtol * |num|``.
+
+    Kinks: where a failing direction's one-sided differences disagree (or its central
+    difference changes when eps shrinks tenfold: a jump), the recorded point is not
+    differentiable (relu at 0, tied maxima in max_pool2d after a relu, sign at 0, ...)
+    and any subgradient is a legitimate answer, so the node is checked again at two
+    nearby points (floating inputs moved by 1e-2 (1 + |x|) at random, differences with
+    eps = 1e-8 so that no kink lies within reach), where a correct op is differentiable;
+    it fails only if it fails there too. A wrong formula is wrong at the nearby points
+    as well. ``kinks`` is 1 for such nodes.
+
+    The graph must still hold its saved values (before backward, or after
+    backward(retain_graph=True)); nodes whose values were freed are reported as skipped.
+    Returns one report per node in creation order: ``ok``, ``error`` (the worst error)
+    and ``slots`` (the worst error per input slot).
     """
     rs = [roots] if isinstance(roots, Tensor) else list(roots)
     rng = np.random.default_rng(seed)
@@ -811,48 +882,22 @@ def blame(roots: Union[Tensor, Sequence[Tensor]], eps: float = 1e-6, atol: float
         xs = [np.array(v, dtype=np.float64) if np.asarray(v).dtype.kind == "f" else np.array(v)
               for v in vals]
         attrs = _replay_attrs(n.attrs)
-
-        def f(*arrs):
-            with no_grad(), np.errstate(all="ignore"):
-                return np.asarray(n.op.forward(*arrs, **attrs), dtype=np.float64)
-
         try:
-            out = f(*xs)
+            ok, worst, slots, kink = _check_node(n, xs, attrs, rng, eps, atol, rtol, directions)
+            note = ""
+            if not ok and kink:
+                for _ in range(2):
+                    moved = [x + 1e-2 * (1 + np.abs(x)) * rng.standard_normal(x.shape)
+                             if x.dtype.kind == "f" else x for x in xs]
+                    ok, worst, slots, _k = _check_node(n, moved, attrs, rng, min(eps, 1e-8),
+                                                       atol, rtol, directions)
+                    if not ok:
+                        break
+                note = "at a kink: checked at nearby points"
         except Exception as exc:  # reported, not raised: one odd op must not hide the rest
             reports.append(BlameReport(n, n.op.name, n.seq, True, 0.0, {}, f"skipped: {exc}"))
             continue
-        g = rng.standard_normal(out.shape)
-        slots = {}
-        worst = 0.0
-        ok = True
-        for i, p in enumerate(n.parents):
-            if p is None or xs[i].dtype.kind != "f":
-                continue
-            with np.errstate(all="ignore"):
-                gi = n.op.vjps[i](NP, g, out, *[x if x.ndim else x[()] for x in xs], **attrs)
-            if gi is None:
-                gi = np.zeros(xs[i].shape)
-            gi = np.asarray(gi, dtype=np.float64)
-            if gi.shape != xs[i].shape:
-                gi = sum_to_array(gi, xs[i].shape)
-            err_slot = 0.0
-            for _ in range(directions):
-                u = rng.standard_normal(xs[i].shape)
-                plus = list(xs)
-                minus = list(xs)
-                plus[i] = xs[i] + eps * u
-                minus[i] = xs[i] - eps * u
-                num = float(np.sum(g * (f(*plus) - f(*minus)))) / (2 * eps)
-                ana = float(np.sum(gi * u))
-                err = abs(ana - num)
-                if not np.isfinite(err) and not (np.isnan(ana) and np.isnan(num)):
-                    err = np.inf
-                if err > atol + rtol * abs(num):
-                    ok = False
-                err_slot = max(err_slot, err if np.isfinite(err) else np.inf)
-            slots[i] = err_slot
-            worst = max(worst, err_slot)
-        reports.append(BlameReport(n, n.op.name, n.seq, ok, worst, slots))
+        reports.append(BlameReport(n, n.op.name, n.seq, ok, worst, slots, note, int(kink)))
     return reports
 
 

@@ -552,24 +552,64 @@ def test_blame_on_freed_values_and_in_collapsed_drawing():
 
 
 def test_blame_passes_every_registered_op():
+    """Every sample of every op in op_db, including the ones placed on a kink on purpose
+    (relu'(0), ties in max/min/max_pool2d, clamp at its bounds, sign at 0), which
+    gradcheck skips: blame must say ok, and must have noticed the kink there."""
     from op_db import all_cases
     from test_ops_generic import make_inputs
 
-    failures = []
+    failures, checked, kinked = [], set(), set()
     for name, i, entry, sample in all_cases():
-        if not (entry.differentiable and sample.grad) or sample.edge:
+        if not entry.differentiable or sample.edge:
             continue
         ts = make_inputs(sample)
         with np.errstate(all="ignore"):
             out = entry.run(sample, ts)
         outs = out if isinstance(out, tuple) else (out,)
-        roots = [o for o in outs if o.requires_grad]
+        roots = [o for o in outs if isinstance(o, ag.Tensor) and o.requires_grad]
         if not roots:
             continue
         for r in ag.viz.blame(roots, eps=1e-6, atol=1e-5, rtol=1e-3):
+            checked.add(r.name)
             if not r.ok:
-                failures.append(f"{name}-{i}: {r}")
+                failures.append(f"{name}-{i} ({sample.desc}): {r}")
+            if r.kinks and not sample.grad:
+                kinked.add(name)
     assert not failures, "\n".join(failures[:20])
+    missing = {n for n, op in ag.OPS.items() if op.differentiable} - checked
+    assert not missing, f"registered ops blame never checked: {sorted(missing)}"
+    assert {"relu", "max", "min", "max_pool2d", "clamp", "sign"} <= kinked, kinked
+
+
+class BadRelu(Function):
+    """relu with a wrong subgradient at 0 (2 is outside relu's [0, 1])."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ag.relu(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ag.where(x >= 0, 2.0, 0.0)     # right for x < 0, wrong for x >= 0
+
+
+def test_blame_at_kinks_accepts_subgradients_and_still_flags_wrong_ops():
+    ag.manual_seed(0)
+    # relu zeros tie in the pooling windows: max_pool2d is checked at nearby points
+    m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                      nn.Linear(18, 3))
+    loss = nn.functional.cross_entropy(m(ag.randn(2, 1, 8, 8)), ag.tensor([0, 2]))
+    reports = ag.viz.blame(loss)
+    assert all(r.ok for r in reports), reports
+    pool = [r for r in reports if r.name == "max_pool2d"][0]
+    assert pool.kinks == 1 and "kink" in pool.skipped
+    # a wrong op on a kink is still wrong next to it
+    x = f64([0.0, 0.0, 1.0, -2.0], "x")
+    y = (BadRelu.apply(x) * f64([1.0, -2.0, 3.0, 0.5], "w")).sum()
+    bad = [r for r in ag.viz.blame(y) if not r.ok]
+    assert [r.name for r in bad] == ["BadRelu"] and bad[0].error > 0.1
 
 
 # --------------------------------------------------------------------------- walkthrough, scale
