@@ -15,6 +15,8 @@ the installed Graphviz version).
                              the colour running from warm (output) to cold (input).
 3. big10k.svg / .png         a 10,016-node graph (5 stages x 4 branches x 500 ops)
                              collapsed to one box per branch.
+4. blame.svg / .png          the per-node gradient check: a custom op with a wrong
+                             backward inside a small graph, marked red with its error.
 """
 from __future__ import annotations
 
@@ -79,6 +81,30 @@ def big_graph(stages: int = 5, branches: int = 4, steps: int = 250) -> ag.Tensor
     return h.sum()
 
 
+class WrongSquare(ag.Function):
+    """x ** 2 with a wrong backward (3 x g instead of 2 x g): what blame should find."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 3 * x * g
+
+
+def blamed_graph():
+    """(loss, blame reports) for sum(WrongSquare(tanh(x * w)) + exp(x))."""
+    x = ag.tensor([0.5, -1.0, 2.0], requires_grad=True, name="x")
+    w = ag.tensor([1.5, 0.2, -0.7], requires_grad=True, name="w")
+    loss = (WrongSquare.apply(ag.tanh(x * w)) + x.exp()).sum()
+    reports = ag.viz.blame(loss)
+    ag.viz.record(loss)
+    return loss, reports
+
+
 def _write(d, out_dir: str, stem: str, formats=("svg", "png")) -> Dict[str, str]:
     paths = {}
     with open(os.path.join(out_dir, stem + ".dot"), "w", encoding="utf-8") as fh:
@@ -114,6 +140,10 @@ def main(out_dir: Optional[str] = None) -> Dict[str, Dict[str, str]]:
     made["big10k"] = _write(ag.viz.draw(
         loss, collapse=1, show_values=False,
         title=f"{n:,} recorded nodes, collapsed to one box per branch"), out_dir, "big10k")
+    loss, reports = blamed_graph()
+    made["blame"] = _write(ag.viz.draw(
+        loss, blame=reports, title="blame: each op's vjp checked against finite differences "
+                                   "of its own forward"), out_dir, "blame")
     print(f"{n:,}-node graph: full DOT ({len(full) / 1e6:.1f} MB) in {dt:.2f} s")
     for k, v in made.items():
         print(k, " ".join(v.values()))

@@ -720,3 +720,8 @@ def test_make_figures_reproduces_the_committed_figures(tmp_path):
     assert len(groups) == 20 and all(l[1] == "500 ops: matmul ×250, tanh ×250" for l in groups)
     assert sorted(clusters) == [f"cluster_stage{s}" for s in range(5)]
     assert "10,016 recorded nodes" in dot
+    # blame: exactly the custom op with the wrong backward is red
+    nodes, _, _ = parse((tmp_path / "blame.dot").read_text())
+    red = [l for l, a in nodes.values() if fill(a) == RED]
+    assert len(red) == 1 and red[0][0] == "WrongSquare" and red[0][-1].startswith("vjp check FAILED")
+    assert sorted(made) == ["big10k", "blame", "seed", "sigmoid20"]
