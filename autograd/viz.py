@@ -57,6 +57,7 @@ _ROOT = "#f4cccc"
 _RED = "#e06666"
 _GREY = "#b7b7b7"
 _HIGHLIGHT = "#93c47d"
+_GROUP = "#d9ead3"
 # a diverging palette for log10 mean |grad|: dark blue = vanishing ... red = large
 _PALETTE = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#e0f3f8", "#fee090", "#fdae61",
             "#f46d43", "#d73027"]
@@ -196,6 +197,7 @@ class _Item:
     grad: Optional[np.ndarray] = None
     owner: Optional[str] = None     # constants: the item that consumes them
     ops: Tuple[str, ...] = ()       # groups: the op names folded into them
+    failed: bool = False            # ops: blame found their vjp wrong
 
 
 @dataclass
@@ -323,7 +325,8 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
         if highlight is not None and n is highlight:
             fill, pen = _HIGHLIGHT, "3"
         me = nid[n]
-        items[me] = _Item(me, "op", lines, n.scope, fill, "box", "filled,rounded", tip, pen, g)
+        items[me] = _Item(me, "op", lines, n.scope, fill, "box", "filled,rounded", tip, pen, g,
+                          failed=n in failing)
         inputs = n.inputs
         multi = len(n.parents) > 1
         egrads = _edge_grads(n, g) if (show_grads and g is not None) else None
@@ -438,16 +441,14 @@ def _collapse(G: _Graph, depth: int, grad_health: Optional[Tuple[float, float]])
             gi = groups.get(key)
             if gi is None:
                 gi = groups[key] = _Item("g" + str(len(groups)), "group", [], key[:-1],
-                                         "#d9ead3", "box3d", "filled", "/".join(key), "1")
+                                         _GROUP, "box3d", "filled", "/".join(key), "1")
                 members[key] = []
             members[key].append(it)
             group_of[it.id] = gi.id
     out = _Graph()
     for it in G.items.values():
-        if it.id not in group_of:
+        if it.id not in group_of:                   # constants go with their op's group
             out.items[it.id] = it
-        elif it.kind == "const":
-            continue
     for key, gi in groups.items():
         ms = members[key]
         ops = [m.label[0].split("(")[0] for m in ms if m.kind == "op"]
@@ -467,7 +468,7 @@ def _collapse(G: _Graph, depth: int, grad_health: Optional[Tuple[float, float]])
             gi.fill, gi.tooltip = _group_health(ms, grad_health)
             gi.fill = gi.fill or "white"
             lab.append(gi.tooltip)
-        if any(m.penwidth == "3" and m.fill == _RED for m in ms):
+        if any(m.failed for m in ms):
             gi.fill, gi.penwidth = _RED, "3"
             lab.append("contains a failing vjp")
         gi.label = lab

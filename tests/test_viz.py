@@ -474,10 +474,15 @@ def test_golden_dot(name):
 
 def test_renders_svg_with_dot(tmp_path):
     assert shutil.which("dot"), "Graphviz 'dot' must be installed (make test installs it)"
+    import graphviz
+
     d = ag.viz.draw(_golden_graphs()["neuron"])
+    assert isinstance(d, graphviz.Digraph) and d.source == (GOLDEN / "neuron.dot").read_text()
     out = d.render(str(tmp_path / "neuron"), format="svg", cleanup=True)
     svg = pathlib.Path(out).read_text()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "tanh" in svg
+    nodes, edges, _ = parse(d.source)
+    assert set(svg_nodes(svg)) == set(nodes) and svg.count('class="edge"') == len(edges) == 5
     assert "image/svg+xml" in d._repr_mimebundle_()
 
 
