@@ -124,6 +124,7 @@ def collect_meta(argv: Sequence[str]) -> Dict[str, str]:
         or "none",
         "cpu": f"{cpu}, {os.cpu_count()} logical cores",
         "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "python recursion limit": str(sys.getrecursionlimit()),
     }
     meta.update(thread_report())
     return meta
@@ -232,8 +233,10 @@ def run_all(quick: bool = False, only: Optional[Sequence[str]] = None,
                 rep.failures.append(f"{key} {m.system}: {m.error}")
                 value, ratio = f"ERROR {m.error}", "-"
             else:
-                value = f"{m.value_mb:.2f} MB"
-                if m.system == "hand NumPy" and m.ratio_to_ref:
+                value = f"{m.value_mb:.2f} MB" if m.ratio_to_ref else f"{m.value_mb:.3f} MB"
+                if key == "M2":
+                    ratio = "flat (< 10 MB)" if m.value_mb < 10 else "**GROWS** (>= 10 MB)"
+                elif m.system == "hand NumPy" and m.ratio_to_ref:
                     ratio = "1.00 (ref)"
                 elif m.ratio_to_ref and ref is not None and ref.value_mb > 0:
                     ratio = f"{m.value_mb / ref.value_mb:.2f}x"

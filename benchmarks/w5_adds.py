@@ -11,6 +11,7 @@ the issue's "a 1,000,000-node chain runs" goal.
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Dict
 
 import numpy as np
@@ -158,4 +159,6 @@ def make_w5m(quick: bool) -> Workload:
     return Workload("W5m", f"chain of {n:,} scalar adds, fwd+bwd (does it run?)", systems,
                     np.dtype(np.float64), unit="us/op", scale=1e6, per=n, rounds=1, warmup=1,
                     target_round_s=0.0, check=quick,
-                    notes="" if quick else "agreement is checked at 100,000 adds (W5) and in --quick mode")
+                    notes=(f"backward at Python's recursion limit {sys.getrecursionlimit():,} (the default "
+                           f"is 1,000)" + ("" if quick else "; agreement is checked at 100,000 adds (W5) "
+                                           "and in --quick mode")))
