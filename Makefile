@@ -27,7 +27,15 @@ setup: $(STAMP) dot
 test: setup
 	$(PY) -m pytest -n $(WORKERS) -q --timeout=900
 
-demo: setup
+# `make demo` needs only the runtime dependencies (no PyTorch, no test tools): its own
+# stamp, so a fresh clone is training within a minute or two.
+DEMO_STAMP := $(VENV)/.installed-demo
+$(DEMO_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP) dot
 	$(PY) -m nn demo --out demo_out
 
 bench: setup

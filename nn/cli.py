@@ -615,7 +615,7 @@ def train(args) -> Dict[str, Any]:
     _meta_path(ckpt).write_text(json.dumps({"config": config, "history": history}, indent=1))
 
     files = {"checkpoint": ckpt}
-    files["curves"] = plot_curves(history, out / "curves.png")
+    files["curves"] = plot_curves(history, out / "curves.png", args.label_smoothing)
     if len(in_shape) == 1 and in_shape[0] == 2:
         files["decision_boundary"] = plot_boundary(model, X, y, out / "decision_boundary.png",
                                                    f"{args.dataset}: {args.model}, test acc "
@@ -663,11 +663,21 @@ def _plt():
     return plt
 
 
-def plot_curves(history: List[Dict[str, float]], path: Path) -> Path:
+def plot_curves(history: List[Dict[str, float]], path: Path,
+                label_smoothing: float = 0.0) -> Path:
+    """Loss and accuracy per epoch. The train loss is the training objective, averaged
+    over the epoch's batches (label-smoothed when training used label smoothing, so it
+    sits above the plain cross-entropy of the val curve)."""
     plt = _plt()
+    from matplotlib.ticker import MaxNLocator
+
     ep = [h["epoch"] for h in history]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
-    a1.plot(ep, [h["train_loss"] for h in history], "o-", ms=3, label="train")
+    for a in (a1, a2):
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
+    train_label = (f"train (label smoothing {label_smoothing:g})" if label_smoothing
+                   else "train")
+    a1.plot(ep, [h["train_loss"] for h in history], "o-", ms=3, label=train_label)
     a1.plot(ep, [h["val_loss"] for h in history], "o-", ms=3, label="val")
     a1.set_xlabel("epoch"); a1.set_ylabel("cross-entropy"); a1.set_title("loss"); a1.legend()
     a2.plot(ep, [h["train_acc"] for h in history], "o-", ms=3, label="train")
@@ -1192,6 +1202,7 @@ def gradcheck_model(args) -> int:
           f"{args.max_elements} elements per parameter)")
     print(_table(rows))
     viz = _viz()
+    blamed = False
     blame = getattr(viz, "blame", None) if viz is not None else None
     if blame is not None:
         try:
@@ -1199,15 +1210,23 @@ def gradcheck_model(args) -> int:
                                         model=model))
             print("blame (per-node check of the backward pass):")
             print(res if isinstance(res, str) else _fmt_blame(res))
+            if isinstance(res, (list, tuple)) and any(getattr(r, "ok", True) is False
+                                                       for r in res):
+                blamed = True
         except Exception as e:  # noqa: BLE001 - blame is a diagnostic, never fatal
             print(f"(blame failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})")
     print(f"{len(params) - failed}/{len(params)} parameters passed")
-    return 1 if failed else 0
+    return 1 if failed or blamed else 0
 
 
 def _fmt_blame(res) -> str:
+    """One line per failing node, else a one-line summary of the nodes checked."""
     if isinstance(res, (list, tuple)):
-        return "\n".join(f"  {r}" for r in res) or "  no node blamed"
+        bad = [r for r in res if getattr(r, "ok", True) is False]
+        skipped = sum(1 for r in res if getattr(r, "skipped", "").startswith("skipped"))
+        head = (f"  {len(res)} nodes checked, {len(bad)} failing"
+                + (f", {skipped} skipped" if skipped else ""))
+        return "\n".join([head] + [f"  {r}" for r in bad])
     return f"  {res}"
 
 
@@ -1236,7 +1255,7 @@ def demo(args) -> int:
     cargs = build_parser().parse_args(["gradcheck"])
     rc = gradcheck_ops(cargs)
     print(f"\ndemo finished in {time.time() - t0:.0f} s: test accuracy "
-          f"{metrics['test_acc']:.4f} on the digits. The pictures:")
+          f"{metrics['test_acc']:.4f} on the digits. The pictures and metrics:")
     for p in sorted(out.rglob("*")):
         if p.suffix in (".png", ".svg", ".dot", ".json", ".pdf"):
             print(f"  {p}")

@@ -142,9 +142,11 @@ def test_gradcheck_builtin_samples_without_op_db(monkeypatch, capsys):
 
 
 @needs_nn
-def test_gradcheck_model(capsys):
-    assert cli.main(["gradcheck", "--model", "mlp", "--max-elements", "8"]) == 0
-    assert "FAIL" not in capsys.readouterr().out
+@pytest.mark.parametrize("model", ["mlp", "cnn", "resnet"])
+def test_gradcheck_model(model, capsys):
+    assert cli.main(["gradcheck", "--model", model, "--max-elements", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "FAIL" not in out and "parameters passed" in out
 
 
 # --------------------------------------------------------------------------- train
