@@ -8,6 +8,7 @@ among tied elements; ``max(dim=...)`` gives it to the first maximal index (the o
 """
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from typing import Optional
 
@@ -26,9 +27,10 @@ def _expand(F, g, x, axis, keepdims):
 
 
 def _count(shape, axis) -> int:
+    # math.prod, not np.prod: 0.04 us instead of 2 us (mean calls this in forward and vjp)
     if axis is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[a] for a in axis], dtype=np.int64))
+        return math.prod(shape)
+    return math.prod([shape[a] for a in axis])
 
 
 def _sum_fwd(x, axis=None, keepdims=False):
