@@ -243,7 +243,13 @@ def argmin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fa
 def _prod_vjp(F, g, out, x, axis=None, keepdims=False):
     ge = _expand(F, g, x, axis, keepdims)
     if F.is_tensor:
-        if not (raw(x) == 0).any():
+        # out / x is the product of the others only to first order: differentiated
+        # again it is others/x - out/x**2, two huge terms cancelling when some x is
+        # tiny (found by tests/fuzz_graphs.py: an element of 5e-17 gave a Hessian entry
+        # of -4 instead of -1.567; PyTorch's formula gives 0). So the create_graph path
+        # builds the product of the others exactly (n * n per reduced group) unless the
+        # groups are long and zero-free, where that would cost too much.
+        if _count(x.shape, axis) > 256 and not (raw(x) == 0).any():
             outk = _expand(F, out, x, axis, keepdims)
             return ge * outk / x
         return ge * _prod_others_tg(x, axis)
