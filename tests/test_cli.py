@@ -162,6 +162,10 @@ def test_train_digits_defaults_reach_97(tmp_path):
     assert m["test_acc"] >= 0.97, m["test_acc"]
     for f in ("checkpoint.tg", "curves.png", "confusion_matrix.png", "metrics.json"):
         assert (out / f).stat().st_size > 0, f
+    # the model graph, collapsed by module, with gradient-health colours (.dot without dot)
+    graph = out / "graph.svg" if (out / "graph.svg").exists() else out / "graph.dot"
+    text = graph.read_text()
+    assert "inception" in text and "res" in text and "mean |grad|" in text
 
 
 @needs_nn
