@@ -13,7 +13,8 @@ central finite differences (``ag.gradcheck``, float64):
 * batched matmul with broadcast batch dimensions (gufunc signature ``(m,n),(n,p)``);
 * indexing with random integer index arrays (repeats and negative indices), random
   boolean masks and random slices, and ``x[idx] = v`` style index_add;
-* shape ops (permute, reshape, broadcast_to, cat/stack) with random arguments.
+* shape ops (permute, reshape, broadcast_to, cat/stack) with random arguments;
+* conv2d (random channels, kernel, stride, padding, dilation, bias) and max/avg pooling.
 
 Bounded and deterministic: ``max_examples`` per property, ``derandomize=True``,
 ``deadline=None``. Run::
@@ -25,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -321,3 +322,44 @@ def test_shape_ops_random_arguments(data, shape, which):
         f = (lambda a, b: ag.cat([a, b, a], dim=ax)) if which == "cat" else (lambda a, b: ag.stack([a, b, a], dim=ax))
         ft = (lambda a, b: torch.cat([a, b, a], dim=ax)) if which == "cat" else (lambda a, b: torch.stack([a, b, a], dim=ax))
         _compare(f, ft, [x, y], data)
+
+
+# --------------------------------------------------------------------------- conv, pooling
+@st.composite
+def conv_case(draw):
+    n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    dil = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    pad = (draw(st.integers(0, 1)), draw(st.integers(0, 1)))
+    h = draw(st.integers(max(1, dil[0] * (kh - 1) + 1 - 2 * pad[0]), 6))
+    w = draw(st.integers(max(1, dil[1] * (kw - 1) + 1 - 2 * pad[1]), 6))
+    return (n, c, h, w), (o, c, kh, kw), stride, pad, dil, draw(st.booleans())
+
+
+@PER_OP
+@given(data=st.data(), case=conv_case())
+def test_conv2d_random_geometry(data, case):
+    xs, ws, stride, pad, dil, bias = case
+    arrays = [_arr(data, xs), _arr(data, ws)] + ([_arr(data, (ws[0],))] if bias else [])
+    _compare(lambda *t: ag.conv2d(*t, stride=stride, padding=pad, dilation=dil),
+             lambda *t: torch.nn.functional.conv2d(*t, stride=stride, padding=pad, dilation=dil),
+             arrays, data)
+
+
+@pytest.mark.parametrize("which", ["max", "avg"])
+@PER_OP
+@given(data=st.data(), shape=st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(2, 6),
+                                       st.integers(2, 6)),
+       k=st.integers(1, 3), s=st.integers(1, 3), p=st.integers(0, 1))
+def test_pooling_random_geometry(data, which, shape, k, s, p):
+    assume(k <= min(shape[2:]) + 2 * p and p <= k // 2)
+    x = _arr(data, shape)
+    if which == "max":
+        x = _spread(x, -1.0)   # distinct values: no tied maxima within a window
+        f = lambda t: ag.max_pool2d(t, k, stride=s, padding=p)
+        ft = lambda t: torch.nn.functional.max_pool2d(t, k, stride=s, padding=p)
+    else:
+        f = lambda t: ag.avg_pool2d(t, k, stride=s, padding=p)
+        ft = lambda t: torch.nn.functional.avg_pool2d(t, k, stride=s, padding=p)
+    _compare(f, ft, [x], data)

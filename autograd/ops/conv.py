@@ -415,8 +415,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bo
         return max_pool2d(x.unsqueeze(0), k, s, p, d)[0]
     for size, kk, dd, pp in zip(x.shape[2:], k, d, p):
         if dd * (kk - 1) + 1 > size + 2 * pp:
-            raise ValueError(f"max_pool2d: kernel {k} is larger than the padded input "
-                             f"{tuple(x.shape[2:])}")
+            raise ShapeError(f"max_pool2d: kernel {k} with dilation {d} is larger than the "
+                             f"input {tuple(x.shape[2:])} padded by {p}; use a smaller kernel")
     return apply(_max_pool2d, (x,), {"kernel": k, "stride": s, "padding": p, "dilation": d})
 
 
