@@ -31,6 +31,7 @@ printed as a runnable tapegrad + PyTorch reproduction. Programs are generated fr
 seed, so any failure is reproduced by its seed. Run long::
 
     .venv/bin/python -m tests.fuzz_graphs --graphs 10000 --seed 0
+    .venv/bin/python -m tests.fuzz_graphs --graphs 2000 --seed 0 --max-ops 40  # bigger graphs
     .venv/bin/python -m tests.fuzz_graphs --graphs 1 --seed 1234 --show     # one graph's code
 """
 from __future__ import annotations
@@ -488,10 +489,13 @@ OP_WEIGHTS = {
 }
 
 
+MAX_OPS = 12   # programs have 2 .. MAX_OPS - 1 ops (the CLI's --max-ops changes it)
+
+
 def generate(seed: int, n_ops: Optional[int] = None) -> Program:
-    """A random program (deterministic in ``seed``)."""
+    """A random program (deterministic in ``seed`` and ``MAX_OPS``)."""
     rng = np.random.default_rng(seed)
-    n_ops = n_ops or int(rng.integers(2, 12))
+    n_ops = n_ops or int(rng.integers(2, MAX_OPS))
     values: List[Any] = []
     ag_vals: List[np.ndarray] = []   # forward values (NumPy, via tapegrad) for shapes
 
@@ -720,7 +724,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--keep-going", action="store_true", help="don't stop at the first failure")
     ap.add_argument("--show", action="store_true", help="print each graph's tapegrad code")
+    ap.add_argument("--max-ops", type=int, default=MAX_OPS, help="ops per graph: 2 .. max-ops - 1")
     args = ap.parse_args(argv)
+    globals()["MAX_OPS"] = args.max_ops
     import torch
 
     torch.set_num_threads(1)
