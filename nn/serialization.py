@@ -19,8 +19,8 @@ import hashlib
 import json
 import math
 import os
+import secrets
 import struct
-import tempfile
 from typing import Any, Dict, List, Tuple
 
 import numpy as np
@@ -89,7 +89,7 @@ def save(obj: Any, path: str) -> None:
     h = hashlib.sha256()
     pre = _PRE.pack(MAGIC, VERSION, len(header))
     folder = os.path.dirname(os.path.abspath(path)) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".tgd", dir=folder)
+    fd, tmp = _create_temp(folder, path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(pre)
@@ -116,6 +116,27 @@ def save(obj: Any, path: str) -> None:
             os.close(dfd)
     except OSError:
         pass
+
+
+def _create_temp(folder: str, path: str) -> Tuple[int, str]:
+    """A new temporary file beside ``path`` with the permissions the final file should
+    have: the existing file's, else 0o666 less the umask, like a plain open(path, "w")
+    (tempfile.mkstemp would leave it at 0o600, unreadable to the group)."""
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except OSError:
+        mode = 0o666                   # the kernel applies the umask
+    for _ in range(100):
+        tmp = os.path.join(folder, f".tmp-{os.path.basename(path)}-{secrets.token_hex(6)}")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                         mode)
+        except FileExistsError:
+            continue
+        if os.path.exists(path):
+            os.fchmod(fd, mode)        # the umask must not narrow an existing file's mode
+        return fd, tmp
+    raise FileExistsError(f"nn.save: could not create a temporary file in {folder!r}")
 
 
 def _bad(path: str, why: str) -> CheckpointError:

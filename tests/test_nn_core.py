@@ -257,6 +257,22 @@ def test_interrupted_save_keeps_previous_file(tmp_path, monkeypatch):
     assert [f.name for f in tmp_path.iterdir()] == ["ckpt.tgd"]  # no temp file left
 
 
+def test_save_gives_the_permissions_of_a_plain_write(tmp_path):
+    """A new checkpoint gets 0o666 less the umask (a temp-file-and-rename must not leave
+    it at 0o600); overwriting keeps the existing file's mode."""
+    umask = os.umask(0o022)
+    try:
+        p = tmp_path / "new.tgd"
+        nn.save({"w": np.ones(2)}, str(p))
+        assert p.stat().st_mode & 0o777 == 0o644
+        os.chmod(p, 0o640)
+        nn.save({"w": np.zeros(2)}, str(p))
+        assert p.stat().st_mode & 0o777 == 0o640
+        np.testing.assert_array_equal(nn.load(str(p))["w"], np.zeros(2))
+    finally:
+        os.umask(umask)
+
+
 # --------------------------------------------------------------------------- data
 def test_digits_is_the_real_dataset():
     x, y = nn.data.load_digits()
