@@ -76,7 +76,7 @@ CASES += [
     ("matmul-shape", lambda: T(2, 3) @ T(4, 5), ShapeError,
      ("matmul", r"\(2, 3\)", r"\(4, 5\)", "not aligned", "Transpose")),
     ("matmul-batch", lambda: T(2, 3, 4) @ T(3, 4, 5), ShapeError,
-     ("matmul", r"\(2, 3, 4\)", r"\(3, 4, 5\)", "broadcast")),
+     ("matmul", "batch dimensions", r"\(2,\) and \(3,\)", r"\(2, 3, 4\)", r"\(3, 4, 5\)", "broadcast")),
     ("matmul-0d", lambda: T(2, 3) @ ag.tensor(2.0), ShapeError, ("matmul", "at least 1 dim", r"use \*")),
     ("linear-shape", lambda: F.linear(T(2, 3), T(4, 5)), ShapeError,
      ("linear", r"\(2, 3\)", r"\(4, 5\)", "last dimension must be 5")),
@@ -88,6 +88,9 @@ CASES += [
      ("conv2d", "larger than the padded input", "pad the input")),
     ("conv2d-bias", lambda: ag.conv2d(T(1, 3, 5, 5), T(4, 3, 3, 3), T(3)), ShapeError,
      ("conv2d", "bias", r"\(3,\)", r"\(4,\)")),
+    ("max_pool2d-kernel", lambda: ag.max_pool2d(T(1, 1, 2, 2), 3), ShapeError,
+     ("max_pool2d", r"kernel \(3, 3\)", "larger", r"\(2, 2\)")),
+    ("max_pool2d-ndim", lambda: ag.max_pool2d(T(4, 4), 2), ShapeError, ("max_pool2d", "3-D or 4-D", r"\(4, 4\)")),
     ("reshape-shape", lambda: T(2, 3).reshape(4, 2), ShapeError,
      ("reshape", r"\(2, 3\)", "6 elements", r"\(4, 2\)", "-1")),
     ("expand-shape", lambda: T(2, 3).expand(4, 3), ShapeError, ("broadcast_to", r"\(2, 3\)", r"\(4, 3\)")),
@@ -117,6 +120,8 @@ CASES += [
     ("transpose-dim", lambda: T(2, 3).transpose(0, 2), IndexError, ("transpose", "dimension 2")),
     ("cat-dim", lambda: ag.cat([T(2, 3), T(2, 3)], dim=2), IndexError, ("cat", "dimension 2")),
     ("unsqueeze-dim", lambda: T(2, 3).unsqueeze(4), IndexError, ("unsqueeze", "dim 4", "3 dims")),
+    ("argmax-dim", lambda: T(2, 3).argmax(dim=3), IndexError, ("argmax", "dimension 3")),
+    ("squeeze-dim", lambda: T(2, 3).squeeze(-3), IndexError, ("squeeze", "dimension -3")),
     ("float-axis", lambda: T(2, 3).sum(axis=1.0), TypeError, ("sum", "int or a tuple of ints", "float")),
     ("repeated-axis", lambda: T(2, 3).sum(axis=(1, -1)), ValueError, ("sum", "repeats")),
     # indices
@@ -160,6 +165,34 @@ def _inplace_saved():
     z = (y * y).sum()
     y.mul_(3)  # fine by itself: the mistake shows when backward needs the old y
     z.backward()  # <- raises
+
+
+@case("inplace-through-view", RuntimeError, "modified by an in-place operation", "`mul`",
+      "version", r"clone\(\)")
+def _inplace_view():
+    x = T(3)
+    y = x * 2
+    z = y.reshape(3, 1)
+    loss = (z * z).sum()       # mul saved z, a view of y's buffer
+    with ag.no_grad():
+        y.mul_(3)              # changes z's values too
+    loss.backward()  # <- raises
+
+
+@case("inplace-shared-buffer-recording", RuntimeError, "mul_", "shares its memory", r"clone\(\)")
+def _inplace_shared():
+    x = T(3)
+    y = x * 2
+    z = y.reshape(3, 1)
+    z.mul_(3)  # <- raises
+
+
+@case("grad-freed", RuntimeError, "second time", "retain_graph=True")
+def _grad_freed():
+    x = T(3)
+    y = (x * x).sum()
+    ag.grad(y, x)
+    ag.grad(y, x)  # <- raises
 
 
 @case("inplace-leaf", RuntimeError, "mul_", "leaf tensor that requires grad", "no_grad")

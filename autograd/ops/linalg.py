@@ -55,7 +55,17 @@ def _matmul_dy(F, g, out, x, y):
     return dy
 
 
-_matmul = defop("matmul", np.matmul, (_matmul_dx, _matmul_dy), check=_matmul_check,
+def _matmul_fwd(x, y):
+    try:
+        return np.matmul(x, y)
+    except ValueError:  # the inner dims were checked: the batch dims do not broadcast
+        raise ShapeError(f"matmul: the batch dimensions {tuple(x.shape[:-2])} and "
+                         f"{tuple(y.shape[:-2])} of shapes {x.shape} and {y.shape} do not "
+                         f"broadcast (each must be equal or 1, aligned from the right); "
+                         f"reshape or unsqueeze one operand") from None
+
+
+_matmul = defop("matmul", _matmul_fwd, (_matmul_dx, _matmul_dy), check=_matmul_check,
                 doc="x @ y, batched; gradients g @ y^T and x^T @ g")
 
 
