@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Iterator, Optional, Sequence, Tuple
+from typing import Iterator, Optional, Tuple
 
 import numpy as np
 

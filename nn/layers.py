@@ -7,7 +7,6 @@ from typing import Optional, Tuple, Union
 import numpy as np
 
 import autograd as ag
-from autograd import Tensor
 
 from . import functional as F
 from . import init

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Iterable, Optional
+from typing import Optional
 
 import numpy as np
 

@@ -340,34 +340,3 @@ def test_nn_imports_only_public_autograd_names():
                     and node.value.id == "ag" and (node.attr.startswith("_") or node.attr not in public)):
                 problems.append(f"{f.name}:{node.lineno}: ag.{node.attr}")
     assert not problems, "\n".join(problems)
-
-
-# --------------------------------------------------------------------------- training
-def _fit(model, x, y, epochs, lr, seed, batch_size=32):
-    xtr, xte, ytr, yte = nn.data.train_test_split(x, y, test_size=0.2, seed=seed)
-    opt = optim.Adam(model.parameters(), lr=lr)
-    dl = nn.data.DataLoader(nn.data.TensorDataset(xtr, ytr), batch_size, shuffle=True, seed=seed)
-    for _ in range(epochs):
-        model.train()
-        for xb, yb in dl:
-            opt.zero_grad()
-            F.cross_entropy(model(xb), yb).backward()
-            opt.step()
-    model.eval()
-    with ag.no_grad():
-        return float((model(ag.tensor(xte)).argmax(dim=1).data == yte).mean())
-
-
-def test_digits_cnn_reaches_97_percent():
-    ag.manual_seed(0)
-    x, y = nn.data.load_digits()
-    acc = _fit(nn.models.DigitsCNN(), x, y, epochs=20, lr=3e-3, seed=0)
-    assert acc >= 0.97, acc
-
-
-def test_digits_mlp_reaches_95_percent():
-    ag.manual_seed(0)
-    x, y = nn.data.load_digits()
-    model = nn.Sequential(nn.Flatten(), nn.models.mlp([64, 128, 10]))
-    acc = _fit(model, x, y, epochs=15, lr=3e-3, seed=0)
-    assert acc >= 0.95, acc
