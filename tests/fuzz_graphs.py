@@ -4,7 +4,7 @@ Each graph is a small program over float64 leaves: elementwise math, broadcastin
 binary ops between tensors of different shapes, reductions over random axes (with
 and without keepdim), integer-array indexing with repeated indices, boolean masks,
 slices, matmul, shape ops (reshape, permute, transpose, unsqueeze, broadcast_to, cat,
-stack) and softmax-family ops. Operands are drawn from everything computed so far, so
+stack, flip, pad) and softmax-family ops. Operands are drawn from everything computed so far, so
 nodes are reused (fan-out, ``x * x``, ``stack([a, a])``, ``maximum(a, a)``, max over a
 broadcast: the tie cases) and new leaves appear mid-graph with shapes broadcastable
 against existing values. The loss is a weighted sum of the last value and a few random
@@ -158,6 +158,15 @@ OPS: Dict[str, Tuple[int, Callable]] = {
     "cat": (2, lambda b, a, k: f"{'ag' if b == 'ag' else 'torch'}.cat([{a[0]}, {a[1]}], dim={k['axis']})"),
     "stack": (2, lambda b, a, k: f"{'ag' if b == 'ag' else 'torch'}.stack([{a[0]}, {a[1]}], dim={k['axis']})"),
     "getitem": (1, _emit_getitem),
+    "gelu": _un("ag.gelu", "torch.nn.functional.gelu"),
+    "leaky_relu": (1, lambda b, a, k: (f"ag.leaky_relu({a[0]}, 0.2)" if b == "ag"
+                                       else f"torch.nn.functional.leaky_relu({a[0]}, 0.2)")),
+    "clamp": (1, lambda b, a, k: f"{'ag' if b == 'ag' else 'torch'}.clamp({a[0]}, -0.75, 1.25)"),
+    "var": (1, lambda b, a, k: (f"ag.var({a[0]}, axis={k['axis']})" if b == "ag"
+                                else f"torch.var({a[0]}, dim={k['axis']})")),
+    "flip": (1, lambda b, a, k: f"{'ag' if b == 'ag' else 'torch'}.flip({a[0]}, {k['dims']!r})"),
+    "pad": (1, lambda b, a, k: (f"ag.pad({a[0]}, {k['pad']!r}, value={k['value']!r})" if b == "ag"
+                                else f"torch.nn.functional.pad({a[0]}, {k['pad']!r}, value={k['value']!r})")),
 }
 
 
@@ -452,6 +461,22 @@ def _propose(rng, op, shapes, pick, new_leaf):
         if nd == 0:
             return None
         return (a,), {"index": _rand_index(rng, sa)}
+    if op == "var":
+        ok = [d for d in range(nd) if sa[d] > 1]
+        if not ok:
+            return None
+        return (a,), {"axis": int(ok[int(rng.integers(0, len(ok)))])}
+    if op == "flip":
+        if nd == 0:
+            return None
+        k = int(rng.integers(1, nd + 1))
+        return (a,), {"dims": tuple(int(d) for d in rng.choice(nd, size=k, replace=False))}
+    if op == "pad":
+        if nd == 0:
+            return None
+        n = int(rng.integers(1, min(nd, 2) + 1))
+        return (a,), {"pad": tuple(int(v) for v in rng.integers(0, 3, size=2 * n)),
+                      "value": float(rng.choice([0.0, -1.5]))}
     return (a,), ({"c": float(np.round(rng.uniform(-2, 2), 2))} if op == "scale" else {})
 
 
@@ -486,6 +511,7 @@ OP_WEIGHTS = {
     "matmul": 3, "sum": 3, "mean": 2, "amax": 2, "max_all": 1, "max_dim": 2, "logsumexp": 1,
     "prod": 1, "softmax": 1, "log_softmax": 1, "reshape": 1, "permute": 1, "transpose": 1,
     "unsqueeze": 1, "broadcast_to": 2, "cat": 1, "stack": 2, "getitem": 4,
+    "gelu": 1, "leaky_relu": 1, "clamp": 1, "var": 1, "flip": 1, "pad": 1,
 }
 
 

@@ -5,7 +5,9 @@
   grad(), with no aliased .grad buffers). The long run is the CLI:
   ``.venv/bin/python -m tests.fuzz_graphs --graphs 10000 --seed 0``.
 * Three bugs injected with monkeypatch, each of which the fuzzer must catch within a
-  bounded number of graphs, shrinking the failure to a small reproduction, with the
+  bounded number of graphs (from 20 starting seeds 0, 1000, ..., 19000 the first
+  detection took: broadcast mean median 1.5 / max 7 graphs, repeated-index ``+=``
+  median 10 / max 50, max ties median 45 / max 257; from seed 0: 1, 10 and 10), shrinking the failure to a small reproduction, with the
   engine restored (the failing graph passes again) once the patch is undone:
   repeated indices accumulated with ``+=`` instead of ``np.add.at``; broadcast
   gradients averaged instead of summed; tied maxima each given the full gradient.
