@@ -7,7 +7,7 @@ graph cluster by module.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, Iterator, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
@@ -204,6 +204,10 @@ class Module:
 
     def load_state_dict(self, state: Dict[str, Any], strict: bool = True):
         """Copy values into parameters and buffers; with ``strict`` the keys must match."""
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict for {type(self).__name__}: expected a mapping of "
+                            f"parameter names to arrays (module.state_dict()), got "
+                            f"{type(state).__name__}")
         own = dict(self.named_parameters())
         own.update(dict(self.named_buffers()))
         missing = [k for k in own if k not in state]
@@ -225,9 +229,12 @@ class Module:
                 parts.append(f"missing keys {missing}")
             if unexpected:
                 parts.append(f"unexpected keys {unexpected}")
+            nested = [k for k in unexpected if isinstance(state[k], Mapping)]
+            hint = (f" The state holds nested dicts {nested}: pass one of them, e.g. "
+                    f"state[{nested[0]!r}]." if nested and len(missing) == len(own) else "")
             raise RuntimeError(f"load_state_dict for {type(self).__name__}: "
                                + " and ".join(parts)
-                               + ". Pass strict=False to load the keys that match.")
+                               + ". Pass strict=False to load the keys that match." + hint)
         with ag.no_grad():
             for k, t in own.items():
                 if k in state:

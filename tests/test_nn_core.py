@@ -110,6 +110,15 @@ def _train_steps(model, opt, xs, ys, steps):
         opt.step()
 
 
+def test_load_state_dict_wrong_kinds_of_state():
+    m = nn.Linear(2, 1)
+    with pytest.raises(TypeError, match=r"expected a mapping .* got list"):
+        m.load_state_dict([1, 2])
+    ckpt = {"model": m.state_dict(), "optim": {}, "epoch": 3}
+    with pytest.raises(RuntimeError, match=r"nested dicts \['model', 'optim'\].*state\['model'\]"):
+        m.load_state_dict(ckpt)
+
+
 def test_save_load_resume_is_bitwise_identical(tmp_path):
     r = np.random.default_rng(0)
     xs = [ag.tensor(r.standard_normal((8, 4))) for _ in range(4)]
