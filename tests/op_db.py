@@ -1056,11 +1056,11 @@ def _conv2d(name, r):
 
 
 def _pool_ref(which):
-    def ref(t, x, kernel_size, stride=None, padding=0, dilation=1):
+    def ref(t, x, kernel_size, stride=None, padding=0, dilation=1, **modes):
         f = getattr(t.nn.functional, which)
         if which == "max_pool2d":
-            return f(x, kernel_size, stride, padding, dilation)
-        return f(x, kernel_size, stride, padding)
+            return f(x, kernel_size, stride, padding, dilation, **modes)
+        return f(x, kernel_size, stride, padding, **modes)
     return ref
 
 
@@ -1079,6 +1079,10 @@ def _max_pool(name, r):
         # ties inside a window: the first maximum gets the gradient, like PyTorch
         S(np.array([[[[1.0, 1.0], [0.0, 1.0]]]]), attrs={"kernel_size": 2}, grad=False,
           desc="tie: first index"),
+        S(distinct(r, (1, 2, 5, 5)), attrs={"kernel_size": 2, "ceil_mode": True},
+          desc="ceil_mode: partial last window"),
+        S(distinct(r, (1, 1, 6, 7)), attrs={"kernel_size": 3, "stride": 2, "padding": 1,
+                                           "ceil_mode": True}, desc="ceil_mode, padding"),
     ]
 
 
@@ -1091,6 +1095,14 @@ def _avg_pool(name, r):
         S(U(r, (2, 1, 5, 4)), attrs={"kernel_size": (2, 3), "stride": (2, 1)}, desc="rect"),
         S(U(r, (2, 4, 4)), attrs={"kernel_size": 2}, desc="unbatched"),
         S(fortran(U(r, (1, 1, 4, 4))), attrs={"kernel_size": 3, "stride": 1}, desc="fortran"),
+        S(U(r, (1, 2, 5, 5)), attrs={"kernel_size": 3, "stride": 2, "padding": 1,
+                                     "count_include_pad": False},
+          desc="count_include_pad=False: border windows divide by their input elements"),
+        S(U(r, (1, 1, 5, 6)), attrs={"kernel_size": 2, "ceil_mode": True},
+          desc="ceil_mode: partial last window"),
+        S(U(r, (2, 1, 6, 5)), attrs={"kernel_size": 3, "stride": 2, "padding": 1,
+                                     "ceil_mode": True, "count_include_pad": False},
+          desc="ceil_mode and count_include_pad=False"),
     ]
 
 

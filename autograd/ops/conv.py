@@ -406,17 +406,33 @@ _max_pool2d = defop("max_pool2d", _maxpool_fwd, (_maxpool_dx,), smooth=False,
                         "window (row-major), like PyTorch")
 
 
+def _ceil_extra(size: int, k: int, s: int, p: int, d: int) -> int:
+    """Rows (or columns) to add after the bottom (right) padding so that ceil_mode's last,
+    partial window exists. PyTorch's rule: the output size is
+    ceil((size + 2p - d(k-1) - 1) / s) + 1, less one if the last window would start past
+    the input and its left padding (``(out - 1) s >= size + p``)."""
+    span = size + 2 * p - d * (k - 1) - 1
+    out = -(-span // s) + 1
+    if (out - 1) * s >= size + p:
+        out -= 1
+    return max(0, (out - 1) * s + d * (k - 1) + 1 - (size + 2 * p))
+
+
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False):
-    """Max over each (kh, kw) window; the gradient goes to the first maximum of a window."""
-    if ceil_mode:
-        raise NotImplementedError("max_pool2d: ceil_mode=True is not supported")
+    """Max over each (kh, kw) window; the gradient goes to the first maximum of a window.
+    ``ceil_mode`` keeps the last partial window (the input is extended with -inf)."""
     x, k, s, p, d = _pool_args(x, kernel_size, stride, padding, dilation, "max_pool2d")
     if x.ndim == 3:
-        return max_pool2d(x.unsqueeze(0), k, s, p, d)[0]
+        return max_pool2d(x.unsqueeze(0), k, s, p, d, ceil_mode)[0]
     for size, kk, dd, pp in zip(x.shape[2:], k, d, p):
         if dd * (kk - 1) + 1 > size + 2 * pp:
             raise ShapeError(f"max_pool2d: kernel {k} with dilation {d} is larger than the "
                              f"input {tuple(x.shape[2:])} padded by {p}; use a smaller kernel")
+    if ceil_mode:
+        eh, ew = (_ceil_extra(n, kk, ss, pp, dd)
+                  for n, kk, ss, pp, dd in zip(x.shape[2:], k, s, p, d))
+        if eh or ew:
+            x = pad(x, (0, ew, 0, eh), value=-np.inf)
     return apply(_max_pool2d, (x,), {"kernel": k, "stride": s, "padding": p, "dilation": d})
 
 
@@ -425,16 +441,28 @@ _max_pool2d.api = max_pool2d
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True):
-    """Mean over each (kh, kw) window (padding counted, like PyTorch's default)."""
-    from .reduce import mean
+    """Mean over each (kh, kw) window, like PyTorch: the zero padding counts towards the
+    divisor by default; with ``count_include_pad=False`` only input elements do.
+    ``ceil_mode`` keeps the last partial window, whose divisor stops at the padded input.
+    In general out = window sums / window counts, the counts a constant."""
+    from .reduce import mean, sum as sum_
 
-    if ceil_mode or not count_include_pad:
-        raise NotImplementedError("avg_pool2d: only ceil_mode=False, count_include_pad=True")
     x, k, s, p, d = _pool_args(x, kernel_size, stride, padding, 1, "avg_pool2d")
     if x.ndim == 3:
-        return avg_pool2d(x.unsqueeze(0), k, s, p)[0]
-    cols = unfold(_pad2d(x, p, 0.0, "avg_pool2d"), k, s, d)
-    return mean(cols, axis=(2, 3))
+        return avg_pool2d(x.unsqueeze(0), k, s, p, ceil_mode, count_include_pad)[0]
+    (h, w), (ph, pw) = x.shape[2:], p
+    eh, ew = ((_ceil_extra(n, kk, ss, pp, 1) for n, kk, ss, pp in zip((h, w), k, s, p))
+              if ceil_mode else (0, 0))
+    if not eh and not ew and count_include_pad:          # every window is full: a mean
+        return mean(unfold(_pad2d(x, p, 0.0, "avg_pool2d"), k, s, d), axis=(2, 3))
+    sums = sum_(unfold(pad(x, (pw, pw + ew, ph, ph + eh)), k, s, d), axis=(2, 3))
+    counted = np.zeros((1, 1, h + 2 * ph + eh, w + 2 * pw + ew), dtype=x.dtype)
+    if count_include_pad:
+        counted[..., :h + 2 * ph, :w + 2 * pw] = 1
+    else:
+        counted[..., ph:ph + h, pw:pw + w] = 1
+    counts = _unfold_np(counted, k, s, d).sum(axis=(2, 3))  # (1, 1, oh, ow), all >= 1
+    return sums / Tensor._wrap(counts)
 
 
 def dropout(x, p: float = 0.5, training: bool = True, seed: Optional[int] = None):
