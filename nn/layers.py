@@ -69,9 +69,12 @@ class Conv2d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair,
                  stride: IntPair = 1, padding: Union[IntPair, str] = 0, dilation: IntPair = 1,
-                 bias: bool = True, dtype=None) -> None:
+                 groups: int = 1, bias: bool = True, dtype=None) -> None:
         super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2d: groups={groups} must divide in_channels ({in_channels}) "
+                             f"and out_channels ({out_channels})")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
         if isinstance(padding, str):   # 'same' / 'valid', checked now rather than at forward
             if padding not in ("same", "valid"):
@@ -84,14 +87,15 @@ class Conv2d(Module):
             self.padding = _pair(padding)
         self.dilation = _pair(dilation)
         dt = dtype or ag.get_default_dtype()
-        self.weight = Parameter(np.empty((out_channels, in_channels) + self.kernel_size, dtype=dt))
+        self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size,
+                                         dtype=dt))
         self.bias = Parameter(np.empty((out_channels,), dtype=dt)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+            fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
             bound = 1 / math.sqrt(fan_in)
             init.uniform_(self.bias, -bound, bound)
 
@@ -100,11 +104,13 @@ class Conv2d(Module):
         if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
             raise ValueError(f"Conv2d({self.in_channels}, {self.out_channels}): expected input "
                              f"(N, {self.in_channels}, H, W), got shape {tuple(x.shape)}")
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
 
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}")
+                f"stride={self.stride}, padding={self.padding}"
+                + (f", groups={self.groups}" if self.groups != 1 else ""))
 
 
 class MaxPool2d(Module):

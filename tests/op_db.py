@@ -1029,8 +1029,9 @@ def _transpose(name, r):
     ]
 
 
-def _conv_ref(t, x, w, b=None, stride=1, padding=0, dilation=1):
-    return t.nn.functional.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation)
+def _conv_ref(t, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    return t.nn.functional.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation,
+                                  groups=groups)
 
 
 @samples("conv2d", ref=_conv_ref)
@@ -1052,6 +1053,10 @@ def _conv2d(name, r):
           desc="padding 'same', even kernel: the extra row goes to the bottom"),
         S(U(r, (1, 1, 4, 4)), U(r, (1, 1, 3, 2)), attrs={"padding": "valid"},
           desc="padding 'valid'"),
+        S(U(r, (2, 4, 4, 4)), U(r, (6, 2, 2, 2)), U(r, (6,)), attrs={"groups": 2, "padding": 1},
+          desc="groups 2"),
+        S(U(r, (1, 3, 4, 4)), U(r, (3, 1, 3, 3)), attrs={"groups": 3, "padding": "same"},
+          desc="depthwise (groups = channels)"),
     ]
 
 

@@ -63,6 +63,8 @@ R = np.random.default_rng(0)
      lambda: torch.nn.Conv2d(2, 3, (2, 3), padding="same"), (2, 2, 5, 6)),
     (lambda: nn.Conv2d(2, 3, 3, padding="valid"), lambda: torch.nn.Conv2d(2, 3, 3, padding="valid"),
      (1, 2, 5, 5)),
+    (lambda: nn.Conv2d(4, 6, 3, padding=1, groups=2),
+     lambda: torch.nn.Conv2d(4, 6, 3, padding=1, groups=2), (2, 4, 5, 5)),
     (lambda: nn.MaxPool2d(2), lambda: torch.nn.MaxPool2d(2), (2, 3, 6, 6)),
     (lambda: nn.MaxPool2d(3, stride=2, padding=1), lambda: torch.nn.MaxPool2d(3, 2, 1), (1, 2, 7, 7)),
     (lambda: nn.AvgPool2d(2), lambda: torch.nn.AvgPool2d(2), (2, 3, 6, 6)),
@@ -382,6 +384,13 @@ def test_layer_init_bounds_like_torch():
     conv = nn.Conv2d(4, 8, 3)
     b = 1 / np.sqrt(4 * 9)
     assert np.abs(conv.weight.data).max() <= b and np.abs(conv.weight.data).max() > 0.9 * b
+    grouped = nn.Conv2d(8, 16, 3, groups=4)          # fan_in is per group: 2 * 9, as in torch
+    assert grouped.weight.shape == tuple(torch.nn.Conv2d(8, 16, 3, groups=4).weight.shape)
+    b = 1 / np.sqrt(2 * 9)
+    for t in (grouped.weight, grouped.bias):
+        assert np.abs(t.data).max() <= b and np.abs(t.data).max() > 0.8 * b
+    with pytest.raises(ValueError, match="groups=3 must divide"):
+        nn.Conv2d(4, 6, 3, groups=3)
 
 
 @pytest.mark.parametrize("fn,kw,check", [

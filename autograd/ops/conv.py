@@ -22,7 +22,7 @@ from ..errors import ShapeError
 from ..registry import apply, defop
 from ..tensor import Tensor, as_tensor
 from ._util import pair, raw
-from .shape import pad
+from .shape import cat, pad
 
 
 def _out_size(n: int, k: int, s: int, d: int) -> int:
@@ -227,16 +227,18 @@ _conv2d = defop("conv2d", _conv_fwd,
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
-    """2-D cross-correlation like PyTorch: x (N, C, H, W), weight (O, C, kh, kw),
-    bias (O,) -> (N, O, oh, ow). Computed as im2col + one matrix product."""
+    """2-D cross-correlation like PyTorch: x (N, C, H, W), weight (O, C / groups, kh, kw),
+    bias (O,) -> (N, O, oh, ow). Computed as im2col + one matrix product; with ``groups``
+    g > 1, group i's O/g filters see only its C/g input channels (one product per group,
+    outputs concatenated on channels)."""
     x, weight = as_tensor(x), as_tensor(weight)
-    if groups != 1:
-        raise NotImplementedError("conv2d: groups > 1 is not supported yet")
     if x.ndim == 3:
-        return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation)[0]
+        return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups)[0]
     if x.ndim != 4 or weight.ndim != 4:
         raise ShapeError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got "
                          f"shapes {x.shape} and {weight.shape}")
+    if groups != 1:
+        return _grouped_conv2d(x, weight, bias, stride, padding, dilation, groups)
     if x.shape[1] != weight.shape[1]:
         raise ShapeError(f"conv2d: input has {x.shape[1]} channels but the weight "
                          f"{weight.shape} expects {weight.shape[1]}; check in_channels")
@@ -268,6 +270,24 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
 
 
 _conv2d.api = conv2d
+
+
+def _grouped_conv2d(x, weight, bias, stride, padding, dilation, groups):
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"conv2d: groups must be a positive integer, got {groups!r}")
+    c, o = x.shape[1], weight.shape[0]
+    if c % groups or o % groups:
+        raise ShapeError(f"conv2d: groups={groups} must divide both the input channels ({c}) "
+                         f"and the output channels ({o})")
+    if weight.shape[1] * groups != c:
+        raise ShapeError(f"conv2d: with groups={groups} the weight {weight.shape} expects "
+                         f"{weight.shape[1] * groups} input channels, the input has {c}")
+    ci, co = c // groups, o // groups
+    outs = [conv2d(x[:, i * ci:(i + 1) * ci], weight[i * co:(i + 1) * co],
+                   None if bias is None else as_tensor(bias)[i * co:(i + 1) * co],
+                   stride, padding, dilation)
+            for i in range(groups)]
+    return cat(outs, axis=1)
 
 
 def _string_padding(padding: str, stride, dilation, kernel):
