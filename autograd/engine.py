@@ -370,7 +370,10 @@ def _seed(root: Tensor, gradient, create_graph: bool, what: str):
                 f"{what}: grad can be implicitly created only for scalar outputs; this "
                 f"output has shape {tuple(root.shape)}. Pass `gradient=` (a tensor of the "
                 f"output's shape, e.g. ones_like(out)) or reduce it first (out.sum()).")
-        arr = np.ones_like(root._d)
+        d = root._d
+        if not create_graph and (type(d) is not _ndarray or not d.shape):
+            return d.dtype.type(1)  # a NumPy scalar, as _value would give (np.ones_like: ~2 us)
+        arr = np.ones_like(d)
         return Tensor._wrap(arr) if create_graph else _value(arr)
     gt = as_tensor(gradient, like=root)
     if gt.shape != root.shape:
