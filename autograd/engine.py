@@ -38,11 +38,15 @@ backend once per backward call.
 Cost model and the cyclic GC
 ----------------------------
 A recorded op costs about 2 us of Python on top of its NumPy work (one Tensor, one
-Node, two small tuples); 0-d values are kept as NumPy scalars because scalar
-arithmetic is several times faster than 0-d array arithmetic. The graph never contains
-reference cycles, so it is freed by reference counting alone; CPython's cyclic GC
-still rescans the live graph as it grows, which costs another 1-4 us per op while a
-graph of 10^5+ nodes is being built. The engine pauses the cyclic GC while backward
+Node, two small tuples): measured on W3 (1,000 elementwise ops on 16 floats), the
+forward takes 1.5 us per op (1.0 us under ``no_grad``: recording is the other 0.5 us)
+and ``_walk_plain`` 1.5 us per node, the vjp's NumPy call included. 0-d values are kept
+as NumPy scalars because scalar arithmetic is several times faster than 0-d array
+arithmetic. The graph never contains reference cycles, so it is freed by reference
+counting alone; CPython's cyclic GC still rescans the live graph as it grows (full
+collections over the whole graph), which costs another 1-4 us per op while a graph of
+10^5+ nodes is being built (W5's 100,000 adds: 3.1 us per add forward with the GC on,
+1.0 us with it off). The engine pauses the cyclic GC while backward
 runs (it creates no cycles there); during the forward, which is user code, it leaves
 the GC alone. Users who build huge scalar graphs can do the same
 (``gc.disable()``/``gc.freeze()`` around graph construction) for a 2x faster forward.
