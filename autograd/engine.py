@@ -427,12 +427,26 @@ def backward(tensors: Sequence[Tensor], grad_tensors: Optional[Sequence] = None,
 def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequence[Tensor]],
          grad_outputs: Optional[Union[Tensor, Sequence]] = None,
          retain_graph: Optional[bool] = None, create_graph: bool = False,
-         allow_unused: bool = False) -> Tuple[Optional[Tensor], ...]:
+         only_inputs: bool = True, allow_unused: Optional[bool] = None,
+         is_grads_batched: bool = False,
+         materialize_grads: bool = False) -> Tuple[Optional[Tensor], ...]:
     """Gradients of ``outputs`` with respect to ``inputs`` (a tuple, one per input).
 
     Computes ``sum_k grad_outputs[k]^T d outputs[k] / d inputs[i]`` without touching
     ``.grad``. With ``create_graph=True`` the results are differentiable.
+    ``allow_unused`` (default: ``materialize_grads``) gives None for an input the
+    outputs do not depend on, ``materialize_grads=True`` zeros instead, as in PyTorch.
+    ``only_inputs`` is accepted and ignored (deprecated in PyTorch, where it has no
+    effect either); ``is_grads_batched=True`` is not supported.
     """
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched=True is not supported; call grad() "
+                                  "once per row of grad_outputs (with retain_graph=True)")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError("grad: expected allow_unused to be True or not passed when "
+                         "materialize_grads=True")
     single_out = isinstance(outputs, Tensor)
     outs = [outputs] if single_out else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
@@ -458,7 +472,11 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
                     f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the "
                     f"outputs, so it has no gradient. Pass allow_unused=True to get None "
                     f"for it instead.")
-            out.append(None)
+            if materialize_grads:
+                z = Tensor._wrap(np.zeros(t.shape, dtype=t.dtype))
+                out.append(z)
+            else:
+                out.append(None)
         elif create_graph:
             out.append(g)
         else:

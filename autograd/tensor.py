@@ -7,6 +7,7 @@ derivative. Python scalars on either side of an operator take the tensor's dtype
 from __future__ import annotations
 
 import numbers
+import weakref
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -351,8 +352,16 @@ class Tensor:
         self._bump()
         res = op(old, *others, **attrs)
         self._assign(res.data, opname)
+        prev = self.grad_fn
         self.grad_fn = res.grad_fn
         self.requires_grad = True
+        if prev is not None and prev.retain and prev.out_ref is not None and prev.out_ref() is self:
+            # retain_grad() follows the tensor, as in PyTorch: .grad is the gradient of
+            # its current (post in-place) value, not of the value it had before
+            prev.retain = False
+            prev.out_ref = None
+            res.grad_fn.retain = True
+            res.grad_fn.out_ref = weakref.ref(self)
         return self
 
     def _assign(self, value: np.ndarray, opname: str) -> None:

@@ -107,6 +107,8 @@ CASES += [
     ("where-cond", lambda: ag.where(T(2, 3), T(2, 3), T(2, 3)), DtypeError,
      ("where", "condition must be a bool", "float32", "x > 0")),
     ("matmul-bool", lambda: ag.tensor([[True]]) @ ag.tensor([[True]]), DtypeError, ("matmul", "bool")),
+    ("mean-int", lambda: ag.tensor([1, 2, 3]).mean(), DtypeError, ("mean", "int64", "floating", r"\.float\(\)")),
+    ("var-int", lambda: ag.tensor([1, 2, 3]).var(), DtypeError, ("var", "int64", "floating", r"\.float\(\)")),
     ("inplace-int-float", lambda: ag.tensor([2, 3]).add_(1.5), RuntimeError,
      ("add_", "float64", "int64")),
     ("str-operand", lambda: T(2) + np.array(["a", "b"]), TypeError, ("dtype <U1",)),

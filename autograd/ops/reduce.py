@@ -55,15 +55,23 @@ _mean = defop("mean", _mean_fwd,
 def _reduce_args(x, axis, dim, keepdims, keepdim, op):
     x = as_tensor(x)
     ax = norm_axis(pick_axis({}, axis, dim), x.ndim, op)
+    if ax == () and x.ndim:
+        ax = None  # dim=() or [] reduces over every dimension in PyTorch (NumPy: none)
     kd = bool(keepdims or keepdim)
     return x, ax, kd
 
 
 def sum(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False, dtype=None):
-    """Sum of elements over ``axis`` (all when None)."""
+    """Sum of elements over ``axis`` (all when None, or an empty tuple as in PyTorch).
+
+    ``dtype``: the input is converted to it before summing (PyTorch's meaning; a float
+    ``dtype`` keeps the sum differentiable). Integer and bool inputs sum to int64."""
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "sum")
+    if dtype is not None:
+        x = x.to(dtype)
     if x.dtype.kind in "biu":
-        return Tensor._wrap(np.asarray(np.sum(x.data, axis=ax, keepdims=kd, dtype=dtype or np.int64)))
+        return Tensor._wrap(np.asarray(np.sum(x.data, axis=ax, keepdims=kd,
+                                              dtype=np.int64 if dtype is None else x.dtype)))
     return apply(_sum, (x,), {"axis": ax, "keepdims": kd})
 
 
@@ -71,7 +79,10 @@ def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fals
     """Arithmetic mean over ``axis``."""
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "mean")
     if x.dtype.kind != "f":
-        raise TypeError(f"mean: needs a floating tensor, got {x.dtype}; convert with .float()")
+        from ..errors import DtypeError
+
+        raise DtypeError(f"mean: needs a floating point tensor, got {x.dtype}; convert "
+                         f"with .float() first (PyTorch cannot infer the output dtype either)")
     if x.numel() == 0 and _count(x.shape, ax) == 0:
         # the mean of nothing; an empty batch averaged over non-empty dims is fine
         raise ValueError("mean: cannot take the mean of an empty tensor")
@@ -331,6 +342,11 @@ def var(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False
 
     A composite (two-pass: the mean first, so it is stable for large offsets)."""
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "var")
+    if x.dtype.kind != "f":
+        from ..errors import DtypeError
+
+        raise DtypeError(f"var/std: need a floating point tensor, got {x.dtype}; convert "
+                         f"with .float() first")
     if sum_none := [v for v in (unbiased, correction, ddof) if v is not None]:
         if len(sum_none) > 1:
             raise TypeError("var: give only one of unbiased, correction and ddof")
