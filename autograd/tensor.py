@@ -323,12 +323,17 @@ class Tensor:
                 f"operation. Wrap the update in `with no_grad():` (as optimizers do) or use "
                 f"the out-of-place form.")
         if recording and (self._base is not None or self._views):
+            done = self._inplace_shared(op, opname, others, attrs)
+            if done is not None:
+                return done
             raise RuntimeError(
                 f"{opname}_: in-place change of a tensor that shares its memory with another "
                 f"one (a reshape/view/permute/transpose/squeeze/unsqueeze/flatten/expand "
                 f"output, or the tensor such a view was taken of) while recording gradients "
                 f"is not supported: the other tensor's recorded history would not see the "
-                f"change. Clone first (y = y.clone()) or use the out-of-place form.")
+                f"change. (In-place ops through indexing views such as y[0].mul_(2) or "
+                f"y[:, 1] = v are supported.) Clone first (y = y.clone()) or use the "
+                f"out-of-place form.")
         if not recording:
             try:
                 res = op.forward(self.data, *[o._d for o in others], **attrs)
@@ -343,6 +348,91 @@ class Tensor:
             self._assign(res, opname)
             self._bump()
             return self
+        return self._record_inplace(op, others, attrs)
+
+    def _inplace_shared(self, op, opname: str, others: list, attrs: dict) -> Optional["Tensor"]:
+        """A recorded in-place op on a tensor that shares its buffer with others (a
+        basic-indexing view ``y[0].mul_(2)``, or a base written while views of it are
+        alive), handled as PyTorch does; None when tapegrad cannot keep every history
+        right (the caller raises).
+
+        The new value is computed from a copy of ``self``; when ``self`` is a view it is
+        written back level by level with recorded ``parent[idx] = new`` (so gradients
+        reach the base's history) and each tensor on the way takes over its new node.
+        Every other live view whose memory overlaps the change gets a fresh history,
+        ``getitem(parent, idx)`` of its parent's new value, as PyTorch regenerates a
+        view's grad_fn. Only views made by basic indexing (``getitem``) know their
+        parent and index; a live reshape/permute/... view overlapping the change
+        would keep a stale history (a silently wrong gradient), so that is refused."""
+        root = self._base if self._base is not None else self
+        chain = [self]
+        t = self
+        while t is not root:
+            src = t.__dict__.get("_view_src")
+            if src is None:
+                return None
+            t = src[0]
+            chain.append(t)
+        if self is not root and root.grad_fn is None and root.requires_grad:
+            raise RuntimeError(
+                f"{opname}_: a view of a leaf tensor that requires grad is being used in an "
+                f"in-place operation. Wrap the update in `with no_grad():` or compute the "
+                f"new value out of place.")
+        region = self.data
+        if self is root and opname == "setitem" and _is_basic_index(attrs["index"]):
+            idx = attrs["index"]
+            region = region[idx + (Ellipsis,)] if Ellipsis not in idx else region[idx]
+        stale = []
+        for v in tuple(root._views or ()):
+            if any(v is c for c in chain) or type(v._d) is not np.ndarray:
+                continue
+            try:
+                hit = np.shares_memory(v._d, region, max_work=10_000)
+            except np.exceptions.TooHardError:
+                hit = True
+            if hit:
+                if v.__dict__.get("_view_src") is None:
+                    return None
+                stale.append(v)
+        res = self._new_value(op, opname, others, attrs)
+        updates = []
+        t = self
+        while t is not root:
+            parent, idx = t._view_src
+            updates.append((t, res))
+            res = parent._new_value(_ops.OPS["setitem"], "setitem", [res], {"index": idx})
+            t = parent
+        root._bump()  # bumps every tensor on the buffer: nodes that saved one will refuse
+        root._assign(res.data, opname)
+        root._take_over(res)
+        for t, r in updates:
+            t._take_over(r)
+        for v in sorted(stale, key=_view_depth):
+            parent, idx = v._view_src
+            if parent.requires_grad:
+                v._take_over(apply_getitem(parent, idx))
+        return self
+
+    def _new_value(self, op, opname: str, others: list, attrs: dict) -> "Tensor":
+        """``op(copy of self, *others)``, recorded, with in-place dtype/shape rules."""
+        old = Tensor._wrap(self.data.copy())
+        old.grad_fn = self.grad_fn
+        old.requires_grad = self.requires_grad
+        res = op(old, *[old if o is self else o for o in others], **attrs)
+        rd = res._d if type(res._d) is np.ndarray else np.asarray(res._d)
+        if not np.can_cast(rd.dtype, self.dtype, casting="same_kind"):
+            raise RuntimeError(f"{opname}_: result type {rd.dtype} can't be cast to the "
+                               f"desired output type {self.dtype}")
+        if rd.shape != self.shape:
+            from .errors import ShapeError
+
+            raise ShapeError(f"{opname}_: output with shape {self.shape} doesn't match the "
+                             f"broadcast shape {rd.shape}; in-place ops can't change a "
+                             f"tensor's shape")
+        return res if rd.dtype == self.dtype else _ops.cast(res, self.dtype)
+
+    def _record_inplace(self, op, others: list, attrs: dict) -> "Tensor":
+        """Record ``self = op(old self, *others)`` and write the result into the buffer."""
         old = Tensor._wrap(self.data.copy())
         old.grad_fn = self.grad_fn
         old.requires_grad = self.requires_grad
@@ -351,7 +441,12 @@ class Tensor:
         others = [old if o is self else o for o in others]
         self._bump()
         res = op(old, *others, **attrs)
-        self._assign(res.data, opname)
+        self._assign(res.data, op.name)
+        self._take_over(res)
+        return self
+
+    def _take_over(self, res: "Tensor") -> None:
+        """Make ``self`` (changed in place) the output of ``res``'s node."""
         prev = self.grad_fn
         self.grad_fn = res.grad_fn
         self.requires_grad = True
@@ -362,7 +457,6 @@ class Tensor:
             prev.out_ref = None
             res.grad_fn.retain = True
             res.grad_fn.out_ref = weakref.ref(self)
-        return self
 
     def _assign(self, value: np.ndarray, opname: str) -> None:
         value = np.asarray(value)
@@ -570,6 +664,26 @@ class _HookHandle:
     def remove(self) -> None:
         if self._fn in self._lst:
             self._lst.remove(self._fn)
+
+
+def _view_depth(t: "Tensor") -> int:
+    """How many getitem steps ``t`` is from the base of its buffer."""
+    n = 0
+    while t.__dict__.get("_view_src") is not None and t._base is not None and t is not t._base:
+        t = t._view_src[0]
+        n += 1
+        if t is t._base or t._base is None:
+            break
+    return n
+
+
+def apply_getitem(x: "Tensor", index: tuple) -> "Tensor":
+    """``x[index]`` for an already normalised index (no view bookkeeping)."""
+    return _ops.apply(_ops.OPS["getitem"], (x,), {"index": index})
+
+
+def _is_basic_index(index: tuple) -> bool:
+    return all(i is None or i is Ellipsis or type(i) is int or type(i) is slice for i in index)
 
 
 def _link_view(res: "Tensor", args, out: np.ndarray) -> None:

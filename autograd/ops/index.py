@@ -121,8 +121,18 @@ def _index_add_np(g, index, shape):
 
 
 def _getitem_fwd(x, index):
-    r = take_np(x, index)
-    return r.copy() if isinstance(r, np.ndarray) and r.base is not None else r
+    # Basic indexing (ints, slices, None, ...) returns a view of x's buffer, as in
+    # PyTorch: ``x[0].mul_(2)`` under no_grad changes x, and ``apply`` links the view
+    # so that in-place changes bump the version counters of both. A full integer index
+    # gives a 0-d view (``x[1, 2].add_(1)`` changes x too), not a NumPy scalar.
+    # Advanced indexing copies (NumPy's and PyTorch's semantics).
+    if type(x) is not np.ndarray:
+        return x[index]
+    if _is_basic(index):
+        if len(index) == x.ndim and all(type(i) is int for i in index):
+            return x[index + (Ellipsis,)]
+        return x[index]
+    return take_np(x, index)  # a fresh array (its .base, if any, is NumPy's temporary)
 
 
 _getitem = defop("getitem", _getitem_fwd,
@@ -136,7 +146,14 @@ _index_add = defop("index_add", lambda g, index, shape: _index_add_np(g, index, 
 def getitem(x, index):
     """``x[index]``: ints, slices, None, ..., integer arrays (repeats allowed), bool masks."""
     x = as_tensor(x)
-    return apply(_getitem, (x,), {"index": normalize_index(index, x.shape)})
+    idx = normalize_index(index, x.shape)
+    res = apply(_getitem, (x,), {"index": idx})
+    b = res._base
+    if b is not None and (b is x or b is x._base):
+        # a basic-indexing view of x: remembered so that an in-place op on it while
+        # recording can be written back to x as `x[idx] = new` (Tensor._inplace_shared)
+        res._view_src = (x, idx)
+    return res
 
 
 def index_add(g, index, shape):
