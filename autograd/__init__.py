@@ -22,9 +22,9 @@ from .ops import (COMPOSITES, OPS, abs, add, amax, amin, argmax, argmin, avg_poo
                   getitem, index_add, leaky_relu, linear, log, log1p, log_softmax, logsumexp, matmul,
                   max, max_pool2d, maximum, mean, min, minimum, mm, mul, multiply, neg, negative,
                   pad, permute, pow, prod, reciprocal, relu, reshape, rsqrt, sigmoid, sign, silu,
-                  sin, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub,
-                  subtract, sum, sum_to, swapaxes, swish, take, tan, tanh, transpose, true_divide,
-                  unbind, unfold, unsqueeze, var, view, where)
+                  sin, softmax, softmax_cross_entropy, softplus, split, sqrt, square, squeeze,
+                  stack, std, sub, subtract, sum, sum_to, swapaxes, swish, take, tan, tanh,
+                  transpose, true_divide, unbind, unfold, unsqueeze, var, view, where)
 from .random import default_generator, manual_seed, rand, randint, randn, randperm, seed
 from .registry import OpDef, defop
 from .tape import (Node, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,

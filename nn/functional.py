@@ -218,10 +218,10 @@ def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) 
     if y.shape != exp:
         raise ValueError(f"{name}: input of shape {tuple(logits.shape)} needs class-index "
                          f"targets of shape {exp}, got {y.shape}")
-    valid = y[y != ignore_index]
-    if valid.size and (valid.min() < 0 or valid.max() >= c):
-        bad = valid[(valid < 0) | (valid >= c)][0]
-        raise IndexError(f"{name}: target {bad} is out of range for {c} classes "
+    bad = (y < 0) | (y >= c)
+    if np.count_nonzero(bad) and np.count_nonzero(bad & (y != ignore_index)):
+        bad &= y != ignore_index
+        raise IndexError(f"{name}: target {y[bad].flat[0]} is out of range for {c} classes "
                          f"(valid: 0 to {c - 1}, or ignore_index={ignore_index})")
 
 
@@ -261,11 +261,20 @@ def _weighted_mean(total: Tensor, weight_sum: float) -> Tensor:
 def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy from logits with class-index targets, or class-probability targets
-    (same shape as the logits). log_softmax is computed stably, so logits of 1e4 are fine."""
+    (same shape as the logits). log_softmax is computed stably, so logits of 1e4 are fine.
+
+    Class indices with (N, C) or (C,) logits and no label smoothing (the usual
+    classifier loss) take autograd's fused ``softmax_cross_entropy``: one graph node
+    instead of four to six; the other cases are composed from log_softmax below."""
     logits = ag.as_tensor(logits)
     yt = ag.as_tensor(y)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if (yt.dtype.kind in "iu" and label_smoothing == 0.0 and logits.ndim in (1, 2)
+            and logits.dtype.kind == "f"):
+        _check_targets("nll_loss", logits, np.asarray(yt.data), ignore_index)
+        return ag.softmax_cross_entropy(logits, yt, weight=weight, ignore_index=ignore_index,
+                                        reduction=reduction)
     dim = 1 if logits.ndim > 1 else 0
     logp = ag.log_softmax(logits, dim=dim)
     c = logits.shape[dim]

@@ -1421,6 +1421,46 @@ def _linear(name, r):
     ]
 
 
+# --------------------------------------------------------------------------- softmax_cross_entropy (fused)
+def _sce_ref(t, z, y, weight=None, ignore_index=-100, reduction="mean"):
+    w = None if weight is None else t.tensor(weight, dtype=z.dtype)
+    return t.nn.functional.cross_entropy(z, y, weight=w, ignore_index=ignore_index,
+                                         reduction=reduction)
+
+
+@samples("softmax_cross_entropy", ref=_sce_ref)
+def _sce(name, r):
+    def ce(z, y, desc, weight=None, ignore_index=-100, reduction="mean", **kw):
+        attrs = {"weight": weight, "ignore_index": ignore_index, "reduction": reduction}
+        return S(z, np.asarray(y, dtype=np.int64), attrs=attrs, desc=desc, **kw)
+
+    y5 = np.array([0, 3, 1, 1, 2])
+    w4 = np.array([0.5, 1.0, 2.0, 1.5])
+    out = [ce(U(r, (5, 4)), y5, f"(5, 4) {red}", reduction=red) for red in ("mean", "sum", "none")]
+    out += [ce(U(r, (5, 4)), y5, f"weight, ignore_index 1, {red}", weight=w4, ignore_index=1,
+               reduction=red) for red in ("mean", "sum", "none")]
+    out += [
+        ce(U(r, (5, 4)), y5, "weight", weight=w4),
+        ce(U(r, (5, 4)), y5, "ignore_index 3, no weight", ignore_index=3),
+        ce(U(r, (5, 4)), [0, -100, 2, 3, -100], "default ignore_index -100 in the targets",
+           reduction="sum"),
+        ce(U(r, (1, 3)), [2], "one row"),
+        ce(U(r, (4, 1)), [0, 0, 0, 0], "one class: loss 0, gradient 0"),
+        ce(U(r, (4,)), 2, "unbatched (C,), 0-d target"),
+        ce(U(r, (4,)), 1, "unbatched, weight, none: 0-d loss", weight=w4, reduction="none"),
+        ce(U(r, (4,)), 0, "unbatched, the target ignored, sum", ignore_index=0, reduction="sum"),
+        ce(fortran(U(r, (3, 4))), [3, 0, 1], "fortran logits", weight=w4, reduction="none"),
+        ce(U(r, (3, 4)) * 1e4, [1, 0, 3], "logits of 1e4"),
+        ce(U(r, (3, 4)) * 1e4 + 1e4, [2, 2, 0], "logits of 1e4, offset, none", reduction="none"),
+        ce(np.zeros((0, 3)), np.zeros(0), "empty batch, sum", reduction="sum"),
+        ce(np.zeros((0, 3)), np.zeros(0), "empty batch, none", reduction="none"),
+        # the mean over no targets is 0/0 = NaN, as in PyTorch, with a zero gradient
+        ce(U(r, (3, 4)), [1, 1, 1], "every target ignored: NaN loss, zero gradient",
+           ignore_index=1, grad=False, edge=True),
+    ]
+    return out
+
+
 def _build() -> Dict[str, OpEntry]:
     db: Dict[str, OpEntry] = {}
     for name, op in OPS.items():

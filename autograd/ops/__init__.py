@@ -18,6 +18,7 @@ from .shape import (broadcast_to, cat, chunk, concatenate, expand, expand_dims, 
 from .index import getitem, index_add, take
 from .linalg import dot, linear, matmul, mm
 from .conv import avg_pool2d, conv2d, dropout, fold, max_pool2d, unfold
+from .loss import softmax_cross_entropy
 
 # Composite ops: public functions with no registered primitive of their own. Each
 # needs samples in tests/op_db.py like a primitive; `smooth` says whether
