@@ -111,8 +111,13 @@ def _check_versions(node: Node) -> None:
     stamp = node.stamp
     op = node.op
     if not op.linear:
+        reads = op.reads
+        if reads is not None:  # the inputs read by the vjps of inputs that have an edge
+            parents = node.parents
+            reads = set().union(*[r for k, r in enumerate(reads)
+                                  if k < len(parents) and parents[k] is not None])
         for i, t in enumerate(node.inputs):
-            if t._mod_stamp > stamp:
+            if t._mod_stamp > stamp and (reads is None or i in reads):
                 raise RuntimeError(
                     f"one of the tensors needed for gradient computation has been modified "
                     f"by an in-place operation: input {i} of `{op.name}` (shape "

@@ -56,7 +56,7 @@ class OpDef:
     """
 
     __slots__ = ("name", "forward", "vjps", "smooth", "linear", "uses_out", "check", "doc",
-                 "differentiable", "api")
+                 "differentiable", "api", "reads")
 
     def __init__(self, name: str, forward: Callable, vjps: Sequence[Optional[Callable]],
                  smooth: bool, linear: bool, uses_out: bool, check: Optional[Callable],
@@ -71,6 +71,11 @@ class OpDef:
         self.doc = doc
         self.differentiable = differentiable
         self.api = None  # the public function, when it normalises arguments first
+        # per vjp, which inputs' values it reads (None: assume all). An in-place change
+        # of an input that no needed vjp reads is harmless, as in PyTorch, which saves
+        # only what the backward of the inputs requiring grad uses (exp saves only its
+        # result; y * 1 saves nothing of y)
+        self.reads = _inputs_read(self.vjps)
 
     def __call__(self, *args: Any, **attrs: Any):
         if self.api is not None:
@@ -79,6 +84,40 @@ class OpDef:
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
+
+
+def _inputs_read(vjps) -> Optional[tuple]:
+    """Per vjp, the indices of the forward inputs it loads, found from its bytecode.
+
+    A vjp's parameters are ``F, g, out`` then one per forward input (then keyword
+    attributes); an input whose name is never loaded is not read. Anything that is
+    not a plain function with named parameters (``*args``, partials, callables) gives
+    None, which the engine treats as "every vjp reads every input" (the safe answer)."""
+    import dis
+    import inspect
+
+    out = []
+    for vjp in vjps:
+        if vjp is None:
+            out.append(frozenset())
+            continue
+        code = getattr(vjp, "__code__", None)
+        if code is None or code.co_flags & inspect.CO_VARARGS:
+            return None
+        params = code.co_varnames[:code.co_argcount]
+        if len(params) < 3:
+            return None
+        loaded = set()
+        stack = [code]
+        while stack:
+            c = stack.pop()
+            for ins in dis.get_instructions(c):
+                if ins.opname.startswith("LOAD_") and isinstance(ins.argval, (str, tuple)):
+                    arg = ins.argval
+                    loaded.update(arg if isinstance(arg, tuple) else (arg,))
+            stack.extend(k for k in c.co_consts if hasattr(k, "co_code"))
+        out.append(frozenset(i for i, nm in enumerate(params[3:]) if nm in loaded))
+    return tuple(out)
 
 
 def defop(name: str, forward: Callable, vjps: Sequence[Optional[Callable]] = (), *,

@@ -258,3 +258,56 @@ def test_reshape_view_overlapping_an_inplace_change_still_refused():
     with pytest.raises(RuntimeError, match="shares its memory"):
         y[0].mul_(2)
     assert z.shape == (12,)
+
+
+# --------------------------------------------------------------------------- saved values
+# An in-place change of a tensor after an op used it must fail at backward only when
+# the op's backward reads that tensor: PyTorch saves exp/tanh/sigmoid/sqrt/relu's
+# *result*, and `y * c` saves nothing of y when c needs no gradient.
+SAVES_RESULT = {
+    "exp": lambda T, y: T.exp(y), "tanh": lambda T, y: T.tanh(y),
+    "sigmoid": lambda T, y: T.sigmoid(y), "sqrt": lambda T, y: T.sqrt(y),
+    "relu": lambda T, y: T.relu(y), "tan": lambda T, y: T.tan(y),
+    "softmax": lambda T, y: T.softmax(y, dim=-1),
+    "log_softmax": lambda T, y: T.log_softmax(y, dim=-1),
+    "where": lambda T, y: T.where(y > 1, T.ones(2, 3), T.zeros(2, 3) + y * 0),
+}
+XPOS = np.linspace(0.1, 1.2, 6, dtype=np.float32).reshape(2, 3)
+
+
+@pytest.mark.parametrize("name", sorted(SAVES_RESULT))
+def test_inplace_change_of_an_input_the_backward_does_not_read(name):
+    f = SAVES_RESULT[name]
+
+    def run(T):
+        x = T.tensor(XPOS, requires_grad=True)
+        y = x * 2
+        z = (f(T, y) * weights(T, (2, 3))).sum()
+        y.add_(1)
+        z.backward()
+        return x.grad
+
+    assert_same(run(ag), run(torch), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["sin", "log", "mul"])
+def test_inplace_change_of_an_input_the_backward_reads_still_raises(name):
+    for T in (ag, torch):
+        x = T.tensor(XPOS, requires_grad=True)
+        y = x * 2
+        z = (y * y if name == "mul" else getattr(T, name)(y)).sum()
+        y.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
+            z.backward()
+
+
+def test_inplace_change_of_an_output_used_by_mul_with_a_constant():
+    def run(T):
+        x = T.tensor(XPOS, requires_grad=True)
+        y = T.sin(x)
+        z = (y * 3.0).sum()  # mul saves y only for the constant's gradient: not needed
+        y.add_(1)
+        z.backward()
+        return x.grad
+
+    assert_same(run(ag), run(torch))

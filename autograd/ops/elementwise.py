@@ -195,8 +195,10 @@ erf = _unary("erf", _float_only("erf", _erf_np),
              lambda F, g, out, x: g * _TWO_OVER_SQRT_PI * F.exp(-(x * x)),
              "the error function; gradient 2/sqrt(pi) e**(-x**2)")
 relu = _unary("relu", lambda x: np.maximum(x, 0).astype(x.dtype, copy=False),
-              lambda F, g, out, x: g * (raw(x) > 0),
-              "max(x, 0); gradient 1 for x > 0, 0 for x <= 0", smooth=False)
+              # reads out, not x (out > 0 exactly where x > 0), as PyTorch saves relu's
+              # result: changing the input in place afterwards is harmless
+              lambda F, g, out, x: g * (raw(out) > 0),
+              "max(x, 0); gradient 1 for x > 0, 0 for x <= 0", smooth=False, uses_out=True)
 
 
 def _leaky_fwd(x, negative_slope=0.01):
