@@ -311,3 +311,55 @@ def test_inplace_change_of_an_output_used_by_mul_with_a_constant():
         return x.grad
 
     assert_same(run(ag), run(torch))
+
+
+# --------------------------------------------------------------------------- dtypes
+FLOORMOD_OPERANDS = [
+    (lambda T: T.tensor([-7, 7, 5]), lambda T: T.tensor([2, -3, 5])),
+    (lambda T: T.tensor([-7, 7, 5]), lambda T: 3),
+    (lambda T: T.tensor([-7, 7, 5]), lambda T: 2.5),
+    (lambda T: T.tensor([-7.5, 7.0, 5.25]), lambda T: T.tensor([2, -3, 5])),
+    (lambda T: T.tensor([True, False, True]), lambda T: 2),
+    (lambda T: 7, lambda T: T.tensor([-3, 3, 2])),
+    (lambda T: 7.5, lambda T: T.tensor([-3, 3, 2])),
+    (lambda T: T.tensor(np.array([1.5, -2.5, 3.0], dtype=np.float64)), lambda T: T.tensor([0.7, 0.9, -1.1])),
+]
+
+
+@pytest.mark.parametrize("k", range(len(FLOORMOD_OPERANDS)))
+@pytest.mark.parametrize("sym", ["//", "%"])
+def test_floor_divide_and_remainder_match_torch(k, sym):
+    fa, fb = FLOORMOD_OPERANDS[k]
+    f = (lambda a, b: a // b) if sym == "//" else (lambda a, b: a % b)
+    assert_same(f(fa(ag), fb(ag)), f(fa(torch), fb(torch)), atol=1e-6)
+
+
+def test_remainder_gradients_match_torch():
+    def run(T):
+        x = T.tensor([1.5, -2.5, 3.0, 7.25], requires_grad=True)
+        w = T.tensor([0.7, 0.9, -1.1, 2.0], requires_grad=True)
+        ((x % w) * weights(T, (4,))).sum().backward()
+        return x.grad, w.grad
+
+    for a, t in zip(run(ag), run(torch)):
+        assert_same(a, t)
+
+
+def test_clamp_of_int_tensor_to_float_bounds_promotes_like_torch():
+    i, ti = ag.tensor([1, 5, 9]), torch.tensor([1, 5, 9])
+    assert_same(i.clamp(2.5, 6), ti.clamp(2.5, 6))  # float32 [2.5, 5, 6], not int64 [2, 5, 6]
+    assert_same(i.clamp(2, 6), ti.clamp(2, 6))      # int bounds keep int64
+    assert_same(i.clamp(max=6.5), ti.clamp(max=6.5))
+
+
+def test_float32_stays_float32_through_a_training_step_like_torch():
+    def run(T):
+        x = T.tensor(X23, requires_grad=True)
+        w = T.tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4), requires_grad=True)
+        h = T.tanh(x @ w) * 0.5 + x.sum(1, keepdim=True) / 3 - T.sigmoid(x).mean()
+        loss = (T.log_softmax(h, dim=1) * weights(T, (2, 4))).sum() + h.var() + (h ** 2).mean()
+        loss.backward()
+        return loss, x.grad, w.grad
+
+    for a, t in zip(run(ag), run(torch)):
+        assert_same(a, t, atol=1e-4)

@@ -313,6 +313,12 @@ def clamp(x, min=None, max=None):
     ``min``/``max`` may be numbers or tensors (broadcasting, like ``torch.clamp``); a
     tensor bound gets the gradient where it is the result (x < min, resp. > max)."""
     x = as_tensor(x)
+    if x.dtype.kind in "biu" and any(isinstance(b, float) for b in (min, max)):
+        # PyTorch's promotion: an integer tensor clamped to a float bound gives the
+        # default float dtype (NumPy would keep int64 and truncate the bound)
+        from ..tensor import get_default_dtype
+
+        x = cast(x, get_default_dtype())
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         # composite with PyTorch's conventions: min first, then max
         if min is not None:
@@ -326,6 +332,61 @@ def clamp(x, min=None, max=None):
 
 
 clip = clamp
+
+
+def _int_pair(x, y, op: str):
+    """Both operands as Tensors with PyTorch's promotion (for // and %)."""
+    if isinstance(x, Tensor):
+        y = as_tensor(y, like=x)
+    else:
+        y = as_tensor(y)
+        x = as_tensor(x, like=y)
+    if x._d.dtype is not y._d.dtype:
+        x, y = _promote(x, y)
+    kx, ky = x._d.dtype.kind, y._d.dtype.kind
+    if kx == "b" and ky == "b":
+        from ..errors import DtypeError
+
+        raise DtypeError(f"{op}: not defined for two bool tensors; convert one first "
+                         f"(e.g. t.long())")
+    if kx in "biu" and ky in "biu" and not np.all(y._d):
+        raise RuntimeError(f"{op}: ZeroDivisionError: integer division by zero (a zero in "
+                           f"the integer divisor of shape {tuple(np.shape(y._d))}); divide "
+                           f"floats, or mask the zeros first")
+    return x, y
+
+
+def floor_divide(x, y) -> Tensor:
+    """``x // y``, rounding toward -inf (Python's and PyTorch's floor division).
+
+    Not differentiable (PyTorch has no derivative for it either): the result is a
+    constant that does not require grad."""
+    x, y = _int_pair(x, y, "floor_divide")
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return Tensor._wrap(np.asarray(np.floor_divide(x._d, y._d)))
+    except (ValueError, TypeError) as exc:
+        from ..registry import OPS, _forward_error
+
+        raise _forward_error(OPS["div"], (np.asarray(x._d), np.asarray(y._d)), {}, exc) from None
+
+
+def remainder(x, y) -> Tensor:
+    """``x % y`` with the sign of ``y`` (Python's and PyTorch's ``remainder``).
+
+    Gradients as PyTorch: 1 for x, ``-floor(x / y)`` for y. Built as the composite
+    ``x - floor_divide(x, y) * y`` for the gradient; its value is then replaced by
+    NumPy's exactly rounded remainder (the vjps of sub and mul do not read it)."""
+    x, y = _int_pair(x, y, "remainder")
+    q = floor_divide(x, y)
+    res = sub(x, mul(y, q))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exact = np.remainder(x._d, y._d)
+    if type(res._d) is np.ndarray:
+        np.copyto(res._d, exact, casting="unsafe")
+    else:
+        res._d = np.asarray(exact).astype(np.asarray(res._d).dtype)[()]
+    return res
 
 
 def _tie_split(F, g, x, y, win):
