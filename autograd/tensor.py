@@ -664,6 +664,75 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self.data.dtype.kind == "f"
 
+    # ---------------------------------------------------------------- shape composites
+    # Built from recorded primitives (transpose, getitem, reshape, broadcast_to), so
+    # they inherit gradients and double gradients; PyTorch's names and argument forms.
+    def t(self) -> "Tensor":
+        """Transpose of a tensor with <= 2 dimensions (PyTorch's ``t()``)."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t(): expects a tensor with <= 2 dimensions, but this one has "
+                               f"shape {self.shape}; use transpose(dim0, dim1) or .mT")
+        return self if self.ndim < 2 else _ops.transpose(self, 0, 1)
+
+    def narrow(self, dim: int, start: int, length: int) -> "Tensor":
+        """``length`` elements of dimension ``dim`` from ``start`` (a view, like PyTorch)."""
+        from .ops._util import norm_axis
+
+        (d,) = norm_axis(dim, self.ndim, "narrow")
+        n = self.shape[d]
+        st = start + n if start < 0 else start
+        if not 0 <= st <= n or length < 0 or st + length > n:
+            raise IndexError(f"narrow: start {start} and length {length} are out of range for "
+                             f"dimension {dim} of size {n} (tensor shape {self.shape})")
+        return self[(slice(None),) * d + (slice(st, st + length),)]
+
+    def movedim(self, source, destination) -> "Tensor":
+        """Move dimension(s) ``source`` to position(s) ``destination``."""
+        src = (source,) if isinstance(source, int) else tuple(source)
+        dst = (destination,) if isinstance(destination, int) else tuple(destination)
+        if len(src) != len(dst):
+            raise ValueError(f"movedim: source {source} and destination {destination} must "
+                             f"have the same number of dimensions")
+        from .ops._util import norm_axis
+
+        n = self.ndim
+        src = tuple(norm_axis(a, n, "movedim")[0] for a in src)
+        dst = tuple(norm_axis(a, n, "movedim")[0] for a in dst)
+        if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+            raise ValueError(f"movedim: repeated dimension in source {source} or "
+                             f"destination {destination}")
+        order = [None] * n
+        for s_, d_ in zip(src, dst):
+            order[d_] = s_
+        rest = iter(a for a in range(n) if a not in src)
+        order = [next(rest) if o is None else o for o in order]
+        return _ops.permute(self, tuple(order))
+
+    def repeat(self, *sizes) -> "Tensor":
+        """Tile the tensor ``sizes[i]`` times along dimension i (PyTorch's ``repeat``; new
+        leading dimensions when ``len(sizes) > ndim``)."""
+        if len(sizes) == 1 and not isinstance(sizes[0], int):
+            sizes = tuple(sizes[0])
+        sizes = tuple(int(r) for r in sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError(f"repeat: number of repeat dimensions ({len(sizes)}) can not "
+                               f"be smaller than the number of dimensions of the tensor "
+                               f"({self.ndim}, shape {self.shape})")
+        if any(r < 0 for r in sizes):
+            raise RuntimeError(f"repeat: repeats must be non-negative, got {sizes}")
+        shape = (1,) * (len(sizes) - self.ndim) + tuple(self.shape)
+        inter = tuple(v for s_ in shape for v in (1, s_))  # (1, s0, 1, s1, ...)
+        big = tuple(v for r, s_ in zip(sizes, shape) for v in (r, s_))
+        out = _ops.broadcast_to(_ops.reshape(self, inter), big)
+        return _ops.reshape(out, tuple(r * s_ for r, s_ in zip(sizes, shape)))
+
+    def tile(self, *dims) -> "Tensor":
+        """``repeat`` with missing leading repeats taken as 1 (PyTorch's ``tile``)."""
+        if len(dims) == 1 and not isinstance(dims[0], int):
+            dims = tuple(dims[0])
+        dims = (1,) * (self.ndim - len(dims)) + tuple(dims)
+        return self.repeat(*dims)
+
     def contiguous(self) -> "Tensor":
         return self
 

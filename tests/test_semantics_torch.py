@@ -30,9 +30,11 @@ def assert_same(a: ag.Tensor, t, atol: float = 1e-6) -> None:
 
 
 def weights(T, shape):
-    """A non-uniform upstream weight, so a wrong gradient routing cannot hide."""
+    """A non-uniform upstream weight, so a wrong gradient routing cannot hide (a
+    tensor of library ``T``, or a NumPy array for ``T = np``)."""
     n = int(np.prod(shape))
-    return T.tensor(np.arange(1, n + 1, dtype=np.float32).reshape(shape))
+    w = np.arange(1, n + 1, dtype=np.float32).reshape(shape)
+    return w if T is np else T.tensor(w)
 
 
 # --------------------------------------------------------------------------- reductions
@@ -363,3 +365,85 @@ def test_float32_stays_float32_through_a_training_step_like_torch():
 
     for a, t in zip(run(ag), run(torch)):
         assert_same(a, t, atol=1e-4)
+
+
+# --------------------------------------------------------------------------- indexing
+BOOL_INDICES = [True, False, (0, True), (True, slice(None), 1), (Ellipsis, True),
+                (1, [0, 2], True), (None, True, 0)]
+
+
+@pytest.mark.parametrize("idx", BOOL_INDICES, ids=repr)
+def test_bare_bool_index_adds_a_dimension_like_torch(idx):
+    def run(T):
+        x = T.tensor(X23, requires_grad=True)
+        y = x[idx]
+        (y * weights(T, tuple(y.shape))).sum().backward()
+        return y, x.grad
+
+    for a, t in zip(run(ag), run(torch)):
+        assert_same(a, t)
+
+
+def test_setitem_repeated_indices_last_write_wins_and_only_it_gets_the_gradient():
+    # Values: the last write wins, as in PyTorch on CPU. Gradient: only the copy of v
+    # that was written reaches the output, so only it gets a gradient. PyTorch gives
+    # every copy g[index] (index_put_'s backward ignores the overwrite), which is not
+    # the derivative of the function computed; tapegrad holds to the right answer.
+    def run(T):
+        x = T.tensor(X234, requires_grad=True)
+        v = T.tensor(np.arange(1, 25, dtype=np.float32).reshape(2, 3, 4) * 100, requires_grad=True)
+        y = x * 1
+        y[[0, 0]] = v
+        (y * weights(T, (2, 3, 4))).sum().backward()
+        return y, x.grad, v.grad
+
+    (y, xg, vg), (ty, txg, tvg) = run(ag), run(torch)
+    assert_same(y, ty)
+    assert_same(xg, txg)
+    np.testing.assert_array_equal(vg.data[0], 0)  # overwritten: no effect on y
+    np.testing.assert_array_equal(vg.data[1], weights(np, (2, 3, 4))[0])
+    assert not np.array_equal(vg.data, tvg.numpy())  # the documented difference
+
+
+def test_negative_slice_step_is_an_extension():
+    # PyTorch raises ValueError for x[::-1]; tapegrad follows NumPy (documented in
+    # docs/conventions.md), with the gradient of the reversal
+    with pytest.raises(ValueError):
+        torch.tensor(X23)[:, ::-1]
+    x = ag.tensor(X23, requires_grad=True)
+    y = x[:, ::-1]
+    np.testing.assert_array_equal(y.data, X23[:, ::-1])
+    (y * ag.tensor(weights(np, (2, 3)))).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, weights(np, (2, 3))[:, ::-1])
+
+
+# --------------------------------------------------------------------------- shape methods
+SHAPE_METHODS = {
+    "t": lambda a: a[0].t(), "t_1d": lambda a: a[0, 0].t(),
+    "narrow": lambda a: a.narrow(2, 1, 2), "narrow_neg": lambda a: a.narrow(-1, -3, 2),
+    "movedim": lambda a: a.movedim(0, -1), "movedim_tuple": lambda a: a.movedim((0, 1), (2, 0)),
+    "repeat": lambda a: a.repeat(2, 1, 1), "repeat_more": lambda a: a.repeat(2, 1, 3, 2),
+    "repeat_tuple": lambda a: a.repeat((1, 2, 1)), "tile": lambda a: a.tile((2,)),
+    "tile_more": lambda a: a.tile(2, 1, 1, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_METHODS))
+def test_shape_methods_match_torch(name):
+    f = SHAPE_METHODS[name]
+
+    def run(T):
+        x = T.tensor(X234, requires_grad=True)
+        y = f(x)
+        (y * weights(T, tuple(y.shape))).sum().backward()
+        return y, x.grad
+
+    for a, t in zip(run(ag), run(torch)):
+        assert_same(a, t)
+
+
+def test_t_on_3d_raises_like_torch():
+    with pytest.raises(RuntimeError):
+        torch.tensor(X234).t()
+    with pytest.raises(RuntimeError, match=r"t\(\).*\(2, 3, 4\)"):
+        ag.tensor(X234).t()

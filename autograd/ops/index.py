@@ -51,8 +51,9 @@ def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
                                      f"{dim} with size {n} (tensor shape {shape})")
             out.append(arr)
             dim += 1
-        elif isinstance(i, (bool, np.bool_)):
-            raise IndexError("getitem: a bare bool is not a valid index; use a bool tensor mask")
+        elif isinstance(i, bool):
+            # PyTorch and NumPy: x[True] adds a dimension of size 1, x[False] one of size 0
+            out.append(np.array(i))
         elif isinstance(i, (int, np.integer)):
             if dim >= len(shape):
                 raise IndexError(f"getitem: too many indices for a tensor of shape {shape}")
@@ -94,7 +95,7 @@ def _split_ints(index: tuple):
     if not (has_int and has_arr):
         return None
     ints = tuple(i if type(i) is int or i is Ellipsis else slice(None)
-                 for i in index if i is not None)
+                 for i in index if i is not None and not (type(i) is np.ndarray and i.ndim == 0))
     return ints, tuple(i for i in index if type(i) is not int)
 
 
