@@ -447,3 +447,75 @@ def test_t_on_3d_raises_like_torch():
         torch.tensor(X234).t()
     with pytest.raises(RuntimeError, match=r"t\(\).*\(2, 3, 4\)"):
         ag.tensor(X234).t()
+
+
+# --------------------------------------------------------------------------- deliberate
+# The rows of "Where tapegrad deliberately differs from PyTorch" in docs/conventions.md.
+def test_deliberate_zero_d_promotion_follows_numpy():
+    a, b = ag.tensor(X23), ag.tensor(np.float64(2.0))
+    assert (a * b).dtype == np.float64
+    assert (torch.tensor(X23) * torch.tensor(2.0, dtype=torch.float64)).dtype == torch.float32
+    assert (a * np.float64(2.0)).dtype == np.float32  # NumPy scalars follow PyTorch
+    x = ag.tensor(X23, requires_grad=True)
+    w = ag.tensor(np.float64(0.5), requires_grad=True)
+    (x * w).sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float64
+
+
+def test_deliberate_view_of_noncontiguous_copies():
+    with pytest.raises(RuntimeError):
+        torch.tensor(X234).transpose(0, 1).view(6, 4)
+    x = ag.tensor(X234)
+    v = x.transpose(0, 1).view(6, 4)
+    np.testing.assert_array_equal(v.data, X234.transpose(1, 0, 2).reshape(6, 4))
+    v.add_(1)  # a copy: x is unchanged
+    np.testing.assert_array_equal(x.data, X234)
+
+
+def test_deliberate_self_multiply_in_place_gives_the_right_gradient():
+    x = ag.tensor(X23, requires_grad=True)
+    y = x * 2
+    y.mul_(y)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 8 * X23)  # d/dx (2x)^2
+    tx = torch.tensor(X23, requires_grad=True)
+    ty = tx * 2
+    ty.mul_(ty)
+    with pytest.raises(RuntimeError):
+        ty.sum().backward()
+
+
+def test_deliberate_data_assignment_after_forward_keeps_the_forward_value():
+    x = ag.tensor(X23, requires_grad=True)
+    y = (x * x).sum()
+    x.data = ag.tensor(X23 * 10)
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * X23)  # PyTorch: 2 * (10 * X23)
+
+
+def test_deliberate_supersets_and_mean_of_empty():
+    f32, f64 = ag.tensor(X23), ag.tensor(X23.astype(np.float64))
+    assert (f32 @ f64.T).dtype == np.float64
+    with pytest.raises(RuntimeError):
+        torch.tensor(X23) @ torch.tensor(X23.astype(np.float64)).T
+    b = ag.tensor([True, False])
+    assert (b ** b).dtype == np.int8
+    x = ag.tensor(X23, requires_grad=True)
+    (x * 2).sum().backward(2.0)
+    np.testing.assert_allclose(x.grad.data, 4.0)
+    with pytest.raises(ValueError, match="empty"):
+        ag.zeros(2, 0).mean(1)
+
+
+def test_deliberate_inplace_change_of_input_read_by_reciprocal_raises():
+    x = ag.tensor(XPOS, requires_grad=True)
+    y = x * 2
+    z = (1 / y).sum()
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        z.backward()
+    tx = torch.tensor(XPOS, requires_grad=True)
+    ty = tx * 2
+    tz = (1 / ty).sum()
+    ty.add_(1)
+    tz.backward()  # PyTorch saved the result of reciprocal
