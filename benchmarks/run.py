@@ -274,7 +274,7 @@ its own cyclic garbage, e.g. micrograd's graphs). The last column: rounds x iter
 per round.
 PyTorch is used as one writes it (`nn.Sequential`, `nn.Linear`/`nn.Conv2d`,
 `F.cross_entropy`, `optim.SGD`); tapegrad through its public ops (`@`, `relu`,
-`conv2d`, `max_pool2d`, `log_softmax`, indexing), SGD on `p.data`."""
+`conv2d`, `max_pool2d`, `softmax_cross_entropy`), SGD on `p.data`."""
 
 
 def render_markdown(rep: Report) -> str:

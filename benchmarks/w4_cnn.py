@@ -163,7 +163,7 @@ class HandCNN:
 # --- tapegrad and PyTorch ---------------------------------------------------------------
 
 class TapegradCNN:
-    """tapegrad: ``ag.conv2d``, ``relu``, ``ag.max_pool2d``, ``reshape``, ``@``, ``log_softmax``."""
+    """tapegrad: ``ag.conv2d``, ``relu``, ``ag.max_pool2d``, ``reshape``, ``@``, ``softmax_cross_entropy``."""
 
     def __init__(self, params: Dict[str, np.ndarray], X: np.ndarray, y: np.ndarray,
                  dtype: np.dtype) -> None:
@@ -171,7 +171,6 @@ class TapegradCNN:
         self.p = {k: ag.tensor(v.astype(dtype), requires_grad=True) for k, v in params.items()}
         self.X = ag.tensor(X.astype(dtype))
         self.y = y
-        self.rows = np.arange(X.shape[0])
         self.loss: Any = None
 
     def step(self) -> None:
@@ -181,7 +180,7 @@ class TapegradCNN:
         h = ag.max_pool2d(ag.conv2d(self.X, p["conv1.W"], p["conv1.b"], padding=PAD).relu(), 2)
         h = ag.max_pool2d(ag.conv2d(h, p["conv2.W"], p["conv2.b"], padding=PAD).relu(), 2)
         z = h.reshape(h.shape[0], -1) @ p["fc.W"] + p["fc.b"]
-        loss = -ag.log_softmax(z, dim=1)[self.rows, self.y].mean()
+        loss = ag.softmax_cross_entropy(z, self.y)     # fused, like F.cross_entropy
         loss.backward()
         for t in p.values():
             t.data -= LR * t.grad.data
