@@ -251,6 +251,8 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if not self.is_leaf:
+            if requires_grad:
+                return self  # a non-leaf already requires grad: a no-op, as in PyTorch
             raise RuntimeError("requires_grad_(): only leaf tensors can change requires_grad; "
                                "use .detach() to make a leaf")
         if requires_grad:
@@ -473,7 +475,16 @@ class Tensor:
                     f"{opname}_: output with shape {self.data.shape} doesn't match the "
                     f"broadcast shape {value.shape}; in-place ops can't change a tensor's "
                     f"shape") from None
-        np.copyto(self.data, value, casting="same_kind")
+        try:
+            np.copyto(self.data, value, casting="same_kind")
+        except ValueError:
+            if not self.data.flags.writeable:
+                raise RuntimeError(
+                    f"{opname}_: unsupported operation: more than one element of this tensor "
+                    f"(shape {self.shape}) refers to the same memory (an expand/broadcast_to "
+                    f"output, or a view of one); clone() it before the in-place "
+                    f"operation") from None
+            raise
 
     def add_(self, other: Any, alpha: float = 1) -> "Tensor":
         return self._inplace("add", other if alpha == 1 else _scale(other, alpha, self))

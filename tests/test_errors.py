@@ -107,6 +107,8 @@ CASES += [
     ("where-cond", lambda: ag.where(T(2, 3), T(2, 3), T(2, 3)), DtypeError,
      ("where", "condition must be a bool", "float32", "x > 0")),
     ("matmul-bool", lambda: ag.tensor([[True]]) @ ag.tensor([[True]]), DtypeError, ("matmul", "bool")),
+    ("inplace-expanded", lambda: ag.ones(2).expand(3, 2).add_(1.0), RuntimeError,
+     ("add_", "same memory", r"\(3, 2\)", r"clone\(\)")),
     ("floordiv-bool", lambda: ag.tensor([True]) // ag.tensor([True]), DtypeError,
      ("floor_divide", "bool", "convert")),
     ("remainder-int-zero", lambda: ag.tensor([5, 6]) % ag.tensor([2, 0]), RuntimeError,

@@ -519,3 +519,49 @@ def test_deliberate_inplace_change_of_input_read_by_reciprocal_raises():
     tz = (1 / ty).sum()
     ty.add_(1)
     tz.backward()  # PyTorch saved the result of reciprocal
+
+
+# --------------------------------------------------------------------------- aliasing
+ALIAS_CASES = {
+    "cat_of_one": lambda T, x: T.cat([x]),
+    "pad_zero": lambda T, x: (T.nn.functional.pad(x, (0, 0)) if T is torch else ag.pad(x, (0, 0))),
+    "clone": lambda T, x: x.clone(),
+    "flatten": lambda T, x: x.flatten(),
+    "permute": lambda T, x: x.permute(1, 0),
+    "unsqueeze": lambda T, x: x.unsqueeze(0),
+    "reshape": lambda T, x: x.reshape(3, 2),
+    "detach": lambda T, x: x.detach(),
+    "row": lambda T, x: x[1],
+    "column": lambda T, x: x[:, 2],
+    "fancy": lambda T, x: x[[1, 0]],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALIAS_CASES))
+def test_which_results_alias_their_input_matches_torch(name):
+    def run(T):
+        x = T.tensor(X23)
+        ALIAS_CASES[name](T, x).mul_(10)
+        return x
+
+    assert_same(run(ag), run(torch))
+
+
+def test_requires_grad_true_on_a_non_leaf_is_a_no_op_like_torch():
+    for T in (ag, torch):
+        y = T.tensor(X23, requires_grad=True) * 2
+        assert y.requires_grad_(True) is y and y.requires_grad
+        with pytest.raises(RuntimeError):
+            y.requires_grad_(False)
+
+
+@pytest.mark.parametrize("leaf", [True, False])
+def test_hook_that_modifies_the_gradient_in_place(leaf):
+    def run(T):
+        x = T.tensor(X23, requires_grad=True)
+        y = x if leaf else x * 2
+        y.register_hook(lambda g: (g.mul_(10), None)[1])
+        (y * y).sum().backward()
+        return x.grad
+
+    assert_same(run(ag), run(torch))

@@ -185,7 +185,9 @@ def cat(tensors: Sequence, axis: int = 0, *, dim=None):
     dt = np.result_type(*floats) if floats else np.result_type(*[t.dtype for t in ts])
     ts = [t if t.dtype == dt else t.to(dt) for t in ts]
     if len(ts) == 1:
-        return ts[0]
+        from .elementwise import clone
+
+        return clone(ts[0])  # cat always returns a new tensor, as in PyTorch
     return apply(_cat, tuple(ts), {"axis": ax})
 
 
@@ -285,7 +287,9 @@ def pad(x, pad: Sequence[int], mode: str = "constant", value: float = 0.0):
     for k in range(len(pad) // 2):
         width[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
     if all(w == (0, 0) for w in width):
-        return x
+        from .elementwise import clone
+
+        return clone(x)  # a new tensor, as in PyTorch (an in-place change must not reach x)
     return apply(_pad, (x,), {"pad_width": tuple(width), "value": value})
 
 
