@@ -101,6 +101,12 @@ class _GradMode:
 
     enabled: bool
 
+    def __new__(cls, *args, **kwargs):
+        # `@no_grad` without parentheses decorates directly, as in PyTorch 2.x
+        if cls is not set_grad_enabled and len(args) == 1 and not kwargs and callable(args[0]):
+            return object.__new__(cls)(args[0])
+        return object.__new__(cls)
+
     def __enter__(self) -> None:
         self._prev = STATE.grad_enabled
         STATE.grad_enabled = self.enabled

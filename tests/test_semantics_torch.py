@@ -565,3 +565,19 @@ def test_hook_that_modifies_the_gradient_in_place(leaf):
         return x.grad
 
     assert_same(run(ag), run(torch))
+
+
+# --------------------------------------------------------------------------- grad modes
+@pytest.mark.parametrize("mode", ["no_grad", "enable_grad"])
+def test_grad_mode_classes_decorate_without_parentheses_like_torch(mode):
+    def run(T):
+        @getattr(T, mode)
+        def f(x):
+            return x * 2
+
+        x = T.tensor(X23, requires_grad=True)
+        with T.set_grad_enabled(mode == "no_grad"):
+            y = f(x)
+        return y.requires_grad, f.__name__
+
+    assert run(ag) == run(torch) == (mode == "enable_grad", "f")
