@@ -3,6 +3,13 @@
 Operators and methods call the registered ops (``autograd/ops``); this file holds no
 derivative. Python scalars on either side of an operator take the tensor's dtype
 (like PyTorch), Python floats and lists default to float32, NumPy arrays keep theirs.
+
+Views, as in PyTorch: basic indexing (``x[0]``, ``x[:, 1:]``, ``x[..., None]``) and the
+shape ops (reshape/view, permute/transpose, squeeze/unsqueeze, expand, detach) return
+new tensors sharing the buffer; an in-place change through any of them bumps the
+version counter of every tensor on it (``_bump``). While recording, an in-place op on
+an indexing view is written back to its base (``_inplace_shared``); other overlapping
+live views are refused rather than left with a stale history.
 """
 from __future__ import annotations
 

@@ -581,3 +581,35 @@ def test_grad_mode_classes_decorate_without_parentheses_like_torch(mode):
         return y.requires_grad, f.__name__
 
     assert run(ag) == run(torch) == (mode == "enable_grad", "f")
+
+
+IDENTITY_VIEWS = {
+    "reshape": lambda a: a.reshape(2, 3), "view": lambda a: a.view(2, 3),
+    "permute": lambda a: a.permute(0, 1), "expand": lambda a: a.expand(2, 3),
+    "squeeze": lambda a: a.squeeze(), "squeeze0": lambda a: a.squeeze(0),
+    "transpose00": lambda a: a.transpose(0, 0), "view_as": lambda a: a.view_as(a),
+    "expand_as": lambda a: a.expand_as(a),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IDENTITY_VIEWS))
+def test_shape_ops_that_change_nothing_still_return_a_new_view(name):
+    # PyTorch never returns the input itself here: a hook or retain_grad() on the
+    # result must not land on the (leaf) input, and the result is not a leaf
+    f = IDENTITY_VIEWS[name]
+
+    def run(T):
+        x = T.tensor(X23, requires_grad=True)
+        y = f(x)
+        calls = []
+        y.register_hook(lambda g: calls.append(1))
+        (y * weights(T, (2, 3))).sum().backward()
+        (x * 1).sum().backward()  # the hook must not fire for a graph without y
+        with T.no_grad():
+            y.mul_(2)  # still a view: changes x
+        return y is x, y.is_leaf, len(calls), x.grad, x
+
+    a, t = run(ag), run(torch)
+    assert a[:3] == t[:3] == (False, False, 1)
+    assert_same(a[3], t[3])
+    assert_same(a[4], t[4])

@@ -39,8 +39,8 @@ def reshape(x, *shape):
     """``x`` with a new shape (same number of elements; one dimension may be -1)."""
     x = as_tensor(x)
     shape = _shape_arg(shape)
-    if shape == x.shape:
-        return x
+    # same shape: still a new tensor viewing x (PyTorch's view/reshape never return x
+    # itself, so a hook, retain_grad() or in-place op on the result is not one on x)
     return apply(_reshape, (x,), {"shape": shape})
 
 
@@ -55,6 +55,8 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1):
     s, e = norm_axis(start_dim, x.ndim, "flatten")[0], norm_axis(end_dim, x.ndim, "flatten")[0]
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    if s == e:
+        return x  # nothing to flatten: PyTorch returns the input itself
     shp = x.shape
     return reshape(x, shp[:s] + (int(np.prod(shp[s:e + 1], dtype=np.int64)),) + shp[e + 1:])
 
@@ -96,7 +98,7 @@ def permute(x, *axes):
                          f"of a tensor of shape {x.shape}")
     axes = tuple(a % x.ndim for a in axes)
     if axes == tuple(range(x.ndim)):
-        return x
+        return apply(_reshape, (x,), {"shape": x.shape})  # a new view, as in PyTorch
     return apply(_permute, (x,), {"axes": axes})
 
 
@@ -104,7 +106,7 @@ def transpose(x, dim0: int = -2, dim1: int = -1):
     """Swap two dimensions (the last two by default)."""
     x = as_tensor(x)
     if x.ndim < 2:
-        return x
+        return apply(_reshape, (x,), {"shape": x.shape})  # a new view, as in PyTorch
     a, b = norm_axis(dim0, x.ndim, "transpose")[0], norm_axis(dim1, x.ndim, "transpose")[0]
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
@@ -134,7 +136,8 @@ def broadcast_to(x, *shape):
     x = as_tensor(x)
     shape = _shape_arg(shape)
     if shape == x.shape:
-        return x
+        # a new, writable view (np.broadcast_to's would be read-only), as in PyTorch
+        return apply(_reshape, (x,), {"shape": shape})
     return apply(_broadcast, (x,), {"shape": shape})
 
 
