@@ -768,13 +768,14 @@ class _HookHandle:
 
 
 def _view_depth(t: "Tensor") -> int:
-    """How many getitem steps ``t`` is from the base of its buffer."""
+    """How many getitem steps ``t`` is from the base of its buffer (the base has none)."""
     n = 0
-    while t.__dict__.get("_view_src") is not None and t._base is not None and t is not t._base:
-        t = t._view_src[0]
+    while t._base is not None:
+        src = t.__dict__.get("_view_src")
+        if src is None:
+            return n
+        t = src[0]
         n += 1
-        if t is t._base or t._base is None:
-            break
     return n
 
 

@@ -613,3 +613,19 @@ def test_shape_ops_that_change_nothing_still_return_a_new_view(name):
     assert a[:3] == t[:3] == (False, False, 1)
     assert_same(a[3], t[3])
     assert_same(a[4], t[4])
+
+
+def test_nested_live_views_get_fresh_histories_after_the_base_changes():
+    def run(T):
+        x = T.tensor(X34, requires_grad=True)
+        y = x * 1
+        r = y[1:]
+        a = r[0]
+        y.mul_(2)      # r and a see the change; their histories must too
+        a.add_(x[0])   # and then a write through the deepest view
+        loss = (a * weights(T, (4,))).sum() + (r * weights(T, (2, 4))).sum() + (y * y).sum()
+        loss.backward()
+        return y, r, a, x.grad
+
+    for u, t in zip(run(ag), run(torch)):
+        assert_same(u, t)
