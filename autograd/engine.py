@@ -334,7 +334,7 @@ def _visit_extras(node: Node, g, create_graph: bool, target_keys: Dict, captured
         captured[node] = g
     if record:
         node.grad = g.data if create_graph else np.asarray(g)
-    if node.retain and accumulate:
+    if node.retain:  # as in PyTorch, also during grad() and backward(inputs=...)
         t = node.out_ref()
         if t is not None:
             _accumulate_grad(t, g, create_graph, False)

@@ -629,3 +629,28 @@ def test_nested_live_views_get_fresh_histories_after_the_base_changes():
 
     for u, t in zip(run(ag), run(torch)):
         assert_same(u, t)
+
+
+@pytest.mark.parametrize("how", ["grad", "grad_create_graph", "backward_inputs", "grad_stops_before"])
+def test_retained_grads_are_filled_by_grad_and_backward_inputs_like_torch(how):
+    def run(T):
+        grad = torch.autograd.grad if T is torch else ag.grad
+        x = T.tensor(X23, requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        h = y * 3
+        z = (h * h * weights(T, (2, 3))).sum()
+        if how == "grad":
+            grad(z, x)
+        elif how == "grad_create_graph":
+            grad(z, x, create_graph=True)
+        elif how == "backward_inputs":
+            z.backward(inputs=[x])
+        else:
+            grad(z, h)  # y's node never runs: nothing retained
+        return y.grad
+
+    a, t = run(ag), run(torch)
+    assert (a is None) == (t is None)
+    if t is not None:
+        assert_same(a, t)
