@@ -350,6 +350,10 @@ def _apply_hooks(hooks: List, g, create_graph: bool):
             if r.shape != gt.shape:
                 raise RuntimeError(f"hook {getattr(h, '__name__', h)!r} returned a gradient of "
                                    f"shape {r.shape}, expected {gt.shape}")
+            if r.dtype != gt.dtype:  # PyTorch refuses this too
+                raise RuntimeError(f"hook {getattr(h, '__name__', h)!r} returned a gradient of "
+                                   f"dtype {r.dtype}, expected {gt.dtype}; cast it back "
+                                   f"(e.g. g.to(original dtype)) before returning it")
             g = r if create_graph else r._d
     return g
 

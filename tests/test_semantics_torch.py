@@ -654,3 +654,13 @@ def test_retained_grads_are_filled_by_grad_and_backward_inputs_like_torch(how):
     assert (a is None) == (t is None)
     if t is not None:
         assert_same(a, t)
+
+
+@pytest.mark.parametrize("leaf", [True, False])
+def test_hook_returning_another_dtype_raises_like_torch(leaf):
+    for T in (ag, torch):
+        x = T.tensor(X23, requires_grad=True)
+        y = x if leaf else x * 2
+        y.register_hook(lambda g: g.double())
+        with pytest.raises(RuntimeError, match="type|dtype"):
+            (y * y).sum().backward()
