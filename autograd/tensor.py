@@ -369,10 +369,10 @@ class Tensor:
         written back level by level with recorded ``parent[idx] = new`` (so gradients
         reach the base's history) and each tensor on the way takes over its new node.
         Every other live view whose memory overlaps the change gets a fresh history,
-        ``getitem(parent, idx)`` of its parent's new value, as PyTorch regenerates a
-        view's grad_fn. Only views made by basic indexing (``getitem``) know their
-        parent and index; a live reshape/permute/... view overlapping the change
-        would keep a stale history (a silently wrong gradient), so that is refused."""
+        its view op re-applied to its parent's new value (``_view_recipe``), as PyTorch
+        regenerates a view's grad_fn. Writing *through* a reshape/permute/expand view,
+        or an overlapping view whose recipe is unknown (one that did not require grad
+        before), is refused: its history would be stale (a silently wrong gradient)."""
         root = self._base if self._base is not None else self
         chain = [self]
         t = self
@@ -400,7 +400,7 @@ class Tensor:
             except np.exceptions.TooHardError:
                 hit = True
             if hit:
-                if v.__dict__.get("_view_src") is None:
+                if _view_recipe(v, root) is None:
                     return None
                 stale.append(v)
         res = self._new_value(op, opname, others, attrs)
@@ -416,10 +416,10 @@ class Tensor:
         root._take_over(res)
         for t, r in updates:
             t._take_over(r)
-        for v in sorted(stale, key=_view_depth):
-            parent, idx = v._view_src
+        for v in sorted(stale, key=lambda v: _view_depth(v, root)):
+            parent, vop, vattrs = _view_recipe(v, root)
             if parent.requires_grad:
-                v._take_over(apply_getitem(parent, idx))
+                v._take_over(_ops.apply(vop, (parent,), vattrs))
         return self
 
     def _new_value(self, op, opname: str, others: list, attrs: dict) -> "Tensor":
@@ -767,21 +767,35 @@ class _HookHandle:
             self._lst.remove(self._fn)
 
 
-def _view_depth(t: "Tensor") -> int:
-    """How many getitem steps ``t`` is from the base of its buffer (the base has none)."""
+_VIEW_OPS = ("reshape", "permute", "broadcast_to")
+
+
+def _view_recipe(v: "Tensor", root: "Tensor"):
+    """``(parent, op, attrs)`` that recompute view ``v`` of ``root``'s buffer from its
+    parent tensor, or None when unknown: a getitem view remembers its parent and
+    index; a reshape/permute/expand view that requires grad has them in its node."""
+    src = v.__dict__.get("_view_src")
+    if src is not None:
+        return src[0], _ops.OPS["getitem"], {"index": src[1]}
+    node = v.grad_fn
+    if node is None or node.op.name not in _VIEW_OPS or node.inputs is None:
+        return None
+    p = node.inputs[0]
+    if p is not root and p._base is not root:
+        return None
+    return p, node.op, node.attrs
+
+
+def _view_depth(t: "Tensor", root: "Tensor") -> int:
+    """How many view steps ``t`` is from ``root``, the base of its buffer."""
     n = 0
-    while t._base is not None:
-        src = t.__dict__.get("_view_src")
-        if src is None:
+    while t is not root:
+        r = _view_recipe(t, root)
+        if r is None:
             return n
-        t = src[0]
+        t = r[0]
         n += 1
     return n
-
-
-def apply_getitem(x: "Tensor", index: tuple) -> "Tensor":
-    """``x[index]`` for an already normalised index (no view bookkeeping)."""
-    return _ops.apply(_ops.OPS["getitem"], (x,), {"index": index})
 
 
 def _is_basic_index(index: tuple) -> bool:

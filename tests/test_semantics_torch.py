@@ -251,15 +251,35 @@ def test_saved_view_modified_through_sibling_view_raises_at_backward():
             a.sum().backward()
 
 
-def test_reshape_view_overlapping_an_inplace_change_still_refused():
-    # a live reshape view has no index to regenerate its history from: refused loudly
-    # (PyTorch supports it through as_strided; see docs/conventions.md)
+def test_writing_through_a_reshape_view_while_recording_is_refused():
+    # a reshape/permute view has no index to write its new value back through:
+    # refused loudly (PyTorch supports it through as_strided; see docs/conventions.md)
     x = ag.tensor(X34, requires_grad=True)
     y = x * 1
-    z = y.reshape(12)
     with pytest.raises(RuntimeError, match="shares its memory"):
-        y[0].mul_(2)
-    assert z.shape == (12,)
+        y.reshape(12).mul_(2)
+    with pytest.raises(RuntimeError, match="shares its memory"):
+        y.transpose(0, 1)[0].mul_(2)
+
+
+def _base_inplace_with_reshape_permute_expand_views_alive(T):
+    x = T.tensor(X34, requires_grad=True)
+    y = x * 1
+    z = y.reshape(12)
+    p = y.transpose(0, 1)
+    e = y[:1].expand(2, 4)
+    y.mul_(2)
+    y[1, 1] = 0.0
+    y[2].add_(x[0])
+    loss = (z * T.arange(12).float()).sum() + (p * p).sum() + (e * 3).sum()
+    loss.backward()
+    return z, p, e, x.grad
+
+
+def test_live_reshape_permute_expand_views_get_fresh_histories():
+    for a, t in zip(_base_inplace_with_reshape_permute_expand_views_alive(ag),
+                    _base_inplace_with_reshape_permute_expand_views_alive(torch)):
+        assert_same(a, t)
 
 
 # --------------------------------------------------------------------------- saved values
