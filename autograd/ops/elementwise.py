@@ -334,15 +334,25 @@ def clamp(x, min=None, max=None):
 clip = clamp
 
 
-def _int_pair(x, y, op: str):
-    """Both operands as Tensors with PyTorch's promotion (for // and %)."""
+def _operands(x, y):
+    """Two operands as Tensors: a scalar takes the other operand's dtype, then PyTorch's
+    promotion across categories (``_promote``). The generic path of ``where``, ``//``
+    and ``%``; the arithmetic operators inline the same steps (``_binary``)."""
     if isinstance(x, Tensor):
         y = as_tensor(y, like=x)
-    else:
-        y = as_tensor(y)
+    elif isinstance(y, Tensor):
         x = as_tensor(x, like=y)
+    else:
+        x = as_tensor(x)
+        y = as_tensor(y, like=x)
     if x._d.dtype is not y._d.dtype:
         x, y = _promote(x, y)
+    return x, y
+
+
+def _int_pair(x, y, op: str):
+    """Both operands as Tensors with PyTorch's promotion (for // and %)."""
+    x, y = _operands(x, y)
     kx, ky = x._d.dtype.kind, y._d.dtype.kind
     if kx == "b" and ky == "b":
         from ..errors import DtypeError
@@ -432,17 +442,8 @@ def where(cond, x, y):
     in that branch still poisons ``0 * inf``-style products upstream. Use the
     double-where form: ``where(ok, f(where(ok, x, safe)), other)``.
     """
-    cond = as_tensor(cond)
-    if isinstance(x, Tensor):
-        y = as_tensor(y, like=x)
-    elif isinstance(y, Tensor):
-        x = as_tensor(x, like=y)
-    else:
-        x = as_tensor(x)
-        y = as_tensor(y, like=x)
-    if x._d.dtype is not y._d.dtype:
-        x, y = _promote(x, y)
-    return apply(_where, (cond, x, y), {})
+    x, y = _operands(x, y)
+    return apply(_where, (as_tensor(cond), x, y), {})
 
 
 # --------------------------------------------------------------------------- dtype, copies
