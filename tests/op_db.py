@@ -1385,6 +1385,45 @@ def _public_samples():
           desc="public: masked_fill"))
 
 
+def _floormod_operands(r, shape_x, shape_y):
+    """x and y with x / y at least 0.2 away from an integer (off floor's jumps)."""
+    y = away(r, shape_y, 0.6, 1.8)
+    k = r.integers(-3, 3, size=np.broadcast_shapes(shape_x, shape_y))
+    x = y * (k + r.uniform(0.2, 0.8, size=k.shape))
+    return np.ascontiguousarray(x.reshape(shape_x) if x.shape == shape_x else x), y
+
+
+def _floormod_samples():
+    r = rng("floor_divide/remainder")
+    add = lambda name, *ss: DB[name].extend(ss)  # noqa: E731
+    x34, y4 = _floormod_operands(r, (3, 4), (4,))
+    x0, y0 = _floormod_operands(r, (), ())
+    # floor_divide is piecewise constant with no derivative (torch raises in backward),
+    # so it is reached through x * floor_divide(x, y) with a detached torch reference
+    fd_ref = lambda t, x, y: x * t.floor_divide(x.detach(), y.detach())  # noqa: E731
+    add("mul",
+        P(x34, y4, call=lambda x, y: x * ag.floor_divide(x, y), ref=fd_ref,
+          desc="public: floor_divide (x * floor_divide(x, y), broadcast)"),
+        P(x0, y0, call=lambda x, y: x * x.floor_divide(y), ref=fd_ref,
+          desc="public: x.floor_divide(y), 0-d"),
+        P(fortran(x34), call=lambda x: x * ag.floor_divide(x, 0.75),
+          ref=lambda t, x: x * t.floor_divide(x.detach(), 0.75), grad=False,
+          desc="public: floor_divide(x, 0.75), non-contiguous"))
+    xs = np.array([[1.3, -2.6, 3.7], [-0.9, 2.2, -3.1]])
+    add("sub",
+        P(x34, y4, call=lambda x, y: ag.remainder(x, y), ref=lambda t, x, y: t.remainder(x, y),
+          desc="public: remainder(x, y), broadcast, both gradients"),
+        P(x0, y0, call=lambda x, y: x.remainder(y), ref=lambda t, x, y: x.remainder(y),
+          desc="public: x.remainder(y), 0-d"),
+        P(fortran(x34), call=lambda x: ag.remainder(x, 0.75), ref=lambda t, x: t.remainder(x, 0.75),
+          grad=False, desc="public: remainder(x, 0.75), non-contiguous"),
+        P(xs, call=lambda x: ag.remainder(x, -0.7), ref=lambda t, x: t.remainder(x, -0.7),
+          desc="public: remainder with a negative divisor (sign of the divisor)"))
+
+
+_floormod_samples()
+
+
 def _imul(z, y):
     z *= y
     z *= z

@@ -336,7 +336,8 @@ def test_third_derivatives(name, i):
 # thin wrappers over a registered op, whose samples (desc "public: <name>") are filed
 # under that op. Constants (no gradient) need none.
 WRAPPERS = {"amax": "max", "amin": "min", "dot": "matmul", "mm": "matmul", "take": "getitem",
-            "rsqrt": "sqrt", "reciprocal": "div", "sum_to": "sum"}
+            "rsqrt": "sqrt", "reciprocal": "div", "sum_to": "sum", "floor_divide": "mul",
+            "remainder": "sub"}
 CONSTANTS = {"zeros_like", "ones_like", "apply"}
 
 

@@ -6,8 +6,8 @@ One module per family: elementwise, reduce, shape, index, linalg, conv. Composit
 """
 from ..registry import OPS, apply
 from .elementwise import (abs, add, cast, clamp, clip, clone, cos, div, divide, elu, erf, exp,
-                          gelu, leaky_relu, log, log1p, maximum, minimum, mul, multiply, neg,
-                          negative, ones_like, pow, reciprocal, relu, rsqrt, sigmoid, sign,
+                          floor_divide, gelu, leaky_relu, log, log1p, maximum, minimum, mul, multiply, neg,
+                          negative, ones_like, pow, reciprocal, relu, remainder, rsqrt, sigmoid, sign,
                           silu, sin, softplus, sqrt, square, sub, subtract, swish, tan, tanh,
                           true_divide, where, zeros_like)
 from .reduce import (amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, prod,
