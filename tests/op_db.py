@@ -1424,6 +1424,59 @@ def _floormod_samples():
 _floormod_samples()
 
 
+def _dim_call(fn, x, i, dim):
+    return fn(x, dim, i)
+
+
+@samples("gather", ref=lambda t, x, i, dim: t.gather(x, dim, i))
+def _gather(name, r):
+    def g(xshape, ishape, dim, desc, make=U, **kw):
+        d = dim % max(len(xshape), 1)
+        n = (xshape or (1,))[d]
+        return S(make(r, xshape), r.integers(0, n, size=ishape), attrs={"dim": dim},
+                 call=_dim_call, desc=desc, **kw)
+
+    return [
+        g((3, 4), (3, 4), 1, "same shape, dim 1"),
+        g((3, 4), (2, 6), 1, "more columns than x (repeats), fewer rows"),
+        g((3, 4), (5, 2), 0, "dim 0, repeats"),
+        g((2, 3, 4), (2, 2, 4), -2, "negative dim"),
+        g((2, 3, 4), (1, 3, 2), -1, "last dim, smaller index"),
+        g((), (), 0, "0-d"),
+        g((4,), (6,), -1, "1-d, repeats"),
+        g((3, 4), (3, 0), 1, "empty index"),
+        g((3, 4), (3, 4), 1, "non-contiguous input", make=lambda r, s: fortran(U(r, s))),
+        S(U(r, (2, 3)), np.array([[0, 0, 0], [2, 2, 1]]), attrs={"dim": 1}, call=_dim_call,
+          desc="explicit repeats accumulate"),
+        S(U(r, (2, 3)), np.array([[1, 0], [2, 2]], dtype=np.int32), attrs={"dim": 1},
+          call=_dim_call, desc="int32 index"),
+        S(U(r, (3, 4)), np.array([[3, 0, 0]]),
+          call=lambda fn, x, i: x.gather(-1, i), ref=lambda t, x, i: x.gather(-1, i),
+          desc="public: x.gather(-1, index)"),
+    ]
+
+
+@samples("index_select", ref=lambda t, x, i, dim: t.index_select(x, dim, i))
+def _index_select(name, r):
+    def s(xshape, idx, dim, desc, make=U):
+        return S(make(r, xshape), np.asarray(idx, dtype=np.int64), attrs={"dim": dim},
+                 call=_dim_call, desc=desc)
+
+    return [
+        s((3, 4), [2, 0, 2], 0, "dim 0, repeats"),
+        s((3, 4), [3, 3, 1, 0, 3], -1, "negative dim, repeats"),
+        s((2, 3, 4), [1], 1, "middle dim, one index"),
+        s((2, 3, 4), 2, -1, "0-d index keeps the dim (size 1)"),
+        s((), [0], 0, "0-d input"),
+        s((3, 4), [], 1, "empty index"),
+        s((3, 4), [1, 1, 0], 1, "non-contiguous input", make=lambda r, sh: strided(U(r, sh))),
+        S(U(r, (3, 4)), np.array([0, 2, 2]), call=lambda fn, x, i: x.index_select(0, i),
+          ref=lambda t, x, i: x.index_select(0, i), desc="public: x.index_select(0, index)"),
+        S(U(r, (3, 4)), np.array([1, 1], dtype=np.int32), call=lambda fn, x, i: fn(x, 1, i),
+          ref=lambda t, x, i: t.index_select(x, 1, i), desc="int32 index"),
+    ]
+
+
 def _imul(z, y):
     z *= y
     z *= z

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..registry import apply, defop
 from ..tensor import Tensor, as_tensor
+from ._util import norm_axis
 
 
 def _is_basic(index: tuple) -> bool:
@@ -211,3 +212,90 @@ def take(x, indices):
     from .shape import reshape
 
     return getitem(reshape(as_tensor(x), (-1,)), indices)
+
+
+# --------------------------------------------------------------------------- gather, index_select
+# Both are composites of getitem with an integer-array index, so their gradients are
+# getitem's: index_add (np.add.at), where repeated indices accumulate, and the
+# gradient of that is getitem again (any order). No new primitive: NumPy's fancy
+# indexing and np.add.at are the same work a dedicated kernel would do.
+def _index_array(index, op: str) -> np.ndarray:
+    """``index`` (Tensor, list, array) as an int64 array; PyTorch takes int32/int64 only."""
+    arr = np.asarray(index.data if isinstance(index, Tensor) else index)
+    if arr.dtype.kind not in "iu" and not (arr.size == 0 and isinstance(index, list)):
+        from ..errors import DtypeError
+
+        raise DtypeError(f"{op}: expected an int32 or int64 index, got {arr.dtype} "
+                         f"(index shape {arr.shape}); convert it with .long()")
+    return arr.astype(np.int64, copy=False)
+
+
+def _check_range(idx: np.ndarray, n: int, dim: int, op: str, x_shape, what: str) -> None:
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = int(idx[(idx < 0) | (idx >= n)][0])
+        raise IndexError(f"{op}: index {bad} is out of bounds for dimension {dim} with size "
+                         f"{n} (input shape {tuple(x_shape)}, {what}); indices must be in "
+                         f"[0, {n - 1}] (no negative indices, as in PyTorch)")
+
+
+def gather(x, dim: int, index):
+    """``out[i][j][k] = x[i][index[i][j][k]][k]`` for ``dim=1`` (PyTorch's ``torch.gather``).
+
+    ``index`` is an integer tensor with as many dimensions as ``x`` (a 0-d ``x`` counts
+    as 1-d), no larger than ``x`` except along ``dim``; the result has ``index``'s
+    shape. Gradient: ``g`` scatter-added into zeros shaped like ``x`` at the gathered
+    positions (repeated indices accumulate), i.e. ``torch.scatter_add``."""
+    from .shape import reshape
+
+    x = as_tensor(x)
+    idx = _index_array(index, "gather")
+    (d,) = norm_axis(dim, x.ndim, "gather") or (0,)
+    xs = x.shape or (1,)
+    ii = idx.reshape(idx.shape or (1,))
+    if ii.ndim != len(xs):
+        from ..errors import ShapeError
+
+        raise ShapeError(f"gather: index of shape {idx.shape} must have as many dimensions "
+                         f"as the input of shape {x.shape} ({len(xs)} dimensions; a 0-d "
+                         f"input counts as 1)")
+    if ii.size:
+        for k, (a, b) in enumerate(zip(ii.shape, xs)):
+            if k != d and a > b:
+                from ..errors import ShapeError
+
+                raise ShapeError(f"gather: index of shape {idx.shape} is larger than the input "
+                                 f"of shape {x.shape} at dimension {k} (only dimension {d}, "
+                                 f"the gathered one, may be larger)")
+        _check_range(ii, xs[d], d, "gather", x.shape, f"index shape {idx.shape}")
+    grids = [g.astype(np.int64, copy=False) for g in np.ogrid[tuple(slice(0, n) for n in ii.shape)]]
+    grids[d] = ii
+    src = x if x.ndim else reshape(x, (1,))
+    out = apply(_getitem, (src,), {"index": tuple(grids)})
+    return out if idx.ndim == ii.ndim else reshape(out, idx.shape)
+
+
+def index_select(x, dim: int, index):
+    """The slices of ``x`` at positions ``index`` along ``dim`` (PyTorch's
+    ``torch.index_select``): ``out`` is ``x`` with dimension ``dim`` replaced by
+    ``len(index)``, ``out.select(dim, i) = x.select(dim, index[i])``. ``index`` is a 1-d
+    (or 0-d) integer tensor; repeats allowed. Gradient: ``g``'s slices added back at
+    ``index`` along ``dim`` into zeros (``index_add``), repeats accumulating."""
+    from .shape import reshape
+
+    x = as_tensor(x)
+    idx = _index_array(index, "index_select")
+    if idx.ndim > 1:
+        raise IndexError(f"index_select: index must be a vector (0-d or 1-d), got shape "
+                         f"{idx.shape}")
+    (d,) = norm_axis(dim, x.ndim, "index_select") or (0,)
+    idx = idx.reshape(-1)
+    if x.ndim == 0:
+        if idx.size != 1:
+            from ..errors import ShapeError
+
+            raise ShapeError(f"index_select: a 0-d input takes exactly one index, got "
+                             f"{idx.size} (index shape {idx.shape})")
+        _check_range(idx, 1, 0, "index_select", x.shape, "a 0-d input has one element")
+        return reshape(apply(_getitem, (reshape(x, (1,)),), {"index": (idx,)}), ())
+    _check_range(idx, x.shape[d], d, "index_select", x.shape, f"index shape {idx.shape}")
+    return apply(_getitem, (x,), {"index": (slice(None),) * d + (idx,)})
