@@ -17,12 +17,12 @@ from .function import Function, FunctionCtx
 from .gradcheck import (GradcheckError, GradcheckReport, gradcheck, gradgradcheck,
                         numerical_grad, numerical_jacobian)
 from .ops import (COMPOSITES, OPS, abs, add, amax, amin, argmax, argmin, avg_pool2d, broadcast_to,
-                  cast, cat, chunk, clamp, clip, clone, concatenate, conv2d, cos, div, divide, dot,
-                  dropout, elu, erf, exp, expand, expand_dims, flatten, flip, floor_divide, fold,
-                  gather, gelu, getitem, index_add, index_select, leaky_relu, linear, log, log1p,
-                  log_softmax, logsumexp, matmul, max, max_pool2d, maximum, mean, min, minimum, mm,
-                  mul, multiply, neg, negative, pad, permute, pow, prod, reciprocal, relu,
-                  remainder, reshape, rsqrt, sigmoid, sign, silu, sin, softmax,
+                  cast, cat, chunk, clamp, clip, clone, concatenate, conv2d, cos, cumsum, div,
+                  divide, dot, dropout, elu, erf, exp, expand, expand_dims, flatten, flip,
+                  floor_divide, fold, gather, gelu, getitem, index_add, index_select, leaky_relu,
+                  linear, log, log1p, log_softmax, logsumexp, matmul, max, max_pool2d, maximum,
+                  mean, min, minimum, mm, mul, multiply, neg, negative, pad, permute, pow, prod,
+                  reciprocal, relu, remainder, reshape, rsqrt, sigmoid, sign, silu, sin, softmax,
                   softmax_cross_entropy, softplus, split, sqrt, square, squeeze, stack, std, sub,
                   subtract, sum, sum_to, swapaxes, swish, take, tan, tanh, transpose, true_divide,
                   unbind, unfold, unsqueeze, var, view, where)
@@ -56,7 +56,8 @@ def _attach_methods() -> None:
              "transpose", "permute", "expand", "broadcast_to", "split", "chunk", "softmax",
              "log_softmax", "matmul", "abs", "sign", "erf", "square", "rsqrt", "reciprocal",
              "amax", "amin", "unbind", "flip", "swapaxes", "pow", "neg", "dropout", "pad",
-             "take", "floor_divide", "remainder", "gather", "index_select"]
+             "take", "floor_divide", "remainder", "gather", "index_select",
+             "cumsum"]
     for n in names:
         setattr(Tensor, n, getattr(_ops_module, n))
     Tensor.expand_as = lambda self, other: broadcast_to(self, other.shape)

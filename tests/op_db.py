@@ -1477,6 +1477,35 @@ def _index_select(name, r):
     ]
 
 
+def _cumsum_ref(t, x, axis, reverse=False):
+    return t.cumsum(x.flip(axis), axis).flip(axis) if reverse else t.cumsum(x, axis)
+
+
+@samples("cumsum", ref=_cumsum_ref)
+def _cumsum(name, r):
+    out = [S(U(r, shape), attrs={"axis": a, "reverse": rev}, desc=f"{shape} axis={a} reverse={rev}")
+           for shape, a, rev in [((3, 4), 0, False), ((3, 4), 1, False), ((2, 3, 4), 1, False),
+                                 ((5,), 0, False), ((1,), 0, False), ((3, 4), 1, True),
+                                 ((2, 3, 4), 2, True), ((0, 3), 1, False)]]
+    out += [
+        S(fortran(U(r, (3, 4))), attrs={"axis": 1, "reverse": False}, desc="fortran, axis 1"),
+        S(strided(U(r, (2, 5))), attrs={"axis": 1, "reverse": True}, desc="strided, reverse"),
+        P(U(r, (2, 3, 4)), call=lambda x: ag.cumsum(x, -2), ref=lambda t, x: t.cumsum(x, -2),
+          desc="public: cumsum(x, -2)"),
+        P(U(r, (3, 4)), call=lambda x: x.cumsum(dim=-1), ref=lambda t, x: x.cumsum(dim=-1),
+          desc="public: x.cumsum(dim=-1)"),
+        P(U(r, ()), call=lambda x: ag.cumsum(x, 0), ref=lambda t, x: t.cumsum(x, 0),
+          desc="public: cumsum of a 0-d tensor"),
+        P(U(r, (3,)), call=lambda x: ag.cumsum(x, 0, dtype=np.float32),
+          ref=lambda t, x: t.cumsum(x, 0, dtype=t.float32), eps=1e-3,
+          desc="public: cumsum(dtype=float32)"),
+        P(U(r, (2, 3)), call=lambda x: x * ag.cumsum(ag.tensor([[1, 2, 3], [4, 5, 6]]), 1),
+          ref=lambda t, x: x * t.cumsum(t.tensor([[1, 2, 3], [4, 5, 6]]), 1),
+          desc="public: cumsum of an int64 tensor (int64 result)"),
+    ]
+    return out
+
+
 def _imul(z, y):
     z *= y
     z *= z

@@ -162,6 +162,8 @@ CASES += [
      ("index_select", "int32 or int64", "bool")),
     ("index_select-rank", lambda: T(2, 3).index_select(0, ag.tensor([[0]])), IndexError,
      ("index_select", "vector", r"\(1, 1\)")),
+    ("cumsum-dim", lambda: T(2, 3).cumsum(2), IndexError, ("cumsum", "dimension 2", "-2 to 1")),
+    ("cumsum-dim-type", lambda: T(2, 3).cumsum(1.0), TypeError, ("cumsum", "dim must be an int", "float")),
     # backward
     ("backward-nonscalar", lambda: (T(2, 3) * 2).backward(), RuntimeError,
      ("scalar outputs", r"\(2, 3\)", "gradient=", r"\.sum\(\)")),

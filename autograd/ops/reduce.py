@@ -416,3 +416,42 @@ def log_softmax(x, axis=None, *, dim=None):
     if x.ndim == 0:
         return apply(_log_softmax, (x,), {"axis": None})
     return apply(_log_softmax, (x,), {"axis": _softmax_axis(x, axis, dim, "log_softmax")})
+
+
+# --------------------------------------------------------------------------- cumsum
+def _cumsum_np(x, axis=0, reverse=False):
+    if reverse:
+        return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+    return np.cumsum(x, axis=axis)
+
+
+def _cumsum_vjp(F, g, out, x, axis=0, reverse=False):
+    # the adjoint of a running sum is the running sum from the other end; cumsum is a
+    # primitive (with ``reverse``) so that this is cumsum again, to any order
+    if F.is_tensor:
+        return apply(_cumsum, (g,), {"axis": axis, "reverse": not reverse})
+    return _cumsum_np(g, axis, not reverse)
+
+
+_cumsum = defop("cumsum", _cumsum_np, (_cumsum_vjp,), linear=True,
+                doc="running sum along axis (reverse: from the end); gradient: the running "
+                    "sum of g from the other end")
+
+
+def cumsum(x, dim: int, *, dtype=None):
+    """``out[..., i, ...] = sum_{j <= i} x[..., j, ...]`` along ``dim`` (PyTorch's
+    ``torch.cumsum``). Integer and bool inputs give int64, floats keep their dtype;
+    ``dtype=`` casts the input first. Gradient: ``g`` summed from the end,
+    ``flip(cumsum(flip(g)))``."""
+    from .elementwise import cast
+    from .shape import reshape
+
+    x = as_tensor(x)
+    if dtype is not None:
+        x = cast(x, np.dtype(dtype))
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"cumsum: dim must be an int, got {type(dim).__name__} {dim!r}")
+    (d,) = norm_axis(dim, x.ndim, "cumsum") or (0,)
+    if x.ndim == 0:
+        return reshape(apply(_cumsum, (reshape(x, (1,)),), {"axis": 0, "reverse": False}), ())
+    return apply(_cumsum, (x,), {"axis": d, "reverse": False})
