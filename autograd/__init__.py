@@ -21,11 +21,11 @@ from .ops import (COMPOSITES, OPS, abs, add, amax, amin, argmax, argmin, avg_poo
                   divide, dot, dropout, elu, erf, exp, expand, expand_dims, flatten, flip,
                   floor_divide, fold, gather, gelu, getitem, index_add, index_select, leaky_relu,
                   linear, log, log1p, log_softmax, logsumexp, matmul, max, max_pool2d, maximum,
-                  mean, min, minimum, mm, mul, multiply, neg, negative, pad, permute, pow, prod,
-                  reciprocal, relu, remainder, reshape, rsqrt, sigmoid, sign, silu, sin, softmax,
-                  softmax_cross_entropy, softplus, split, sqrt, square, squeeze, stack, std, sub,
-                  subtract, sum, sum_to, swapaxes, swish, take, tan, tanh, transpose, true_divide,
-                  unbind, unfold, unsqueeze, var, view, where)
+                  mean, min, minimum, mm, mul, multiply, neg, negative, norm, pad, permute, pow,
+                  prod, reciprocal, relu, remainder, reshape, rsqrt, sigmoid, sign, silu, sin,
+                  softmax, softmax_cross_entropy, softplus, split, sqrt, square, squeeze, stack,
+                  std, sub, subtract, sum, sum_to, swapaxes, swish, take, tan, tanh, transpose,
+                  true_divide, unbind, unfold, unsqueeze, var, view, where)
 from .random import default_generator, manual_seed, rand, randint, randn, randperm, seed
 from .registry import OpDef, defop
 from .tape import (Node, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
@@ -57,7 +57,7 @@ def _attach_methods() -> None:
              "log_softmax", "matmul", "abs", "sign", "erf", "square", "rsqrt", "reciprocal",
              "amax", "amin", "unbind", "flip", "swapaxes", "pow", "neg", "dropout", "pad",
              "take", "floor_divide", "remainder", "gather", "index_select",
-             "cumsum"]
+             "cumsum", "norm"]
     for n in names:
         setattr(Tensor, n, getattr(_ops_module, n))
     Tensor.expand_as = lambda self, other: broadcast_to(self, other.shape)

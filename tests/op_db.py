@@ -1506,6 +1506,53 @@ def _cumsum(name, r):
     return out
 
 
+def _norm_ref(t, x, p=2, dim=None, keepdim=False):
+    return t.linalg.vector_norm(x, p, dim, keepdim)
+
+
+@samples("norm", ref=_norm_ref)
+def _norm(name, r):
+    inf = float("inf")
+
+    def signed(r, shape):  # |x| tie-free and away from 0 (the kinks of abs, max |x|)
+        return distinct(r, shape, start=0.3) * r.choice([-1.0, 1.0], size=shape)
+
+    def n(shape, desc, make=U, **attrs):
+        return S(make(r, shape), attrs=attrs, desc=desc)
+
+    zero_row = np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 2.5]])
+    return [
+        n((3, 4), "p=2, all elements"),
+        n((3, 4), "p=2, dim=-1", dim=-1),
+        n((2, 3, 4), "p=2, dim=(0, -1), keepdim", dim=(0, -1), keepdim=True),
+        n((), "p=2, 0-d"),
+        n((3, 1), "p=2, over a size-1 dim", dim=-1),
+        n((1, 4), "p=inf, size-1 dim kept", make=signed, p=inf, dim=1, keepdim=True),
+        n((3, 4), "p=1, dim 0", make=away, p=1, dim=0),
+        n((2, 3, 4), "p=1, keepdim", make=away, p=1, dim=-2, keepdim=True),
+        n((3, 4), "p=inf, dim=1", make=signed, p=inf, dim=1),
+        n((2, 3, 4), "p=inf, all", make=signed, p=inf),
+        n((3, 4), "p=-inf, dim=-1, keepdim", make=signed, p=-inf, dim=-1, keepdim=True),
+        n((3, 4), "p=3, dim=0", p=3, dim=0),
+        n((2, 3, 4), "p=1.5, dim=(1, 2)", make=away, p=1.5, dim=(1, 2)),
+        n((3, 4), "p=0.5, dim=1 (off 0)", make=away, p=0.5, dim=1),
+        n((), "p=inf, 0-d", make=away, p=inf),
+        S(fortran(U(r, (3, 4))), attrs={"dim": 1}, desc="p=2, fortran"),
+        S(strided(away(r, (2, 5))), attrs={"p": 3, "dim": -1}, desc="p=3, strided"),
+        # a zero group: PyTorch's gradient there is 0 (finite differences agree:
+        # |eps| - |-eps| = 0); not twice differentiable there
+        S(zero_row, attrs={"dim": 1}, gradgrad=False, desc="p=2, a zero row: gradient 0"),
+        S(zero_row, attrs={"p": 3, "dim": 1}, gradgrad=False, desc="p=3, a zero row: gradient 0"),
+        S(np.zeros((2, 3)), attrs={}, gradgrad=False, desc="p=2, all zeros: gradient 0"),
+        P(U(r, (3, 4)), call=lambda x: x.norm(dim=-1, keepdim=True),
+          ref=lambda t, x: x.norm(dim=-1, keepdim=True), desc="public: x.norm(dim=-1, keepdim=True)"),
+        P(away(r, (3, 4)), call=lambda x: ag.norm(x, 1), ref=lambda t, x: t.norm(x, 1),
+          desc="public: norm(x, 1)"),
+        P(U(r, (3, 4)), call=lambda x: x.norm("fro"), ref=lambda t, x: x.norm("fro"),
+          desc="public: x.norm('fro')"),
+    ]
+
+
 def _imul(z, y):
     z *= y
     z *= z

@@ -11,7 +11,7 @@ from .elementwise import (abs, add, cast, clamp, clip, clone, cos, div, divide, 
                           rsqrt, sigmoid, sign, silu, sin, softplus, sqrt, square, sub, subtract,
                           swish, tan, tanh, true_divide, where, zeros_like)
 from .reduce import (amax, amin, argmax, argmin, cumsum, log_softmax, logsumexp, max, mean, min,
-                     prod, softmax, std, sum, sum_to, var)
+                     norm, prod, softmax, std, sum, sum_to, var)
 from .shape import (broadcast_to, cat, chunk, concatenate, expand, expand_dims, flatten, flip,
                     pad, permute, reshape, split, squeeze, stack, swapaxes, transpose, unbind,
                     unsqueeze, view)
@@ -29,5 +29,5 @@ COMPOSITES = {
     "squeeze": (squeeze, True), "unsqueeze": (unsqueeze, True), "flatten": (flatten, True),
     "transpose": (transpose, True), "square": (square, True), "chunk": (chunk, True),
     "unbind": (unbind, True), "flip": (flip, True), "gather": (gather, True),
-    "index_select": (index_select, True),
+    "index_select": (index_select, True), "norm": (norm, True),
 }

@@ -455,3 +455,52 @@ def cumsum(x, dim: int, *, dtype=None):
     if x.ndim == 0:
         return reshape(apply(_cumsum, (reshape(x, (1,)),), {"axis": 0, "reverse": False}), ())
     return apply(_cumsum, (x,), {"axis": d, "reverse": False})
+
+
+# --------------------------------------------------------------------------- norm
+def norm(x, p=2, dim=None, keepdim: bool = False):
+    """The vector p-norm over ``dim`` (all elements when None), PyTorch's
+    ``torch.linalg.vector_norm(x, ord=p, dim=dim, keepdim=keepdim)``:
+
+    * ``p > 0``: ``(sum |x|**p) ** (1/p)``; ``p=2`` is ``sqrt(sum x**2)``, ``p=1`` is
+      ``sum |x|``;
+    * ``p=inf``: ``max |x|``, ``p=-inf``: ``min |x|`` (ties split the gradient evenly,
+      like PyTorch).
+
+    A composite. Where the norm is 0 (``p > 1``) the gradient is 0 like PyTorch's,
+    not ``0 * inf = NaN``: the double-where rule (docs/errors.md) keeps the root off 0.
+    ``p='fro'`` means 2. ``p <= 0`` is not supported."""
+    from .elementwise import abs as _abs
+    from .elementwise import pow as _pow
+    from .elementwise import sqrt, where
+
+    x = as_tensor(x)
+    if x.dtype.kind != "f":
+        from ..errors import DtypeError
+
+        raise DtypeError(f"norm: needs a floating point tensor, got {x.dtype} (shape "
+                         f"{x.shape}); convert with .float() first")
+    if p == "fro":
+        p = 2
+    if isinstance(p, (str, bool)) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"norm: p must be a positive number, inf or -inf, got {p!r}")
+    p = float(p)
+    if not (p > 0 or p == -math.inf):
+        raise ValueError(f"norm: p must be positive, inf or -inf, got {p!r} (p <= 0 is not "
+                         f"supported; for p=0 count the nonzeros: (x != 0).sum())")
+    ax = norm_axis(dim, x.ndim, "norm")
+    if ax == () and x.ndim:
+        ax = None  # dim=() reduces over everything, as in PyTorch
+    kd = bool(keepdim)
+    if p == math.inf:
+        return amax(_abs(x), axis=ax, keepdims=kd)
+    if p == -math.inf:
+        return amin(_abs(x), axis=ax, keepdims=kd)
+    if p == 1:
+        return sum(_abs(x), axis=ax, keepdims=kd)
+    s = sum(x * x, axis=ax, keepdims=kd) if p == 2 else \
+        sum(_pow(_abs(x), p), axis=ax, keepdims=kd)
+    nz = Tensor._wrap(np.asarray(s.data > 0))
+    safe = where(nz, s, 1.0)                             # the root never sees a 0
+    root = sqrt(safe) if p == 2 else _pow(safe, 1.0 / p)
+    return where(nz, root, 0.0)
