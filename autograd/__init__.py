@@ -17,8 +17,8 @@ from .function import Function, FunctionCtx
 from .gradcheck import (GradcheckError, GradcheckReport, gradcheck, gradgradcheck,
                         numerical_grad, numerical_jacobian)
 from .ops import (COMPOSITES, OPS, abs, add, amax, amin, argmax, argmin, avg_pool2d, broadcast_to,
-                  cast, cat, chunk, clamp, clip, clone, concatenate, conv2d, cos, cumsum, div,
-                  divide, dot, dropout, elu, erf, exp, expand, expand_dims, flatten, flip,
+                  cast, cat, chunk, clamp, clip, clone, concatenate, conv2d, cos, cumprod, cumsum,
+                  div, divide, dot, dropout, elu, erf, exp, expand, expand_dims, flatten, flip,
                   floor_divide, fold, gather, gelu, getitem, index_add, index_select, leaky_relu,
                   linear, log, log1p, log_softmax, logsumexp, matmul, max, max_pool2d, maximum,
                   mean, min, minimum, mm, mul, multiply, neg, negative, norm, pad, permute, pow,
@@ -57,7 +57,7 @@ def _attach_methods() -> None:
              "log_softmax", "matmul", "abs", "sign", "erf", "square", "rsqrt", "reciprocal",
              "amax", "amin", "unbind", "flip", "swapaxes", "pow", "neg", "dropout", "pad",
              "take", "floor_divide", "remainder", "gather", "index_select",
-             "cumsum", "norm"]
+             "cumsum", "cumprod", "norm"]
     for n in names:
         setattr(Tensor, n, getattr(_ops_module, n))
     Tensor.expand_as = lambda self, other: broadcast_to(self, other.shape)

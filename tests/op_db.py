@@ -1506,6 +1506,33 @@ def _cumsum(name, r):
     return out
 
 
+@samples("cumprod", ref=lambda t, x, axis: t.cumprod(x, axis))
+def _cumprod(name, r):
+    mk = lambda r, s: away(r, s, 0.5, 1.5)  # noqa: E731
+    out = [S(mk(r, shape), attrs={"axis": a}, desc=f"{shape} axis={a}")
+           for shape, a in [((3, 4), 0), ((3, 4), 1), ((2, 3, 4), 1), ((5,), 0), ((1,), 0),
+                            ((3, 1), 1), ((0, 3), 1)]]
+    # zeros: the gradient is exact (no division by x), as in PyTorch
+    z = np.array([[1.5, 0.0, -2.0, 0.7], [0.0, 1.2, 0.0, 0.5], [0.9, 1.1, -0.8, 0.0]])
+    out += [
+        S(z, attrs={"axis": 1}, desc="zeros: first, last, two in a row"),
+        S(z, attrs={"axis": 0}, desc="zeros along dim 0"),
+        S(np.array([0.0, 0.0, 1.3, -0.6]), attrs={"axis": 0}, desc="leading zeros"),
+        S(fortran(mk(r, (3, 4))), attrs={"axis": 1}, desc="fortran, axis 1"),
+        S(strided(mk(r, (2, 5))), attrs={"axis": 1}, desc="strided"),
+        P(mk(r, (2, 3, 4)), call=lambda x: ag.cumprod(x, -2), ref=lambda t, x: t.cumprod(x, -2),
+          desc="public: cumprod(x, -2)"),
+        P(mk(r, (3, 4)), call=lambda x: x.cumprod(dim=-1), ref=lambda t, x: x.cumprod(dim=-1),
+          desc="public: x.cumprod(dim=-1)"),
+        P(mk(r, ()), call=lambda x: ag.cumprod(x, 0), ref=lambda t, x: t.cumprod(x, 0),
+          desc="public: cumprod of a 0-d tensor"),
+        P(U(r, (2, 3)), call=lambda x: x * ag.cumprod(ag.tensor([[1, 2, 3], [4, 0, 6]]), 1),
+          ref=lambda t, x: x * t.cumprod(t.tensor([[1, 2, 3], [4, 0, 6]]), 1),
+          desc="public: cumprod of an int64 tensor (int64 result)"),
+    ]
+    return out
+
+
 def _norm_ref(t, x, p=2, dim=None, keepdim=False):
     return t.linalg.vector_norm(x, p, dim, keepdim)
 

@@ -164,6 +164,7 @@ CASES += [
      ("index_select", "vector", r"\(1, 1\)")),
     ("cumsum-dim", lambda: T(2, 3).cumsum(2), IndexError, ("cumsum", "dimension 2", "-2 to 1")),
     ("cumsum-dim-type", lambda: T(2, 3).cumsum(1.0), TypeError, ("cumsum", "dim must be an int", "float")),
+    ("cumprod-dim", lambda: T(2, 3).cumprod(-3), IndexError, ("cumprod", "dimension -3", "-2 to 1")),
     ("norm-int", lambda: ag.tensor([3, 4]).norm(), DtypeError, ("norm", "int64", "floating", r"\.float\(\)")),
     ("norm-p", lambda: T(2, 3).norm(0), ValueError, ("norm", "positive", "got 0", "nonzeros")),
     ("norm-dim", lambda: T(2, 3).norm(dim=2), IndexError, ("norm", "dimension 2", "-2 to 1")),

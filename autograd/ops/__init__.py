@@ -10,8 +10,8 @@ from .elementwise import (abs, add, cast, clamp, clip, clone, cos, div, divide, 
                           multiply, neg, negative, ones_like, pow, reciprocal, relu, remainder,
                           rsqrt, sigmoid, sign, silu, sin, softplus, sqrt, square, sub, subtract,
                           swish, tan, tanh, true_divide, where, zeros_like)
-from .reduce import (amax, amin, argmax, argmin, cumsum, log_softmax, logsumexp, max, mean, min,
-                     norm, prod, softmax, std, sum, sum_to, var)
+from .reduce import (amax, amin, argmax, argmin, cumprod, cumsum, log_softmax, logsumexp, max,
+                     mean, min, norm, prod, softmax, std, sum, sum_to, var)
 from .shape import (broadcast_to, cat, chunk, concatenate, expand, expand_dims, flatten, flip,
                     pad, permute, reshape, split, squeeze, stack, swapaxes, transpose, unbind,
                     unsqueeze, view)

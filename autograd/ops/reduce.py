@@ -504,3 +504,82 @@ def norm(x, p=2, dim=None, keepdim: bool = False):
     safe = where(nz, s, 1.0)                             # the root never sees a 0
     root = sqrt(safe) if p == 2 else _pow(safe, 1.0 / p)
     return where(nz, root, 0.0)
+
+
+# --------------------------------------------------------------------------- cumprod
+def _cumprod_np(x, axis=0):
+    return np.cumprod(x, axis=axis)
+
+
+def _cumprod_grad_np(g, out, x, axis):
+    """sum_{j >= k} g_j * prod_{i <= j, i != k} x_i, exact with zeros (O(n) per row).
+
+    Before a row's first zero z this is revcumsum(g * out) / x (x != 0 there); at z it is
+    sum_{j >= z} g_j * cumprod(x with x_z set to 1)_j; after z it is 0 (the product
+    contains x_z = 0)."""
+    n = x.shape[axis]
+    if x.size == 0:
+        return np.zeros(x.shape, dtype=np.result_type(g, x))
+    xm = np.moveaxis(x, axis, -1)
+    gm = np.moveaxis(g, axis, -1)
+    om = np.moveaxis(out, axis, -1)
+    zero = xm == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        res = np.flip(np.cumsum(np.flip(gm * om, -1), -1), -1) / np.where(zero, 1, xm)
+    if zero.any():
+        has = zero.any(-1, keepdims=True)                    # (..., 1)
+        z = np.argmax(zero, -1)[..., None]                    # first zero per row
+        j = np.arange(n)
+        at_z = has & (j == z)
+        xr = np.where(at_z, 1, xm)
+        val = np.sum(np.where(has & (j >= z), gm * np.cumprod(xr, -1), 0), -1, keepdims=True)
+        res = np.where(has & (j > z), 0, np.where(at_z, val, res))
+    return np.moveaxis(res, -1, axis)
+
+
+def _cumprod_grad_tg(g, x, axis):
+    """The same sum built from differentiable ops for create_graph=True: row k of an
+    (n, n) matrix is x with x_k replaced by 1, whose cumprod (this op again) gives
+    prod_{i <= j, i != k} x_i exactly, zeros included. n * n per row, only here."""
+    from .elementwise import where
+    from .shape import broadcast_to, transpose, unsqueeze
+
+    n = x.shape[axis]
+    xt = transpose(x, axis, -1)                                      # (..., n)
+    gt = transpose(g, axis, -1)                                      # (..., n)
+    rep = broadcast_to(unsqueeze(xt, -2), tuple(xt.shape[:-1]) + (n, n))
+    rep = where(Tensor._wrap(np.eye(n, dtype=bool)), 1.0, rep)       # (..., k, i)
+    c = apply(_cumprod, (rep,), {"axis": rep.ndim - 1})              # (..., k, j)
+    upper = Tensor._wrap(np.triu(np.ones((n, n), dtype=bool)))       # j >= k
+    res = sum(where(upper, c, 0.0) * unsqueeze(gt, -2), axis=-1)     # (..., k)
+    return transpose(res, axis, -1)
+
+
+def _cumprod_vjp(F, g, out, x, axis=0):
+    if F.is_tensor:
+        return _cumprod_grad_tg(g, x, axis)
+    return _cumprod_grad_np(g, out, x, axis)
+
+
+_cumprod = defop("cumprod", _cumprod_np, (_cumprod_vjp,), uses_out=True,
+                 doc="running product along axis; gradient sum_{j>=k} g_j prod_{i<=j, i!=k} x_i, "
+                     "exact with zeros")
+
+
+def cumprod(x, dim: int, *, dtype=None):
+    """``out[..., i, ...] = prod_{j <= i} x[..., j, ...]`` along ``dim`` (PyTorch's
+    ``torch.cumprod``; integer and bool inputs give int64, ``dtype=`` casts first).
+    Gradient ``dx_k = sum_{j >= k} g_j * prod_{i <= j, i != k} x_i``, exact when ``x``
+    has zeros (no division by x there), as in PyTorch."""
+    from .elementwise import cast
+    from .shape import reshape
+
+    x = as_tensor(x)
+    if dtype is not None:
+        x = cast(x, np.dtype(dtype))
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"cumprod: dim must be an int, got {type(dim).__name__} {dim!r}")
+    (d,) = norm_axis(dim, x.ndim, "cumprod") or (0,)
+    if x.ndim == 0:
+        return reshape(apply(_cumprod, (reshape(x, (1,)),), {"axis": 0}), ())
+    return apply(_cumprod, (x,), {"axis": d})
