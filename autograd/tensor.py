@@ -561,8 +561,7 @@ class Tensor:
     def __rtruediv__(self, other):
         return _ops.div(other, self)
 
-    # `//` and `%` (autograd.ops.elementwise.floor_divide / remainder; not yet public
-    # functions: the generic op tests need public-form samples for those first)
+    # `//` and `%`: ag.floor_divide and ag.remainder, PyTorch's rounding and gradients
     def __floordiv__(self, other):
         return _ops.elementwise.floor_divide(self, other)
 
