@@ -982,20 +982,10 @@ def _set_name(t, name: str) -> None:
 
 # --------------------------------------------------------------------------- 7. gradcheck
 def _op_db():
-    """tests/op_db.py's OP_DB when this is a source checkout, else None."""
-    tests = ROOT / "tests"
-    if not (tests / "op_db.py").is_file():
-        return None
-    sys.path.insert(0, str(tests))
-    try:
-        import op_db
-        return op_db.OP_DB
-    except Exception as e:  # noqa: BLE001 - a broken op_db falls back to the built-ins
-        print(f"(tests/op_db.py did not import: {str(e).splitlines()[0]}; using built-in "
-              f"samples)")
-        return None
-    finally:
-        sys.path.remove(str(tests))
+    """The op samples shipped in ``autograd.testing`` (every registered op)."""
+    from autograd.testing import OP_DB
+
+    return OP_DB
 
 
 def _builtin_cases():

@@ -1,7 +1,7 @@
 """Generic tests over every registered op (``autograd.OPS`` and ``autograd.COMPOSITES``).
 
 * every differentiable op is gradchecked in float64 on each of its samples in
-  ``tests/op_db.py``; every smooth one is gradgradchecked too, piecewise-smooth ones
+  ``autograd/testing/``; every smooth one is gradgradchecked too, piecewise-smooth ones
   off their kinks as well, and one sample per smooth op gets third derivatives;
 * every multi-input op is gradchecked with one tensor in every slot (fan-out);
 * backward through each op leaves its upstream gradient and saved values untouched,
@@ -20,8 +20,6 @@ Test ids are ``<op name>-<sample index>``: a failure names the op. Run::
 """
 from __future__ import annotations
 
-import os
-import sys
 
 import numpy as np
 import pytest
@@ -29,8 +27,7 @@ import pytest
 import autograd as ag
 from autograd import COMPOSITES, OPS, Tensor
 
-sys.path.insert(0, os.path.dirname(__file__))
-from op_db import OP_DB, UNREGISTERED, all_cases  # noqa: E402
+from autograd.testing import OP_DB, UNREGISTERED, all_cases  # noqa: E402
 
 
 def make_inputs(sample):
@@ -113,7 +110,7 @@ def test_nondifferentiable_records_nothing(name, i):
 def test_every_registered_op_has_samples():
     missing = sorted(n for n in list(OPS) + list(COMPOSITES)
                      if n not in OP_DB or not OP_DB[n].samples)
-    assert not missing, (f"registered ops without samples in tests/op_db.py: {missing}; "
+    assert not missing, (f"registered ops without samples in autograd/testing/: {missing}; "
                          f"add samples for them")
 
 

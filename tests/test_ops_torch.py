@@ -12,8 +12,6 @@ Run::
 """
 from __future__ import annotations
 
-import os
-import sys
 import zlib
 
 import numpy as np
@@ -22,8 +20,7 @@ import torch
 
 import autograd as ag
 
-sys.path.insert(0, os.path.dirname(__file__))
-from op_db import OP_DB, all_cases  # noqa: E402
+from autograd.testing import OP_DB, all_cases  # noqa: E402
 
 pytestmark = pytest.mark.torch
 torch.set_num_threads(1)  # the suite runs under xdist; one thread per worker
@@ -57,7 +54,7 @@ def test_every_op_has_a_torch_reference():
     missing = sorted(name for name, entry in OP_DB.items() if name not in NO_TORCH
                      and any(entry.torch_ref(s) is None for s in entry.samples))
     assert not missing, (f"ops with samples but no PyTorch reference: {missing}; add one in "
-                         f"tests/op_db.py or list the op in NO_TORCH with the reason")
+                         f"autograd/testing/ or list the op in NO_TORCH with the reason")
     assert NO_TORCH <= set(OP_DB), f"NO_TORCH names unregistered ops: {NO_TORCH - set(OP_DB)}"
 
 
