@@ -99,6 +99,44 @@ def graph_nodes(roots: Iterable[Union[Tensor, Node]]) -> List[Node]:
 _seq_key = operator.attrgetter("seq")
 
 
+def node_vjps(node: Node, g, vals: Optional[Sequence] = None, out=None,
+              attrs: Optional[dict] = None) -> List[Optional[np.ndarray]]:
+    """The gradient ``node`` sends along each input slot for upstream gradient ``g``.
+
+    ``grad_i = vjp_i(g)`` on raw arrays (``F = NP``), reduced to input ``i``'s shape
+    (undoing broadcasting) and cast to its dtype, exactly as backward computes it; None
+    for a slot with no edge or no gradient. ``vals``, ``out`` and ``attrs`` default to
+    what the node saved; pass others to replay the vjps at other values (the per-node
+    finite-difference check replays in float64). Raises RuntimeError when the saved
+    values were freed and none are given."""
+    if vals is None:
+        vals = node.vals
+        if vals is None:
+            raise _freed_error(node)
+    if out is None:
+        out = node.out
+    if attrs is None:
+        attrs = node.attrs
+    vjps = node.op.vjps
+    res: List[Optional[np.ndarray]] = []
+    for i, p in enumerate(node.parents):
+        gi = None if p is None else vjps[i](NP, g, out, *vals, **attrs)
+        if gi is not None:
+            x = vals[i]
+            gi = _reduce_to(np.asarray(gi), np.shape(x), np.asarray(x).dtype)
+        res.append(gi)
+    return res
+
+
+def _reduce_to(gi: np.ndarray, shape: Tuple[int, ...], dtype) -> np.ndarray:
+    """``gi`` summed down to ``shape`` (the one place broadcasting is undone), as ``dtype``."""
+    if gi.shape != shape:
+        gi = sum_to_array(gi, shape)
+    if gi.dtype != dtype:
+        gi = gi.astype(dtype)
+    return gi
+
+
 def _freed_error(node: Node) -> RuntimeError:
     return RuntimeError(
         f"Trying to backward through the graph a second time: the values saved by "

@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, Optional, Sequence
 
 import numpy as np
 
+from .backends import NP, TG
 from .tape import STATE, Node, _seq, _user_frame
 from .tensor import INPLACE, Tensor, _link_view, as_tensor
 
@@ -123,12 +124,27 @@ def _inputs_read(vjps) -> Optional[tuple]:
 def defop(name: str, forward: Callable, vjps: Sequence[Optional[Callable]] = (), *,
           smooth: bool = True, linear: bool = False, uses_out: bool = False,
           check: Optional[Callable] = None, doc: str = "",
-          differentiable: bool = True) -> OpDef:
-    """Declare and register a primitive op (see the module docstring)."""
+          differentiable: bool = True, backend: bool = False) -> OpDef:
+    """Declare and register a primitive op (see the module docstring).
+
+    ``backend=True`` also makes the op callable from vjp formulas as
+    ``F.<name>(*inputs, **attrs)``: its forward on ``NP``, the recorded op on ``TG``.
+    That is how a hard backward (a conv input gradient, say) becomes a primitive of
+    its own with its own vjp, so no formula needs to know which backend it runs on."""
     if name in OPS:
         raise ValueError(f"op {name!r} is already registered")
     op = OpDef(name, forward, vjps, smooth, linear, uses_out, check, doc, differentiable)
     OPS[name] = op
+    if backend:
+        if hasattr(NP, name):
+            raise ValueError(f"backend function {name!r} is already defined")
+        setattr(NP, name, staticmethod(forward))
+
+        def recorded(*inputs, **attrs):
+            return apply(op, tuple([as_tensor(a) for a in inputs]), attrs)
+
+        recorded.__name__ = name
+        setattr(TG, name, staticmethod(recorded))
     return op
 
 
