@@ -59,13 +59,15 @@ from __future__ import annotations
 
 import gc
 import operator
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .backends import NP, TG, sum_to_array
-from .tape import STATE, Node
-from .tensor import INPLACE, Tensor, as_tensor
+from .ops._util import sum_to_array
+from .ops.elementwise import clone
+from .registry import NP, TG, method
+from .tape import INPLACE, STATE, Node
+from .tensor import Tensor, as_tensor
 
 __all__ = ["backward", "grad", "graph_nodes"]
 
@@ -399,9 +401,7 @@ def _apply_hooks(hooks: List, g, create_graph: bool):
 def _accumulate_grad(t: Tensor, g, create_graph: bool, owned: bool) -> None:
     """Add ``g`` into ``t.grad`` without ever sharing a buffer between two tensors."""
     if create_graph:
-        from . import ops  # here, not above: an import statement costs ~1 us per call
-
-        gt = ops.clone(g)  # a new tensor object and buffer, still differentiable
+        gt = clone(g)  # a new tensor object and buffer, still differentiable
         t.grad = gt if t.grad is None else t.grad + gt
         return
     cur = t.grad
@@ -529,3 +529,17 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
         else:
             out.append(Tensor._wrap(g.copy()))
     return tuple(out)
+
+
+def _tensor_backward(self: Tensor, gradient: Any = None, retain_graph: Optional[bool] = None,
+                     create_graph: bool = False, inputs: Optional[Sequence[Tensor]] = None) -> None:
+    """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+    ``gradient`` is the vector in the vector-Jacobian product; it may be omitted only
+    when ``self`` has a single element."""
+    backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
+             inputs)
+
+
+_tensor_backward.__name__ = "backward"
+method("backward", _tensor_backward)

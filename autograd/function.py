@@ -24,8 +24,8 @@ from typing import Any, Tuple
 import numpy as np
 
 from .registry import OpDef
-from .tape import STATE, Node, no_grad, next_seq_value
-from .tensor import INPLACE, Tensor, as_tensor
+from .tape import STATE, Node, no_grad
+from .tensor import Tensor, as_tensor
 
 __all__ = ["Function", "FunctionCtx"]
 
@@ -72,7 +72,7 @@ class Function:
         parents = tuple(t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
                         for t in inputs)
         op = _function_op(cls, ctx, tensor_pos, args, kwargs)
-        node = Node(op, inputs, parents, {}, out.data, next_seq_value(), INPLACE.count)
+        node = Node(op, inputs, tuple([t._d for t in inputs]), parents, {}, out.data)
         out.grad_fn = node
         out.requires_grad = True
         return out

@@ -11,6 +11,7 @@ from typing import Callable, Sequence, Tuple, Union
 import numpy as np
 
 from .engine import grad
+from .ops.shape import reshape, stack
 from .tensor import Tensor, as_tensor
 
 __all__ = ["jacobian", "hessian", "vjp", "jvp"]
@@ -110,7 +111,6 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
                 elif g is not None:
                     rows[i][tuple(idx)] = g.data
         if create_graph:
-            from .ops import reshape, stack
 
             per_in = tuple(reshape(stack(r), o.shape + x.shape) if r else
                            Tensor._wrap(np.zeros(o.shape + x.shape, dtype=x.dtype))

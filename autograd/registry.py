@@ -21,25 +21,72 @@ runs on raw NumPy arrays (``F = NP``, the fast plain path) and on Tensors
 (``F = TG``, when ``create_graph=True`` asks for a differentiable backward). See
 ``engine.py`` for why.
 
-The registry ``OPS`` maps each op name to its :class:`OpDef`. The name is the graph
-label, the test id and the key of the op's samples in ``tests/op_db.py``.
+The tables (this module is the only list of ops; everything else reads it):
+
+* ``OPS``: primitive name -> :class:`OpDef` (the name is the graph label, the test id
+  and the key of the op's samples in ``autograd/testing``);
+* ``COMPOSITES``: name -> ``(function, smooth)`` for public ops built from primitives
+  (they inherit gradients; the generic tests check them like primitives);
+* ``PUBLIC``: every public op function by its ``autograd.<name>`` (aliases included);
+* ``METHODS``: every Tensor method and operator an op declares, also set on
+  :class:`~autograd.tensor.OpMethods`, the table Tensor dispatches through;
+* ``NP`` / ``TG``: the two backends a vjp formula calls as ``F.<name>``: NumPy
+  functions, and the matching recorded ops. Each name is declared beside its op with
+  :func:`backend` (or ``defop(..., backend=True)``), so both always list the same names.
+
+Declaring: ``defop`` (primitives), ``@composite`` (composites), ``public`` (the public
+wrapper of a primitive, when it normalises arguments), ``method`` (a method or
+operator), ``backend`` (an ``F.<name>``).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Sequence
+import dis
+import inspect
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .backends import NP, TG
-from .tape import STATE, Node, _seq, _user_frame
-from .tensor import INPLACE, Tensor, _link_view, as_tensor
+from .errors import DtypeError, ShapeError
+from .storage import link_view
+from .tape import INPLACE, STATE, Node
+from .tensor import OpMethods, Tensor, as_tensor
 
-_wrap = Tensor._wrap
 _new = object.__new__
 
-__all__ = ["OpDef", "defop", "OPS", "apply"]
+__all__ = ["OpDef", "defop", "composite", "public", "method", "backend", "apply", "OPS",
+           "COMPOSITES", "PUBLIC", "METHODS", "NP", "TG"]
 
 OPS: Dict[str, "OpDef"] = {}
+COMPOSITES: Dict[str, Tuple[Callable, bool]] = {}
+PUBLIC: Dict[str, Callable] = {}
+METHODS: Dict[str, Callable] = {}
+
+
+class Backend:
+    """The functions a vjp formula calls as ``F.<name>``: ``NP`` (NumPy arrays, the plain
+    path) or ``TG`` (Tensors, each a recorded op, for ``create_graph=True``)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    @property
+    def is_tensor(self) -> bool:  # TEMPORARY: until the hard ops stop branching on it
+        return self._name == "TG"
+
+    def __repr__(self) -> str:
+        return f"<backend {self._name}: {len(self.names())} functions>"
+
+    def names(self) -> set:
+        """The F.<name> functions defined on this backend."""
+        return {k for k in vars(self) if not k.startswith("_")}
+
+    def __getattr__(self, name: str):  # only reached for a missing name
+        raise AttributeError(f"the {self._name} backend has no function {name!r}; declare it "
+                             f"beside its op with registry.backend({name!r}, np_fn, tg_fn)")
+
+
+NP = Backend("NP")
+TG = Backend("TG")
 
 _ndarray = np.ndarray
 _generic = np.generic
@@ -81,7 +128,7 @@ class OpDef:
     def __call__(self, *args: Any, **attrs: Any):
         if self.api is not None:
             return self.api(*args, **attrs)
-        return apply(self, tuple(as_tensor(a) for a in args), attrs)
+        return apply(self, tuple([as_tensor(a) for a in args]), attrs)
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
@@ -94,9 +141,6 @@ def _inputs_read(vjps) -> Optional[tuple]:
     attributes); an input whose name is never loaded is not read. Anything that is
     not a plain function with named parameters (``*args``, partials, callables) gives
     None, which the engine treats as "every vjp reads every input" (the safe answer)."""
-    import dis
-    import inspect
-
     out = []
     for vjp in vjps:
         if vjp is None:
@@ -136,16 +180,99 @@ def defop(name: str, forward: Callable, vjps: Sequence[Optional[Callable]] = (),
     op = OpDef(name, forward, vjps, smooth, linear, uses_out, check, doc, differentiable)
     OPS[name] = op
     if backend:
-        if hasattr(NP, name):
-            raise ValueError(f"backend function {name!r} is already defined")
-        setattr(NP, name, staticmethod(forward))
-
         def recorded(*inputs, **attrs):
             return apply(op, tuple([as_tensor(a) for a in inputs]), attrs)
 
         recorded.__name__ = name
-        setattr(TG, name, staticmethod(recorded))
+        _backend(name, forward, recorded)
     return op
+
+
+Names = Union[None, bool, str, Sequence[str]]
+
+
+def _names(spec: Names, default: str) -> Tuple[str, ...]:
+    if spec is None or spec is False:
+        return ()
+    if spec is True:
+        return (default,)
+    if isinstance(spec, str):
+        return (spec,)
+    return tuple(spec)
+
+
+def method(name: str, fn: Callable) -> Callable:
+    """Make ``fn(self, ...)`` the Tensor method or operator ``name`` (``"exp"``,
+    ``"__mul__"``, ``"add_"``, ``"backward"``)."""
+    if name in METHODS:
+        raise ValueError(f"Tensor method {name!r} is already declared")
+    METHODS[name] = fn
+    setattr(OpMethods, name, fn)
+    return fn
+
+
+def _add_methods(spec: Names, default: str, fn: Callable) -> None:
+    for m in _names(spec, default):
+        method(m, fn)
+
+
+def _publish(fn: Callable, name: str, methods: Names, aliases: Sequence[str]) -> None:
+    for n in (name, *aliases):
+        if n in PUBLIC:
+            raise ValueError(f"public op name {n!r} is already declared")
+        PUBLIC[n] = fn
+    _add_methods(methods, name, fn)
+
+
+def public(fn: Optional[Callable] = None, *, name: Optional[str] = None, method: Names = None,
+           aliases: Sequence[str] = ()):
+    """Declare ``fn`` a public op function (``autograd.<name>``), optionally also the Tensor
+    method(s) ``method`` (True: the same name) and public ``aliases``. Usable as
+    ``public(fn, ...)`` or as a decorator ``@public(method=True)``."""
+    def deco(f: Callable) -> Callable:
+        _publish(f, name or f.__name__, method, aliases)
+        return f
+
+    return deco if fn is None else deco(fn)
+
+
+def composite(name: Optional[str] = None, *, smooth: bool = True, method: Names = None,
+              aliases: Sequence[str] = (), public: bool = True):
+    """Declare a composite op: a function of other ops, whose gradients come from theirs.
+
+    Registered in ``COMPOSITES`` (so the generic tests gradcheck it, and gradgradcheck it
+    when ``smooth``, on its samples), published as ``autograd.<name>`` unless
+    ``public=False``, and as Tensor method(s) ``method``."""
+    def deco(f: Callable) -> Callable:
+        n = name or f.__name__
+        if n in COMPOSITES or n in OPS:
+            raise ValueError(f"op {n!r} is already registered")
+        COMPOSITES[n] = (f, smooth)
+        if public:
+            _publish(f, n, method, aliases)
+        else:
+            _add_methods(method, n, f)
+        return f
+
+    return deco
+
+
+def backend(name: str, np_fn: Callable, tg_fn: Callable) -> None:
+    """Declare ``F.<name>``: ``np_fn`` on NumPy arrays, ``tg_fn`` the same function as
+    recorded ops (differentiable), with the same signature."""
+    _backend(name, np_fn, tg_fn)
+
+
+def _backend(name: str, np_fn: Callable, tg_fn: Callable) -> None:
+    if name in vars(NP):
+        raise ValueError(f"backend function {name!r} is already declared")
+    setattr(NP, name, np_fn)
+    setattr(TG, name, tg_fn)
+
+
+# F.const(value, like): a constant (no gradient) with ``like``'s dtype, on either backend
+_backend("const", lambda value, like: np.asarray(value, dtype=like.dtype),
+         lambda value, like: Tensor._wrap(np.asarray(value, dtype=like.dtype)))
 
 
 def _shape_list(arrays) -> str:
@@ -158,8 +285,6 @@ def _forward_error(op: OpDef, arrays, attrs, exc: Exception) -> Exception:
     Only runs when the forward raised (the hot path never gets here). Broadcasting
     failures become :class:`~autograd.errors.ShapeError`, undefined dtype combinations
     :class:`~autograd.errors.DtypeError` (see docs/errors.md)."""
-    from .errors import DtypeError, ShapeError
-
     text = str(exc)
     where = f"inputs with shapes/dtypes [{_shape_list(arrays)}]"
     if attrs:
@@ -228,7 +353,7 @@ def apply(op: OpDef, args: tuple, attrs: dict):
     res._d = out
     res.grad_fn = None
     if type(out) is _ndarray and out.base is not None:
-        _link_view(res, args, out)  # a view of an input: share in-place version bumps
+        link_view(res, args, out)  # a view of an input: share in-place version bumps
     if not STATE.grad_enabled or not op.differentiable:
         res.requires_grad = False
         return res
@@ -254,23 +379,6 @@ def apply(op: OpDef, args: tuple, attrs: dict):
         if not any(p is not None for p in parents):
             res.requires_grad = False
             return res
-    # Node(op, args, parents, attrs, out, seq, stamp, arrays), inlined: half the cost
-    node = _new(Node)
-    node.op = op
-    node.inputs = args
-    node.vals = arrays
-    node.parents = parents
-    node.attrs = attrs
-    node.out = out
-    node.out_ref = None
-    node.dirty = False
-    node.seq = next(_seq)
-    node.stamp = INPLACE.count
-    node.scope = STATE.scope
-    node.hooks = None
-    node.retain = False
-    node.trace = _user_frame() if STATE.anomaly else None
-    node.grad = None
-    res.grad_fn = node
+    res.grad_fn = Node(op, args, arrays, parents, attrs, out)
     res.requires_grad = True
     return res

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import functools
 import itertools
+import linecache
 import os
 import sys
 import threading
 from typing import Any, Callable, TypeVar
 
 __all__ = [
-    "Node", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "Node", "INPLACE", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "name_scope", "detect_anomaly", "is_anomaly_enabled", "record_grads",
 ]
 
@@ -56,28 +57,49 @@ STATE = _State()
 _seq = itertools.count()
 
 
+class _Clock:
+    """Counts in-place modifications of tensors (a node's ``stamp`` is the count at its
+    creation; backward re-checks versions only when the count moved since)."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+INPLACE = _Clock()
+
+
 class Node:
-    """One recorded op application (see the module docstring for the fields)."""
+    """One recorded op application (see the module docstring for the fields).
 
-    __slots__ = ("op", "inputs", "vals", "parents", "attrs", "out", "out_ref", "seq",
-                 "stamp", "scope", "hooks", "retain", "trace", "grad", "dirty", "__weakref__")
+    Built only here: ``Node(op, inputs, vals, parents, attrs, out)`` takes the creation
+    sequence number, the in-place stamp, the name scope and (in anomaly mode) the
+    user's line itself. The rarely set fields (``out_ref``, ``dirty``, ``hooks``,
+    ``retain``, ``trace``, ``grad``) are class defaults that an instance overrides only
+    when needed, so recording an op assigns nine slots."""
 
-    def __init__(self, op, inputs, parents, attrs, out, seq, stamp, vals=None):
+    __slots__ = ("op", "inputs", "vals", "parents", "attrs", "out", "seq", "stamp", "scope",
+                 "__dict__", "__weakref__")
+    out_ref = None   # set only by retain_grad (a weak reference, no cycle)
+    dirty = False    # set when the output is modified in place
+    hooks = None
+    retain = False
+    trace = None
+    grad = None
+
+    def __init__(self, op, inputs: tuple, vals: tuple, parents: tuple, attrs: dict, out) -> None:
         self.op = op
         self.inputs = inputs
-        self.vals = vals if vals is not None else tuple([t._d for t in inputs])
+        self.vals = vals
         self.parents = parents
         self.attrs = attrs
         self.out = out
-        self.out_ref = None  # set only by retain_grad (a weak reference, no cycle)
-        self.dirty = False   # set when the output is modified in place
-        self.seq = seq
-        self.stamp = stamp
+        self.seq = next(_seq)
+        self.stamp = INPLACE.count
         self.scope = STATE.scope
-        self.hooks = None
-        self.retain = False
-        self.trace = _user_frame() if STATE.anomaly else None
-        self.grad = None
+        if STATE.anomaly:
+            self.trace = _user_frame()
 
     @property
     def name(self) -> str:
@@ -201,8 +223,6 @@ def _user_frame() -> tuple:
         f = f.f_back
     if f is None:
         return ("<unknown>", 0, "")
-    import linecache
-
     line = linecache.getline(f.f_code.co_filename, f.f_lineno).strip()
     return (f.f_code.co_filename, f.f_lineno, line)
 
@@ -248,6 +268,7 @@ class record_grads:
         STATE.record_grads = self._prev
 
 
+
 def next_seq_value() -> int:
-    """The next creation sequence number (shared by ops and custom Functions)."""
+    """Take the next creation sequence number (nodes take theirs in ``Node()``)."""
     return next(_seq)

@@ -32,7 +32,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .backends import NP, sum_to_array
+from .ops._util import sum_to_array
+from .registry import NP
 from .engine import graph_nodes
 from .tape import Node, no_grad, record_grads
 from .tensor import Tensor

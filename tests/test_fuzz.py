@@ -26,7 +26,7 @@ import autograd as ag
 import autograd.engine as engine_mod
 import autograd.ops.index as index_mod
 import autograd.ops.reduce as reduce_mod
-from autograd.backends import NP, TG
+from autograd.registry import NP, TG
 
 sys.path.insert(0, os.path.dirname(__file__))
 import fuzz_graphs as fz  # noqa: E402

@@ -11,6 +11,22 @@ from ..tensor import Tensor
 Axis = Union[None, int, Sequence[int]]
 
 
+def sum_to_array(x: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
+    """Sum ``x`` over the axes NumPy broadcasting added or stretched to reach ``shape``:
+    the inverse of broadcasting, applied to every gradient in one place (the engine)."""
+    xs = x.shape
+    if xs == shape:
+        return x
+    lead = len(xs) - len(shape)
+    if lead > 0 and not any(s == 1 and xs[i + lead] != 1 for i, s in enumerate(shape)):
+        return x.sum(axis=tuple(range(lead)))  # the common case: a bias gradient
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and xs[i + lead] != 1)
+    if axes:
+        x = x.sum(axis=axes, keepdims=True)
+    return x.reshape(shape)
+
+
 def raw(a):
     """The NumPy array behind ``a`` (a Tensor or already an array): for constant masks."""
     return a.data if isinstance(a, Tensor) else a

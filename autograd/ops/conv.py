@@ -19,7 +19,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..errors import ShapeError
-from ..registry import apply, defop
+from ..registry import apply, backend, composite, defop, method, public
 from ..tensor import Tensor, as_tensor
 from ._util import pair, raw
 from .shape import cat, pad
@@ -502,3 +502,16 @@ def dropout(x, p: float = 0.5, training: bool = True, seed: Optional[int] = None
     gen = np.random.default_rng(seed) if seed is not None else default_generator()
     mask = (gen.random(x.shape) >= p).astype(x.dtype) / (1.0 - p)
     return x * Tensor._wrap(mask.astype(x.dtype))
+
+
+# --------------------------------------------------------------------------- the surface
+for _f in (conv2d, max_pool2d, unfold, fold):
+    public(_f)
+composite("avg_pool2d")(avg_pool2d)
+composite("dropout", method=True)(dropout)
+
+backend("unfold", _unfold_np, lambda x, kernel, stride, dilation: apply(
+    _unfold, (x,), {"kernel": kernel, "stride": stride, "dilation": dilation}))
+backend("fold", _fold_np, lambda cols, shape, kernel, stride, dilation: apply(
+    _fold, (cols,), {"shape": tuple(shape), "kernel": kernel, "stride": stride,
+                     "dilation": dilation}))

@@ -18,8 +18,8 @@ import operator
 import numpy as np
 
 from ..errors import DtypeError
-from ..registry import apply, defop
-from ..tensor import Tensor, as_tensor
+from ..registry import OPS, _forward_error, apply, backend, composite, defop, method, public
+from ..tensor import Tensor, as_tensor, get_default_dtype
 from ._util import raw
 
 try:  # SciPy's erf is exact to the last bit; math.erf is the fallback
@@ -103,8 +103,6 @@ def _promote(x, y, true_div=False):
     if fy and not fx:
         return Tensor._wrap(np.asarray(x._d).astype(y._d.dtype)), y
     if true_div and not fx:
-        from ..tensor import get_default_dtype
-
         dt = get_default_dtype()
         return Tensor._wrap(np.asarray(x._d).astype(dt)), Tensor._wrap(np.asarray(y._d).astype(dt))
     return x, y
@@ -136,17 +134,12 @@ sub = _binary(_sub)
 mul = _binary(_mul)
 div = _binary(_div, true_div=True)
 pow = _binary(_pow)
-true_divide = divide = div
-multiply = mul
-subtract = sub
 
 
 def neg(x):
     """-x"""
     return apply(_neg, (as_tensor(x),), {})
 
-
-negative = neg
 
 
 # --------------------------------------------------------------------------- unary math
@@ -277,13 +270,12 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0):
     return apply(_softplus, (as_tensor(x),), {"beta": float(beta), "threshold": float(threshold)})
 
 
+@composite(method=True, aliases=("swish",))
 def silu(x):
     """x * sigmoid(x) (swish). A composite: its gradient comes from mul and sigmoid."""
     x = as_tensor(x)
     return x * sigmoid(x)
 
-
-swish = silu
 
 
 # --------------------------------------------------------------------------- clamp etc.
@@ -316,8 +308,6 @@ def clamp(x, min=None, max=None):
     if x.dtype.kind in "biu" and any(isinstance(b, float) for b in (min, max)):
         # PyTorch's promotion: an integer tensor clamped to a float bound gives the
         # default float dtype (NumPy would keep int64 and truncate the bound)
-        from ..tensor import get_default_dtype
-
         x = cast(x, get_default_dtype())
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         # composite with PyTorch's conventions: min first, then max
@@ -330,8 +320,6 @@ def clamp(x, min=None, max=None):
         return x
     return apply(_clamp, (x,), {"min": min, "max": max})
 
-
-clip = clamp
 
 
 def _operands(x, y):
@@ -355,8 +343,6 @@ def _int_pair(x, y, op: str):
     x, y = _operands(x, y)
     kx, ky = x._d.dtype.kind, y._d.dtype.kind
     if kx == "b" and ky == "b":
-        from ..errors import DtypeError
-
         raise DtypeError(f"{op}: not defined for two bool tensors; convert one first "
                          f"(e.g. t.long())")
     if kx in "biu" and ky in "biu" and not np.all(y._d):
@@ -376,8 +362,6 @@ def floor_divide(x, y) -> Tensor:
         with np.errstate(divide="ignore", invalid="ignore"):
             return Tensor._wrap(np.asarray(np.floor_divide(x._d, y._d)))
     except (ValueError, TypeError) as exc:
-        from ..registry import OPS, _forward_error
-
         raise _forward_error(OPS["div"], (np.asarray(x._d), np.asarray(y._d)), {}, exc) from None
 
 
@@ -496,17 +480,77 @@ def ones_like(x, dtype=None):
     return Tensor._wrap(np.ones(xr.shape, dtype=dtype or xr.dtype))
 
 
+@composite(method=True)
 def square(x):
     """x * x (a composite of mul)."""
     x = as_tensor(x)
     return x * x
 
 
+@composite(method=True)
 def rsqrt(x):
     """1 / sqrt(x) (a composite)."""
     return 1 / sqrt(x)
 
 
+@composite(method=True)
 def reciprocal(x):
     """1 / x (a composite)."""
     return 1 / as_tensor(x)
+
+
+# --------------------------------------------------------------------------- the surface
+# public functions, Tensor methods and operators, and the F.<name> backend functions
+public(add, method=True)
+public(sub, method=True, aliases=("subtract",))
+public(mul, method=True, aliases=("multiply",))
+public(div, method=True, aliases=("divide", "true_divide"))
+public(pow, method=True)
+public(neg, method=True, aliases=("negative",))
+for _f in (exp, log, log1p, sqrt, sin, cos, tan, tanh, sigmoid, relu, abs, sign, erf, leaky_relu,
+           elu, gelu, softplus, maximum, minimum, clone):
+    public(_f, method=True)
+public(clamp, method=("clamp", "clip"), aliases=("clip",))
+public(where)
+public(cast, method=("to", "astype"))
+# floor division is piecewise constant (no gradient); its samples reach it through mul,
+# and remainder's (a composite of sub and mul, exact value) through sub
+public(floor_divide, method=True)
+public(remainder, method=True)
+
+method("__add__", add)
+method("__radd__", lambda self, other: add(other, self))
+method("__sub__", sub)
+method("__rsub__", lambda self, other: sub(other, self))
+method("__mul__", mul)
+method("__rmul__", lambda self, other: mul(other, self))
+method("__truediv__", div)
+method("__rtruediv__", lambda self, other: div(other, self))
+method("__pow__", pow)
+method("__rpow__", lambda self, other: pow(other, self))
+method("__floordiv__", floor_divide)
+method("__rfloordiv__", lambda self, other: floor_divide(as_tensor(other, like=self), self))
+method("__mod__", remainder)
+method("__rmod__", lambda self, other: remainder(as_tensor(other, like=self), self))
+method("__neg__", neg)
+method("__abs__", abs)
+method("where", lambda self, condition, other: where(condition, self, other))
+method("masked_fill", lambda self, mask, value: where(mask, as_tensor(value, like=self), self))
+method("type_as", lambda self, other: cast(self, other.dtype))
+
+backend("exp", np.exp, exp)
+backend("log", np.log, log)
+backend("sqrt", np.sqrt, sqrt)
+backend("sin", np.sin, sin)
+backend("cos", np.cos, cos)
+backend("tanh", np.tanh, tanh)
+backend("abs", np.abs, abs)
+backend("sign", np.sign, sign)
+backend("sigmoid", _sigmoid_np, sigmoid)
+backend("erf", _erf_np, erf)
+backend("where", np.where, where)
+backend("maximum", np.maximum, maximum)
+backend("zeros_like", np.zeros_like, zeros_like)
+backend("ones_like", np.ones_like, ones_like)
+backend("cast", lambda x, dtype: x.astype(dtype, copy=False),
+        lambda x, dtype: cast(x, dtype=np.dtype(dtype)))

@@ -12,9 +12,11 @@ from typing import Any, Tuple
 
 import numpy as np
 
-from ..registry import apply, defop
+from ..errors import DtypeError, ShapeError
+from ..registry import apply, backend, composite, defop, method, public
 from ..tensor import Tensor, as_tensor
 from ._util import norm_axis
+from .shape import reshape
 
 
 def _is_basic(index: tuple) -> bool:
@@ -153,7 +155,7 @@ def getitem(x, index):
     b = res._base
     if b is not None and (b is x or b is x._base):
         # a basic-indexing view of x: remembered so that an in-place op on it while
-        # recording can be written back to x as `x[idx] = new` (Tensor._inplace_shared)
+        # recording can be written back to x as `x[idx] = new` (ops/inplace.py)
         res._view_src = (x, idx)
     return res
 
@@ -209,8 +211,6 @@ _setitem = defop("setitem", _setitem_fwd, (_setitem_dx, _setitem_dv), linear=Tru
 
 def take(x, indices):
     """Elements of the flattened ``x`` at ``indices``."""
-    from .shape import reshape
-
     return getitem(reshape(as_tensor(x), (-1,)), indices)
 
 
@@ -223,8 +223,6 @@ def _index_array(index, op: str) -> np.ndarray:
     """``index`` (Tensor, list, array) as an int64 array; PyTorch takes int32/int64 only."""
     arr = np.asarray(index.data if isinstance(index, Tensor) else index)
     if arr.dtype.kind not in "iu" and not (arr.size == 0 and isinstance(index, list)):
-        from ..errors import DtypeError
-
         raise DtypeError(f"{op}: expected an int32 or int64 index, got {arr.dtype} "
                          f"(index shape {arr.shape}); convert it with .long()")
     return arr.astype(np.int64, copy=False)
@@ -245,25 +243,19 @@ def gather(x, dim: int, index):
     as 1-d), no larger than ``x`` except along ``dim``; the result has ``index``'s
     shape. Gradient: ``g`` scatter-added into zeros shaped like ``x`` at the gathered
     positions (repeated indices accumulate), i.e. ``torch.scatter_add``."""
-    from .shape import reshape
-
     x = as_tensor(x)
     idx = _index_array(index, "gather")
     (d,) = norm_axis(dim, x.ndim, "gather") or (0,)
     xs = x.shape or (1,)
     ii = idx.reshape(idx.shape or (1,))
     if ii.ndim != len(xs):
-        from ..errors import ShapeError
-
         raise ShapeError(f"gather: index of shape {idx.shape} must have as many dimensions "
                          f"as the input of shape {x.shape} ({len(xs)} dimensions; a 0-d "
                          f"input counts as 1)")
     if ii.size:
         for k, (a, b) in enumerate(zip(ii.shape, xs)):
             if k != d and a > b:
-                from ..errors import ShapeError
-
-                raise ShapeError(f"gather: index of shape {idx.shape} is larger than the input "
+                        raise ShapeError(f"gather: index of shape {idx.shape} is larger than the input "
                                  f"of shape {x.shape} at dimension {k} (only dimension {d}, "
                                  f"the gathered one, may be larger)")
         _check_range(ii, xs[d], d, "gather", x.shape, f"index shape {idx.shape}")
@@ -280,8 +272,6 @@ def index_select(x, dim: int, index):
     ``len(index)``, ``out.select(dim, i) = x.select(dim, index[i])``. ``index`` is a 1-d
     (or 0-d) integer tensor; repeats allowed. Gradient: ``g``'s slices added back at
     ``index`` along ``dim`` into zeros (``index_add``), repeats accumulating."""
-    from .shape import reshape
-
     x = as_tensor(x)
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
@@ -291,11 +281,23 @@ def index_select(x, dim: int, index):
     idx = idx.reshape(-1)
     if x.ndim == 0:
         if idx.size != 1:
-            from ..errors import ShapeError
-
-            raise ShapeError(f"index_select: a 0-d input takes exactly one index, got "
+                raise ShapeError(f"index_select: a 0-d input takes exactly one index, got "
                              f"{idx.size} (index shape {idx.shape})")
         _check_range(idx, 1, 0, "index_select", x.shape, "a 0-d input has one element")
         return reshape(apply(_getitem, (reshape(x, (1,)),), {"index": (idx,)}), ())
     _check_range(idx, x.shape[d], d, "index_select", x.shape, f"index shape {idx.shape}")
     return apply(_getitem, (x,), {"index": (slice(None),) * d + (idx,)})
+
+
+# --------------------------------------------------------------------------- the surface
+public(getitem)
+public(index_add)
+public(take, method=True)
+composite("gather", method=True)(gather)
+composite("index_select", method=True)(index_select)
+method("__getitem__", getitem)
+
+backend("getitem", take_np, lambda x, index: apply(_getitem, (x,), {"index": index}))
+# (looked up at call time, so a test can swap the kernel in: tests/test_fuzz.py)
+backend("index_add", lambda g, index, shape: _index_add_np(g, index, shape),
+        lambda g, index, shape: apply(_index_add, (g,), {"index": index, "shape": tuple(shape)}))

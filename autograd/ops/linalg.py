@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DtypeError, ShapeError
-from ..registry import apply, defop
+from ..registry import apply, backend, defop, method, public
 from ..tensor import Tensor, as_tensor
 
 
@@ -135,3 +135,14 @@ def linear(x, weight, bias=None):
 
 
 _linear.api = linear
+
+
+# --------------------------------------------------------------------------- the surface
+public(matmul, method=True)
+public(mm, method=True)       # reach matmul: its samples cover them (public forms)
+public(dot, method=True)
+public(linear)
+method("__matmul__", matmul)
+method("__rmatmul__", lambda self, other: matmul(other, self))
+
+backend("matmul", np.matmul, matmul)

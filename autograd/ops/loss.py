@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DtypeError, ShapeError
-from ..registry import apply, defop
+from ..registry import apply, defop, public
 from ..tensor import as_tensor
 from ._util import raw
 
@@ -142,3 +142,6 @@ def softmax_cross_entropy(logits, target, weight=None, ignore_index: int = -100,
 
 
 _sce.api = softmax_cross_entropy
+
+
+public(softmax_cross_entropy)

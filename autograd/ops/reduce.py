@@ -14,9 +14,9 @@ from typing import Optional
 
 import numpy as np
 
-from ..registry import apply, defop
+from ..registry import apply, backend, composite, defop, method, public
 from ..tensor import Tensor, as_tensor
-from ._util import kept_shape, norm_axis, pick_axis, raw
+from ._util import kept_shape, norm_axis, pick_axis, raw, sum_to_array
 
 
 def _expand(F, g, x, axis, keepdims):
@@ -583,3 +583,16 @@ def cumprod(x, dim: int, *, dtype=None):
     if x.ndim == 0:
         return reshape(apply(_cumprod, (reshape(x, (1,)),), {"axis": 0}), ())
     return apply(_cumprod, (x,), {"axis": d})
+
+
+# --------------------------------------------------------------------------- the surface
+for _f in (sum, mean, max, min, amax, amin, argmax, argmin, prod, logsumexp, softmax,
+           log_softmax, cumsum, cumprod):
+    public(_f, method=True)
+public(sum_to)
+for _f in (var, std, norm):
+    composite(_f.__name__, method=True)(_f)
+
+backend("sum", lambda x, axis=None, keepdims=False: x.sum(axis=axis, keepdims=keepdims),
+        lambda x, axis=None, keepdims=False: apply(_sum, (x,), {"axis": axis, "keepdims": keepdims}))
+backend("sum_to", sum_to_array, sum_to)

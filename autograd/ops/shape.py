@@ -7,9 +7,10 @@ from typing import List, Sequence, Tuple, Union
 import numpy as np
 
 from ..errors import ShapeError
-from ..registry import apply, defop
+from ..registry import apply, backend, composite, defop, method, public
 from ..tensor import Tensor, as_tensor
 from ._util import Variadic, norm_axis
+from .elementwise import clone
 
 Shape = Union[int, Sequence[int]]
 
@@ -43,8 +44,6 @@ def reshape(x, *shape):
     # itself, so a hook, retain_grad() or in-place op on the result is not one on x)
     return apply(_reshape, (x,), {"shape": shape})
 
-
-view = reshape
 
 
 def flatten(x, start_dim: int = 0, end_dim: int = -1):
@@ -80,8 +79,6 @@ def unsqueeze(x, dim: int):
     return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
 
 
-expand_dims = unsqueeze
-
 
 # --------------------------------------------------------------------------- permute
 _permute = defop("permute", lambda x, axes: x.transpose(axes),
@@ -112,8 +109,6 @@ def transpose(x, dim0: int = -2, dim1: int = -1):
     axes[a], axes[b] = axes[b], axes[a]
     return permute(x, tuple(axes))
 
-
-swapaxes = transpose
 
 
 # --------------------------------------------------------------------------- broadcast
@@ -153,6 +148,17 @@ def expand(x, *sizes):
     return broadcast_to(x, shape)
 
 
+def _broadcast_np(x, shape):
+    """F.broadcast_to on arrays. np.broadcast_to is Python-level (~5 us); for small
+    results a C-level fill of a fresh array is cheaper, and the engine may then
+    accumulate into it in place."""
+    if int(np.prod(shape, dtype=np.int64)) <= 65536:
+        out = np.empty(shape, dtype=x.dtype)
+        out[...] = x
+        return out
+    return np.broadcast_to(x, shape)
+
+
 # --------------------------------------------------------------------------- cat, stack, split
 def _cat_fwd(*xs, axis=0):
     return np.concatenate(xs, axis=axis)
@@ -188,13 +194,9 @@ def cat(tensors: Sequence, axis: int = 0, *, dim=None):
     dt = np.result_type(*floats) if floats else np.result_type(*[t.dtype for t in ts])
     ts = [t if t.dtype == dt else t.to(dt) for t in ts]
     if len(ts) == 1:
-        from .elementwise import clone
-
         return clone(ts[0])  # cat always returns a new tensor, as in PyTorch
     return apply(_cat, tuple(ts), {"axis": ax})
 
-
-concatenate = cat
 
 
 def stack(tensors: Sequence, axis: int = 0, *, dim=None):
@@ -219,8 +221,6 @@ def stack(tensors: Sequence, axis: int = 0, *, dim=None):
 
 def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
     """Split into chunks of ``split_size`` (int) or of the given sizes (list), like PyTorch."""
-    from .index import getitem
-
     x = as_tensor(x)
     ax = norm_axis(dim, x.ndim, "split")[0]
     n = x.shape[ax]
@@ -237,7 +237,7 @@ def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
     out = []
     start = 0
     for s in sizes:
-        out.append(getitem(x, (slice(None),) * ax + (slice(start, start + s),)))
+        out.append(x[(slice(None),) * ax + (slice(start, start + s),)])
         start += s
     return tuple(out)
 
@@ -251,11 +251,9 @@ def chunk(x, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
 
 def unbind(x, dim: int = 0) -> Tuple[Tensor, ...]:
     """Remove a dimension, returning the slices along it."""
-    from .index import getitem
-
     x = as_tensor(x)
     ax = norm_axis(dim, x.ndim, "unbind")[0]
-    return tuple(getitem(x, (slice(None),) * ax + (i,)) for i in range(x.shape[ax]))
+    return tuple(x[(slice(None),) * ax + (i,)] for i in range(x.shape[ax]))
 
 
 # --------------------------------------------------------------------------- pad
@@ -290,16 +288,110 @@ def pad(x, pad: Sequence[int], mode: str = "constant", value: float = 0.0):
     for k in range(len(pad) // 2):
         width[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
     if all(w == (0, 0) for w in width):
-        from .elementwise import clone
-
         return clone(x)  # a new tensor, as in PyTorch (an in-place change must not reach x)
     return apply(_pad, (x,), {"pad_width": tuple(width), "value": value})
 
 
 def flip(x, dims):
     """Reverse the order of elements along ``dims`` (a composite of indexing)."""
-    from .index import getitem
-
     x = as_tensor(x)
     axes = norm_axis(dims, x.ndim, "flip")
-    return getitem(x, tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim)))
+    return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
+
+
+# --------------------------------------------------------------------------- PyTorch's shape methods
+# Composites of the primitives above (transpose, getitem, reshape, broadcast_to), so they
+# inherit gradients and double gradients; PyTorch's names and argument forms.
+def t(x) -> Tensor:
+    """Transpose of a tensor with <= 2 dimensions (PyTorch's ``t()``)."""
+    if x.ndim > 2:
+        raise RuntimeError(f"t(): expects a tensor with <= 2 dimensions, but this one has "
+                           f"shape {x.shape}; use transpose(dim0, dim1) or .mT")
+    return x if x.ndim < 2 else transpose(x, 0, 1)
+
+
+def narrow(x, dim: int, start: int, length: int) -> Tensor:
+    """``length`` elements of dimension ``dim`` from ``start`` (a view, like PyTorch)."""
+    (d,) = norm_axis(dim, x.ndim, "narrow")
+    n = x.shape[d]
+    st = start + n if start < 0 else start
+    if not 0 <= st <= n or length < 0 or st + length > n:
+        raise IndexError(f"narrow: start {start} and length {length} are out of range for "
+                         f"dimension {dim} of size {n} (tensor shape {x.shape})")
+    return x[(slice(None),) * d + (slice(st, st + length),)]
+
+
+def movedim(x, source, destination) -> Tensor:
+    """Move dimension(s) ``source`` to position(s) ``destination``."""
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {source} and destination {destination} must "
+                         f"have the same number of dimensions")
+    n = x.ndim
+    src = tuple(norm_axis(a, n, "movedim")[0] for a in src)
+    dst = tuple(norm_axis(a, n, "movedim")[0] for a in dst)
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"movedim: repeated dimension in source {source} or "
+                         f"destination {destination}")
+    order = [None] * n
+    for s_, d_ in zip(src, dst):
+        order[d_] = s_
+    rest = iter(a for a in range(n) if a not in src)
+    order = [next(rest) if o is None else o for o in order]
+    return permute(x, tuple(order))
+
+
+def repeat(x, *sizes) -> Tensor:
+    """Tile the tensor ``sizes[i]`` times along dimension i (PyTorch's ``repeat``; new
+    leading dimensions when ``len(sizes) > ndim``)."""
+    if len(sizes) == 1 and not isinstance(sizes[0], int):
+        sizes = tuple(sizes[0])
+    sizes = tuple(int(r) for r in sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"repeat: number of repeat dimensions ({len(sizes)}) can not "
+                           f"be smaller than the number of dimensions of the tensor "
+                           f"({x.ndim}, shape {x.shape})")
+    if any(r < 0 for r in sizes):
+        raise RuntimeError(f"repeat: repeats must be non-negative, got {sizes}")
+    shape = (1,) * (len(sizes) - x.ndim) + tuple(x.shape)
+    inter = tuple(v for s_ in shape for v in (1, s_))  # (1, s0, 1, s1, ...)
+    big = tuple(v for r, s_ in zip(sizes, shape) for v in (r, s_))
+    out = broadcast_to(reshape(x, inter), big)
+    return reshape(out, tuple(r * s_ for r, s_ in zip(sizes, shape)))
+
+
+def tile(x, *dims) -> Tensor:
+    """``repeat`` with missing leading repeats taken as 1 (PyTorch's ``tile``)."""
+    if len(dims) == 1 and not isinstance(dims[0], int):
+        dims = tuple(dims[0])
+    dims = (1,) * (x.ndim - len(dims)) + tuple(dims)
+    return repeat(x, *dims)
+
+
+# --------------------------------------------------------------------------- the surface
+public(reshape, method=("reshape", "view"), aliases=("view",))
+public(permute, method=True)
+public(broadcast_to, method=True)
+public(cat, aliases=("concatenate",))
+public(pad, method=True)
+for _f in (flatten, squeeze, expand, split, chunk, unbind, flip):
+    composite(_f.__name__, method=True)(_f)
+composite("unsqueeze", method=True, aliases=("expand_dims",))(unsqueeze)
+composite("transpose", method=("transpose", "swapaxes"), aliases=("swapaxes",))(transpose)
+composite("stack")(stack)
+for _f in (t, narrow, movedim, repeat, tile):  # methods only, as in PyTorch
+    method(_f.__name__, _f)
+method("expand_as", lambda self, other: broadcast_to(self, other.shape))
+method("view_as", lambda self, other: reshape(self, other.shape))
+method("reshape_as", lambda self, other: reshape(self, other.shape))
+
+backend("reshape", lambda x, shape: x.reshape(shape), lambda x, shape: reshape(x, shape))
+backend("permute", lambda x, axes: x.transpose(axes), lambda x, axes: permute(x, axes))
+backend("swapaxes", lambda x, a, b: x.swapaxes(a, b), lambda x, a, b: transpose(x, a, b))
+backend("broadcast_to", _broadcast_np, lambda x, shape: broadcast_to(x, shape))
+backend("expand_dims", np.expand_dims, lambda x, axis: unsqueeze(x, axis))
+backend("pad", _pad_fwd, lambda x, pad_width, value=0.0: apply(
+    _pad, (x,), {"pad_width": tuple(map(tuple, pad_width)), "value": value}))
+backend("concatenate", lambda xs, axis: np.concatenate(xs, axis=axis),
+        lambda xs, axis: cat(list(xs), axis))

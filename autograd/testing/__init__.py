@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from typing import Dict
 
-from ..ops import COMPOSITES, OPS
+from ..registry import COMPOSITES, OPS
 from . import elementwise, reduce, shape, nn, composites  # noqa: F401  (per-op builders)
 from . import forms  # noqa: F401  (after the builders: it extends their lists)
 from ._base import DB, REFS, OpEntry, Sample, distinct, dodge

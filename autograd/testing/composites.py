@@ -1,11 +1,12 @@
-"""Samples of the composite ops (silu, var/std, stack, split, chunk, flip, expand, ...)."""
+"""Samples of the composite ops (silu, square, rsqrt, reciprocal, var/std, stack, split,
+chunk, flip, expand, ...)."""
 from __future__ import annotations
 
 import warnings
 
 
 from .elementwise import _unary_samples
-from ._base import (U, fortran, strided, _dims, samples, S)
+from ._base import (U, away, fortran, pos, strided, _dims, samples, S)
 
 # --------------------------------------------------------------------------- composites
 @samples("silu", ref=lambda t, x: t.nn.functional.silu(x))
@@ -16,6 +17,16 @@ def _silu(name, r):
 @samples("square", ref=lambda t, x: t.square(x))
 def _square(name, r):
     return _unary_samples(r, U)
+
+
+@samples("rsqrt", ref=lambda t, x: t.rsqrt(x))
+def _rsqrt(name, r):
+    return _unary_samples(r, pos)
+
+
+@samples("reciprocal", ref=lambda t, x: t.reciprocal(x))
+def _reciprocal(name, r):
+    return _unary_samples(r, away)
 
 
 def _var_ref(which):
