@@ -1,10 +1,18 @@
-"""Finite differences for users' own code: numerical_grad, numerical_jacobian,
-gradcheck and gradgradcheck.
+"""Finite differences: numerical_grad, numerical_jacobian, gradcheck and gradgradcheck
+for users' own code, and blame, the same check applied to every recorded node of a graph.
 
-Central differences: df/dx_i ~ (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), with
-truncation error O(eps**2) and round-off error O(macheps / eps); in float64 eps = 1e-6
-balances the two (about 1e-10 absolute error for well-scaled functions). Inputs are
-promoted to float64 before checking.
+Central differences: along a direction u,
+``J u ~ (f(x + eps u) - f(x - eps u)) / (2 eps)``, with truncation error O(eps**2)
+(the even terms of the Taylor series cancel) and round-off error O(macheps / eps); in
+float64 eps = 1e-6 balances the two (about 1e-10 absolute error for well-scaled
+functions). With u = e_i this is one column of the Jacobian. Inputs are promoted to
+float64 before checking. ``_differences`` is the one implementation: the Jacobian
+columns, the fast mode's projection and blame's per-node check all call it.
+
+The one-sided differences ``(f(x + eps u) - f(x)) / eps`` and
+``(f(x) - f(x - eps u)) / eps`` both approach J u with error O(eps) where f is
+differentiable; they differ by O(eps) there, but by the jump in slope at a kink (relu at
+0, a tie in a max), which is how blame tells a kink from a wrong vjp.
 
 gradcheck compares the analytical Jacobian (one backward pass per output element,
 each a vector-Jacobian product with a one-hot vector) with the numerical one (two
@@ -13,20 +21,24 @@ index, which output, analytical vs numerical value and the error. ``fast_mode=Tr
 compares one random projection instead, ``v^T (J u)`` by a single directional
 difference against ``(v^T J) u`` from a single backward, and falls back to the full
 comparison to name the worst element when it fails.
+
+blame checks each recorded node's vjp (``engine.node_vjps``, the replay backward uses)
+against central differences of the node's own forward, replayed in float64.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .engine import grad as _grad
-from .tape import no_grad
+from .engine import graph_nodes, node_vjps
+from .tape import Node, no_grad
 from .tensor import Tensor, as_tensor
 
 __all__ = ["numerical_grad", "numerical_jacobian", "gradcheck", "gradgradcheck",
-           "GradcheckError", "GradcheckReport"]
+           "GradcheckError", "GradcheckReport", "blame", "BlameReport"]
 
 Inputs = Union[Tensor, Sequence]
 
@@ -89,6 +101,44 @@ def _promote(inputs: Sequence) -> List:
     return out
 
 
+def _differences(at: Callable[[float], Sequence], eps: float,
+                 base: Optional[Sequence] = None):
+    """Finite differences of f along a direction u, f evaluated by ``at(t) = f(x + t u)``
+    (a sequence of arrays or numbers; compared element by element, in float64; copied,
+    since an output may be a view of an input that the next evaluation moves).
+
+    Returns the central differences ``(f(x + eps u) - f(x - eps u)) / (2 eps)``
+    (= J u + O(eps**2)). With ``base = f(x)``, returns (central, forward, backward) with
+    the one-sided ``(f(x + eps u) - f(x)) / eps`` and ``(f(x) - f(x - eps u)) / eps``
+    (each = J u + O(eps) where f is differentiable at x). ``at(eps)`` runs before
+    ``at(-eps)``; restoring x afterwards is the caller's business."""
+    plus = [np.array(v, dtype=np.float64) for v in at(eps)]
+    minus = [np.array(v, dtype=np.float64) for v in at(-eps)]
+    central = [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
+    if base is None:
+        return central
+    base = [np.asarray(v, dtype=np.float64) for v in base]
+    forward = [(p - b) / eps for p, b in zip(plus, base)]
+    backward = [(b - m) / eps for b, m in zip(base, minus)]
+    return central, forward, backward
+
+
+def _element_differences(f: Callable, xs: Sequence, flat: np.ndarray, j: int,
+                         eps: float) -> List[np.ndarray]:
+    """Central differences of every output of ``f(*xs)`` along e_j, where ``flat`` is a
+    flat view of one input's data (element j is moved in place, then restored)."""
+    orig = flat[j]
+
+    def at(t: float) -> List[np.ndarray]:       # f at x + t e_j
+        flat[j] = orig + t
+        return [o.data for o in _outputs(f, xs)]
+
+    try:
+        return _differences(at, eps)
+    finally:
+        flat[j] = orig
+
+
 def numerical_jacobian(f: Callable, inputs: Inputs, eps: float = 1e-6,
                        wrt: Optional[Sequence[int]] = None) -> List[List[np.ndarray]]:
     """Central-difference Jacobians: ``J[k][i]`` has shape ``out_k.shape + in_i.shape``.
@@ -97,31 +147,23 @@ def numerical_jacobian(f: Callable, inputs: Inputs, eps: float = 1e-6,
     perturbed inputs to those positions."""
     xs = list(_as_tuple(inputs))
     # f runs in the caller's grad mode: gradgradcheck's f calls grad() inside.
-    if True:  # noqa: SIM108 (kept as a block for readability)
-        outs0 = _outputs(f, xs)
-        jac = [[None] * len(xs) for _ in outs0]
-        for i, x in enumerate(xs):
-            if not (isinstance(x, Tensor) and x.dtype.kind == "f") or \
-                    (wrt is not None and i not in wrt):
-                continue
-            cols = [np.zeros(o.shape + x.shape) for o in outs0]
-            flat = x.data.reshape(-1) if x.data.flags.c_contiguous else None
-            if flat is None:
-                x.data = np.ascontiguousarray(x.data)
-                flat = x.data.reshape(-1)
-            for j in range(flat.size):
-                orig = flat[j]
-                flat[j] = orig + eps
-                plus = [o.data.astype(np.float64) for o in _outputs(f, xs)]
-                flat[j] = orig - eps
-                minus = [o.data.astype(np.float64) for o in _outputs(f, xs)]
-                flat[j] = orig
-                idx = np.unravel_index(j, x.shape) if x.shape else ()
-                for k in range(len(outs0)):
-                    d = (plus[k] - minus[k]) / (2 * eps)
-                    cols[k][(Ellipsis,) + tuple(idx)] = d
+    outs0 = _outputs(f, xs)
+    jac = [[None] * len(xs) for _ in outs0]
+    for i, x in enumerate(xs):
+        if not (isinstance(x, Tensor) and x.dtype.kind == "f") or \
+                (wrt is not None and i not in wrt):
+            continue
+        cols = [np.zeros(o.shape + x.shape) for o in outs0]
+        if not x.data.flags.c_contiguous:
+            x.data = np.ascontiguousarray(x.data)
+        flat = x.data.reshape(-1)               # a view: element j moves in place
+        for j in range(flat.size):
+            d = _element_differences(f, xs, flat, j, eps)
+            idx = np.unravel_index(j, x.shape) if x.shape else ()
             for k in range(len(outs0)):
-                jac[k][i] = cols[k]
+                cols[k][(Ellipsis,) + tuple(idx)] = d[k]
+        for k in range(len(outs0)):
+            jac[k][i] = cols[k]
     return jac
 
 
@@ -245,18 +287,20 @@ def _fast_check(f, xs, eps, atol, rtol, seed) -> GradcheckReport:
         for i, gi in zip(diff, gs):
             if gi is not None:
                 ana += float(np.sum(gi.data * us[i]))
-    # numerical v^T (J u), one directional central difference
-    if True:  # noqa: SIM108 (kept as a block for readability)
-        saved = {i: xs[i].data.copy() for i in diff}
+    # numerical v^T (J u), one directional central difference along u (all inputs at once)
+    saved = {i: xs[i].data.copy() for i in diff}
+
+    def at(t: float) -> List[np.ndarray]:       # f at x + t u
         for i in diff:
-            xs[i].data = saved[i] + eps * us[i]
-        plus = [o.data for o in _outputs(f, xs)]
-        for i in diff:
-            xs[i].data = saved[i] - eps * us[i]
-        minus = [o.data for o in _outputs(f, xs)]
+            xs[i].data = saved[i] + t * us[i]
+        return [o.data for o in _outputs(f, xs)]
+
+    try:
+        ju = _differences(at, eps)
+    finally:
         for i in diff:
             xs[i].data = saved[i]
-    num = float(sum(np.sum(v * (p - m) / (2 * eps)) for v, p, m in zip(vs, plus, minus)))
+    num = float(sum(np.sum(v * d) for v, d in zip(vs, ju)))
     err = abs(ana - num)
     ok = err <= atol + rtol * abs(num)
     return GradcheckReport(ok, err, err / max(abs(num), 1e-300))
