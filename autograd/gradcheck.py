@@ -101,8 +101,8 @@ def _promote(inputs: Sequence) -> List:
     return out
 
 
-def _differences(at: Callable[[float], Sequence], eps: float,
-                 base: Optional[Sequence] = None):
+def _differences(at: Callable[[float], Sequence], eps: float, base: Optional[Sequence] = None
+                 ) -> Union[List[np.ndarray], Tuple[List[np.ndarray], ...]]:
     """Finite differences of f along a direction u, f evaluated by ``at(t) = f(x + t u)``
     (a sequence of arrays or numbers; compared element by element, in float64; copied,
     since an output may be a view of an input that the next evaluation moves).
