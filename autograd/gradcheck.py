@@ -1,10 +1,18 @@
-"""Finite differences for users' own code: numerical_grad, numerical_jacobian,
-gradcheck and gradgradcheck.
+"""Finite differences: numerical_grad, numerical_jacobian, gradcheck and gradgradcheck
+for users' own code, and blame, the same check applied to every recorded node of a graph.
 
-Central differences: df/dx_i ~ (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), with
-truncation error O(eps**2) and round-off error O(macheps / eps); in float64 eps = 1e-6
-balances the two (about 1e-10 absolute error for well-scaled functions). Inputs are
-promoted to float64 before checking.
+Central differences: along a direction u,
+``J u ~ (f(x + eps u) - f(x - eps u)) / (2 eps)``, with truncation error O(eps**2)
+(the even terms of the Taylor series cancel) and round-off error O(macheps / eps); in
+float64 eps = 1e-6 balances the two (about 1e-10 absolute error for well-scaled
+functions). With u = e_i this is one column of the Jacobian. Inputs are promoted to
+float64 before checking. ``_differences`` is the one implementation: the Jacobian
+columns, the fast mode's projection and blame's per-node check all call it.
+
+The one-sided differences ``(f(x + eps u) - f(x)) / eps`` and
+``(f(x) - f(x - eps u)) / eps`` both approach J u with error O(eps) where f is
+differentiable; they differ by O(eps) there, but by the jump in slope at a kink (relu at
+0, a tie in a max), which is how blame tells a kink from a wrong vjp.
 
 gradcheck compares the analytical Jacobian (one backward pass per output element,
 each a vector-Jacobian product with a one-hot vector) with the numerical one (two
@@ -13,20 +21,24 @@ index, which output, analytical vs numerical value and the error. ``fast_mode=Tr
 compares one random projection instead, ``v^T (J u)`` by a single directional
 difference against ``(v^T J) u`` from a single backward, and falls back to the full
 comparison to name the worst element when it fails.
+
+blame checks each recorded node's vjp (``engine.node_vjps``, the replay backward uses)
+against central differences of the node's own forward, replayed in float64.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .engine import grad as _grad
-from .tape import no_grad
+from .engine import graph_nodes, node_vjps
+from .tape import Node, no_grad
 from .tensor import Tensor, as_tensor
 
 __all__ = ["numerical_grad", "numerical_jacobian", "gradcheck", "gradgradcheck",
-           "GradcheckError", "GradcheckReport"]
+           "GradcheckError", "GradcheckReport", "blame", "BlameReport"]
 
 Inputs = Union[Tensor, Sequence]
 
@@ -89,6 +101,44 @@ def _promote(inputs: Sequence) -> List:
     return out
 
 
+def _differences(at: Callable[[float], Sequence], eps: float, base: Optional[Sequence] = None
+                 ) -> Union[List[np.ndarray], Tuple[List[np.ndarray], ...]]:
+    """Finite differences of f along a direction u, f evaluated by ``at(t) = f(x + t u)``
+    (a sequence of arrays or numbers; compared element by element, in float64; copied,
+    since an output may be a view of an input that the next evaluation moves).
+
+    Returns the central differences ``(f(x + eps u) - f(x - eps u)) / (2 eps)``
+    (= J u + O(eps**2)). With ``base = f(x)``, returns (central, forward, backward) with
+    the one-sided ``(f(x + eps u) - f(x)) / eps`` and ``(f(x) - f(x - eps u)) / eps``
+    (each = J u + O(eps) where f is differentiable at x). ``at(eps)`` runs before
+    ``at(-eps)``; restoring x afterwards is the caller's business."""
+    plus = [np.array(v, dtype=np.float64) for v in at(eps)]
+    minus = [np.array(v, dtype=np.float64) for v in at(-eps)]
+    central = [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
+    if base is None:
+        return central
+    base = [np.asarray(v, dtype=np.float64) for v in base]
+    forward = [(p - b) / eps for p, b in zip(plus, base)]
+    backward = [(b - m) / eps for b, m in zip(base, minus)]
+    return central, forward, backward
+
+
+def _element_differences(f: Callable, xs: Sequence, flat: np.ndarray, j: int,
+                         eps: float) -> List[np.ndarray]:
+    """Central differences of every output of ``f(*xs)`` along e_j, where ``flat`` is a
+    flat view of one input's data (element j is moved in place, then restored)."""
+    orig = flat[j]
+
+    def at(t: float) -> List[np.ndarray]:       # f at x + t e_j
+        flat[j] = orig + t
+        return [o.data for o in _outputs(f, xs)]
+
+    try:
+        return _differences(at, eps)
+    finally:
+        flat[j] = orig
+
+
 def numerical_jacobian(f: Callable, inputs: Inputs, eps: float = 1e-6,
                        wrt: Optional[Sequence[int]] = None) -> List[List[np.ndarray]]:
     """Central-difference Jacobians: ``J[k][i]`` has shape ``out_k.shape + in_i.shape``.
@@ -97,31 +147,23 @@ def numerical_jacobian(f: Callable, inputs: Inputs, eps: float = 1e-6,
     perturbed inputs to those positions."""
     xs = list(_as_tuple(inputs))
     # f runs in the caller's grad mode: gradgradcheck's f calls grad() inside.
-    if True:  # noqa: SIM108 (kept as a block for readability)
-        outs0 = _outputs(f, xs)
-        jac = [[None] * len(xs) for _ in outs0]
-        for i, x in enumerate(xs):
-            if not (isinstance(x, Tensor) and x.dtype.kind == "f") or \
-                    (wrt is not None and i not in wrt):
-                continue
-            cols = [np.zeros(o.shape + x.shape) for o in outs0]
-            flat = x.data.reshape(-1) if x.data.flags.c_contiguous else None
-            if flat is None:
-                x.data = np.ascontiguousarray(x.data)
-                flat = x.data.reshape(-1)
-            for j in range(flat.size):
-                orig = flat[j]
-                flat[j] = orig + eps
-                plus = [o.data.astype(np.float64) for o in _outputs(f, xs)]
-                flat[j] = orig - eps
-                minus = [o.data.astype(np.float64) for o in _outputs(f, xs)]
-                flat[j] = orig
-                idx = np.unravel_index(j, x.shape) if x.shape else ()
-                for k in range(len(outs0)):
-                    d = (plus[k] - minus[k]) / (2 * eps)
-                    cols[k][(Ellipsis,) + tuple(idx)] = d
+    outs0 = _outputs(f, xs)
+    jac = [[None] * len(xs) for _ in outs0]
+    for i, x in enumerate(xs):
+        if not (isinstance(x, Tensor) and x.dtype.kind == "f") or \
+                (wrt is not None and i not in wrt):
+            continue
+        cols = [np.zeros(o.shape + x.shape) for o in outs0]
+        if not x.data.flags.c_contiguous:
+            x.data = np.ascontiguousarray(x.data)
+        flat = x.data.reshape(-1)               # a view: element j moves in place
+        for j in range(flat.size):
+            d = _element_differences(f, xs, flat, j, eps)
+            idx = np.unravel_index(j, x.shape) if x.shape else ()
             for k in range(len(outs0)):
-                jac[k][i] = cols[k]
+                cols[k][(Ellipsis,) + tuple(idx)] = d[k]
+        for k in range(len(outs0)):
+            jac[k][i] = cols[k]
     return jac
 
 
@@ -245,18 +287,20 @@ def _fast_check(f, xs, eps, atol, rtol, seed) -> GradcheckReport:
         for i, gi in zip(diff, gs):
             if gi is not None:
                 ana += float(np.sum(gi.data * us[i]))
-    # numerical v^T (J u), one directional central difference
-    if True:  # noqa: SIM108 (kept as a block for readability)
-        saved = {i: xs[i].data.copy() for i in diff}
+    # numerical v^T (J u), one directional central difference along u (all inputs at once)
+    saved = {i: xs[i].data.copy() for i in diff}
+
+    def at(t: float) -> List[np.ndarray]:       # f at x + t u
         for i in diff:
-            xs[i].data = saved[i] + eps * us[i]
-        plus = [o.data for o in _outputs(f, xs)]
-        for i in diff:
-            xs[i].data = saved[i] - eps * us[i]
-        minus = [o.data for o in _outputs(f, xs)]
+            xs[i].data = saved[i] + t * us[i]
+        return [o.data for o in _outputs(f, xs)]
+
+    try:
+        ju = _differences(at, eps)
+    finally:
         for i in diff:
             xs[i].data = saved[i]
-    num = float(sum(np.sum(v * (p - m) / (2 * eps)) for v, p, m in zip(vs, plus, minus)))
+    num = float(sum(np.sum(v * d) for v, d in zip(vs, ju)))
     err = abs(ana - num)
     ok = err <= atol + rtol * abs(num)
     return GradcheckReport(ok, err, err / max(abs(num), 1e-300))
@@ -297,3 +341,171 @@ def gradgradcheck(f: Callable, inputs: Inputs, grad_outputs: Optional[Sequence] 
     first_derivative.__name__ = f"grad of {getattr(f, '__name__', 'f')}"
     return gradcheck(first_derivative, tuple(xs) + tuple(vs), eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, fast_mode=fast_mode, seed=seed)
+
+
+# --------------------------------------------------------------------------- blame
+@dataclass
+class BlameReport:
+    """The finite-difference check of one recorded node's vjp."""
+
+    node: Node
+    name: str
+    seq: int
+    ok: bool
+    error: float
+    slots: Dict[int, float]
+    skipped: str = ""       # why the node was not checked, or how (at a kink)
+    kinks: int = 0          # 1 when the recorded point was a kink (checked nearby)
+
+    def __repr__(self) -> str:
+        st = "ok" if self.ok else "FAIL"
+        extra = f" {self.skipped}" if self.skipped else ""
+        return f"<blame {self.name}#{self.seq} {st} err={self.error:.3g}{extra}>"
+
+
+def _replay_attrs(attrs: Dict[str, Any]) -> Dict[str, Any]:
+    """The attributes for a float64 replay: a floating dtype argument (``cast``'s
+    ``dtype=float32``, say) becomes float64, so the replayed forward never rounds to a
+    narrower type than the finite differences need. Other attributes pass unchanged."""
+    if not attrs:
+        return attrs
+    out = {}
+    for k, v in attrs.items():
+        if isinstance(v, np.dtype) and v.kind == "f":
+            v = np.dtype(np.float64)
+        elif isinstance(v, type) and issubclass(v, np.floating):
+            v = np.float64
+        out[k] = v
+    return out
+
+
+def _check_node(n: Node, xs: List[np.ndarray], attrs: Dict[str, Any], rng, eps: float,
+                atol: float, rtol: float, directions: int):
+    """One finite-difference check of ``n``'s vjps at inputs ``xs`` (float64).
+
+    For a random upstream gradient g and random directions u of each floating slot i,
+    compares the analytical <vjp_i(g), u> (``engine.node_vjps`` replayed at ``xs``) with
+    the central difference of the scalar <g, f(x + t u)> at t = 0 (``_differences``).
+    Returns (ok, worst error, {slot: worst error}, kink): ``kink`` is True when a failing
+    direction has one-sided differences that disagree or a central difference that is
+    not stable in eps (it changes when eps shrinks tenfold: a jump), i.e. the point is
+    not differentiable along it and central differences say nothing about the vjp there.
+    Run under ``np.errstate(all="ignore")``: replays may overflow or hit their domain's
+    edge, and that is judged by the comparison, not reported as a warning."""
+
+    def f(*arrs):
+        with no_grad():
+            return np.asarray(n.op.forward(*arrs, **attrs), dtype=np.float64)
+
+    out = f(*xs)
+    g = rng.standard_normal(out.shape)
+    # Infinite outputs (max_pool2d's ceil_mode pads with -inf) are constant: no direction
+    # moves them, so they get no upstream gradient and stay out of the sums.
+    finite = np.isfinite(out)
+    if not finite.all():
+        g = np.where(finite, g, 0.0)
+
+    def dot(y) -> float:
+        """<g, y> over the finite outputs."""
+        return float(np.sum(g * np.where(finite, y, 0.0)))
+
+    base = [dot(out)]
+    with no_grad():                                 # as in backward: nothing recorded
+        grads = node_vjps(n, g, vals=[x if x.ndim else x[()] for x in xs], out=out,
+                          attrs=attrs)
+    slots: Dict[int, float] = {}
+    worst, ok, kink = 0.0, True, False
+    for i, p in enumerate(n.parents):
+        if p is None or xs[i].dtype.kind != "f":
+            continue
+        gi = grads[i] if grads[i] is not None else np.zeros(xs[i].shape)
+        err_slot = 0.0
+        for _ in range(directions):
+            u = rng.standard_normal(xs[i].shape)
+
+            def at(t: float, i: int = i, u: np.ndarray = u) -> List[float]:
+                moved = list(xs)
+                moved[i] = xs[i] + t * u
+                return [dot(f(*moved))]             # <g, f(x + t u)>
+
+            (num,), (fwd,), (bwd,) = _differences(at, eps, base)
+            ana = float(np.sum(gi * u))
+            err = abs(ana - num)
+            if np.isnan(ana) and np.isnan(num):
+                err = 0.0                           # undefined on both sides: nothing to compare
+            elif not np.isfinite(err):
+                err = np.inf
+            if err > atol + rtol * abs(num):
+                ok = False
+                if abs(fwd - bwd) > atol + rtol * max(abs(fwd), abs(bwd)):
+                    kink = True                     # one-sided slopes differ: a kink
+                else:                               # a jump: the slope grows as eps shrinks
+                    (num10,) = _differences(at, 0.1 * eps)
+                    if abs(num10 - num) > atol + rtol * max(abs(num), abs(num10)):
+                        kink = True
+            err_slot = max(err_slot, float(err))
+        slots[i] = err_slot
+        worst = max(worst, err_slot)
+    return ok, worst, slots, kink
+
+
+def blame(roots: Union[Tensor, Sequence[Tensor]], eps: float = 1e-6, atol: float = 1e-5,
+          rtol: float = 1e-3, directions: int = 3, seed: int = 0) -> List[BlameReport]:
+    """Check every recorded node's vjp against central differences of its own forward.
+
+    For each node and each input slot with an edge: with a random upstream gradient g and
+    random directions u, compare <vjp(g), u> with (<g, f(x + eps u)> - <g, f(x - eps u)>) /
+    (2 eps), where f is the node's forward replayed in float64 on the values it saw
+    (floating inputs and floating dtype arguments are promoted to float64, so an op that
+    casts to float32 is checked at float64 precision too) and the vjp is the one backward
+    runs (``engine.node_vjps``) replayed at those values. Custom ``Function`` nodes are
+    replayed the same way. A slot fails where the error exceeds ``atol + rtol * |num|``.
+
+    Kinks: where a failing direction's one-sided differences disagree (or its central
+    difference changes when eps shrinks tenfold: a jump), the recorded point is not
+    differentiable (relu at 0, tied maxima in max_pool2d after a relu, sign at 0, ...)
+    and any subgradient is a legitimate answer, so the node is checked again at two
+    nearby points (floating inputs moved by 1e-2 (1 + |x|) at random, differences with
+    eps = 1e-8 so that no kink lies within reach), where a correct op is differentiable;
+    it fails only if it fails there too. A wrong formula is wrong at the nearby points
+    as well. ``kinks`` is 1 for such nodes.
+
+    The graph must still hold its saved values (before backward, or after
+    backward(retain_graph=True)); nodes whose values were freed are reported as skipped.
+    Returns one report per node in creation order: ``ok``, ``error`` (the worst error)
+    and ``slots`` (the worst error per input slot).
+    """
+    rs = [roots] if isinstance(roots, Tensor) else list(roots)
+    rng = np.random.default_rng(seed)
+    reports = []
+    nodes = graph_nodes(rs)
+    nodes.reverse()                                 # creation order
+    for n in nodes:
+        vals = n.vals if n.vals is not None else (
+            tuple(t.data for t in n.inputs) if n.inputs is not None else None)
+        if vals is None or n.op.forward is None:
+            reports.append(BlameReport(n, n.op.name, n.seq, True, 0.0, {}, "skipped: values freed"))
+            continue
+        xs = [np.array(v, dtype=np.float64) if np.asarray(v).dtype.kind == "f" else np.array(v)
+              for v in vals]
+        attrs = _replay_attrs(n.attrs)
+        try:
+            with np.errstate(all="ignore"):
+                ok, worst, slots, kink = _check_node(n, xs, attrs, rng, eps, atol, rtol,
+                                                     directions)
+                note = ""
+                if not ok and kink:
+                    for _ in range(2):
+                        moved = [x + 1e-2 * (1 + np.abs(x)) * rng.standard_normal(x.shape)
+                                 if x.dtype.kind == "f" else x for x in xs]
+                        ok, worst, slots, _k = _check_node(n, moved, attrs, rng,
+                                                           min(eps, 1e-8), atol, rtol,
+                                                           directions)
+                        if not ok:
+                            break
+                    note = "at a kink: checked at nearby points"
+        except Exception as exc:  # reported, not raised: one odd op must not hide the rest
+            reports.append(BlameReport(n, n.op.name, n.seq, True, 0.0, {}, f"skipped: {exc}"))
+            continue
+        reports.append(BlameReport(n, n.op.name, n.seq, ok, worst, slots, note, int(kink)))
+    return reports

@@ -172,6 +172,46 @@ def test_edge_gradients_sum_to_the_node_gradient():
     assert "\\ngrad " not in ag.viz.to_dot(y, show_grads=False)
 
 
+class BackwardOnce(Function):
+    """x * 3 whose backward refuses a second call: a vjp viz cannot replay."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.calls = 0
+        return x * 3.0
+
+    @staticmethod
+    def backward(ctx, g):
+        ctx.calls += 1
+        if ctx.calls > 1:
+            raise RuntimeError("backward called twice")
+        return g * 3.0
+
+
+def test_edge_gradients_are_the_engines_replay():
+    # a float32 leaf broadcast against a float64 one: the edge shows the gradient reduced
+    # to the leaf's shape and cast to its dtype, exactly the leaf's .grad (its only use)
+    x = ag.tensor(np.array([1.0, -2.0, 0.5], dtype=np.float32), requires_grad=True, name="x")
+    w = f64([[0.25, 1.0, -3.0], [2.0, 0.5, 1.5]], "w")
+    y = (x * w).sum()
+    ag.viz.record(y)
+    nodes, edges = check_against_graph(ag.viz.to_dot(y), [y])
+    into = {edge_label(at).split(":")[0]: edge_label(at).split("\\n") for a, b, at in edges
+            if b == "n0"}
+    assert x.grad.dtype == np.float32 and x.grad.shape == (3,)
+    shown = [float(v) for v in into["0"][1][len("grad ["):-1].split(",")]
+    assert np.allclose(shown, w.data.sum(axis=0), atol=1e-3)
+    assert [l for l in nodes["l0"][0] if l.startswith("grad")] == [into["0"][1]]
+    # a custom backward that cannot be replayed: no edge gradients, the drawing still works
+    s = f64(2.0, "s")
+    z = BackwardOnce.apply(s)
+    ag.viz.record(z)
+    assert float(s.grad.data) == 3.0
+    nodes, edges = check_against_graph(ag.viz.to_dot(z), [z])
+    assert "grad 1" in nodes["n0"][0] and "grad 3" in nodes["l0"][0]
+    assert [edge_label(at) for *_, at in edges] == ["scalar float64"]
+
+
 def test_diamond_and_constants():
     x = f64([1.0, 2.0], "x")
     a = x * 2.0
