@@ -17,8 +17,8 @@ from .creation import (arange, empty, eye, full, full_like, linspace, ones, ones
 from .dtypes import bool_, float32, float64, int32, int64
 from .engine import backward, grad, graph_nodes
 from .function import Function, FunctionCtx
-from .gradcheck import (GradcheckError, GradcheckReport, gradcheck, gradgradcheck,
-                        numerical_grad, numerical_jacobian)
+from .gradcheck import (BlameReport, GradcheckError, GradcheckReport, blame, gradcheck,
+                        gradgradcheck, numerical_grad, numerical_jacobian)
 from .random import default_generator, manual_seed, rand, randint, randn, randperm, seed
 from .registry import COMPOSITES, OPS, OpDef, composite, defop
 from .tape import (Node, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
@@ -31,7 +31,7 @@ __all__ = [
     "arange", "empty", "eye", "full", "full_like", "linspace", "ones", "ones_like", "zeros",
     "zeros_like", "bool_", "float32", "float64", "int32", "int64",
     "backward", "grad", "graph_nodes", "Function", "FunctionCtx",
-    "GradcheckError", "GradcheckReport", "gradcheck", "gradgradcheck", "numerical_grad",
+    "BlameReport", "GradcheckError", "GradcheckReport", "blame", "gradcheck", "gradgradcheck", "numerical_grad",
     "numerical_jacobian", "default_generator", "manual_seed", "rand", "randint", "randn",
     "randperm", "seed", "COMPOSITES", "OPS", "OpDef", "composite", "defop",
     "Node", "detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled",
