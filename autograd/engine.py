@@ -72,6 +72,7 @@ from .tensor import Tensor, as_tensor
 __all__ = ["backward", "grad", "graph_nodes"]
 
 _ndarray = np.ndarray
+_generic = np.generic
 
 
 def graph_nodes(roots: Iterable[Union[Tensor, Node]]) -> List[Node]:
@@ -99,44 +100,6 @@ def graph_nodes(roots: Iterable[Union[Tensor, Node]]) -> List[Node]:
 
 
 _seq_key = operator.attrgetter("seq")
-
-
-def node_vjps(node: Node, g, vals: Optional[Sequence] = None, out=None,
-              attrs: Optional[dict] = None) -> List[Optional[np.ndarray]]:
-    """The gradient ``node`` sends along each input slot for upstream gradient ``g``.
-
-    ``grad_i = vjp_i(g)`` on raw arrays (``F = NP``), reduced to input ``i``'s shape
-    (undoing broadcasting) and cast to its dtype, exactly as backward computes it; None
-    for a slot with no edge or no gradient. ``vals``, ``out`` and ``attrs`` default to
-    what the node saved; pass others to replay the vjps at other values (the per-node
-    finite-difference check replays in float64). Raises RuntimeError when the saved
-    values were freed and none are given."""
-    if vals is None:
-        vals = node.vals
-        if vals is None:
-            raise _freed_error(node)
-    if out is None:
-        out = node.out
-    if attrs is None:
-        attrs = node.attrs
-    vjps = node.op.vjps
-    res: List[Optional[np.ndarray]] = []
-    for i, p in enumerate(node.parents):
-        gi = None if p is None else vjps[i](NP, g, out, *vals, **attrs)
-        if gi is not None:
-            x = vals[i]
-            gi = _reduce_to(np.asarray(gi), np.shape(x), np.asarray(x).dtype)
-        res.append(gi)
-    return res
-
-
-def _reduce_to(gi: np.ndarray, shape: Tuple[int, ...], dtype) -> np.ndarray:
-    """``gi`` summed down to ``shape`` (the one place broadcasting is undone), as ``dtype``."""
-    if gi.shape != shape:
-        gi = sum_to_array(gi, shape)
-    if gi.dtype != dtype:
-        gi = gi.astype(dtype)
-    return gi
 
 
 def _freed_error(node: Node) -> RuntimeError:
@@ -187,198 +150,230 @@ def _value(d):
     return d[()] if type(d) is _ndarray and not d.shape else d
 
 
-def _owned(gi: np.ndarray, g: np.ndarray) -> bool:
-    """True when ``gi`` is a fresh array the engine may mutate (not ``g``, not a view)."""
-    return gi is not g and type(gi) is _ndarray and gi.base is None
+def _conform(gi, x):
+    """A vjp's result as the gradient of input ``x`` (a raw value): an array (or NumPy
+    scalar) summed down to ``x``'s shape, the one place broadcasting is undone, and
+    cast to its dtype."""
+    if type(gi) is not _ndarray and not isinstance(gi, _generic):
+        gi = np.asarray(gi)
+    xs = x.shape
+    if gi.shape != xs:
+        gi = sum_to_array(gi, xs)
+    xd = x.dtype
+    if gi.dtype is not xd and gi.dtype != xd:
+        gi = gi.astype(xd)
+    return gi
+
+
+def _conform_tensor(gi, x: Tensor) -> Tensor:
+    """``_conform`` for the differentiable path: the same steps as recorded ops."""
+    gi = as_tensor(gi, like=x)
+    if gi.shape != x.shape:
+        gi = TG.sum_to(gi, x.shape)
+    if gi.dtype != x.dtype:
+        gi = gi.to(x.dtype)
+    return gi
+
+
+def node_vjps(node: Node, g, vals: Optional[Sequence] = None, out=None,
+              attrs: Optional[dict] = None) -> List[Optional[np.ndarray]]:
+    """The gradient ``node`` sends along each input slot for upstream gradient ``g``.
+
+    ``grad_i = vjp_i(g)`` on raw arrays (``F = NP``), reduced to input ``i``'s shape
+    (undoing broadcasting) and cast to its dtype, exactly as backward computes it (the
+    walk runs the same ``_conform``); None for a slot with no edge or no gradient.
+    ``vals``, ``out`` and ``attrs`` default to what the node saved; pass others to
+    replay the vjps at other values (the per-node finite-difference check replays in
+    float64). Raises RuntimeError when the saved values were freed and none are given."""
+    if vals is None:
+        vals = node.vals
+        if vals is None:
+            raise _freed_error(node)
+    if out is None:
+        out = node.out
+    if attrs is None:
+        attrs = node.attrs
+    vjps = node.op.vjps
+    res: List[Optional[np.ndarray]] = []
+    for i, p in enumerate(node.parents):
+        gi = None if p is None else vjps[i](NP, g, out, *vals, **attrs)
+        res.append(None if gi is None else _conform(gi, np.asarray(vals[i])))
+    return res
+
+
+class _Pass:
+    """One backward (or grad) call: the state the walk shares between its nodes.
+
+    ``grads`` maps a node (or a leaf tensor) to the gradient summed so far at its
+    output; ``owned`` holds the keys whose gradient buffer the engine allocated itself
+    (the only ones it may add into in place: gradients never alias). ``needed`` (in
+    grad()/backward(inputs=...) mode) is the set of nodes with a path to a target;
+    nodes outside it do no vjp work. The backend is chosen once, here: ``F = NP`` on
+    raw arrays, or ``F = TG`` on Tensors with grad mode on when ``create_graph``."""
+
+    __slots__ = ("order", "grads", "owned", "needed", "targets", "captured", "graph",
+                 "retain", "accumulate", "anomaly", "record", "watch")
+
+    def __init__(self, roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool,
+                 create_graph: bool, targets: Optional[Sequence[Tensor]],
+                 accumulate: bool) -> None:
+        self.order = order = graph_nodes(roots)
+        self.targets = target_keys = {}
+        self.needed = None
+        if targets is not None:
+            for t in targets:
+                target_keys[t.grad_fn if t.grad_fn is not None else t] = t
+            needed = self.needed = set()
+            for node in reversed(order):
+                for p in node.parents:
+                    if p is not None and (p in needed or p in target_keys):
+                        needed.add(node)
+                        break
+        self.grads = grads = {}
+        self.owned = set()
+        for r, s in zip(roots, seeds):
+            key = r.grad_fn if r.grad_fn is not None else r
+            if key in grads:
+                grads[key] = grads[key] + s
+                self.owned.add(key)
+            else:
+                grads[key] = s
+        self.captured: Dict = {}
+        self.graph = create_graph
+        self.retain = retain_graph
+        self.accumulate = accumulate
+        self.anomaly = STATE.anomaly
+        self.record = STATE.record_grads
+        self.watch = bool(target_keys) or self.record
+
+    def run(self) -> Dict:
+        """Walk the nodes, then hand the leaves their gradients; returns ``captured``."""
+        prev_mode = STATE.grad_enabled
+        STATE.grad_enabled = self.graph
+        # The graph holds no reference cycles (tensors -> nodes -> inputs only), so the
+        # cyclic GC has nothing to find here; left on, it would rescan the whole live
+        # graph every few thousand allocations. Paused for the walk, restored after.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._walk()
+            self._leaves()
+        finally:
+            STATE.grad_enabled = prev_mode
+            if gc_was_enabled:
+                gc.enable()
+        return self.captured
+
+    def _walk(self) -> None:
+        """The one node loop, for both backends (the training path is ``graph=False``:
+        no Tensor is created, vjps get raw arrays and ``F = NP``)."""
+        graph = self.graph
+        F = TG if graph else NP
+        grads, owned, needed, target_keys = self.grads, self.owned, self.needed, self.targets
+        pop, get = grads.pop, grads.get
+        watch, anomaly, retain = self.watch, self.anomaly, self.retain
+        inplace = INPLACE
+        for node in self.order:
+            g = pop(node, None)
+            if g is None:
+                continue
+            if watch or node.hooks or node.retain:
+                g = self._extras(node, g)
+                if needed is not None and node not in needed:
+                    continue
+            args = node.vals
+            if args is None:
+                raise _freed_error(node)
+            if node.stamp != inplace.count:
+                _check_versions(node)
+            inputs = node.inputs
+            if graph:
+                args = inputs
+                out = Tensor._wrap(node.out)  # *is* the output as far as the graph goes
+                out.grad_fn = node
+                out.requires_grad = True
+            else:
+                out = node.out
+            attrs = node.attrs
+            vjps = node.op.vjps
+            i = -1
+            for p in node.parents:
+                i += 1
+                if p is None or (needed is not None and p not in needed and p not in target_keys):
+                    continue
+                gi = vjps[i](F, g, out, *args, **attrs) if attrs else vjps[i](F, g, out, *args)
+                if gi is None:
+                    continue
+                if graph:
+                    gi = _conform_tensor(gi, inputs[i])
+                    if anomaly:
+                        _check_finite(node, i, gi.data)
+                    prev = get(p)
+                    grads[p] = gi if prev is None else prev + gi
+                    continue
+                gi = _conform(gi, inputs[i]._d)
+                if anomaly:
+                    _check_finite(node, i, gi)
+                prev = get(p)
+                if prev is None:
+                    grads[p] = gi
+                    if gi is not g and type(gi) is _ndarray and gi.base is None:
+                        owned.add(p)  # a fresh buffer: later gradients may add into it
+                elif p in owned:
+                    np.add(prev, gi, out=prev)
+                else:
+                    acc = prev + gi
+                    grads[p] = acc
+                    if type(acc) is _ndarray:
+                        owned.add(p)
+            if not retain:
+                node.inputs = None
+                node.vals = None
+                node.out = None
+
+    def _leaves(self) -> None:
+        """Everything left in ``grads`` is keyed by a leaf tensor (or a pruned node)."""
+        graph = self.graph
+        for key, g in self.grads.items():
+            if type(key) is Node:
+                continue
+            leaf = key
+            if leaf._hooks:
+                g = _apply_hooks(leaf._hooks, g, graph)
+            if leaf in self.targets:
+                self.captured[leaf] = g
+            if self.accumulate and leaf.requires_grad:
+                _accumulate_grad(leaf, g, graph, key in self.owned)
+
+    def _extras(self, node: Node, g):
+        """The rarely needed work at a node: hooks, grad() capture, recording, retain_grad."""
+        if node.hooks:
+            g = _apply_hooks(node.hooks, g, self.graph)
+        if node in self.targets:
+            self.captured[node] = g
+        if self.record:
+            node.grad = g.data if self.graph else np.asarray(g)
+        if node.retain:  # as in PyTorch, also during grad() and backward(inputs=...)
+            t = node.out_ref()
+            if t is not None:
+                _accumulate_grad(t, g, self.graph, False)
+        return g
+
+
+def _check_finite(node: Node, i: int, gi) -> None:
+    if np.isnan(gi).any():
+        raise _anomaly_error(node, i, "nan")
+    if np.isinf(gi).any():
+        raise _anomaly_error(node, i, "inf")
 
 
 def _run(roots: Sequence[Tensor], seeds: Sequence, retain_graph: bool, create_graph: bool,
          targets: Optional[Sequence[Tensor]], accumulate: bool) -> Dict:
-    """The engine. Returns the gradients of ``targets`` (keyed by tensor) when given."""
-    order = graph_nodes(roots)
-    # In grad()/backward(inputs=...) mode only nodes with a path to a target do work.
-    needed = None
-    target_keys: Dict = {}
-    if targets is not None:
-        for t in targets:
-            target_keys[t.grad_fn if t.grad_fn is not None else t] = t
-        needed = set()
-        for node in reversed(order):
-            for p in node.parents:
-                if p is not None and (p in needed or p in target_keys):
-                    needed.add(node)
-                    break
-    grads: Dict = {}
-    owned = set()
-    for r, s in zip(roots, seeds):
-        key = r.grad_fn if r.grad_fn is not None else r
-        if key in grads:
-            grads[key] = grads[key] + s
-            owned.add(key)
-        else:
-            grads[key] = s
-    captured: Dict = {}
-    F = TG if create_graph else NP
-    anomaly = STATE.anomaly
-    watch = bool(target_keys) or STATE.record_grads
-    record = STATE.record_grads
-    prev_mode = STATE.grad_enabled
-    STATE.grad_enabled = create_graph
-    # The graph holds no reference cycles (tensors -> nodes -> inputs only), so the
-    # cyclic GC has nothing to find here; left on, it would rescan the whole live
-    # graph every few thousand allocations. Paused for the walk, restored after.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        if not create_graph:  # the backend is chosen here, once per backward call
-            _walk_plain(order, grads, owned, needed, target_keys, captured, watch, record,
-                        accumulate, anomaly, retain_graph)
-        else:
-            for node in order:
-                g = grads.pop(node, None)
-                if g is None:
-                    continue
-                if node.hooks or node.retain or watch:
-                    g = _visit_extras(node, g, True, target_keys, captured, record, accumulate)
-                    if needed is not None and node not in needed:
-                        continue
-                inputs = node.inputs
-                if inputs is None:
-                    raise _freed_error(node)
-                if node.stamp != INPLACE.count:
-                    _check_versions(node)
-                # A tensor with grad_fn = node *is* the output as far as the graph goes
-                out = Tensor._wrap(node.out)
-                out.grad_fn = node
-                out.requires_grad = True
-                attrs = node.attrs
-                vjps = node.op.vjps
-                for i, p in enumerate(node.parents):
-                    if p is None or (needed is not None and p not in needed and p not in target_keys):
-                        continue
-                    gi = vjps[i](F, g, out, *inputs, **attrs)
-                    if gi is None:
-                        continue
-                    x = inputs[i]
-                    gi = as_tensor(gi, like=x)
-                    if gi.shape != x.shape:
-                        gi = F.sum_to(gi, x.shape)
-                    if gi.dtype != x.dtype:
-                        gi = gi.to(x.dtype)
-                    if anomaly:
-                        if np.isnan(gi.data).any():
-                            raise _anomaly_error(node, i, "nan")
-                        if np.isinf(gi.data).any():
-                            raise _anomaly_error(node, i, "inf")
-                    prev = grads.get(p)
-                    grads[p] = gi if prev is None else prev + gi
-                if not retain_graph:
-                    node.inputs = None
-                    node.vals = None
-                    node.out = None
-        # Leaves: everything left in `grads` is keyed by a leaf tensor.
-        for key, g in grads.items():
-            if type(key) is Node:
-                continue  # a node not reached from the roots' graph (cannot happen) or pruned
-            leaf = key
-            if leaf._hooks:
-                g = _apply_hooks(leaf._hooks, g, create_graph)
-            if leaf in target_keys:
-                captured[leaf] = g
-            if accumulate and leaf.requires_grad:
-                _accumulate_grad(leaf, g, create_graph, key in owned)
-    finally:
-        STATE.grad_enabled = prev_mode
-        if gc_was_enabled:
-            gc.enable()
+    """Run one pass; returns the gradients of ``targets`` (keyed by tensor) when given."""
+    captured = _Pass(roots, seeds, retain_graph, create_graph, targets, accumulate).run()
     if targets is None:
         return {}
     return {t: captured.get(t.grad_fn if t.grad_fn is not None else t) for t in targets}
-
-
-def _walk_plain(order: List[Node], grads: Dict, owned: set, needed: Optional[set],
-                target_keys: Dict, captured: Dict, watch: bool, record: bool,
-                accumulate: bool, anomaly: bool, retain_graph: bool) -> None:
-    """The node loop of ``_run`` for ``create_graph=False``: raw arrays, ``F = NP``.
-
-    The same steps as the differentiable loop, specialised: this is the loop every
-    training step runs, so it carries no create_graph branches, calls vjps without an
-    empty ``**attrs``, and inlines ``_owned``. Leaves are handled by the caller.
-    """
-    F = NP
-    pop = grads.pop
-    get = grads.get
-    inplace = INPLACE
-    generic = np.generic
-    for node in order:
-        g = pop(node, None)
-        if g is None:
-            continue
-        if watch or node.hooks or node.retain:
-            g = _visit_extras(node, g, False, target_keys, captured, record, accumulate)
-            if needed is not None and node not in needed:
-                continue
-        args = node.vals
-        if args is None:
-            raise _freed_error(node)
-        if node.stamp != inplace.count:
-            _check_versions(node)
-        out = node.out
-        attrs = node.attrs
-        vjps = node.op.vjps
-        inputs = node.inputs
-        i = -1
-        for p in node.parents:
-            i += 1
-            if p is None or (needed is not None and p not in needed and p not in target_keys):
-                continue
-            gi = vjps[i](F, g, out, *args, **attrs) if attrs else vjps[i](F, g, out, *args)
-            if gi is None:
-                continue
-            xd = inputs[i]._d
-            if type(gi) is not _ndarray and not isinstance(gi, generic):
-                gi = np.asarray(gi)
-            if gi.shape != xd.shape:
-                gi = sum_to_array(gi, xd.shape)
-            if gi.dtype is not xd.dtype and gi.dtype != xd.dtype:
-                gi = gi.astype(xd.dtype)
-            if anomaly:
-                if np.isnan(gi).any():
-                    raise _anomaly_error(node, i, "nan")
-                if np.isinf(gi).any():
-                    raise _anomaly_error(node, i, "inf")
-            prev = get(p)
-            if prev is None:
-                grads[p] = gi
-                if gi is not g and type(gi) is _ndarray and gi.base is None:  # _owned
-                    owned.add(p)
-            elif p in owned:
-                np.add(prev, gi, out=prev)
-            else:
-                acc = prev + gi
-                grads[p] = acc
-                if type(acc) is _ndarray:
-                    owned.add(p)
-        if not retain_graph:
-            node.inputs = None
-            node.vals = None
-            node.out = None
-
-
-def _visit_extras(node: Node, g, create_graph: bool, target_keys: Dict, captured: Dict,
-                  record: bool, accumulate: bool):
-    """The rarely needed work at a node: hooks, grad() capture, recording, retain_grad."""
-    if node.hooks:
-        g = _apply_hooks(node.hooks, g, create_graph)
-    if node in target_keys:
-        captured[node] = g
-    if record:
-        node.grad = g.data if create_graph else np.asarray(g)
-    if node.retain:  # as in PyTorch, also during grad() and backward(inputs=...)
-        t = node.out_ref()
-        if t is not None:
-            _accumulate_grad(t, g, create_graph, False)
-    return g
 
 
 def _apply_hooks(hooks: List, g, create_graph: bool):
