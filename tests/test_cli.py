@@ -1,13 +1,14 @@
-"""The ``tapegrad`` command line (nn/cli.py): training reaches the accuracies issue 5
-promises with the defaults and a fixed seed, the expression parser never runs code,
-gradcheck covers every registered op, and bad arguments end with exit code 2 and one
-line on stderr, no traceback.
+"""The ``tapegrad`` command line (the package nn/cli/): training reaches the accuracies
+issue 5 promises with the defaults and a fixed seed, the expression parser never runs
+code and accepts every registered op function, gradcheck covers every registered op,
+and bad arguments end with exit code 2 and one line on stderr, no traceback.
 
 The bad-argument cases run the real console entry point in a subprocess
 (``python -m nn``); the rest call ``nn.cli.main`` in-process (faster).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 
 from nn import cli
+from nn.cli import expr
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,14 +114,59 @@ def test_graph_expression_values_and_gradients(tmp_path, capsys):
 
 def test_expression_parser_evaluates_like_numpy():
     import autograd as ag
-    tree = cli.parse_expression("sigmoid(a) ** 2 - log(b) / 3 + a @ c")
-    assert cli.expression_names(tree) == ["a", "b", "c"]
+    tree = expr.parse_expression("sigmoid(a) ** 2 - log(b) / 3 + a @ c")
+    assert expr.expression_names(tree) == ["a", "b", "c"]
     a, b, c = np.array([0.3, -1.0]), np.array(2.0), np.array([1.0, 2.0])
     env = {k: ag.tensor(v) for k, v in dict(a=a, b=b, c=c).items()}
-    got = cli.evaluate_expression(tree, env).data
+    got = expr.evaluate_expression(tree, env).data
     want = (1 / (1 + np.exp(-a))) ** 2 - np.log(b) / 3 + a @ c
     assert np.allclose(got, want)
 
+
+
+def test_expression_functions_come_from_the_registry():
+    import autograd as ag
+    funcs = expr.expr_funcs()
+    registered = set(ag.OPS) | set(ag.COMPOSITES)
+    public = {id(getattr(ag, n)) for n in registered if n in ag.__all__}
+    assert all(n in ag.__all__ and id(getattr(ag, n)) in public for n in funcs)
+    # every exported elementwise op (a new one too) is accepted, and parses as a call
+    elementwise = [n for n in registered if n in ag.__all__
+                   and getattr(ag, n).__module__ == "autograd.ops.elementwise"]
+    assert len(elementwise) > 20 and not set(elementwise) - funcs
+    for n in sorted(funcs):
+        expr.parse_expression(f"{n}(x)")
+    assert {"tanh", "sigmoid", "matmul", "sum", "softmax", "swish"} <= funcs
+    # unexported primitives, list arguments and tuple results are not expressions
+    assert not funcs & {"fill", "setitem", "copy_from", "cat", "stack", "split", "unbind"}
+
+
+def test_a_newly_registered_op_is_accepted_in_expressions(monkeypatch, tmp_path, capsys):
+    import autograd as ag
+    from autograd.registry import defop
+
+    def tg_cube(x):
+        return op(x)
+
+    monkeypatch.setattr(ag, "tg_cube", tg_cube, raising=False)
+    monkeypatch.setattr(ag, "__all__", ag.__all__ + ["tg_cube"])
+    assert "tg_cube" not in expr.expr_funcs()      # exported, but not a registered op
+    op = defop("tg_cube", lambda x: x ** 3, vjps=(lambda F, g, out, x: 3 * g * x * x,))
+    try:
+        assert "tg_cube" in expr.expr_funcs()
+        assert cli.main(["graph", "tg_cube(x)", "--values", "x=2",
+                         "--out", str(tmp_path / "g.dot")]) == 0
+    finally:
+        del ag.OPS["tg_cube"]
+    out = capsys.readouterr().out
+    assert "tg_cube(x) = 8.0" in out and "d/dx = 12.0" in out
+
+
+@needs_nn
+def test_graph_model_writes_dot(tmp_path, capsys):
+    out = tmp_path / "mlp.dot"
+    assert cli.main(["graph", "--model", "mlp", "--out", str(out)]) == 0
+    assert out.read_text().startswith("digraph") and f"wrote {out}" in capsys.readouterr().out
 
 # --------------------------------------------------------------------------- gradcheck
 def test_gradcheck_every_op(capsys):
@@ -134,11 +181,56 @@ def test_gradcheck_every_op(capsys):
     assert not missing, missing
 
 
-def test_gradcheck_builtin_samples_without_op_db(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "_op_db", lambda: None)
-    assert cli.main(["gradcheck", "--ops", "tanh", "matmul", "relu"]) == 0
+def _rows(out: str) -> dict:
+    """{op: its table row's cells} from a `tapegrad gradcheck` table."""
+    rows = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == 6 and cells[0] != "op":
+            rows[cells[0]] = cells
+    return rows
+
+
+def test_gradcheck_covers_every_registered_op_and_says_which_are_not_differentiable(capsys):
+    import autograd as ag
+    assert cli.main(["gradcheck", "--first-sample", "--no-gradgrad"]) == 0
     out = capsys.readouterr().out
-    assert "built-in samples" in out and "3/3 ops passed" in out
+    rows = _rows(out)
+    names = list(ag.OPS) + list(ag.COMPOSITES)
+    assert set(rows) == set(names)
+    diff = [n for n in ag.OPS if ag.OPS[n].differentiable] + list(ag.COMPOSITES)
+    assert [n for n in names if rows[n][4] == "pass"] == diff
+    not_diff = [n for n in ag.OPS if not ag.OPS[n].differentiable]
+    assert not_diff and all(rows[n][4] == "not differentiable" for n in not_diff)
+    assert f"gradcheck of {len(diff)} ops on {len(diff)} samples" in out
+    assert f"{len(diff)}/{len(diff)} ops passed" in out
+    assert f"not differentiable: {', '.join(not_diff)}" in out
+
+
+def test_gradcheck_some_ops_every_sample(capsys):
+    from autograd.testing import OP_DB
+    assert cli.main(["gradcheck", "--ops", "tanh", "matmul", "relu", "argmax"]) == 0
+    out = capsys.readouterr().out
+    assert "3/3 ops passed" in out and "not differentiable: argmax" in out
+    rows = _rows(out)
+    assert set(rows) == {"tanh", "matmul", "relu", "argmax"}
+    n = sum(1 for s in OP_DB["tanh"].samples if s.grad and not s.edge)
+    assert n > 1 and rows["tanh"][1] == str(n)
+    assert rows["tanh"][5] == "pass" and rows["relu"][5] == "-"   # relu is not smooth
+
+
+def test_gradcheck_fails_on_a_wrong_gradient_or_a_missing_sample(monkeypatch, capsys):
+    import autograd as ag
+    from autograd.testing import OP_DB
+    # exp(x) with x detached in one factor: the recorded gradient misses x * exp(x)
+    wrong = dataclasses.replace(OP_DB["exp"], fn=lambda x: ag.exp(x) * x.detach())
+    monkeypatch.setitem(OP_DB, "exp", wrong)
+    monkeypatch.setitem(OP_DB, "sin", dataclasses.replace(OP_DB["sin"], samples=[]))
+    assert cli.main(["gradcheck", "--ops", "exp", "sin", "cos", "--first-sample"]) == 1
+    out = capsys.readouterr().out
+    rows = _rows(out)
+    assert rows["exp"][4] == "FAIL" and rows["sin"][4] == "FAIL" and rows["cos"][4] == "pass"
+    assert "sin: no gradcheck sample" in out and "1/3 ops passed" in out
 
 
 @needs_nn
