@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import Any, Tuple
 
-import numpy as np
 
 from .registry import OpDef
 from .tape import STATE, Node, no_grad
@@ -79,13 +78,19 @@ class Function:
 
 
 def _function_op(cls, ctx, tensor_pos, args, kwargs) -> OpDef:
-    """An unregistered OpDef whose vjps call the user's backward (once per backward pass).
+    """An unregistered OpDef whose vjps call the user's backward (once per node visit).
 
     Its ``forward`` replays the user's forward on arrays (a fresh ctx, grad mode off), so
     tools that re-run recorded nodes (the per-node gradient check) can treat a custom
     Function like any primitive."""
-    cache: dict = {}
     nargs = len(args)
+    nslots = len(tensor_pos)
+    # The user's backward returns every input's gradient at once, but the engine asks
+    # each slot's vjp in turn (with the same g). The first slot asked computes them all;
+    # the others take theirs from here. Each slot is served once per computation, so a
+    # later backward (retain_graph, or grad() again) calls the user's backward afresh,
+    # even for the very same g object.
+    cache: list = [None, None, set()]  # [g, gradients, slots served]
 
     def forward(*arrays):
         full = list(args)
@@ -97,8 +102,7 @@ def _function_op(cls, ctx, tensor_pos, args, kwargs) -> OpDef:
 
     def vjp_for(slot):
         def vjp(F, g, out, *inputs):
-            key = id(g)
-            if key not in cache:
+            if cache[0] is not g or slot in cache[2]:
                 gt = g if isinstance(g, Tensor) else Tensor._wrap(g)
                 grads = cls.backward(ctx, gt)
                 if not isinstance(grads, tuple):
@@ -106,13 +110,14 @@ def _function_op(cls, ctx, tensor_pos, args, kwargs) -> OpDef:
                 if len(grads) != nargs:
                     raise RuntimeError(f"{cls.__name__}.backward returned {len(grads)} "
                                        f"gradients but forward took {nargs} inputs")
-                cache.clear()
-                cache[key] = (g, grads)
-            r = cache[key][1][tensor_pos[slot]]
-            if r is None:
-                return None
-            r = as_tensor(r)
-            return r if F.is_tensor else r.data
+                cache[:] = [g, grads, set()]
+            grads = cache[1]
+            cache[2].add(slot)
+            if len(cache[2]) == nslots:
+                cache[:] = [None, None, set()]  # all served: hold no gradient alive
+            r = grads[tensor_pos[slot]]
+            # a Tensor either way: the engine converts it for the backend it runs on
+            return None if r is None else as_tensor(r)
 
         return vjp
 

@@ -27,19 +27,7 @@ import pytest
 import autograd as ag
 from autograd import COMPOSITES, OPS, Tensor
 
-from autograd.testing import OP_DB, UNREGISTERED, all_cases  # noqa: E402
-
-
-def make_inputs(sample):
-    """Tensors for a sample: float inputs require grad unless listed in ``nondiff``."""
-    diff = set(sample.diff_positions())
-    out = []
-    for i, a in enumerate(sample.inputs):
-        t = Tensor(np.array(a, dtype=np.float64 if a.dtype.kind == "f" else a.dtype, order="K"))
-        if i in diff:
-            t.requires_grad_()
-        out.append(t)
-    return out
+from autograd.testing import OP_DB, UNREGISTERED, all_cases, make_inputs  # noqa: E402
 
 
 def _params(pred):

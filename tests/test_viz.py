@@ -601,7 +601,7 @@ def test_blame_passes_every_registered_op():
     (relu'(0), ties in max/min/max_pool2d, clamp at its bounds, sign at 0), which
     gradcheck skips: blame must say ok, and must have noticed the kink there."""
     from autograd.testing import all_cases
-    from test_ops_generic import make_inputs
+    from autograd.testing import make_inputs
 
     failures, checked, kinked = [], set(), set()
     for name, i, entry, sample in all_cases():

@@ -44,9 +44,10 @@ from typing import Dict
 from ..registry import COMPOSITES, OPS
 from . import elementwise, reduce, shape, nn, composites  # noqa: F401  (per-op builders)
 from . import forms  # noqa: F401  (after the builders: it extends their lists)
-from ._base import DB, REFS, OpEntry, Sample, distinct, dodge
+from ._base import DB, REFS, OpEntry, Sample, distinct, dodge, make_inputs
 
-__all__ = ["Sample", "OpEntry", "OP_DB", "UNREGISTERED", "dodge", "distinct", "all_cases"]
+__all__ = ["Sample", "OpEntry", "OP_DB", "UNREGISTERED", "dodge", "distinct", "all_cases",
+           "make_inputs"]
 
 
 def _build() -> Dict[str, OpEntry]:

@@ -7,6 +7,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+import autograd as ag
+
 from autograd.ops._util import norm_axis
 
 
@@ -28,6 +30,20 @@ class Sample:
     def diff_positions(self) -> List[int]:
         return [i for i, a in enumerate(self.inputs)
                 if a.dtype.kind == "f" and i not in self.nondiff]
+
+
+def make_inputs(sample: Sample) -> List[ag.Tensor]:
+    """Fresh tensors for a sample: float64 for float inputs, which require grad unless
+    listed in ``nondiff``; the memory layout (Fortran order, strides) is kept."""
+    diff = set(sample.diff_positions())
+    out = []
+    for i, a in enumerate(sample.inputs):
+        t = ag.tensor(np.array(a, dtype=np.float64 if a.dtype.kind == "f" else a.dtype,
+                               order="K"))
+        if i in diff:
+            t.requires_grad_()
+        out.append(t)
+    return out
 
 
 @dataclass(eq=False)

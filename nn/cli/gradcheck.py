@@ -41,27 +41,12 @@ def registered_ops() -> List[str]:
     return list(ag.OPS) + list(ag.COMPOSITES)
 
 
-def make_inputs(sample: Any) -> List[Any]:
-    """Fresh tensors for a sample (float64; float inputs require grad unless the sample
-    lists them in ``nondiff``; the memory layout is kept), as the test suite makes them."""
-    import autograd as ag
-
-    diff = set(sample.diff_positions())
-    out = []
-    for i, a in enumerate(sample.inputs):
-        t = ag.tensor(np.array(a, dtype=np.float64 if a.dtype.kind == "f" else a.dtype,
-                               order="K"))
-        if i in diff:
-            t.requires_grad_()
-        out.append(t)
-    return out
-
-
 def _check_sample(name: str, entry: Any, sample: Any, gradgrad: bool,
                   agg: Dict[str, Any]) -> None:
     """gradcheck (and gradgradcheck when asked) of one sample, folded into ``agg``;
     failures and exceptions are printed, one line each."""
     import autograd as ag
+    from autograd.testing import make_inputs
 
     def f(*ts):
         return entry.run(sample, ts)
