@@ -112,23 +112,7 @@ def test_no_samples_for_unregistered_names():
     assert not UNREGISTERED, f"op_db has samples for unregistered ops: {UNREGISTERED}"
 
 
-# API.md's autograd op list; aliases map to the registered name
-API_OPS = ("abs exp log log1p sqrt sin cos tan tanh sigmoid relu leaky_relu elu gelu silu "
-           "softplus clip clamp maximum minimum where sum mean max min var std prod logsumexp "
-           "argmax argmin reshape view flatten squeeze unsqueeze transpose permute expand "
-           "broadcast_to cat concatenate stack split pad getitem softmax log_softmax matmul "
-           "conv2d max_pool2d avg_pool2d dropout add sub mul div pow").split()
-ALIASES = {"clip": "clamp", "view": "reshape", "concatenate": "cat"}
-
-
-@pytest.mark.parametrize("api_name", API_OPS)
-def test_api_op_exists_and_is_registered(api_name):
-    fn = getattr(ag, api_name, None)
-    assert callable(fn), f"autograd.{api_name} is missing"
-    reg = ALIASES.get(api_name, api_name)
-    assert reg in OPS or reg in COMPOSITES, f"{api_name} ({reg}) is not registered"
-    if api_name in ALIASES:
-        assert fn is getattr(ag, reg), f"autograd.{api_name} is not autograd.{reg}"
+# (shared/API.md's op list is checked against the registry in tests/test_registry.py)
 
 
 @pytest.mark.parametrize("expr,op", [
