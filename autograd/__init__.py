@@ -36,4 +36,5 @@ __all__ = [
     "randperm", "seed", "COMPOSITES", "OPS", "OpDef", "composite", "defop",
     "Node", "detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled",
     "name_scope", "no_grad", "record_grads", "set_grad_enabled", "functional", "viz", "ops",
+    "__version__",
 ] + ops.__all__

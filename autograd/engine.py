@@ -311,7 +311,9 @@ class _Pass:
                     prev = get(p)
                     grads[p] = gi if prev is None else prev + gi
                     continue
-                gi = _conform(gi, inputs[i]._d)
+                xd = inputs[i]._d
+                if type(gi) is not _ndarray or gi.shape != xd.shape or gi.dtype is not xd.dtype:
+                    gi = _conform(gi, xd)  # (the common case needs no call: same shape, dtype)
                 if anomaly:
                     _check_finite(node, i, gi)
                 prev = get(p)

@@ -23,7 +23,7 @@ from typing import Any, Tuple
 
 
 from .registry import OpDef
-from .tape import STATE, Node, no_grad
+from .tape import STATE, new_node, no_grad
 from .tensor import Tensor, as_tensor
 
 __all__ = ["Function", "FunctionCtx"]
@@ -71,7 +71,7 @@ class Function:
         parents = tuple(t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
                         for t in inputs)
         op = _function_op(cls, ctx, tensor_pos, args, kwargs)
-        node = Node(op, inputs, tuple([t._d for t in inputs]), parents, {}, out.data)
+        node = new_node(op, inputs, tuple([t._d for t in inputs]), parents, {}, out.data)
         out.grad_fn = node
         out.requires_grad = True
         return out

@@ -6,7 +6,7 @@ double-vjp trick: J v = d/du [ (u^T J) v ] for a dummy cotangent u.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence, Tuple, Union
+from typing import Callable, Tuple
 
 import numpy as np
 

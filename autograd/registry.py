@@ -48,7 +48,7 @@ import numpy as np
 
 from .errors import DtypeError, ShapeError
 from .storage import link_view
-from .tape import INPLACE, STATE, Node
+from .tape import STATE, new_node
 from .tensor import OpMethods, Tensor, as_tensor
 
 _new = object.__new__
@@ -379,6 +379,6 @@ def apply(op: OpDef, args: tuple, attrs: dict):
         if not any(p is not None for p in parents):
             res.requires_grad = False
             return res
-    res.grad_fn = Node(op, args, arrays, parents, attrs, out)
+    res.grad_fn = new_node(op, args, arrays, parents, attrs, out)
     res.requires_grad = True
     return res

@@ -2,7 +2,7 @@
 on them (view, flatten, squeeze, unsqueeze, transpose, expand, stack, split, chunk)."""
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple, Union
+from typing import Sequence, Tuple, Union
 
 import numpy as np
 
