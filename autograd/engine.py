@@ -10,18 +10,20 @@ visited, every consumer of its output has already sent its gradient. This is the
 only graph traversal in the code base; the drawing code and the per-node gradient
 check call it too.
 
-For each visited node the engine pops the summed gradient of its output, runs the
+One backward (or grad) call is one :class:`_Pass`: one loop over the nodes, for both
+backends. For each visited node it pops the summed gradient of its output, runs the
 tensor hooks, calls the vjp of each input slot that has an edge (``parents[i]``),
-reduces the result to that input's exact shape in one place (``sum_to``, undoing
-NumPy broadcasting), and adds it to the gradient of the parent (a node, or a leaf
-tensor). Leaves get their ``.grad`` at the end. Unless ``retain_graph`` is set, each
+reduces the result to that input's exact shape and dtype in one place (``_conform``:
+``sum_to``, undoing NumPy broadcasting), and adds it to the gradient of the parent (a
+node, or a leaf tensor). ``node_vjps`` is the same replay for one node, used by the
+drawing code (edge gradients) and by ``blame``. Leaves get their ``.grad`` at the end. Unless ``retain_graph`` is set, each
 visited node's saved values are released as soon as its vjps have run, so memory
 falls during backward and intermediates die by reference counting alone.
 
 How backward stays differentiable without slowing the plain path
 -----------------------------------------------------------------
-Every vjp is written once against a backend ``F`` (see ``registry.py`` and
-``backends.py``). With ``create_graph=False`` (training) the engine passes raw NumPy
+Every vjp is written once against a backend ``F`` (``registry.NP`` / ``registry.TG``,
+whose functions are declared beside their ops). With ``create_graph=False`` (training) the engine passes raw NumPy
 arrays and ``F = NP``: no Tensor is created and nothing is recorded, so the plain
 path costs one Python call and the NumPy work per input. With ``create_graph=True``
 the engine passes the saved input Tensors, the output Tensor and ``F = TG``, whose
@@ -32,15 +34,18 @@ Why this and not the alternatives: writing every derivative twice (NumPy and Ten
 doubles the code and lets the two drift apart; always running backward on Tensors
 (as micrograd does) costs a Tensor, a node and a dispatch per vjp on every training
 step. One formula, two backends keeps a single source of truth and leaves the hot
-path on NumPy. The decision is taken in exactly one place: ``_run`` chooses the
-backend once per backward call.
+path on NumPy. The decision is taken in exactly one place: ``_Pass._walk`` chooses the
+backend once per backward call. A backward that is hard to express in the formula's
+vocabulary (the conv input gradient, the max-pool scatter, ...) is a primitive op of
+its own (``defop(..., backend=True)``, called as ``F.<name>``), so no vjp ever asks
+which backend it runs on.
 
 Cost model and the cyclic GC
 ----------------------------
 A recorded op costs about 2 us of Python on top of its NumPy work (one Tensor, one
 Node, two small tuples): measured on W3 (1,000 elementwise ops on 16 floats), the
 forward takes 1.5 us per op (1.0 us under ``no_grad``: recording is the other 0.5 us)
-and ``_walk_plain`` 1.5 us per node, the vjp's NumPy call included. 0-d values are kept
+and the walk 1.5 us per node, the vjp's NumPy call included. 0-d values are kept
 as NumPy scalars because scalar arithmetic is several times faster than 0-d array
 arithmetic. The graph never contains reference cycles, so it is freed by reference
 counting alone; CPython's cyclic GC still rescans the live graph as it grows (full
@@ -52,7 +57,7 @@ the GC alone. Users who build huge scalar graphs can do the same
 (``gc.disable()``/``gc.freeze()`` around graph construction) for a 2x faster forward.
 
 Gradients never alias: a gradient that reaches a leaf is copied unless the engine
-created the array itself (checked with ``_owned``), and accumulation into an
+created the array itself (the pass's ``owned`` set), and accumulation into an
 existing ``.grad`` happens in place only on a buffer the engine owns.
 """
 from __future__ import annotations
