@@ -106,8 +106,8 @@ def _pad2d(x, padding, value, op):
 # the window copy and col2im's adds then run over C contiguous values instead of the
 # few pixels of a row, which is what makes small feature maps fast. Logical shapes stay
 # NCHW (outputs are NCHW views of NHWC memory, and the next conv or pool finds its
-# input already channels-last). With create_graph the vjps are built from the
-# differentiable primitives above (pad, unfold, fold, matmul, ...) instead.
+# input already channels-last). The gradients are primitives of their own (below), so
+# with create_graph they are recorded ops, differentiable again.
 
 def _conv_geometry(shape, kernel, stride, dilation, padding):
     n, c, h, w = shape
@@ -170,60 +170,56 @@ def _g2(g):
     return g.transpose(0, 2, 3, 1).reshape(n * oh * ow, o)
 
 
-def _conv_dx(F, g, out, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+def _conv_input_grad_np(gy, w, shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
     o, c, kh, kw = w.shape
-    if F.is_tensor:
-        return _conv_dx_graph(g, x, w, stride, padding, dilation)
-    n, _, oh, ow = g.shape
-    d = (_g2(g) @ _wmat(w).T).reshape(n, oh, ow, kh, kw, c)
-    return _col2im_nhwc(d, x.shape, (kh, kw), stride, dilation, padding)
+    n, _, oh, ow = gy.shape
+    d = (_g2(gy) @ _wmat(w).T).reshape(n, oh, ow, kh, kw, c)
+    return _col2im_nhwc(d, shape, (kh, kw), stride, dilation, padding)
 
 
-def _conv_dw(F, g, out, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
-    o, c, kh, kw = w.shape
-    if F.is_tensor:
-        return _conv_dw_graph(g, x, w, stride, padding, dilation)
+def _conv_weight_grad_np(x, gy, kernel, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
     # the windows are rebuilt rather than kept from the forward: one copy, less memory
-    win = _windows_nhwc(x, (kh, kw), stride, dilation, padding)
-    n, oh, ow = win.shape[:3]
-    dwm = win.reshape(n * oh * ow, kh * kw * c).T @ _g2(g)  # (kh*kw*C, O)
-    return dwm.reshape(kh, kw, c, o).transpose(3, 2, 0, 1)
+    win = _windows_nhwc(x, kernel, stride, dilation, padding)
+    n, oh, ow, kh, kw, c = win.shape
+    dwm = win.reshape(n * oh * ow, kh * kw * c).T @ _g2(gy)  # (kh*kw*C, O)
+    return dwm.reshape(kh, kw, c, -1).transpose(3, 2, 0, 1)
 
 
-def _conv_dx_graph(g, x, w, stride, padding, dilation):
-    """dx as differentiable ops: dcols = g2 @ Wm^T, then fold (col2im) and crop."""
-    from .index import getitem
-    from .linalg import matmul
-    from .shape import permute, reshape, transpose
-
-    o, c, kh, kw = w.shape
-    n, _, oh, ow = g.shape
-    (ph, pw), h, wd = padding, x.shape[2], x.shape[3]
-    g2 = reshape(permute(g, (0, 2, 3, 1)), (n * oh * ow, o))
-    wm = reshape(permute(w, (2, 3, 1, 0)), (kh * kw * c, o))
-    d6 = permute(reshape(matmul(g2, transpose(wm)), (n, oh, ow, kh, kw, c)), (0, 5, 3, 4, 1, 2))
-    dxp = fold(d6, (n, c, h + 2 * ph, wd + 2 * pw), (kh, kw), stride, dilation)
-    return getitem(dxp, (slice(None), slice(None), slice(ph, ph + h), slice(pw, pw + wd)))
-
-
-def _conv_dw_graph(g, x, w, stride, padding, dilation):
-    """dW as differentiable ops: cols^T @ g2 with cols = unfold(pad(x))."""
-    from .linalg import matmul
-    from .shape import permute, reshape, transpose
-
-    o, c, kh, kw = w.shape
-    n, _, oh, ow = g.shape
-    cols6 = unfold(_pad2d(x, padding, 0.0, "conv2d"), (kh, kw), stride, dilation)
-    cols = reshape(permute(cols6, (0, 4, 5, 2, 3, 1)), (n * oh * ow, kh * kw * c))
-    g2 = reshape(permute(g, (0, 2, 3, 1)), (n * oh * ow, o))
-    return permute(reshape(matmul(transpose(cols), g2), (kh, kw, c, o)), (3, 2, 0, 1))
-
-
+# conv2d(x, w), conv2d_input_grad(gy, w) and conv2d_weight_grad(x, gy) are the three
+# faces of one bilinear form <conv2d(x, w), gy>: each one's vjps are the other two.
 _conv2d = defop("conv2d", _conv_fwd,
-                (_conv_dx, _conv_dw,
+                (lambda F, g, out, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1):
+                 F.conv2d_input_grad(g, w, shape=tuple(x.shape), stride=stride,
+                                     padding=padding, dilation=dilation),
+                 lambda F, g, out, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1):
+                 F.conv2d_weight_grad(x, g, kernel=tuple(w.shape[2:]), stride=stride,
+                                      padding=padding, dilation=dilation),
                  lambda F, g, out, x, w, b=None, **kw: F.sum(g, axis=(0, 2, 3))),
-                doc="2-D cross-correlation: im2col (channels-last) + one GEMM; gradients "
-                    "col2im(g Wm^T), cols^T g and sum(g)")
+                backend=True,
+                doc="2-D cross-correlation out = cols(x) Wm + b: im2col (channels-last) + one "
+                    "GEMM; gradients conv2d_input_grad(g, w), conv2d_weight_grad(x, g), sum(g)")
+
+_conv2d_input_grad = defop(
+    "conv2d_input_grad", _conv_input_grad_np,
+    (lambda F, g, out, gy, w, shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1):
+     F.conv2d(g, w, stride=stride, padding=padding, dilation=dilation),
+     lambda F, g, out, gy, w, shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1):
+     F.conv2d_weight_grad(g, gy, kernel=tuple(w.shape[2:]), stride=stride, padding=padding,
+                          dilation=dilation)),
+    backend=True,
+    doc="conv2d's input gradient dx = col2im(gy Wm^T), shaped like x (shape); gradients "
+        "conv2d(h, w) for gy and conv2d_weight_grad(h, gy) for w")
+
+_conv2d_weight_grad = defop(
+    "conv2d_weight_grad", _conv_weight_grad_np,
+    (lambda F, g, out, x, gy, kernel, stride=(1, 1), padding=(0, 0), dilation=(1, 1):
+     F.conv2d_input_grad(gy, g, shape=tuple(x.shape), stride=stride, padding=padding,
+                         dilation=dilation),
+     lambda F, g, out, x, gy, kernel, stride=(1, 1), padding=(0, 0), dilation=(1, 1):
+     F.conv2d(x, g, stride=stride, padding=padding, dilation=dilation)),
+    backend=True,
+    doc="conv2d's weight gradient dW = cols(x)^T gy, (O, C, kh, kw) with kernel (kh, kw); "
+        "gradients conv2d_input_grad(gy, h) for x and conv2d(x, h) for gy")
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
@@ -386,44 +382,59 @@ def _maxpool_dx_blocks(g, blocks):
     return dx.reshape(n, oh * kh, ow * kw, c).transpose(0, 3, 1, 2)
 
 
-def _maxpool_dx(F, g, out, x, kernel, stride, padding, dilation):
+def _maxpool_backward_np(gy, x, kernel, stride, padding, dilation):
     kh, kw = kernel
-    if F.is_tensor:
-        # the mask is a constant, so dx = fold(g * mask) is linear in g (and differentiable)
-        xr = raw(x)
-        n, c = xr.shape[:2]
-        oh, ow = g.shape[2], g.shape[3]
-        view6 = _unfold_np(np.pad(xr, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2),
-                                  constant_values=-np.inf), kernel, stride, dilation)
-        idx = view6.reshape(n, c, kh * kw, oh, ow).argmax(axis=2)
-        mask = (np.arange(kh * kw).reshape(1, 1, -1, 1, 1) == idx[:, :, None]).astype(xr.dtype)
-        from .index import getitem
-        from .shape import reshape
-
-        d6 = reshape(g, (n, c, 1, oh, ow)) * F.const(mask, g)
-        dxp = fold(reshape(d6, (n, c, kh, kw, oh, ow)),
-                   (n, c, xr.shape[2] + 2 * padding[0], xr.shape[3] + 2 * padding[1]),
-                   kernel, stride, dilation)
-        return getitem(dxp, (slice(None), slice(None),
-                             slice(padding[0], padding[0] + xr.shape[2]),
-                             slice(padding[1], padding[1] + xr.shape[3])))
     blocks = _pool_blocks(x, kernel, stride, padding, dilation)
     if blocks is not None:
-        dx = _maxpool_dx_blocks(g, blocks)
+        dx = _maxpool_dx_blocks(gy, blocks)
         if dx is not None:
             return dx
     win = _windows_nhwc(x, kernel, stride, dilation, padding, fill=-np.inf)
     n, oh, ow, _, _, c = win.shape
     idx = win.reshape(n, oh, ow, kh * kw, c).argmax(axis=3)    # first max in window order
     mask = np.arange(kh * kw).reshape(1, 1, 1, -1, 1) == idx[:, :, :, None, :]
-    gh = g.transpose(0, 2, 3, 1)[:, :, :, None, :]              # (N, oh, ow, 1, C)
-    d = np.where(mask, gh, 0).astype(g.dtype, copy=False).reshape(n, oh, ow, kh, kw, c)
+    gh = gy.transpose(0, 2, 3, 1)[:, :, :, None, :]             # (N, oh, ow, 1, C)
+    d = np.where(mask, gh, 0).astype(gy.dtype, copy=False).reshape(n, oh, ow, kh, kw, c)
     return _col2im_nhwc(d, x.shape, kernel, stride, dilation, padding)
 
 
-_max_pool2d = defop("max_pool2d", _maxpool_fwd, (_maxpool_dx,), smooth=False,
-                    doc="max over each window; the gradient goes to the first maximum of a "
-                        "window (row-major), like PyTorch")
+def _first_max_mask(x, kernel, stride, padding, dilation):
+    """(N, C, kh, kw, oh, ow) one-hot of each window's first maximum (row-major), as
+    unfold lays the windows out; -inf padding is never chosen over an input element."""
+    kh, kw = kernel
+    (ph, pw) = padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    view6 = _unfold_np(xp, kernel, stride, dilation)
+    n, c, _, _, oh, ow = view6.shape
+    idx = view6.reshape(n, c, kh * kw, oh, ow).argmax(axis=2)
+    return (np.arange(kh * kw).reshape(1, 1, -1, 1, 1) == idx[:, :, None]).reshape(view6.shape)
+
+
+def _maxpool_backward_dg(F, g, out, gy, x, kernel, stride, padding, dilation):
+    # dx is linear in gy with a constant mask: its adjoint reads h at each window's
+    # first maximum, unfold(pad(h)) summed against the mask
+    ph, pw = padding
+    hp = F.pad(g, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else g
+    mask = _first_max_mask(raw(x), kernel, stride, padding, dilation)
+    return F.sum(F.unfold(hp, kernel, stride, dilation) * F.const(mask, g), axis=(2, 3))
+
+
+_max_pool2d_backward = defop(
+    "max_pool2d_backward", _maxpool_backward_np,
+    (_maxpool_backward_dg,
+     # piecewise constant in x: zero gradient off the ties where the first max switches
+     lambda F, g, out, gy, x, kernel, stride, padding, dilation: None),
+    smooth=False, backend=True,
+    doc="max_pool2d's vjp: dx = gy routed to each window's first maximum (row-major), "
+        "overlaps summed; linear in gy (gradient: h read at those maxima), zero in x")
+
+_max_pool2d = defop("max_pool2d", _maxpool_fwd,
+                    (lambda F, g, out, x, kernel, stride, padding, dilation:
+                     F.max_pool2d_backward(g, x, kernel=kernel, stride=stride, padding=padding,
+                                           dilation=dilation),),
+                    smooth=False,
+                    doc="max over each window; gradient max_pool2d_backward(g, x): g goes to "
+                        "the first maximum of a window (row-major), like PyTorch")
 
 
 def _ceil_extra(size: int, k: int, s: int, p: int, d: int) -> int:

@@ -104,6 +104,61 @@ def _conv2d(name, r):
     ]
 
 
+# conv2d's gradients, as primitives: cases (x shape, w shape, stride, padding, dilation)
+CONV_GRAD_CASES = [((1, 2, 5, 5), (3, 2, 3, 3), 1, 0, 1), ((2, 1, 4, 4), (2, 1, 2, 2), 2, 0, 1),
+                   ((1, 1, 4, 5), (1, 1, 3, 2), 1, 1, (1, 2)),
+                   ((1, 2, 3, 3), (2, 2, 1, 1), (1, 2), (0, 1), 1),
+                   ((1, 1, 5, 4), (1, 1, 2, 2), 3, 0, 1), ((2, 3, 4, 4), (1, 3, 3, 3), 1, 1, 1)]
+
+
+def _conv_grad_case(x_shape, w_shape, stride, padding, dilation):
+    s, p, d = (pair(v, "", "conv2d") for v in (stride, padding, dilation))
+    oh, ow = ((n + 2 * pp - dd * (k - 1) - 1) // ss + 1
+              for n, k, ss, pp, dd in zip(x_shape[2:], w_shape[2:], s, p, d))
+    return (x_shape[0], w_shape[0], oh, ow), {"stride": s, "padding": p, "dilation": d}
+
+
+def _conv_input_grad_ref(t, gy, w, shape, stride, padding, dilation):
+    return t.nn.grad.conv2d_input(shape, w, gy, stride, padding, dilation)
+
+
+def _conv_weight_grad_ref(t, x, gy, kernel, stride, padding, dilation):
+    return t.nn.grad.conv2d_weight(x, (gy.shape[1], x.shape[1]) + tuple(kernel), gy, stride,
+                                   padding, dilation)
+
+
+@samples("conv2d_input_grad", ref=_conv_input_grad_ref)
+def _conv2d_input_grad(name, r):
+    out = []
+    for xs, ws, st, pd, dl in CONV_GRAD_CASES:
+        gs, a = _conv_grad_case(xs, ws, st, pd, dl)
+        out.append(S(U(r, gs), U(r, ws), attrs={"shape": xs, **a},
+                     desc=f"x {xs} w {ws} s={st} p={pd} d={dl}"))
+    gs, a = _conv_grad_case((1, 2, 4, 4), (2, 2, 2, 2), 1, 0, 1)
+    out.append(S(fortran(U(r, gs)), U(r, (2, 2, 2, 2)).transpose(0, 1, 3, 2),
+                 attrs={"shape": (1, 2, 4, 4), **a}, desc="non-contiguous g and w"))
+    # g in channels-last memory, as the next layer's backward hands it over
+    out.append(S(U(r, (1, 3, 3, 2)).transpose(0, 3, 1, 2), U(r, (2, 1, 2, 2)),
+                 attrs={"shape": (1, 1, 4, 4), **a}, desc="NHWC-memory g"))
+    return out
+
+
+@samples("conv2d_weight_grad", ref=_conv_weight_grad_ref)
+def _conv2d_weight_grad(name, r):
+    out = []
+    for xs, ws, st, pd, dl in CONV_GRAD_CASES:
+        gs, a = _conv_grad_case(xs, ws, st, pd, dl)
+        out.append(S(U(r, xs), U(r, gs), attrs={"kernel": ws[2:], **a},
+                     desc=f"x {xs} w {ws} s={st} p={pd} d={dl}"))
+    gs, a = _conv_grad_case((1, 2, 4, 4), (2, 2, 2, 2), 1, 1, 1)
+    out.append(S(fortran(U(r, (1, 2, 4, 4))), strided(U(r, gs)), attrs={"kernel": (2, 2), **a},
+                 desc="non-contiguous x and g"))
+    out.append(S(U(r, (1, 4, 4, 2)).transpose(0, 3, 1, 2), U(r, (1, 3, 3, 3)).transpose(0, 3, 1, 2),
+                 attrs={"kernel": (2, 2), **_conv_grad_case((1, 2, 4, 4), (3, 2, 2, 2), 1, 0, 1)[1]},
+                 desc="NHWC-memory x and g"))
+    return out
+
+
 def _pool_ref(which):
     def ref(t, x, kernel_size, stride=None, padding=0, dilation=1, **modes):
         f = getattr(t.nn.functional, which)
@@ -132,6 +187,41 @@ def _max_pool(name, r):
           desc="ceil_mode: partial last window"),
         S(distinct(r, (1, 1, 6, 7)), attrs={"kernel_size": 3, "stride": 2, "padding": 1,
                                            "ceil_mode": True}, desc="ceil_mode, padding"),
+    ]
+
+
+def _max_pool2d_backward_ref(t, gy, x, kernel, stride, padding, dilation):
+    xg = x if x.requires_grad else x.detach().requires_grad_()
+    out = t.nn.functional.max_pool2d(xg, kernel, stride, padding, dilation)
+    return t.autograd.grad(out, xg, gy, create_graph=True)[0]
+
+
+@samples("max_pool2d_backward", ref=_max_pool2d_backward_ref)
+def _max_pool2d_backward(name, r):
+    def mp(x, kernel, stride=None, padding=0, dilation=1, g=None, **kw):
+        k = pair(kernel, "", "")
+        a = {"kernel": k, "stride": pair(stride if stride is not None else k, "", ""),
+             "padding": pair(padding, "", ""), "dilation": pair(dilation, "", "")}
+        oh, ow = ((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, kk, ss, pp, dd in
+                  zip(x.shape[2:], a["kernel"], a["stride"], a["padding"], a["dilation"]))
+        gy = U(r, x.shape[:2] + (oh, ow)) if g is None else g(U(r, x.shape[:2] + (oh, ow)))
+        return S(gy, x, attrs=a, **kw)
+
+    return [
+        mp(distinct(r, (1, 2, 4, 4)), 2, desc="2x2 tiling windows"),
+        mp(distinct(r, (2, 3, 4, 6)), (2, 3), desc="2x3 tiling windows"),
+        mp(distinct(r, (1, 1, 5, 5)), 3, 1, 1, desc="overlap, padding"),
+        mp(distinct(r, (2, 1, 5, 4)), (2, 3), (2, 1), desc="rect"),
+        mp(distinct(r, (1, 1, 5, 5)), 2, 2, 0, 2, desc="dilation"),
+        mp(distinct(r, (1, 1, 5, 5)), 2, desc="tiling stride, a leftover row and column"),
+        mp(fortran(distinct(r, (1, 1, 4, 4))), 2, 1, g=fortran, desc="fortran x and g"),
+        mp(distinct(r, (1, 4, 4, 3)).transpose(0, 3, 1, 2), 2,
+           desc="NHWC-memory x, as a conv hands it over"),
+        mp(distinct(r, (1, 2, 4, 4)), 2, g=strided, desc="strided g"),
+        # ties inside a window: the first maximum gets the gradient, like PyTorch
+        mp(np.array([[[[1.0, 1.0], [0.0, 1.0]]]]), 2, grad=False, desc="tie: first index"),
+        mp(np.array([[[[1.0, 2.0, 2.0], [0.5, 2.0, 0.0], [2.0, -1.0, 0.0]]]]), 2, 1, grad=False,
+           desc="overlapping windows sharing a tied maximum"),
     ]
 
 
