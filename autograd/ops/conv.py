@@ -6,9 +6,13 @@ adjoint:
 * ``fold`` (col2im): the transpose, summing overlapping windows back (a loop over the
   kh * kw kernel offsets only).
 
-``conv2d`` = pad -> unfold -> one GEMM with the weights -> bias; ``max_pool2d`` =
+``conv2d`` = ``im2col`` (the padded channels-last windows, copied once) -> one GEMM
+with the weights -> bias, two nodes: the GEMM's weight gradient reads the windows the
+forward graph saved instead of rebuilding them (faster, at the cost of keeping them until
+backward), and its window gradient goes back through ``col2im``. ``max_pool2d`` =
 pad with -inf -> unfold -> max over the window (the gradient goes to the first maximal
-element of each window, like PyTorch); ``avg_pool2d`` = pad -> unfold -> mean. Their
+element of each window, like PyTorch, in the primitive ``max_pool2d_backward``);
+``avg_pool2d`` = pad -> unfold -> mean. Their
 gradients (and second derivatives) come from the primitives.
 """
 from __future__ import annotations
@@ -106,8 +110,8 @@ def _pad2d(x, padding, value, op):
 # the window copy and col2im's adds then run over C contiguous values instead of the
 # few pixels of a row, which is what makes small feature maps fast. Logical shapes stay
 # NCHW (outputs are NCHW views of NHWC memory, and the next conv or pool finds its
-# input already channels-last). The gradients are primitives of their own (below), so
-# with create_graph they are recorded ops, differentiable again.
+# input already channels-last). im2col and col2im are each other's adjoint, and the
+# GEMM's vjps are plain F formulas, so with create_graph every step is a recorded op.
 
 def _conv_geometry(shape, kernel, stride, dilation, padding):
     n, c, h, w = shape
@@ -154,72 +158,60 @@ def _wmat(w):
     return w.transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
 
 
-def _conv_fwd(x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
-    o, c, kh, kw = w.shape
-    win = _windows_nhwc(x, (kh, kw), stride, dilation, padding)
-    n, oh, ow = win.shape[:3]
-    out = win.reshape(n * oh * ow, kh * kw * c) @ _wmat(w)   # one copy, one GEMM
+def _im2col_np(x, kernel, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    return np.ascontiguousarray(_windows_nhwc(x, kernel, stride, dilation, padding))
+
+
+def _col2im_np(cols, shape, kernel, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    return _col2im_nhwc(cols, shape, kernel, stride, dilation, padding)
+
+
+_im2col = defop("im2col", _im2col_np,
+                (lambda F, g, out, x, kernel, stride, padding, dilation:
+                 F.col2im(g, shape=tuple(x.shape), kernel=kernel, stride=stride, padding=padding,
+                          dilation=dilation),),
+                linear=True, backend=True,
+                doc="the windows of the zero-padded input in channels-last order, copied: "
+                    "(N, C, H, W) -> (N, oh, ow, kh, kw, C); gradient col2im(g)")
+_col2im = defop("col2im", _col2im_np,
+                (lambda F, g, out, cols, shape, kernel, stride, padding, dilation:
+                 F.im2col(g, kernel=kernel, stride=stride, padding=padding, dilation=dilation),),
+                linear=True, backend=True,
+                doc="the adjoint of im2col: windows (N, oh, ow, kh, kw, C) summed back into "
+                    "the padded input (overlaps added), padding cropped -> (N, C, H, W)")
+
+
+def _conv_fwd(win, w, b=None):
+    n, oh, ow, kh, kw, c = win.shape
+    out = win.reshape(n * oh * ow, kh * kw * c) @ _wmat(w)   # one GEMM
     if b is not None:
         out += b
-    return out.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)   # (N, O, oh, ow), NHWC memory
+    return out.reshape(n, oh, ow, -1).transpose(0, 3, 1, 2)  # (N, O, oh, ow), NHWC memory
 
 
-def _g2(g):
-    """Upstream gradient (N, O, oh, ow) as the (N*oh*ow, O) matrix."""
-    n, o, oh, ow = g.shape
-    return g.transpose(0, 2, 3, 1).reshape(n * oh * ow, o)
-
-
-def _conv_input_grad_np(gy, w, shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
-    o, c, kh, kw = w.shape
-    n, _, oh, ow = gy.shape
-    d = (_g2(gy) @ _wmat(w).T).reshape(n, oh, ow, kh, kw, c)
-    return _col2im_nhwc(d, shape, (kh, kw), stride, dilation, padding)
-
-
-def _conv_weight_grad_np(x, gy, kernel, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
-    # the windows are rebuilt rather than kept from the forward: one copy, less memory
-    win = _windows_nhwc(x, kernel, stride, dilation, padding)
+def _conv_dwin(F, g, out, win, w, b=None):
     n, oh, ow, kh, kw, c = win.shape
-    dwm = win.reshape(n * oh * ow, kh * kw * c).T @ _g2(gy)  # (kh*kw*C, O)
-    return dwm.reshape(kh, kw, c, -1).transpose(3, 2, 0, 1)
+    o = w.shape[0]
+    g2 = F.reshape(F.permute(g, (0, 2, 3, 1)), (n * oh * ow, o))
+    wm = F.reshape(F.permute(w, (2, 3, 1, 0)), (kh * kw * c, o))
+    return F.reshape(F.matmul(g2, F.swapaxes(wm, 0, 1)), tuple(win.shape))
 
 
-# conv2d(x, w), conv2d_input_grad(gy, w) and conv2d_weight_grad(x, gy) are the three
-# faces of one bilinear form <conv2d(x, w), gy>: each one's vjps are the other two.
+def _conv_dw(F, g, out, win, w, b=None):
+    # the windows saved by the forward graph (im2col's output), not rebuilt
+    n, oh, ow, kh, kw, c = win.shape
+    o = w.shape[0]
+    g2 = F.reshape(F.permute(g, (0, 2, 3, 1)), (n * oh * ow, o))
+    cols = F.reshape(win, (n * oh * ow, kh * kw * c))
+    return F.permute(F.reshape(F.matmul(F.swapaxes(cols, 0, 1), g2), (kh, kw, c, o)),
+                     (3, 2, 0, 1))
+
+
 _conv2d = defop("conv2d", _conv_fwd,
-                (lambda F, g, out, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1):
-                 F.conv2d_input_grad(g, w, shape=tuple(x.shape), stride=stride,
-                                     padding=padding, dilation=dilation),
-                 lambda F, g, out, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1):
-                 F.conv2d_weight_grad(x, g, kernel=tuple(w.shape[2:]), stride=stride,
-                                      padding=padding, dilation=dilation),
-                 lambda F, g, out, x, w, b=None, **kw: F.sum(g, axis=(0, 2, 3))),
-                backend=True,
-                doc="2-D cross-correlation out = cols(x) Wm + b: im2col (channels-last) + one "
-                    "GEMM; gradients conv2d_input_grad(g, w), conv2d_weight_grad(x, g), sum(g)")
-
-_conv2d_input_grad = defop(
-    "conv2d_input_grad", _conv_input_grad_np,
-    (lambda F, g, out, gy, w, shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1):
-     F.conv2d(g, w, stride=stride, padding=padding, dilation=dilation),
-     lambda F, g, out, gy, w, shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1):
-     F.conv2d_weight_grad(g, gy, kernel=tuple(w.shape[2:]), stride=stride, padding=padding,
-                          dilation=dilation)),
-    backend=True,
-    doc="conv2d's input gradient dx = col2im(gy Wm^T), shaped like x (shape); gradients "
-        "conv2d(h, w) for gy and conv2d_weight_grad(h, gy) for w")
-
-_conv2d_weight_grad = defop(
-    "conv2d_weight_grad", _conv_weight_grad_np,
-    (lambda F, g, out, x, gy, kernel, stride=(1, 1), padding=(0, 0), dilation=(1, 1):
-     F.conv2d_input_grad(gy, g, shape=tuple(x.shape), stride=stride, padding=padding,
-                         dilation=dilation),
-     lambda F, g, out, x, gy, kernel, stride=(1, 1), padding=(0, 0), dilation=(1, 1):
-     F.conv2d(x, g, stride=stride, padding=padding, dilation=dilation)),
-    backend=True,
-    doc="conv2d's weight gradient dW = cols(x)^T gy, (O, C, kh, kw) with kernel (kh, kw); "
-        "gradients conv2d_input_grad(gy, h) for x and conv2d(x, h) for gy")
+                (_conv_dwin, _conv_dw, lambda F, g, out, win, w, b=None: F.sum(g, axis=(0, 2, 3))),
+                doc="2-D cross-correlation as one GEMM over im2col's windows: out = "
+                    "cols Wm + b with cols (N*oh*ow, kh*kw*C), Wm (kh*kw*C, O); gradients "
+                    "g Wm^T (to the windows, then col2im), cols^T g and sum(g)")
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
@@ -262,7 +254,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
             raise ShapeError(f"conv2d: kernel {(kh, kw)} with dilation {d} is larger than the "
                              f"padded input {tuple(x.shape[2:])} + 2*{p}; pad the input or "
                              f"use a smaller kernel")
-    return apply(_conv2d, args, {"stride": s, "padding": p, "dilation": d})
+    win = apply(_im2col, (x,), {"kernel": (kh, kw), "stride": s, "padding": p, "dilation": d})
+    return apply(_conv2d, (win,) + args[1:], {})
 
 
 _conv2d.api = conv2d

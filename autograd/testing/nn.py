@@ -104,58 +104,61 @@ def _conv2d(name, r):
     ]
 
 
-# conv2d's gradients, as primitives: cases (x shape, w shape, stride, padding, dilation)
-CONV_GRAD_CASES = [((1, 2, 5, 5), (3, 2, 3, 3), 1, 0, 1), ((2, 1, 4, 4), (2, 1, 2, 2), 2, 0, 1),
-                   ((1, 1, 4, 5), (1, 1, 3, 2), 1, 1, (1, 2)),
-                   ((1, 2, 3, 3), (2, 2, 1, 1), (1, 2), (0, 1), 1),
-                   ((1, 1, 5, 4), (1, 1, 2, 2), 3, 0, 1), ((2, 3, 4, 4), (1, 3, 3, 3), 1, 1, 1)]
+# im2col / col2im (conv2d's window copy and its adjoint): (x shape, kernel, stride,
+# padding, dilation)
+IM2COL_CASES = [((1, 2, 5, 5), 3, 1, 0, 1), ((2, 1, 4, 4), 2, 2, 0, 1),
+                ((1, 1, 4, 5), (3, 2), 1, 1, (1, 2)), ((1, 2, 3, 3), 1, (1, 2), (0, 1), 1),
+                ((1, 1, 5, 4), 2, 3, 0, 1), ((2, 3, 4, 4), 3, 1, 1, 1)]
 
 
-def _conv_grad_case(x_shape, w_shape, stride, padding, dilation):
-    s, p, d = (pair(v, "", "conv2d") for v in (stride, padding, dilation))
-    oh, ow = ((n + 2 * pp - dd * (k - 1) - 1) // ss + 1
-              for n, k, ss, pp, dd in zip(x_shape[2:], w_shape[2:], s, p, d))
-    return (x_shape[0], w_shape[0], oh, ow), {"stride": s, "padding": p, "dilation": d}
+def _im2col_attrs(x_shape, kernel, stride, padding, dilation):
+    k, s, p, d = (pair(v, "", "conv2d") for v in (kernel, stride, padding, dilation))
+    oh, ow = ((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1
+              for n, kk, ss, pp, dd in zip(x_shape[2:], k, s, p, d))
+    return (x_shape[0], oh, ow) + k + (x_shape[1],), {"kernel": k, "stride": s, "padding": p,
+                                                      "dilation": d}
 
 
-def _conv_input_grad_ref(t, gy, w, shape, stride, padding, dilation):
-    return t.nn.grad.conv2d_input(shape, w, gy, stride, padding, dilation)
+def _im2col_ref(t, x, kernel, stride, padding, dilation):
+    n, c = x.shape[:2]
+    cols = t.nn.functional.unfold(x, kernel, dilation=dilation, padding=padding, stride=stride)
+    oh, ow = ((h + 2 * p - d * (k - 1) - 1) // s + 1
+              for h, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation))
+    return cols.reshape(n, c, kernel[0], kernel[1], oh, ow).permute(0, 4, 5, 2, 3, 1)
 
 
-def _conv_weight_grad_ref(t, x, gy, kernel, stride, padding, dilation):
-    return t.nn.grad.conv2d_weight(x, (gy.shape[1], x.shape[1]) + tuple(kernel), gy, stride,
-                                   padding, dilation)
+def _col2im_ref(t, cols, shape, kernel, stride, padding, dilation):
+    n, oh, ow, kh, kw, c = cols.shape
+    flat = cols.permute(0, 5, 3, 4, 1, 2).reshape(n, c * kh * kw, oh * ow)
+    return t.nn.functional.fold(flat, shape[2:], kernel, dilation=dilation, padding=padding,
+                                stride=stride)
 
 
-@samples("conv2d_input_grad", ref=_conv_input_grad_ref)
-def _conv2d_input_grad(name, r):
+@samples("im2col", ref=_im2col_ref)
+def _im2col(name, r):
     out = []
-    for xs, ws, st, pd, dl in CONV_GRAD_CASES:
-        gs, a = _conv_grad_case(xs, ws, st, pd, dl)
-        out.append(S(U(r, gs), U(r, ws), attrs={"shape": xs, **a},
-                     desc=f"x {xs} w {ws} s={st} p={pd} d={dl}"))
-    gs, a = _conv_grad_case((1, 2, 4, 4), (2, 2, 2, 2), 1, 0, 1)
-    out.append(S(fortran(U(r, gs)), U(r, (2, 2, 2, 2)).transpose(0, 1, 3, 2),
-                 attrs={"shape": (1, 2, 4, 4), **a}, desc="non-contiguous g and w"))
-    # g in channels-last memory, as the next layer's backward hands it over
-    out.append(S(U(r, (1, 3, 3, 2)).transpose(0, 3, 1, 2), U(r, (2, 1, 2, 2)),
-                 attrs={"shape": (1, 1, 4, 4), **a}, desc="NHWC-memory g"))
+    for xs, k, st, pd, dl in IM2COL_CASES:
+        _, a = _im2col_attrs(xs, k, st, pd, dl)
+        out.append(S(U(r, xs), attrs=a, desc=f"{xs} k={k} s={st} p={pd} d={dl}"))
+    out.append(S(fortran(U(r, (1, 2, 4, 4))), attrs=_im2col_attrs((1, 2, 4, 4), 2, 1, 1, 1)[1],
+                 desc="fortran"))
+    out.append(S(U(r, (2, 4, 4, 3)).transpose(0, 3, 1, 2),
+                 attrs=_im2col_attrs((2, 3, 4, 4), 3, 1, 1, 1)[1],
+                 desc="NHWC memory, as a conv's output"))
     return out
 
 
-@samples("conv2d_weight_grad", ref=_conv_weight_grad_ref)
-def _conv2d_weight_grad(name, r):
+@samples("col2im", ref=_col2im_ref)
+def _col2im(name, r):
     out = []
-    for xs, ws, st, pd, dl in CONV_GRAD_CASES:
-        gs, a = _conv_grad_case(xs, ws, st, pd, dl)
-        out.append(S(U(r, xs), U(r, gs), attrs={"kernel": ws[2:], **a},
-                     desc=f"x {xs} w {ws} s={st} p={pd} d={dl}"))
-    gs, a = _conv_grad_case((1, 2, 4, 4), (2, 2, 2, 2), 1, 1, 1)
-    out.append(S(fortran(U(r, (1, 2, 4, 4))), strided(U(r, gs)), attrs={"kernel": (2, 2), **a},
-                 desc="non-contiguous x and g"))
-    out.append(S(U(r, (1, 4, 4, 2)).transpose(0, 3, 1, 2), U(r, (1, 3, 3, 3)).transpose(0, 3, 1, 2),
-                 attrs={"kernel": (2, 2), **_conv_grad_case((1, 2, 4, 4), (3, 2, 2, 2), 1, 0, 1)[1]},
-                 desc="NHWC-memory x and g"))
+    for xs, k, st, pd, dl in IM2COL_CASES:
+        cs, a = _im2col_attrs(xs, k, st, pd, dl)
+        out.append(S(U(r, cs), attrs={"shape": xs, **a}, desc=f"{xs} k={k} s={st} p={pd} d={dl}"))
+    cs, a = _im2col_attrs((1, 2, 4, 4), 2, 2, 1, 1)
+    out.append(S(fortran(U(r, cs)), attrs={"shape": (1, 2, 4, 4), **a},
+                 desc="fortran windows, non-overlapping"))
+    cs, a = _im2col_attrs((1, 1, 4, 4), 2, 1, 0, 1)
+    out.append(S(strided(U(r, cs)), attrs={"shape": (1, 1, 4, 4), **a}, desc="strided windows"))
     return out
 
 
