@@ -176,6 +176,8 @@ NO_ZERO_D = {
     "unfold": "needs (N, C, H, W)", "fold": "produces (N, C, H, W)",
     "conv2d": "needs (N, C, H, W)", "max_pool2d": "needs (C, H, W) or (N, C, H, W)",
     "avg_pool2d": "needs (C, H, W) or (N, C, H, W)",
+    "im2col": "needs (N, C, H, W)", "col2im": "produces (N, C, H, W)",
+    "max_pool2d_backward": "max_pool2d's gradient: (N, C, oh, ow) and (N, C, H, W)",
     "split": "splits along a dimension", "chunk": "splits along a dimension",
     "unbind": "removes a dimension",
     "std": "one element has variance 0, where sqrt has no derivative",

@@ -6,9 +6,13 @@ adjoint:
 * ``fold`` (col2im): the transpose, summing overlapping windows back (a loop over the
   kh * kw kernel offsets only).
 
-``conv2d`` = pad -> unfold -> one GEMM with the weights -> bias; ``max_pool2d`` =
+``conv2d`` = ``im2col`` (the padded channels-last windows, copied once) -> one GEMM
+with the weights -> bias, two nodes: the GEMM's weight gradient reads the windows the
+forward graph saved instead of rebuilding them (faster, at the cost of keeping them until
+backward), and its window gradient goes back through ``col2im``. ``max_pool2d`` =
 pad with -inf -> unfold -> max over the window (the gradient goes to the first maximal
-element of each window, like PyTorch); ``avg_pool2d`` = pad -> unfold -> mean. Their
+element of each window, like PyTorch, in the primitive ``max_pool2d_backward``);
+``avg_pool2d`` = pad -> unfold -> mean. Their
 gradients (and second derivatives) come from the primitives.
 """
 from __future__ import annotations
@@ -106,8 +110,8 @@ def _pad2d(x, padding, value, op):
 # the window copy and col2im's adds then run over C contiguous values instead of the
 # few pixels of a row, which is what makes small feature maps fast. Logical shapes stay
 # NCHW (outputs are NCHW views of NHWC memory, and the next conv or pool finds its
-# input already channels-last). With create_graph the vjps are built from the
-# differentiable primitives above (pad, unfold, fold, matmul, ...) instead.
+# input already channels-last). im2col and col2im are each other's adjoint, and the
+# GEMM's vjps are plain F formulas, so with create_graph every step is a recorded op.
 
 def _conv_geometry(shape, kernel, stride, dilation, padding):
     n, c, h, w = shape
@@ -154,76 +158,60 @@ def _wmat(w):
     return w.transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
 
 
-def _conv_fwd(x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
-    o, c, kh, kw = w.shape
-    win = _windows_nhwc(x, (kh, kw), stride, dilation, padding)
-    n, oh, ow = win.shape[:3]
-    out = win.reshape(n * oh * ow, kh * kw * c) @ _wmat(w)   # one copy, one GEMM
+def _im2col_np(x, kernel, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    return np.ascontiguousarray(_windows_nhwc(x, kernel, stride, dilation, padding))
+
+
+def _col2im_np(cols, shape, kernel, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    return _col2im_nhwc(cols, shape, kernel, stride, dilation, padding)
+
+
+_im2col = defop("im2col", _im2col_np,
+                (lambda F, g, out, x, kernel, stride, padding, dilation:
+                 F.col2im(g, shape=tuple(x.shape), kernel=kernel, stride=stride, padding=padding,
+                          dilation=dilation),),
+                linear=True, backend=True,
+                doc="the windows of the zero-padded input in channels-last order, copied: "
+                    "(N, C, H, W) -> (N, oh, ow, kh, kw, C); gradient col2im(g)")
+_col2im = defop("col2im", _col2im_np,
+                (lambda F, g, out, cols, shape, kernel, stride, padding, dilation:
+                 F.im2col(g, kernel=kernel, stride=stride, padding=padding, dilation=dilation),),
+                linear=True, backend=True,
+                doc="the adjoint of im2col: windows (N, oh, ow, kh, kw, C) summed back into "
+                    "the padded input (overlaps added), padding cropped -> (N, C, H, W)")
+
+
+def _conv_fwd(win, w, b=None):
+    n, oh, ow, kh, kw, c = win.shape
+    out = win.reshape(n * oh * ow, kh * kw * c) @ _wmat(w)   # one GEMM
     if b is not None:
         out += b
-    return out.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)   # (N, O, oh, ow), NHWC memory
+    return out.reshape(n, oh, ow, -1).transpose(0, 3, 1, 2)  # (N, O, oh, ow), NHWC memory
 
 
-def _g2(g):
-    """Upstream gradient (N, O, oh, ow) as the (N*oh*ow, O) matrix."""
-    n, o, oh, ow = g.shape
-    return g.transpose(0, 2, 3, 1).reshape(n * oh * ow, o)
+def _conv_dwin(F, g, out, win, w, b=None):
+    n, oh, ow, kh, kw, c = win.shape
+    o = w.shape[0]
+    g2 = F.reshape(F.permute(g, (0, 2, 3, 1)), (n * oh * ow, o))
+    wm = F.reshape(F.permute(w, (2, 3, 1, 0)), (kh * kw * c, o))
+    return F.reshape(F.matmul(g2, F.swapaxes(wm, 0, 1)), tuple(win.shape))
 
 
-def _conv_dx(F, g, out, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
-    o, c, kh, kw = w.shape
-    if F.is_tensor:
-        return _conv_dx_graph(g, x, w, stride, padding, dilation)
-    n, _, oh, ow = g.shape
-    d = (_g2(g) @ _wmat(w).T).reshape(n, oh, ow, kh, kw, c)
-    return _col2im_nhwc(d, x.shape, (kh, kw), stride, dilation, padding)
-
-
-def _conv_dw(F, g, out, x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
-    o, c, kh, kw = w.shape
-    if F.is_tensor:
-        return _conv_dw_graph(g, x, w, stride, padding, dilation)
-    # the windows are rebuilt rather than kept from the forward: one copy, less memory
-    win = _windows_nhwc(x, (kh, kw), stride, dilation, padding)
-    n, oh, ow = win.shape[:3]
-    dwm = win.reshape(n * oh * ow, kh * kw * c).T @ _g2(g)  # (kh*kw*C, O)
-    return dwm.reshape(kh, kw, c, o).transpose(3, 2, 0, 1)
-
-
-def _conv_dx_graph(g, x, w, stride, padding, dilation):
-    """dx as differentiable ops: dcols = g2 @ Wm^T, then fold (col2im) and crop."""
-    from .index import getitem
-    from .linalg import matmul
-    from .shape import permute, reshape, transpose
-
-    o, c, kh, kw = w.shape
-    n, _, oh, ow = g.shape
-    (ph, pw), h, wd = padding, x.shape[2], x.shape[3]
-    g2 = reshape(permute(g, (0, 2, 3, 1)), (n * oh * ow, o))
-    wm = reshape(permute(w, (2, 3, 1, 0)), (kh * kw * c, o))
-    d6 = permute(reshape(matmul(g2, transpose(wm)), (n, oh, ow, kh, kw, c)), (0, 5, 3, 4, 1, 2))
-    dxp = fold(d6, (n, c, h + 2 * ph, wd + 2 * pw), (kh, kw), stride, dilation)
-    return getitem(dxp, (slice(None), slice(None), slice(ph, ph + h), slice(pw, pw + wd)))
-
-
-def _conv_dw_graph(g, x, w, stride, padding, dilation):
-    """dW as differentiable ops: cols^T @ g2 with cols = unfold(pad(x))."""
-    from .linalg import matmul
-    from .shape import permute, reshape, transpose
-
-    o, c, kh, kw = w.shape
-    n, _, oh, ow = g.shape
-    cols6 = unfold(_pad2d(x, padding, 0.0, "conv2d"), (kh, kw), stride, dilation)
-    cols = reshape(permute(cols6, (0, 4, 5, 2, 3, 1)), (n * oh * ow, kh * kw * c))
-    g2 = reshape(permute(g, (0, 2, 3, 1)), (n * oh * ow, o))
-    return permute(reshape(matmul(transpose(cols), g2), (kh, kw, c, o)), (3, 2, 0, 1))
+def _conv_dw(F, g, out, win, w, b=None):
+    # the windows saved by the forward graph (im2col's output), not rebuilt
+    n, oh, ow, kh, kw, c = win.shape
+    o = w.shape[0]
+    g2 = F.reshape(F.permute(g, (0, 2, 3, 1)), (n * oh * ow, o))
+    cols = F.reshape(win, (n * oh * ow, kh * kw * c))
+    return F.permute(F.reshape(F.matmul(F.swapaxes(cols, 0, 1), g2), (kh, kw, c, o)),
+                     (3, 2, 0, 1))
 
 
 _conv2d = defop("conv2d", _conv_fwd,
-                (_conv_dx, _conv_dw,
-                 lambda F, g, out, x, w, b=None, **kw: F.sum(g, axis=(0, 2, 3))),
-                doc="2-D cross-correlation: im2col (channels-last) + one GEMM; gradients "
-                    "col2im(g Wm^T), cols^T g and sum(g)")
+                (_conv_dwin, _conv_dw, lambda F, g, out, win, w, b=None: F.sum(g, axis=(0, 2, 3))),
+                doc="2-D cross-correlation as one GEMM over im2col's windows: out = "
+                    "cols Wm + b with cols (N*oh*ow, kh*kw*C), Wm (kh*kw*C, O); gradients "
+                    "g Wm^T (to the windows, then col2im), cols^T g and sum(g)")
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
@@ -266,7 +254,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
             raise ShapeError(f"conv2d: kernel {(kh, kw)} with dilation {d} is larger than the "
                              f"padded input {tuple(x.shape[2:])} + 2*{p}; pad the input or "
                              f"use a smaller kernel")
-    return apply(_conv2d, args, {"stride": s, "padding": p, "dilation": d})
+    win = apply(_im2col, (x,), {"kernel": (kh, kw), "stride": s, "padding": p, "dilation": d})
+    return apply(_conv2d, (win,) + args[1:], {})
 
 
 _conv2d.api = conv2d
@@ -386,44 +375,88 @@ def _maxpool_dx_blocks(g, blocks):
     return dx.reshape(n, oh * kh, ow * kw, c).transpose(0, 3, 1, 2)
 
 
-def _maxpool_dx(F, g, out, x, kernel, stride, padding, dilation):
-    kh, kw = kernel
-    if F.is_tensor:
-        # the mask is a constant, so dx = fold(g * mask) is linear in g (and differentiable)
-        xr = raw(x)
-        n, c = xr.shape[:2]
-        oh, ow = g.shape[2], g.shape[3]
-        view6 = _unfold_np(np.pad(xr, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2),
-                                  constant_values=-np.inf), kernel, stride, dilation)
-        idx = view6.reshape(n, c, kh * kw, oh, ow).argmax(axis=2)
-        mask = (np.arange(kh * kw).reshape(1, 1, -1, 1, 1) == idx[:, :, None]).astype(xr.dtype)
-        from .index import getitem
-        from .shape import reshape
-
-        d6 = reshape(g, (n, c, 1, oh, ow)) * F.const(mask, g)
-        dxp = fold(reshape(d6, (n, c, kh, kw, oh, ow)),
-                   (n, c, xr.shape[2] + 2 * padding[0], xr.shape[3] + 2 * padding[1]),
-                   kernel, stride, dilation)
-        return getitem(dxp, (slice(None), slice(None),
-                             slice(padding[0], padding[0] + xr.shape[2]),
-                             slice(padding[1], padding[1] + xr.shape[3])))
+def _maxpool_backward_np(gy, x, kernel, stride, padding, dilation):
     blocks = _pool_blocks(x, kernel, stride, padding, dilation)
     if blocks is not None:
-        dx = _maxpool_dx_blocks(g, blocks)
+        dx = _maxpool_dx_blocks(gy, blocks)
         if dx is not None:
             return dx
+    return _maxpool_dx_scatter(gy, x, kernel, stride, padding, dilation)
+
+
+def _maxpool_dx_scatter(gy, x, kernel, stride, padding, dilation):
+    """dx for any window geometry in one scatter: each window's first maximum (found in
+    kh*kw compares against the max, argmax only when a NaN is the max) becomes a flat
+    position in the padded channels-last buffer, and gy goes there at once (summed
+    with bincount where windows overlap). Measured 2-2.5x faster than masking the
+    windows and folding them back (col2im's kh*kw strided adds). Tiling windows
+    (2x2/2 after a conv) keep the per-offset passes of ``_maxpool_dx_blocks``, which
+    measured 2x faster there than this scatter."""
+    (kh, kw), (sh, sw), (dh, dw), (ph, pw) = kernel, stride, dilation, padding
+    n, c, h, w = x.shape
     win = _windows_nhwc(x, kernel, stride, dilation, padding, fill=-np.inf)
-    n, oh, ow, _, _, c = win.shape
-    idx = win.reshape(n, oh, ow, kh * kw, c).argmax(axis=3)    # first max in window order
-    mask = np.arange(kh * kw).reshape(1, 1, 1, -1, 1) == idx[:, :, :, None, :]
-    gh = g.transpose(0, 2, 3, 1)[:, :, :, None, :]              # (N, oh, ow, 1, C)
-    d = np.where(mask, gh, 0).astype(g.dtype, copy=False).reshape(n, oh, ow, kh, kw, c)
-    return _col2im_nhwc(d, x.shape, kernel, stride, dilation, padding)
+    oh, ow = win.shape[1], win.shape[2]
+    views = [win[:, :, :, i, j, :] for i in range(kh) for j in range(kw)]
+    m = views[0].copy()
+    for v in views[1:]:
+        np.maximum(m, v, out=m)
+    if np.isnan(m).any():                                       # NaN is the max: argmax finds it
+        idx = win.reshape(n, oh, ow, kh * kw, c).argmax(axis=3)
+    else:
+        idx = np.full(m.shape, kh * kw - 1, dtype=np.intp)
+        for k in range(kh * kw - 2, -1, -1):                    # backwards: the first hit wins
+            np.copyto(idx, k, where=views[k] == m)
+    hp, wp = h + 2 * ph, w + 2 * pw
+    offset = ((np.arange(kh) * dh)[:, None] * wp + np.arange(kw) * dw).reshape(-1) * c
+    corner = (((np.arange(n)[:, None, None] * hp + np.arange(oh)[:, None] * sh) * wp
+               + np.arange(ow) * sw) * c)[..., None] + np.arange(c)      # (N, oh, ow, C)
+    pos = (corner + offset[idx]).reshape(-1)
+    gh = gy.transpose(0, 2, 3, 1).reshape(-1)
+    if sh >= (kh - 1) * dh + 1 and sw >= (kw - 1) * dw + 1:     # windows don't overlap
+        dxp = np.zeros(n * hp * wp * c, dtype=gy.dtype)
+        dxp[pos] = gh
+    else:
+        dxp = np.bincount(pos, weights=gh, minlength=n * hp * wp * c).astype(gy.dtype, copy=False)
+    return dxp.reshape(n, hp, wp, c)[:, ph:ph + h, pw:pw + w].transpose(0, 3, 1, 2)
 
 
-_max_pool2d = defop("max_pool2d", _maxpool_fwd, (_maxpool_dx,), smooth=False,
-                    doc="max over each window; the gradient goes to the first maximum of a "
-                        "window (row-major), like PyTorch")
+def _first_max_mask(x, kernel, stride, padding, dilation):
+    """(N, C, kh, kw, oh, ow) one-hot of each window's first maximum (row-major), as
+    unfold lays the windows out; -inf padding is never chosen over an input element."""
+    kh, kw = kernel
+    (ph, pw) = padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    view6 = _unfold_np(xp, kernel, stride, dilation)
+    n, c, _, _, oh, ow = view6.shape
+    idx = view6.reshape(n, c, kh * kw, oh, ow).argmax(axis=2)
+    return (np.arange(kh * kw).reshape(1, 1, -1, 1, 1) == idx[:, :, None]).reshape(view6.shape)
+
+
+def _maxpool_backward_dg(F, g, out, gy, x, kernel, stride, padding, dilation):
+    # dx is linear in gy with a constant mask: its adjoint reads h at each window's
+    # first maximum, unfold(pad(h)) summed against the mask
+    ph, pw = padding
+    hp = F.pad(g, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else g
+    mask = _first_max_mask(raw(x), kernel, stride, padding, dilation)
+    return F.sum(F.unfold(hp, kernel, stride, dilation) * F.const(mask, g), axis=(2, 3))
+
+
+_max_pool2d_backward = defop(
+    "max_pool2d_backward", _maxpool_backward_np,
+    (_maxpool_backward_dg,
+     # piecewise constant in x: zero gradient off the ties where the first max switches
+     lambda F, g, out, gy, x, kernel, stride, padding, dilation: None),
+    smooth=False, backend=True,
+    doc="max_pool2d's vjp: dx = gy routed to each window's first maximum (row-major), "
+        "overlaps summed; linear in gy (gradient: h read at those maxima), zero in x")
+
+_max_pool2d = defop("max_pool2d", _maxpool_fwd,
+                    (lambda F, g, out, x, kernel, stride, padding, dilation:
+                     F.max_pool2d_backward(g, x, kernel=kernel, stride=stride, padding=padding,
+                                           dilation=dilation),),
+                    smooth=False,
+                    doc="max over each window; gradient max_pool2d_backward(g, x): g goes to "
+                        "the first maximum of a window (row-major), like PyTorch")
 
 
 def _ceil_extra(size: int, k: int, s: int, p: int, d: int) -> int:

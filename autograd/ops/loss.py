@@ -86,14 +86,9 @@ def _sce_dz(F, g, out, z, y, weight=None, ignore_index=-100, reduction="mean"):
     _, m = _shifted(zr, rows)
     e = F.exp(z - F.const(m[..., None], z))
     p = e / F.sum(e, axis=-1, keepdims=True)
-    if F.is_tensor:
-        onehot = np.zeros(zr.shape, dtype=zr.dtype)
-        onehot[rows + (idx,)] = 1
-        return (p - F.const(onehot, z)) * gs
-    # NumPy: p is a fresh array, so the one-hot comes off in place (the same formula)
-    p[rows + (idx,)] -= 1
-    p *= gs
-    return p
+    onehot = np.zeros(zr.shape, dtype=zr.dtype)
+    onehot[rows + (idx,)] = 1
+    return (p - F.const(onehot, z)) * gs
 
 
 _sce = defop("softmax_cross_entropy", _sce_fwd, (_sce_dz, None),

@@ -251,61 +251,71 @@ def argmin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fa
 
 
 # --------------------------------------------------------------------------- prod
-def _prod_vjp(F, g, out, x, axis=None, keepdims=False):
-    ge = _expand(F, g, x, axis, keepdims)
-    if F.is_tensor:
-        # out / x is the product of the others only to first order: differentiated
-        # again it is others/x - out/x**2, two huge terms cancelling when some x is
-        # tiny (found by tests/fuzz_graphs.py: an element of 5e-17 gave a Hessian entry
-        # of -4 instead of -1.567; PyTorch's formula gives 0). So the create_graph path
-        # builds the product of the others exactly (n * n per reduced group) unless the
-        # groups are long and zero-free, where that would cost too much.
-        if _count(x.shape, axis) > 256 and not (raw(x) == 0).any():
-            outk = _expand(F, out, x, axis, keepdims)
-            return ge * outk / x
-        return ge * _prod_others_tg(x, axis)
-    # Exact for zeros: the product of all the other elements, from prefix and suffix
-    # cumulative products along the flattened reduced axes.
-    xr = x
-    if xr.size == 0:
-        return np.zeros(xr.shape, dtype=xr.dtype)
-    nd = xr.ndim
-    axes = tuple(range(nd)) if axis is None else axis
+def _group_layout(shape, axis):
+    """How a reduction over ``axis`` sees ``shape``: the permutation putting the kept
+    axes first, the kept sizes, the reduced group length n and the inverse permutation."""
+    nd = len(shape)
+    axes = tuple(range(nd)) if axis is None else tuple(axis)
     rest = [a for a in range(nd) if a not in axes]
-    moved = np.transpose(xr, rest + list(axes))
-    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
-    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    perm = tuple(rest + list(axes))
+    inv = tuple(int(i) for i in np.argsort(perm)) if perm else ()
+    return perm, tuple(shape[a] for a in rest), math.prod([shape[a] for a in axes]), inv
+
+
+def _prod_others_np(x, axis=None):
+    """prod_{i != k} x_i over each reduced group, exact with zeros (no division): the
+    product of the prefix and suffix cumulative products along the flattened group."""
+    if x.size == 0:
+        return np.zeros(x.shape, dtype=x.dtype)
+    perm, lead, n, inv = _group_layout(x.shape, axis)
+    moved = np.transpose(x, perm)
+    flat = moved.reshape(lead + (n,))
+    ones = np.ones(lead + (1,), dtype=flat.dtype)
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
-    others = (left * right).reshape(moved.shape)
-    others = np.transpose(others, np.argsort(rest + list(axes)))
-    return ge * others
+    return np.transpose((left * right).reshape(moved.shape), inv)
 
 
-def _prod_others_tg(x, axis):
-    """Differentiable "product of the other elements" for the create_graph path when x
-    has zeros (out / x would be 0/0): row i of an (n, n) matrix is the reduced elements
-    with element i replaced by 1, and its product is taken with ``prod`` itself, so
-    every order of derivative stays exact. Costs n * n per reduced group, only here."""
-    from .elementwise import where
-    from .shape import broadcast_to, permute, reshape, unsqueeze
+def _prod_others_vjp(F, g, out, x, axis=None):
+    # dx_j = sum_{k != j} g_k prod_{i != j, k} x_i. Row k of an (n, n) matrix is the
+    # group with x_k replaced by 1; prod_others of that row at j != k is exactly
+    # prod_{i != j, k} x_i, zeros included, and it is this op again, so every order
+    # of derivative stays exact. n * n per group, only in a create_graph backward.
+    #
+    # Not out / x: that is the product of the others only to first order; differentiated
+    # again it is others/x - out/x**2, two huge terms cancelling when some x is tiny
+    # (found by tests/fuzz_graphs.py: an element of 5e-17 gave a Hessian entry of -4
+    # instead of -1.567; PyTorch's formula gives 0). Only long zero-free groups, where
+    # n * n would cost too much, divide: dx_j = others_j (sum_k g_k / x_k - g_j / x_j).
+    perm, lead, n, inv = _group_layout(x.shape, axis)
+    if n > 256 and not (raw(x) == 0).any():
+        s = F.sum(g / x, axis=axis, keepdims=True)
+        return out * (s - g / x)
+    moved = tuple(x.shape[a] for a in perm)
+    xf = F.reshape(F.permute(x, perm), lead + (n,))
+    gf = F.reshape(F.permute(g, perm), lead + (n,))
+    eye = np.eye(n, dtype=bool)
+    rep = F.where(eye, 1.0, F.expand_dims(xf, -2))                      # (..., k, i)
+    po = F.prod_others(rep, axis=(len(lead) + 1,))                     # (..., k, j)
+    d = F.sum(F.where(eye, 0.0, po) * F.expand_dims(gf, -1), axis=len(lead))
+    return F.permute(F.reshape(d, moved), inv)
 
-    nd = x.ndim
-    axes = tuple(range(nd)) if axis is None else axis
-    rest = [a for a in range(nd) if a not in axes]
-    moved = permute(x, tuple(rest + list(axes)))                       # (*rest, *axes)
-    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
-    flat = reshape(moved, tuple(moved.shape[:len(rest)]) + (n,))       # (*rest, n)
-    rep = broadcast_to(unsqueeze(flat, -2), tuple(flat.shape[:-1]) + (n, n))
-    rep = where(Tensor._wrap(np.eye(n, dtype=bool)), 1.0, rep)         # (*rest, n, n)
-    others = prod(rep, axis=-1)                                        # (*rest, n)
-    others = reshape(others, moved.shape)
-    return permute(others, tuple(int(i) for i in np.argsort(rest + list(axes))))
+
+_prod_others = defop("prod_others", _prod_others_np, (_prod_others_vjp,), uses_out=True,
+                     backend=True,
+                     doc="others_k = prod_{i != k} x_i within each group reduced over axis "
+                         "(exact with zeros: prefix times suffix products); gradient "
+                         "dx_j = sum_{k != j} g_k prod_{i != j, k} x_i")
+
+
+def _prod_vjp(F, g, out, x, axis=None, keepdims=False):
+    return _expand(F, g, x, axis, keepdims) * F.prod_others(x, axis=axis)
 
 
 _prod = defop("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
-              (_prod_vjp,), uses_out=True,
-              doc="product over axis; gradient is the product of the other elements")
+              (_prod_vjp,),
+              doc="product over axis; gradient g * prod_others(x), the product of the "
+                  "other elements of the group")
 
 
 def prod(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
@@ -425,15 +435,12 @@ def _cumsum_np(x, axis=0, reverse=False):
     return np.cumsum(x, axis=axis)
 
 
-def _cumsum_vjp(F, g, out, x, axis=0, reverse=False):
-    # the adjoint of a running sum is the running sum from the other end; cumsum is a
-    # primitive (with ``reverse``) so that this is cumsum again, to any order
-    if F.is_tensor:
-        return apply(_cumsum, (g,), {"axis": axis, "reverse": not reverse})
-    return _cumsum_np(g, axis, not reverse)
-
-
-_cumsum = defop("cumsum", _cumsum_np, (_cumsum_vjp,), linear=True,
+# the adjoint of a running sum is the running sum from the other end; cumsum is a
+# primitive (with ``reverse``) so that this is cumsum again, to any order
+_cumsum = defop("cumsum", _cumsum_np,
+                (lambda F, g, out, x, axis=0, reverse=False:
+                 F.cumsum(g, axis=axis, reverse=not reverse),),
+                linear=True, backend=True,
                 doc="running sum along axis (reverse: from the end); gradient: the running "
                     "sum of g from the other end")
 
@@ -511,18 +518,18 @@ def _cumprod_np(x, axis=0):
     return np.cumprod(x, axis=axis)
 
 
-def _cumprod_grad_np(g, out, x, axis):
+def _cumprod_backward_np(g, x, axis=0):
     """sum_{j >= k} g_j * prod_{i <= j, i != k} x_i, exact with zeros (O(n) per row).
 
-    Before a row's first zero z this is revcumsum(g * out) / x (x != 0 there); at z it is
-    sum_{j >= z} g_j * cumprod(x with x_z set to 1)_j; after z it is 0 (the product
-    contains x_z = 0)."""
+    Before a row's first zero z this is revcumsum(g * cumprod(x)) / x (x != 0 there); at
+    z it is sum_{j >= z} g_j * cumprod(x with x_z set to 1)_j; after z it is 0 (the
+    product contains x_z = 0)."""
     n = x.shape[axis]
     if x.size == 0:
         return np.zeros(x.shape, dtype=np.result_type(g, x))
     xm = np.moveaxis(x, axis, -1)
     gm = np.moveaxis(g, axis, -1)
-    om = np.moveaxis(out, axis, -1)
+    om = np.cumprod(xm, -1)
     zero = xm == 0
     with np.errstate(divide="ignore", invalid="ignore"):
         res = np.flip(np.cumsum(np.flip(gm * om, -1), -1), -1) / np.where(zero, 1, xm)
@@ -537,33 +544,47 @@ def _cumprod_grad_np(g, out, x, axis):
     return np.moveaxis(res, -1, axis)
 
 
-def _cumprod_grad_tg(g, x, axis):
-    """The same sum built from differentiable ops for create_graph=True: row k of an
-    (n, n) matrix is x with x_k replaced by 1, whose cumprod (this op again) gives
-    prod_{i <= j, i != k} x_i exactly, zeros included. n * n per row, only here."""
-    from .elementwise import where
-    from .shape import broadcast_to, transpose, unsqueeze
-
+def _cumprod_rows(F, x, axis):
+    """x moved to (..., n) and the (..., n, n) matrix whose row k is that row with x_k
+    replaced by 1, so cumprod along it gives prod_{i <= j, i != k} x_i exactly."""
     n = x.shape[axis]
-    xt = transpose(x, axis, -1)                                      # (..., n)
-    gt = transpose(g, axis, -1)                                      # (..., n)
-    rep = broadcast_to(unsqueeze(xt, -2), tuple(xt.shape[:-1]) + (n, n))
-    rep = where(Tensor._wrap(np.eye(n, dtype=bool)), 1.0, rep)       # (..., k, i)
-    c = apply(_cumprod, (rep,), {"axis": rep.ndim - 1})              # (..., k, j)
-    upper = Tensor._wrap(np.triu(np.ones((n, n), dtype=bool)))       # j >= k
-    res = sum(where(upper, c, 0.0) * unsqueeze(gt, -2), axis=-1)     # (..., k)
-    return transpose(res, axis, -1)
+    eye = np.eye(n, dtype=bool)
+    xt = F.swapaxes(x, axis, -1)
+    rep = F.where(eye, 1.0, F.expand_dims(xt, -2))
+    return xt, rep, eye, np.triu(np.ones((n, n), dtype=bool))          # upper: j >= k
 
 
-def _cumprod_vjp(F, g, out, x, axis=0):
-    if F.is_tensor:
-        return _cumprod_grad_tg(g, x, axis)
-    return _cumprod_grad_np(g, out, x, axis)
+# dx_k = sum_j M[k, j] g_j with M[k, j] = [j >= k] cumprod(rep_k)_j (rep_k: x with x_k = 1).
+# Its vjps, for the upstream h (shaped like x): d/dg_j = sum_k h_k M[k, j]; d/dx_m =
+# sum_{k != m} cumprod_backward(W_k, rep_k)_m with W[k, j] = [j >= k] h_k g_j, i.e.
+# cumprod's vjp applied to the rows. n * n per row, only in a create_graph backward.
+def _cumprod_backward_dg(F, g, out, gy, x, axis=0):
+    xt, rep, _, upper = _cumprod_rows(F, x, axis)
+    ht = F.expand_dims(F.swapaxes(g, axis, -1), -1)                      # (..., k, 1)
+    m = F.where(upper, F.cumprod(rep, axis=len(xt.shape)), 0.0)          # (..., k, j)
+    return F.swapaxes(F.sum(ht * m, axis=-2), axis, -1)
 
 
-_cumprod = defop("cumprod", _cumprod_np, (_cumprod_vjp,), uses_out=True,
-                 doc="running product along axis; gradient sum_{j>=k} g_j prod_{i<=j, i!=k} x_i, "
-                     "exact with zeros")
+def _cumprod_backward_dx(F, g, out, gy, x, axis=0):
+    xt, rep, eye, upper = _cumprod_rows(F, x, axis)
+    ht = F.expand_dims(F.swapaxes(g, axis, -1), -1)                      # (..., k, 1)
+    gt = F.expand_dims(F.swapaxes(gy, axis, -1), -2)                     # (..., 1, j)
+    w = F.where(upper, ht * gt, 0.0)
+    d = F.cumprod_backward(w, rep, axis=len(xt.shape))                   # (..., k, m)
+    return F.swapaxes(F.sum(F.where(eye, 0.0, d), axis=-2), axis, -1)
+
+
+_cumprod_backward = defop(
+    "cumprod_backward", _cumprod_backward_np, (_cumprod_backward_dg, _cumprod_backward_dx),
+    backend=True,
+    doc="cumprod's vjp: dx_k = sum_{j >= k} g_j prod_{i <= j, i != k} x_i along axis, exact "
+        "with zeros; linear in g, a polynomial in x")
+
+_cumprod = defop("cumprod", _cumprod_np,
+                 (lambda F, g, out, x, axis=0: F.cumprod_backward(g, x, axis=axis),),
+                 backend=True,
+                 doc="running product along axis; gradient cumprod_backward(g, x): "
+                     "sum_{j>=k} g_j prod_{i<=j, i!=k} x_i, exact with zeros")
 
 
 def cumprod(x, dim: int, *, dtype=None):

@@ -104,6 +104,64 @@ def _conv2d(name, r):
     ]
 
 
+# im2col / col2im (conv2d's window copy and its adjoint): (x shape, kernel, stride,
+# padding, dilation)
+IM2COL_CASES = [((1, 2, 5, 5), 3, 1, 0, 1), ((2, 1, 4, 4), 2, 2, 0, 1),
+                ((1, 1, 4, 5), (3, 2), 1, 1, (1, 2)), ((1, 2, 3, 3), 1, (1, 2), (0, 1), 1),
+                ((1, 1, 5, 4), 2, 3, 0, 1), ((2, 3, 4, 4), 3, 1, 1, 1)]
+
+
+def _im2col_attrs(x_shape, kernel, stride, padding, dilation):
+    k, s, p, d = (pair(v, "", "conv2d") for v in (kernel, stride, padding, dilation))
+    oh, ow = ((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1
+              for n, kk, ss, pp, dd in zip(x_shape[2:], k, s, p, d))
+    return (x_shape[0], oh, ow) + k + (x_shape[1],), {"kernel": k, "stride": s, "padding": p,
+                                                      "dilation": d}
+
+
+def _im2col_ref(t, x, kernel, stride, padding, dilation):
+    n, c = x.shape[:2]
+    cols = t.nn.functional.unfold(x, kernel, dilation=dilation, padding=padding, stride=stride)
+    oh, ow = ((h + 2 * p - d * (k - 1) - 1) // s + 1
+              for h, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation))
+    return cols.reshape(n, c, kernel[0], kernel[1], oh, ow).permute(0, 4, 5, 2, 3, 1)
+
+
+def _col2im_ref(t, cols, shape, kernel, stride, padding, dilation):
+    n, oh, ow, kh, kw, c = cols.shape
+    flat = cols.permute(0, 5, 3, 4, 1, 2).reshape(n, c * kh * kw, oh * ow)
+    return t.nn.functional.fold(flat, shape[2:], kernel, dilation=dilation, padding=padding,
+                                stride=stride)
+
+
+@samples("im2col", ref=_im2col_ref)
+def _im2col(name, r):
+    out = []
+    for xs, k, st, pd, dl in IM2COL_CASES:
+        _, a = _im2col_attrs(xs, k, st, pd, dl)
+        out.append(S(U(r, xs), attrs=a, desc=f"{xs} k={k} s={st} p={pd} d={dl}"))
+    out.append(S(fortran(U(r, (1, 2, 4, 4))), attrs=_im2col_attrs((1, 2, 4, 4), 2, 1, 1, 1)[1],
+                 desc="fortran"))
+    out.append(S(U(r, (2, 4, 4, 3)).transpose(0, 3, 1, 2),
+                 attrs=_im2col_attrs((2, 3, 4, 4), 3, 1, 1, 1)[1],
+                 desc="NHWC memory, as a conv's output"))
+    return out
+
+
+@samples("col2im", ref=_col2im_ref)
+def _col2im(name, r):
+    out = []
+    for xs, k, st, pd, dl in IM2COL_CASES:
+        cs, a = _im2col_attrs(xs, k, st, pd, dl)
+        out.append(S(U(r, cs), attrs={"shape": xs, **a}, desc=f"{xs} k={k} s={st} p={pd} d={dl}"))
+    cs, a = _im2col_attrs((1, 2, 4, 4), 2, 2, 1, 1)
+    out.append(S(fortran(U(r, cs)), attrs={"shape": (1, 2, 4, 4), **a},
+                 desc="fortran windows, non-overlapping"))
+    cs, a = _im2col_attrs((1, 1, 4, 4), 2, 1, 0, 1)
+    out.append(S(strided(U(r, cs)), attrs={"shape": (1, 1, 4, 4), **a}, desc="strided windows"))
+    return out
+
+
 def _pool_ref(which):
     def ref(t, x, kernel_size, stride=None, padding=0, dilation=1, **modes):
         f = getattr(t.nn.functional, which)
@@ -132,6 +190,41 @@ def _max_pool(name, r):
           desc="ceil_mode: partial last window"),
         S(distinct(r, (1, 1, 6, 7)), attrs={"kernel_size": 3, "stride": 2, "padding": 1,
                                            "ceil_mode": True}, desc="ceil_mode, padding"),
+    ]
+
+
+def _max_pool2d_backward_ref(t, gy, x, kernel, stride, padding, dilation):
+    xg = x if x.requires_grad else x.detach().requires_grad_()
+    out = t.nn.functional.max_pool2d(xg, kernel, stride, padding, dilation)
+    return t.autograd.grad(out, xg, gy, create_graph=True)[0]
+
+
+@samples("max_pool2d_backward", ref=_max_pool2d_backward_ref)
+def _max_pool2d_backward(name, r):
+    def mp(x, kernel, stride=None, padding=0, dilation=1, g=None, **kw):
+        k = pair(kernel, "", "")
+        a = {"kernel": k, "stride": pair(stride if stride is not None else k, "", ""),
+             "padding": pair(padding, "", ""), "dilation": pair(dilation, "", "")}
+        oh, ow = ((n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, kk, ss, pp, dd in
+                  zip(x.shape[2:], a["kernel"], a["stride"], a["padding"], a["dilation"]))
+        gy = U(r, x.shape[:2] + (oh, ow)) if g is None else g(U(r, x.shape[:2] + (oh, ow)))
+        return S(gy, x, attrs=a, **kw)
+
+    return [
+        mp(distinct(r, (1, 2, 4, 4)), 2, desc="2x2 tiling windows"),
+        mp(distinct(r, (2, 3, 4, 6)), (2, 3), desc="2x3 tiling windows"),
+        mp(distinct(r, (1, 1, 5, 5)), 3, 1, 1, desc="overlap, padding"),
+        mp(distinct(r, (2, 1, 5, 4)), (2, 3), (2, 1), desc="rect"),
+        mp(distinct(r, (1, 1, 5, 5)), 2, 2, 0, 2, desc="dilation"),
+        mp(distinct(r, (1, 1, 5, 5)), 2, desc="tiling stride, a leftover row and column"),
+        mp(fortran(distinct(r, (1, 1, 4, 4))), 2, 1, g=fortran, desc="fortran x and g"),
+        mp(distinct(r, (1, 4, 4, 3)).transpose(0, 3, 1, 2), 2,
+           desc="NHWC-memory x, as a conv hands it over"),
+        mp(distinct(r, (1, 2, 4, 4)), 2, g=strided, desc="strided g"),
+        # ties inside a window: the first maximum gets the gradient, like PyTorch
+        mp(np.array([[[[1.0, 1.0], [0.0, 1.0]]]]), 2, grad=False, desc="tie: first index"),
+        mp(np.array([[[[1.0, 2.0, 2.0], [0.5, 2.0, 0.0], [2.0, -1.0, 0.0]]]]), 2, 1, grad=False,
+           desc="overlapping windows sharing a tied maximum"),
     ]
 
 

@@ -132,6 +132,39 @@ def _prod(name, r):
     return out
 
 
+def _prod_others_ref(t, x, axis):
+    """prod_{i != k} x_i per group, from torch ops: row k of an (n, n) matrix is the group
+    with x_k replaced by 1, and torch.prod of that row (exact with zeros)."""
+    dims = _dims(axis, x.ndim)
+    rest = [a for a in range(x.ndim) if a not in dims]
+    moved = x.permute(rest + list(dims))
+    n = int(np.prod([x.shape[a] for a in dims], dtype=np.int64))
+    flat = moved.reshape(tuple(moved.shape[:len(rest)]) + (n,))
+    rep = t.where(t.eye(n, dtype=t.bool), t.ones((), dtype=x.dtype), flat.unsqueeze(-2))
+    return rep.prod(-1).reshape(moved.shape).permute(tuple(np.argsort(rest + list(dims))))
+
+
+@samples("prod_others", ref=_prod_others_ref)
+def _prod_others(name, r):
+    def po(x, axis, desc, **kw):
+        return S(x, attrs={"axis": red(np.shape(x), axis, False)["axis"]}, desc=desc, **kw)
+
+    mk = lambda s: away(r, s, 0.5, 1.5)  # noqa: E731
+    z = np.array([[1.5, 0.0, -2.0], [0.5, 1.2, 0.7]])
+    z2 = np.array([[1.5, 0.0, 0.0], [0.0, 1.2, 0.7]])
+    return [
+        po(mk((3, 4)), None, "(3, 4) all"), po(mk((3, 4)), 1, "(3, 4) axis 1"),
+        po(mk((2, 3, 4)), (0, 2), "axis tuple"), po(mk((2, 3, 4)), -2, "(2, 3, 4) axis -2"),
+        po(mk(()), None, "0-d: the empty product 1"), po(mk((1,)), 0, "one element"),
+        po(mk((3, 1)), -1, "size-1 groups"), po(fortran(mk((3, 4))), 0, "fortran axis 0"),
+        po(strided(mk((2, 3))), None, "strided"),
+        po(z, 1, "one zero per row, axis 1"), po(z, None, "one zero, full"),
+        po(z2, None, "three zeros, full"), po(z2, 1, "two zeros in a row"),
+        # long zero-free groups take the divided gradient (n * n would cost too much)
+        po(r.uniform(0.97, 1.03, (1, 260)), 1, "a group of 260: divided gradient", fast=True),
+    ]
+
+
 def _lse_ref(t, x, axis, keepdims):
     return t.logsumexp(x, dim=_dims(axis, x.ndim), keepdim=keepdims)
 
@@ -226,6 +259,35 @@ def _cumprod(name, r):
           desc="public: cumprod of an int64 tensor (int64 result)"),
     ]
     return out
+
+
+def _cumprod_backward_ref(t, gy, x, axis):
+    xg = x if x.requires_grad else x.detach().requires_grad_()
+    return t.autograd.grad(t.cumprod(xg, axis), xg, gy, create_graph=True)[0]
+
+
+@samples("cumprod_backward", ref=_cumprod_backward_ref)
+def _cumprod_backward(name, r):
+    mk = lambda s: away(r, s, 0.5, 1.5)  # noqa: E731
+
+    def cb(x, axis, desc, g=None, **kw):
+        return S(U(r, np.shape(x)) if g is None else g, x, attrs={"axis": axis}, desc=desc, **kw)
+
+    z = np.array([[1.5, 0.0, -2.0, 0.7], [0.0, 1.2, 0.0, 0.5], [0.9, 1.1, -0.8, 0.0]])
+    return [
+        cb(mk((3, 4)), 0, "(3, 4) axis 0"), cb(mk((3, 4)), 1, "(3, 4) axis 1"),
+        cb(mk((2, 3, 4)), 1, "(2, 3, 4) axis 1"), cb(mk((5,)), 0, "(5,)"),
+        cb(mk((1,)), 0, "one element"), cb(mk((3, 1)), 1, "size-1 rows"),
+        cb(z, 1, "zeros: first, last, two in a row"), cb(z, 0, "zeros along dim 0"),
+        cb(np.array([0.0, 0.0, 1.3, -0.6]), 0, "leading zeros"),
+        cb(fortran(mk((3, 4))), 1, "fortran x and g", g=fortran(U(r, (3, 4)))),
+        cb(strided(mk((2, 5))), 1, "strided x and g", g=strided(U(r, (2, 5)))),
+        # a 0-d cumprod reaches its backward as shape (1,), as cumprod's wrapper reshapes it
+        S(U(r, ()), mk(()), call=lambda fn, gy, x: ag.reshape(
+            fn(ag.reshape(gy, (1,)), ag.reshape(x, (1,)), axis=0), ()),
+          ref=lambda t, gy, x: _cumprod_backward_ref(t, gy.reshape(1), x.reshape(1), 0).reshape(()),
+          desc="0-d, reshaped to (1,) as cumprod does"),
+    ]
 
 
 def _norm_ref(t, x, p=2, dim=None, keepdim=False):
