@@ -69,10 +69,6 @@ class Backend:
     def __init__(self, name: str) -> None:
         self._name = name
 
-    @property
-    def is_tensor(self) -> bool:  # TEMPORARY: until the hard ops stop branching on it
-        return self._name == "TG"
-
     def __repr__(self) -> str:
         return f"<backend {self._name}: {len(self.names())} functions>"
 

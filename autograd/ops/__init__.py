@@ -1,6 +1,7 @@
 """The op families; importing them registers every op in the registry's tables.
 
-One module per family: elementwise, reduce, shape, index, linalg, conv, loss, and
+One module per family: elementwise, reduce, scan (cumsum, cumprod), shape, index,
+linalg, conv, loss, and
 inplace (the in-place methods). Each declares its primitives (``defop``), composites
 (``@composite``), public functions, Tensor methods and backend functions beside each
 other; this package lists none of them. Its public names are the registry's
@@ -8,7 +9,7 @@ other; this package lists none of them. Its public names are the registry's
 ``from autograd.ops import *``.
 """
 from ..registry import PUBLIC
-from . import elementwise, reduce, shape, index, linalg, conv, loss, inplace  # noqa: F401
+from . import elementwise, reduce, scan, shape, index, linalg, conv, loss, inplace  # noqa: F401
 
 __all__ = sorted(PUBLIC)
 

@@ -17,13 +17,13 @@ gradients (and second derivatives) come from the primitives.
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Optional
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..errors import ShapeError
-from ..registry import apply, backend, composite, defop, method, public
+from ..registry import apply, backend, composite, defop, public
 from ..tensor import Tensor, as_tensor
 from ._util import pair, raw
 from .shape import cat, pad
