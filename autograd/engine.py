@@ -317,7 +317,7 @@ class _Pass:
                     grads[p] = gi if prev is None else prev + gi
                     continue
                 xd = inputs[i]._d
-                if type(gi) is not _ndarray or gi.shape != xd.shape or gi.dtype is not xd.dtype:
+                if type(gi) is not type(xd) or gi.shape != xd.shape or gi.dtype is not xd.dtype:
                     gi = _conform(gi, xd)  # (the common case needs no call: same shape, dtype)
                 if anomaly:
                     _check_finite(node, i, gi)
