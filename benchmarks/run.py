@@ -277,6 +277,34 @@ PyTorch is used as one writes it (`nn.Sequential`, `nn.Linear`/`nn.Conv2d`,
 `conv2d`, `max_pool2d`, `softmax_cross_entropy`), SGD on `p.data`."""
 
 
+# The goals of the core redesign (issue 10): (workload, tapegrad's ratio at most, also
+# ahead of PyTorch). W1s's ratio is to micrograd, the others' to hand-written NumPy.
+GOALS = [("W1", 2.0, False), ("W2", 1.10, False), ("W3", 2.5, False), ("W4", 1.2, True),
+         ("W5", 3.0, False), ("W1s", 0.5, False)]
+ANALYSIS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "GOALS.md")
+
+
+def _ratio(rows: List[Row], key: str, system: str) -> Optional[float]:
+    for r in rows:
+        if r.key == key and r.system == system and r.ratio.endswith("x"):
+            return float(r.ratio[:-1])
+    return None
+
+
+def goals_table(rows: List[Row]) -> str:
+    """Each goal against this run's ratios: met, or the measured ratio."""
+    lines = ["| goal | tapegrad | PyTorch | met |", "|---|---|---|---|"]
+    for key, limit, ahead in GOALS:
+        t, p = _ratio(rows, key, "tapegrad"), _ratio(rows, key, "PyTorch")
+        if t is None:
+            continue
+        met = t <= limit and (not ahead or p is None or t < p)
+        goal = f"{key} <= {limit:.2f}x" + (", ahead of PyTorch" if ahead else "")
+        lines.append(f"| {goal} | {t:.2f}x | {'-' if p is None else f'{p:.2f}x'} | "
+                     f"{'yes' if met else '**no**'} |")
+    return "\n".join(lines)
+
+
 def render_markdown(rep: Report) -> str:
     """RESULTS.md: heading, metadata, the table, notes and failures."""
     out = ["# tapegrad benchmark results", "",
@@ -285,6 +313,12 @@ def render_markdown(rep: Report) -> str:
     for k, v in rep.meta.items():
         out.append(f"- **{k}**: `{v}`" if k == "command" else f"- **{k}**: {v}")
     out += ["", table(rep.rows), ""]
+    goals = goals_table(rep.rows)
+    if goals.count("\n") > 1:
+        out += ["## Goals of the core redesign (from this run's ratios)", "", goals, ""]
+        if os.path.isfile(ANALYSIS):
+            with open(ANALYSIS) as fh:
+                out += [fh.read().rstrip(), ""]
     if rep.notes:
         out += ["Notes:", ""] + [f"- {n}" for n in rep.notes] + [""]
     if rep.failures:
