@@ -1,4 +1,4 @@
-"""``python -m nn ...`` is the ``tapegrad`` command line (see nn/cli.py)."""
+"""``python -m nn ...`` is the ``tapegrad`` command line (see nn/cli/)."""
 import sys
 
 from nn.cli import main

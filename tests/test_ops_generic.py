@@ -109,7 +109,7 @@ def test_every_differentiable_op_has_a_gradchecked_sample():
 
 
 def test_no_samples_for_unregistered_names():
-    assert not UNREGISTERED, f"op_db has samples for unregistered ops: {UNREGISTERED}"
+    assert not UNREGISTERED, f"autograd.testing has samples for unregistered ops: {UNREGISTERED}"
 
 
 # (shared/API.md's op list is checked against the registry in tests/test_registry.py)
@@ -193,7 +193,7 @@ def _shapes(s):
 
 
 def test_sample_coverage():
-    """op_db covers what the issue asks for: 0-d inputs, size-1 dims, non-contiguous
+    """The samples cover what the issue asks for: 0-d inputs, size-1 dims, non-contiguous
     inputs, the broadcasting pairs of binary ops, keepdims both ways and axis tuples,
     repeated indices and boolean masks."""
     problems = []

@@ -1,4 +1,4 @@
-"""Values and gradients of every registered op against PyTorch, on the op_db samples.
+"""Values and gradients of every registered op against PyTorch, on the autograd.testing samples.
 
 For each sample: the forward outputs are compared (shape, dtype, values), then one
 backward with a random upstream gradient per output is compared for every
@@ -29,7 +29,7 @@ RTOL = 1e-6
 ATOL = 1e-12
 
 # Ops with no PyTorch analogue, each with the reason. Every other op must have a
-# reference (per sample or per op) in op_db. Currently empty: the internal primitives
+# reference (per sample or per op) in autograd.testing. Currently empty: the internal primitives
 # map onto torch as follows: index_add -> index_put(accumulate=True) on flat positions,
 # unfold/fold -> nn.functional.unfold/fold reshaped, cast -> .to, fill -> clone().fill_,
 # copy_from -> clone().copy_, setitem -> clone() + __setitem__, dropout -> x * (the

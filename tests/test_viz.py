@@ -597,7 +597,7 @@ def test_blame_on_freed_values_and_in_collapsed_drawing():
 
 
 def test_blame_passes_every_registered_op():
-    """Every sample of every op in op_db, including the ones placed on a kink on purpose
+    """Every sample of every op in autograd.testing, including the ones placed on a kink on purpose
     (relu'(0), ties in max/min/max_pool2d, clamp at its bounds, sign at 0), which
     gradcheck skips: blame must say ok, and must have noticed the kink there."""
     from autograd.testing import all_cases
