@@ -207,47 +207,35 @@ def method(name: str, fn: Callable) -> Callable:
     return fn
 
 
-def _add_methods(spec: Names, default: str, fn: Callable) -> None:
-    for m in _names(spec, default):
-        method(m, fn)
-
-
 def _publish(fn: Callable, name: str, methods: Names, aliases: Sequence[str]) -> None:
     for n in (name, *aliases):
         if n in PUBLIC:
             raise ValueError(f"public op name {n!r} is already declared")
         PUBLIC[n] = fn
-    _add_methods(methods, name, fn)
+    for m in _names(methods, name):
+        method(m, fn)
 
 
-def public(fn: Optional[Callable] = None, *, name: Optional[str] = None, method: Names = None,
-           aliases: Sequence[str] = ()):
-    """Declare ``fn`` a public op function (``autograd.<name>``), optionally also the Tensor
-    method(s) ``method`` (True: the same name) and public ``aliases``. Usable as
-    ``public(fn, ...)`` or as a decorator ``@public(method=True)``."""
-    def deco(f: Callable) -> Callable:
-        _publish(f, name or f.__name__, method, aliases)
-        return f
-
-    return deco if fn is None else deco(fn)
+def public(fn: Callable, *, method: Names = None, aliases: Sequence[str] = ()) -> Callable:
+    """Declare ``fn`` a public op function (``autograd.<fn.__name__>``), optionally also the
+    Tensor method(s) ``method`` (True: the same name) and public ``aliases``."""
+    _publish(fn, fn.__name__, method, aliases)
+    return fn
 
 
 def composite(name: Optional[str] = None, *, smooth: bool = True, method: Names = None,
-              aliases: Sequence[str] = (), public: bool = True):
+              aliases: Sequence[str] = ()):
     """Declare a composite op: a function of other ops, whose gradients come from theirs.
 
     Registered in ``COMPOSITES`` (so the generic tests gradcheck it, and gradgradcheck it
-    when ``smooth``, on its samples), published as ``autograd.<name>`` unless
-    ``public=False``, and as Tensor method(s) ``method``."""
+    when ``smooth``, on its samples), published as ``autograd.<name>`` (and ``aliases``),
+    and as Tensor method(s) ``method``."""
     def deco(f: Callable) -> Callable:
         n = name or f.__name__
         if n in COMPOSITES or n in OPS:
             raise ValueError(f"op {n!r} is already registered")
         COMPOSITES[n] = (f, smooth)
-        if public:
-            _publish(f, n, method, aliases)
-        else:
-            _add_methods(method, n, f)
+        _publish(f, n, method, aliases)
         return f
 
     return deco

@@ -74,7 +74,7 @@ def _check_grad_dtype(dtype: np.dtype, where: str) -> None:
 class OpMethods:
     """The op methods and operators of :class:`Tensor`: the table the registry fills.
 
-    Empty here. Each op declaration that names a method (``defop(..., method=...)``,
+    Empty here. Each op declaration that names a method (``public(fn, method=...)``,
     ``@composite(method=...)``, ``registry.method(name, fn)``) sets it on this class, so
     ``t.exp()`` and ``t * u`` find the op by ordinary attribute lookup (as fast as a
     method written in the class body)."""

@@ -181,7 +181,7 @@ def test_gradcheck_every_op(capsys):
     assert not missing, missing
 
 
-def _rows(out: str) -> dict:
+def gradcheck_rows(out: str) -> dict:
     """{op: its table row's cells} from a `tapegrad gradcheck` table."""
     rows = {}
     for line in out.splitlines():
@@ -195,7 +195,7 @@ def test_gradcheck_covers_every_registered_op_and_says_which_are_not_differentia
     import autograd as ag
     assert cli.main(["gradcheck", "--first-sample", "--no-gradgrad"]) == 0
     out = capsys.readouterr().out
-    rows = _rows(out)
+    rows = gradcheck_rows(out)
     names = list(ag.OPS) + list(ag.COMPOSITES)
     assert set(rows) == set(names)
     diff = [n for n in ag.OPS if ag.OPS[n].differentiable] + list(ag.COMPOSITES)
@@ -212,7 +212,7 @@ def test_gradcheck_some_ops_every_sample(capsys):
     assert cli.main(["gradcheck", "--ops", "tanh", "matmul", "relu", "argmax"]) == 0
     out = capsys.readouterr().out
     assert "3/3 ops passed" in out and "not differentiable: argmax" in out
-    rows = _rows(out)
+    rows = gradcheck_rows(out)
     assert set(rows) == {"tanh", "matmul", "relu", "argmax"}
     n = sum(1 for s in OP_DB["tanh"].samples if s.grad and not s.edge)
     assert n > 1 and rows["tanh"][1] == str(n)
@@ -228,7 +228,7 @@ def test_gradcheck_fails_on_a_wrong_gradient_or_a_missing_sample(monkeypatch, ca
     monkeypatch.setitem(OP_DB, "sin", dataclasses.replace(OP_DB["sin"], samples=[]))
     assert cli.main(["gradcheck", "--ops", "exp", "sin", "cos", "--first-sample"]) == 1
     out = capsys.readouterr().out
-    rows = _rows(out)
+    rows = gradcheck_rows(out)
     assert rows["exp"][4] == "FAIL" and rows["sin"][4] == "FAIL" and rows["cos"][4] == "pass"
     assert "sin: no gradcheck sample" in out and "1/3 ops passed" in out
 

@@ -39,20 +39,12 @@ def test_public_names_are_the_table():
     assert len(ag.__all__) == len(set(ag.__all__)), "a name is exported twice"
 
 
-def test_every_public_function_reaches_a_registered_op():
-    """Each public op function is an op itself or a wrapper/alias of one: calling it on
-    a sample-like input records nodes only of registered ops (or nothing: argmax)."""
-    registered = set(OPS) | set(COMPOSITES)
-    own = {id(op.api) for op in OPS.values() if op.api is not None}
-    for name, fn in PUBLIC.items():
-        if name in registered or id(fn) in own:
-            continue
-        aliases = [n for n, f in PUBLIC.items() if f is fn and n in registered]
-        if aliases:
-            continue
-        # a wrapper (amax -> max, dot -> matmul, take -> getitem, ...): it must be
-        # documented and must name an op of the table in its recorded graph
-        assert fn.__doc__, f"autograd.{name} has no docstring"
+def test_every_public_op_function_is_documented():
+    """Each public op function, wrapper or alias alike, says what it computes: aliases
+    share the documented function, and the wrappers (amax, dot, take, ...) that have
+    no table entry of their own state which op they reach."""
+    undocumented = sorted(n for n, fn in PUBLIC.items() if not (fn.__doc__ or "").strip())
+    assert not undocumented, undocumented
 
 
 def test_methods_are_the_table():
@@ -118,10 +110,9 @@ def _api_md_ops():
     words = []
     for span in re.findall(r"`([^`]+)`", para):
         for w in re.split(r"[\s/]+", span):
-            if re.fullmatch(r"[a-z_][a-z0-9_]*", w) and not w.startswith(("ag", "t")) \
-                    or w in ("tan", "tanh", "transpose"):
+            if re.fullmatch(r"[a-z_][a-z0-9_]*", w):
                 words.append(w)
-    return sorted(set(words) - {"axis", "dim", "keepdim", "keepdims"})
+    return sorted(set(words) - {"axis", "dim", "keepdim", "keepdims"})  # argument names
 
 
 def test_api_md_ops_are_in_the_table():
@@ -131,8 +122,7 @@ def test_api_md_ops_are_in_the_table():
     assert len(names) > 40, names
     missing = [n for n in names if n not in PUBLIC]
     assert not missing, f"API.md names without a public op: {missing}"
-    no_method = {"cat", "concatenate", "stack", "conv2d", "max_pool2d", "avg_pool2d", "where",
-                 "getitem"}
+    no_method = {"cat", "concatenate", "stack", "conv2d", "max_pool2d", "avg_pool2d", "where"}
     missing_m = [n for n in names if n not in no_method and n not in METHODS]
     assert not missing_m, f"API.md ops without a Tensor method: {missing_m}"
 

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from test_cli import gradcheck_rows  # the same table parser as the CLI tests
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,16 +27,6 @@ def _run(cmd, cwd: Path, env=None, timeout: float = 300) -> subprocess.Completed
                          text=True, timeout=timeout)
     assert res.returncode == 0, (cmd, res.returncode, res.stdout[-3000:], res.stderr[-3000:])
     return res
-
-
-def _table_rows(out: str) -> dict:
-    """{op: its cells} of the gradcheck table."""
-    rows = {}
-    for line in out.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("| ") and len(cells) == 6 and cells[0] != "op":
-            rows[cells[0]] = cells
-    return rows
 
 
 @pytest.mark.slow
@@ -76,7 +67,7 @@ def test_installed_wheel_gradchecks_every_registered_op(tmp_path):
     script = site / "bin" / "tapegrad"
     cmd = [script] if script.is_file() else [sys.executable, "-m", "nn"]
     out = _run(cmd + ["gradcheck"], work, env).stdout
-    rows = _table_rows(out)
+    rows = gradcheck_rows(out)
     registered = info["ops"] + info["composites"]
     diff = info["differentiable"]
     assert len(registered) > 70 and set(rows) == set(registered)

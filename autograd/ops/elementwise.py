@@ -321,7 +321,6 @@ def clamp(x, min=None, max=None):
     return apply(_clamp, (x,), {"min": min, "max": max})
 
 
-
 def _operands(x, y):
     """Two operands as Tensors: a scalar takes the other operand's dtype, then PyTorch's
     promotion across categories (``_promote``). The generic path of ``where``, ``//``

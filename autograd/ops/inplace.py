@@ -136,11 +136,18 @@ def _inplace_shared(x: Tensor, op, opname: str, others: list, attrs: dict) -> Op
     return x
 
 
-def _new_value(x: Tensor, op, opname: str, others: list, attrs: dict) -> Tensor:
-    """``op(copy of x, *others)``, recorded, with in-place dtype/shape rules."""
+def _old_value(x: Tensor) -> Tensor:
+    """A copy of ``x``'s value that keeps its history (what the recorded op reads, while
+    ``x``'s own buffer is overwritten)."""
     old = Tensor._wrap(x.data.copy())
     old.grad_fn = x.grad_fn
     old.requires_grad = x.requires_grad
+    return old
+
+
+def _new_value(x: Tensor, op, opname: str, others: list, attrs: dict) -> Tensor:
+    """``op(copy of x, *others)``, recorded, with in-place dtype/shape rules."""
+    old = _old_value(x)
     res = op(old, *[old if o is x else o for o in others], **attrs)
     rd = res._d if type(res._d) is np.ndarray else np.asarray(res._d)
     if not np.can_cast(rd.dtype, x.dtype, casting="same_kind"):
@@ -155,9 +162,7 @@ def _new_value(x: Tensor, op, opname: str, others: list, attrs: dict) -> Tensor:
 
 def _record_inplace(x: Tensor, op, others: list, attrs: dict) -> Tensor:
     """Record ``x = op(old x, *others)`` and write the result into the buffer."""
-    old = Tensor._wrap(x.data.copy())
-    old.grad_fn = x.grad_fn
-    old.requires_grad = x.requires_grad
+    old = _old_value(x)
     # `z *= z`: the other operand is x, whose buffer is overwritten below; the
     # node must see the old value (else mul's vjp reads the new one: a wrong gradient)
     others = [old if o is x else o for o in others]

@@ -15,6 +15,20 @@ from .elementwise import cast
 from .shape import reshape
 
 
+def _scan(op, x, dim, dtype, **attrs):
+    """The public form of a cumulative op: ``dtype=`` casts the input first, ``dim`` is
+    one int, and a 0-d input is scanned as a one-element vector (PyTorch's rules)."""
+    x = as_tensor(x)
+    if dtype is not None:
+        x = cast(x, np.dtype(dtype))
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op.name}: dim must be an int, got {type(dim).__name__} {dim!r}")
+    (d,) = norm_axis(dim, x.ndim, op.name) or (0,)
+    if x.ndim == 0:
+        return reshape(apply(op, (reshape(x, (1,)),), {"axis": 0, **attrs}), ())
+    return apply(op, (x,), {"axis": d, **attrs})
+
+
 # --------------------------------------------------------------------------- cumsum
 def _cumsum_np(x, axis=0, reverse=False):
     if reverse:
@@ -37,15 +51,7 @@ def cumsum(x, dim: int, *, dtype=None):
     ``torch.cumsum``). Integer and bool inputs give int64, floats keep their dtype;
     ``dtype=`` casts the input first. Gradient: ``g`` summed from the end,
     ``flip(cumsum(flip(g)))``."""
-    x = as_tensor(x)
-    if dtype is not None:
-        x = cast(x, np.dtype(dtype))
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"cumsum: dim must be an int, got {type(dim).__name__} {dim!r}")
-    (d,) = norm_axis(dim, x.ndim, "cumsum") or (0,)
-    if x.ndim == 0:
-        return reshape(apply(_cumsum, (reshape(x, (1,)),), {"axis": 0, "reverse": False}), ())
-    return apply(_cumsum, (x,), {"axis": d, "reverse": False})
+    return _scan(_cumsum, x, dim, dtype, reverse=False)
 
 
 # --------------------------------------------------------------------------- cumprod
@@ -127,15 +133,7 @@ def cumprod(x, dim: int, *, dtype=None):
     ``torch.cumprod``; integer and bool inputs give int64, ``dtype=`` casts first).
     Gradient ``dx_k = sum_{j >= k} g_j * prod_{i <= j, i != k} x_i``, exact when ``x``
     has zeros (no division by x there), as in PyTorch."""
-    x = as_tensor(x)
-    if dtype is not None:
-        x = cast(x, np.dtype(dtype))
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"cumprod: dim must be an int, got {type(dim).__name__} {dim!r}")
-    (d,) = norm_axis(dim, x.ndim, "cumprod") or (0,)
-    if x.ndim == 0:
-        return reshape(apply(_cumprod, (reshape(x, (1,)),), {"axis": 0}), ())
-    return apply(_cumprod, (x,), {"axis": d})
+    return _scan(_cumprod, x, dim, dtype)
 
 
 # --------------------------------------------------------------------------- the surface
