@@ -183,6 +183,13 @@ NO_ZERO_D = {
     "std": "one element has variance 0, where sqrt has no derivative",
     "transpose": "PyTorch rejects dims (-2, -1) on a 0-d tensor",
     "flip": "PyTorch rejects a flip dim on a 0-d tensor",
+    # issue 13 (nnlayers): layers over (N, C, *spatial) or feature dimensions
+    "conv1d": "needs (C, L) or (N, C, L)", "conv_transpose2d": "needs (C, H, W) or (N, C, H, W)",
+    "adaptive_avg_pool2d": "needs (C, H, W) or (N, C, H, W)",
+    "interpolate": "needs (N, C, *spatial)", "reflection_pad": "pads a dimension",
+    "replication_pad": "pads a dimension", "circular_pad": "pads a dimension",
+    "group_norm": "needs (N, C, *)", "rms_norm": "normalises trailing dimensions",
+    "cosine_embedding_loss": "the cosine is over a feature dimension",
 }
 BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
 REDUCTIONS = ["sum", "mean", "max", "min", "prod", "logsumexp"]

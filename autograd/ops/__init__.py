@@ -10,6 +10,7 @@ other; this package lists none of them. Its public names are the registry's
 """
 from ..registry import PUBLIC
 from . import elementwise, reduce, scan, shape, index, linalg, conv, loss, inplace  # noqa: F401
+from . import convt, resample, nnlayers  # noqa: F401  (issue 13: conv1d, conv_transpose2d, resampling, norms, activations, losses)
 
 __all__ = sorted(PUBLIC)
 
