@@ -12,6 +12,12 @@ from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss, BCEWithLogits
                      LeakyReLU, Linear, LogSoftmax, MaxPool2d, MSELoss, NLLLoss, ReLU, Sigmoid,
                      SiLU, Softmax, Softplus, Tanh)
 from .module import Module, ModuleList, Parameter, Sequential
+# issue 13 (nnlayers)
+from .containers import ModuleDict, ParameterDict, ParameterList
+from .layers_conv import (AdaptiveAvgPool2d, Conv1d, ConvTranspose2d, Upsample,
+                          UpsamplingBilinear2d, UpsamplingNearest2d)
+from .layers_extra import (CosineEmbeddingLoss, GroupNorm, Hardtanh, KLDivLoss,
+                           MarginRankingLoss, Mish, RMSNorm, SmoothL1Loss, Softsign, Unflatten)
 from .serialization import CheckpointError, load, save
 from .utils import EarlyStopping, l1_penalty, l2_penalty
 

@@ -312,3 +312,12 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     else:
         s = smooth
     return (1 - label_smoothing) * nll + label_smoothing * s
+
+
+# --------------------------------------------------------------------------- issue 13 (nnlayers)
+# conv1d, conv_transpose2d, group_norm, rms_norm, interpolate, pad modes, mish, hardtanh,
+# softsign, kl_div, smooth_l1_loss, cosine_embedding_loss, margin_ranking_loss
+from ._functional_layers import *  # noqa: E402,F401,F403
+from ._functional_layers import __all__ as _layers_all  # noqa: E402
+
+__all__ += [_n for _n in _layers_all if _n not in __all__]

@@ -14,7 +14,7 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
-__all__ = ["Parameter", "Module", "Sequential", "ModuleList"]
+__all__ = ["Parameter", "Module", "Sequential", "ModuleList", "RemovableHandle"]
 
 
 class Parameter(Tensor):
@@ -41,12 +41,20 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_scope_name", None)
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_hook_flags", {})   # hook id -> (with_kwargs, always_call)
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called "
                                  f"(call super().__init__() first)")
+        if name in self._buffers and (value is None or (isinstance(value, Tensor)
+                                                         and not isinstance(value, Parameter))):
+            self._buffers[name] = value   # like PyTorch: assigning to a buffer keeps it one
+            return
         for d in (self._parameters, self._buffers, self._modules):
             d.pop(name, None)
         if isinstance(value, Parameter):
@@ -76,10 +84,22 @@ class Module:
         object.__delattr__(self, name)
 
     def register_buffer(self, name: str, tensor: Optional[Tensor], persistent: bool = True) -> None:
-        """A non-trainable tensor saved in the state dict (e.g. BatchNorm running stats)."""
+        """A non-trainable tensor of the module (e.g. BatchNorm running stats): moved and
+        cast with it, listed by ``named_buffers``, and saved in the state dict unless
+        ``persistent=False`` (then it is rebuilt by the module, e.g. a causal mask)."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"register_buffer: buffer name must be a non-empty string without "
+                           f"'.', got {name!r}")
+        if name in self.__dict__ or name in self._parameters or name in self._modules:
+            raise KeyError(f"register_buffer: attribute {name!r} already exists on "
+                           f"{type(self).__name__}; pick another name or delete it first")
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = ag.tensor(tensor)
         self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
 
     def register_parameter(self, name: str, param: Optional[Parameter]) -> None:
         self._parameters[name] = param
@@ -94,20 +114,45 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        d = self.__dict__
+        if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
+            return _call_with_hooks(self, args, kwargs)
         with ag.name_scope(self._scope_name or type(self).__name__):
             return self.forward(*args, **kwargs)
 
+    # ------------------------------------------------------------------ hooks
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> "RemovableHandle":
+        """Run ``hook(module, args)`` before every forward (``hook(module, args, kwargs)``
+        with ``with_kwargs``); a non-None result replaces the positional args (a non-tuple
+        is wrapped in one), or (args, kwargs) with ``with_kwargs``. Returns a handle whose
+        ``remove()`` unregisters it (also a context manager)."""
+        return _add_hook(self, self._forward_pre_hooks, hook, prepend, with_kwargs, False)
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> "RemovableHandle":
+        """Run ``hook(module, args, output)`` after every forward
+        (``hook(module, args, kwargs, output)`` with ``with_kwargs``); a non-None result
+        replaces the output. ``always_call`` runs it even when forward raised."""
+        return _add_hook(self, self._forward_hooks, hook, prepend, with_kwargs, always_call)
+
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, memo=None, prefix: str = "") -> Iterator[Tuple[str, "Module"]]:
+    def named_modules(self, memo=None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[Tuple[str, "Module"]]:
+        """(dotted path, module) for this module and every descendant, depth first in
+        registration order; a module reachable twice is listed once unless
+        ``remove_duplicate=False``."""
         if memo is None:
             memo = set()
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, m in self._modules.items():
             if m is not None:
-                yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name)
+                yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                           remove_duplicate)
 
     def modules(self) -> Iterator["Module"]:
         for _, m in self.named_modules():
@@ -139,18 +184,44 @@ class Module:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "") -> Iterator[Tuple[str, Tensor]]:
-        for mprefix, m in self.named_modules(prefix=prefix):
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[Tuple[str, Tensor]]:
+        """(dotted path, buffer) pairs, persistent or not."""
+        seen = set()
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mprefix, m in mods:
             for name, b in m._buffers.items():
-                if b is not None:
-                    yield (f"{mprefix}.{name}" if mprefix else name), b
+                if b is None or (remove_duplicate and id(b) in seen):
+                    continue
+                seen.add(id(b))
+                yield (f"{mprefix}.{name}" if mprefix else name), b
 
-    def buffers(self) -> Iterator[Tensor]:
-        for _, b in self.named_buffers():
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
             yield b
+
+    def _non_persistent_names(self) -> set:
+        """Dotted paths of the buffers registered with persistent=False (not in state_dict)."""
+        out = set()
+        for mprefix, m in self.named_modules():
+            for name in m.__dict__.get("_non_persistent_buffers_set", ()):
+                out.add(f"{mprefix}.{name}" if mprefix else name)
+        return out
+
+    def get_submodule(self, target: str) -> "Module":
+        """The submodule at dotted path ``target`` ('' is the module itself)."""
+        m = self
+        for part in target.split(".") if target else []:
+            if part not in m._modules or m._modules[part] is None:
+                raise AttributeError(f"{type(m).__name__} has no submodule {part!r} (looking "
+                                     f"up {target!r})")
+            m = m._modules[part]
+        return m
 
     # ------------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> "Module":
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: training mode is expected to be boolean, got {mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
@@ -198,8 +269,10 @@ class Module:
         out: "OrderedDict[str, np.ndarray]" = OrderedDict()
         for name, p in self.named_parameters():
             out[name] = p.data.copy()
+        skip = self._non_persistent_names()
         for name, b in self.named_buffers():
-            out[name] = b.data.copy()
+            if name not in skip:
+                out[name] = b.data.copy()
         return out
 
     def load_state_dict(self, state: Dict[str, Any], strict: bool = True):
@@ -209,7 +282,8 @@ class Module:
                             f"parameter names to arrays (module.state_dict()), got "
                             f"{type(state).__name__}")
         own = dict(self.named_parameters())
-        own.update(dict(self.named_buffers()))
+        skip = self._non_persistent_names()
+        own.update((k, b) for k, b in self.named_buffers() if k not in skip)
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
         bad = []
@@ -256,6 +330,78 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+class RemovableHandle:
+    """What ``register_forward_*hook`` returns: ``remove()`` unregisters the hook (safe to
+    call twice); ``with handle:`` removes it on exit."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: "OrderedDict", flags: dict) -> None:
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+        self._hooks, self._flags = hooks, flags
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+        self._flags.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def _add_hook(module: Module, hooks: "OrderedDict", hook, prepend: bool, with_kwargs: bool,
+              always_call: bool) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"{type(module).__name__}: a hook must be callable, got "
+                        f"{type(hook).__name__}")
+    handle = RemovableHandle(hooks, module._hook_flags)
+    hooks[handle.id] = hook
+    module._hook_flags[handle.id] = (bool(with_kwargs), bool(always_call))
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def _call_with_hooks(module: Module, args: tuple, kwargs: dict) -> Any:
+    """Module.__call__ with forward pre/post hooks, in PyTorch's order and conventions."""
+    flags = module._hook_flags
+    for hid, hook in list(module._forward_pre_hooks.items()):
+        if flags.get(hid, (False, False))[0]:
+            res = hook(module, args, kwargs)
+            if res is not None:
+                if not (isinstance(res, tuple) and len(res) == 2):
+                    raise RuntimeError(f"forward pre-hook {hook!r} with with_kwargs=True must "
+                                       f"return None or a tuple (args, kwargs), got {res!r}")
+                args, kwargs = res
+        else:
+            res = hook(module, args)
+            if res is not None:
+                args = res if isinstance(res, tuple) else (res,)
+    called = set()
+    try:
+        with ag.name_scope(module._scope_name or type(module).__name__):
+            result = module.forward(*args, **kwargs)
+        for hid, hook in list(module._forward_hooks.items()):
+            called.add(hid)
+            res = (hook(module, args, kwargs, result) if flags.get(hid, (False, False))[0]
+                   else hook(module, args, result))
+            if res is not None:
+                result = res
+    except Exception:
+        for hid, hook in list(module._forward_hooks.items()):
+            with_kwargs, always = flags.get(hid, (False, False))
+            if always and hid not in called:
+                try:
+                    hook(module, args, kwargs, None) if with_kwargs else hook(module, args, None)
+                except Exception:
+                    pass   # the forward's exception is the one to report
+        raise
+    return result
 
 
 class _IncompatibleKeys(tuple):

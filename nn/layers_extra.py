@@ -1,0 +1,201 @@
+"""GroupNorm, RMSNorm, Unflatten, the activations Mish, Hardtanh, Softsign and the losses
+KLDivLoss, SmoothL1Loss, CosineEmbeddingLoss, MarginRankingLoss (PyTorch's arguments,
+defaults, parameter names and initialisation)."""
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+import autograd as ag
+
+from . import _functional_layers as FL
+from .module import Module, Parameter
+
+__all__ = ["GroupNorm", "RMSNorm", "Unflatten", "Mish", "Hardtanh", "Softsign", "KLDivLoss",
+           "SmoothL1Loss", "CosineEmbeddingLoss", "MarginRankingLoss"]
+
+
+class GroupNorm(Module):
+    """Normalise each sample's ``num_groups`` channel groups (over channels and positions),
+    then a per-channel affine: weight (C,) ones, bias (C,) zeros. Same in train and eval
+    (no running statistics)."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        dt = dtype or ag.get_default_dtype()
+        self.weight = Parameter(np.ones(num_channels, dtype=dt)) if affine else None
+        self.bias = Parameter(np.zeros(num_channels, dtype=dt)) if affine and bias else None
+
+    def forward(self, x):
+        x = ag.as_tensor(x)
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm({self.num_groups}, {self.num_channels}): expected "
+                             f"input (N, {self.num_channels}, *), got shape {tuple(x.shape)}")
+        return FL.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None or not self.affine}")
+
+
+class RMSNorm(Module):
+    """x / sqrt(mean(x^2 over normalized_shape) + eps) * weight, weight ones of
+    ``normalized_shape`` (``elementwise_affine``); eps None is the dtype's machine eps."""
+
+    def __init__(self, normalized_shape: Union[int, Sequence[int]], eps: Optional[float] = None,
+                 elementwise_affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        ns = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) \
+            else tuple(int(v) for v in normalized_shape)
+        self.normalized_shape, self.eps, self.elementwise_affine = ns, eps, elementwise_affine
+        dt = dtype or ag.get_default_dtype()
+        self.weight = Parameter(np.ones(ns, dtype=dt)) if elementwise_affine else None
+
+    def forward(self, x):
+        return FL.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class Unflatten(Module):
+    """Expand dimension ``dim`` into ``unflattened_size`` (one entry may be -1)."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)) or not unflattened_size:
+            raise TypeError(f"Unflatten: unflattened_size must be a non-empty tuple or list of "
+                            f"ints, got {unflattened_size!r}")
+        self.dim, self.unflattened_size = dim, tuple(int(v) for v in unflattened_size)
+
+    def forward(self, x):
+        x = ag.as_tensor(x)
+        nd = x.ndim
+        if not -nd <= self.dim < nd:
+            raise IndexError(f"Unflatten: dim {self.dim} is out of range for input of shape "
+                             f"{tuple(x.shape)}")
+        d = self.dim % nd
+        size = list(self.unflattened_size)
+        known = int(np.prod([s for s in size if s != -1]))
+        if size.count(-1) > 1 or (-1 not in size and known != x.shape[d]) \
+                or (-1 in size and (known == 0 or x.shape[d] % known)):
+            raise ValueError(f"Unflatten: unflattened_size {tuple(size)} does not match the size "
+                             f"{x.shape[d]} of dimension {self.dim} of input {tuple(x.shape)}")
+        return x.reshape(tuple(x.shape[:d]) + tuple(size) + tuple(x.shape[d + 1:]))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Mish(Module):
+    """x tanh(softplus(x))."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x):
+        return FL.mish(x)
+
+
+class Hardtanh(Module):
+    """Clip to [min_val, max_val] (default [-1, 1])."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: Optional[float] = None, max_value: Optional[float] = None) -> None:
+        super().__init__()
+        if min_value is not None:
+            min_val = min_value
+        if max_value is not None:
+            max_val = max_value
+        if not max_val > min_val:
+            raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val "
+                             f"({min_val})")
+        self.min_val, self.max_val, self.inplace = float(min_val), float(max_val), inplace
+
+    def forward(self, x):
+        return FL.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, x):
+        return FL.softsign(x)
+
+
+# --------------------------------------------------------------------------- losses
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+class _Loss(Module):
+    _allowed = _REDUCTIONS
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__()
+        reduction = FL._legacy(size_average, reduce, reduction)
+        if reduction not in self._allowed:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of "
+                             f"{', '.join(map(repr, self._allowed))}, got {reduction!r}")
+        self.reduction = reduction
+
+
+class KLDivLoss(_Loss):
+    """KL divergence of log-probability inputs from targets; 'batchmean' is the true KL."""
+    _allowed = ("mean", "batchmean", "sum", "none")
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 log_target: bool = False) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return FL.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class SmoothL1Loss(_Loss):
+    """Quadratic below ``beta``, linear above it."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return FL.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """1 - cos for similar pairs (target 1), max(0, cos - margin) for dissimilar (-1)."""
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return FL.cosine_embedding_loss(input1, input2, target, self.margin,
+                                        reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """max(0, -target (x1 - x2) + margin)."""
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return FL.margin_ranking_loss(input1, input2, target, self.margin,
+                                      reduction=self.reduction)
