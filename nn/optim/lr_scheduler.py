@@ -6,6 +6,14 @@ ExponentialLR lr0 gamma^t; PolynomialLR lr0 (1 - min(t, T)/T)^power, and with
 ``cycle=True`` (TensorFlow's PolynomialDecay) T grows to T ceil(t / T) so the decay
 restarts; PiecewiseConstantLR values[#boundaries <= t]; ReduceLROnPlateau multiplies by
 ``factor`` after ``patience`` epochs without improvement.
+
+Issue 13 adds, each equal to PyTorch's step by step:
+CosineAnnealingLR eta_min + (lr0 - eta_min) (1 + cos(pi t / T_max)) / 2 (PyTorch's
+recursive form has this closed form); LinearLR lr0 (s + (e - s) min(t, T) / T) for
+factors s, e; OneCycleLR (warm-up from max_lr / div_factor to max_lr over pct_start of
+the steps, then annealing to initial_lr / final_div_factor, cos or linear, with the
+momentum (or Adam's beta1) cycled inversely); SequentialLR runs one schedule after
+another, each restarting from epoch 0 at its milestone.
 """
 from __future__ import annotations
 
@@ -14,7 +22,8 @@ import math
 from typing import Dict, List, Optional, Sequence
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "PolynomialLR",
-           "PiecewiseConstantLR", "ReduceLROnPlateau"]
+           "PiecewiseConstantLR", "ReduceLROnPlateau", "CosineAnnealingLR", "LinearLR",
+           "OneCycleLR", "SequentialLR"]
 
 
 class LRScheduler:
@@ -166,3 +175,191 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+
+
+# --------------------------------------------------------------------------- issue 13
+class CosineAnnealingLR(LRScheduler):
+    """eta_min + (lr0 - eta_min) (1 + cos(pi t / T_max)) / 2: half a cosine from lr0 down
+    to eta_min over T_max steps (continuing periodically after, as PyTorch's does)."""
+
+    def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
+        if T_max <= 0:
+            raise ValueError(f"CosineAnnealingLR: T_max must be positive, got {T_max}")
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base, t):
+        return self.eta_min + (base - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
+
+
+class LinearLR(LRScheduler):
+    """lr0 times a factor going linearly from ``start_factor`` to ``end_factor`` over
+    ``total_iters`` steps, then constant."""
+
+    def __init__(self, optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5, last_epoch: int = -1) -> None:
+        if not 0 < start_factor <= 1:
+            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor}")
+        if not 0 <= end_factor <= 1:
+            raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor}")
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base, t):
+        frac = min(self.total_iters, t) / self.total_iters if self.total_iters > 0 else 1.0
+        return base * (self.start_factor + (self.end_factor - self.start_factor) * frac)
+
+
+def _per_group(name: str, optimizer, value) -> List[float]:
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(optimizer.param_groups):
+            raise ValueError(f"OneCycleLR: expected {len(optimizer.param_groups)} values for "
+                             f"{name}, got {len(value)}")
+        return [float(v) for v in value]
+    return [float(value)] * len(optimizer.param_groups)
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith & Topin), PyTorch's arguments and per-step values: the lr
+    rises from max_lr / div_factor to max_lr over the first pct_start of ``total_steps``
+    (or epochs * steps_per_epoch), then falls to initial_lr / final_div_factor
+    (``three_phase``: back to the initial lr first, then to the minimum); with
+    ``cycle_momentum`` the momentum (Adam's beta1) moves from max_momentum to
+    base_momentum and back. ``anneal_strategy`` 'cos' or 'linear'. Step once per batch;
+    stepping past total_steps raises, as in PyTorch."""
+
+    def __init__(self, optimizer, max_lr, total_steps: Optional[int] = None,
+                 epochs: Optional[int] = None, steps_per_epoch: Optional[int] = None,
+                 pct_start: float = 0.3, anneal_strategy: str = "cos",
+                 cycle_momentum: bool = True, base_momentum=0.85, max_momentum=0.95,
+                 div_factor: float = 25.0, final_div_factor: float = 1e4,
+                 three_phase: bool = False, last_epoch: int = -1) -> None:
+        if total_steps is not None:
+            if not isinstance(total_steps, int) or total_steps <= 0:
+                raise ValueError(f"OneCycleLR: expected a positive integer total_steps, got "
+                                 f"{total_steps!r}")
+            self.total_steps = total_steps
+        elif epochs is not None and steps_per_epoch is not None:
+            if epochs <= 0 or steps_per_epoch <= 0:
+                raise ValueError(f"OneCycleLR: epochs ({epochs}) and steps_per_epoch "
+                                 f"({steps_per_epoch}) must be positive")
+            self.total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("OneCycleLR: you must define either total_steps OR (epochs AND "
+                             "steps_per_epoch)")
+        if not 0 <= pct_start <= 1:
+            raise ValueError(f"OneCycleLR: expected pct_start in [0, 1], got {pct_start}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got "
+                             f"{anneal_strategy!r}")
+        T = self.total_steps
+        if three_phase:
+            self._phases = [
+                (float(pct_start * T) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (float(2 * pct_start * T) - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                (T - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+        else:
+            self._phases = [
+                (float(pct_start * T) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (T - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        self.anneal_strategy, self.cycle_momentum = anneal_strategy, cycle_momentum
+        if last_epoch == -1:
+            for g, m in zip(optimizer.param_groups, _per_group("max_lr", optimizer, max_lr)):
+                g["initial_lr"] = m / div_factor
+                g["max_lr"] = m
+                g["min_lr"] = g["initial_lr"] / final_div_factor
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError("OneCycleLR: optimizer must support momentum or beta1 with the "
+                                 "cycle_momentum option enabled (or pass cycle_momentum=False)")
+            self.use_beta1 = "betas" in optimizer.defaults
+            if last_epoch == -1:
+                for g, mx, b in zip(optimizer.param_groups,
+                                    _per_group("max_momentum", optimizer, max_momentum),
+                                    _per_group("base_momentum", optimizer, base_momentum)):
+                    if self.use_beta1:
+                        g["betas"] = (mx, *g["betas"][1:])
+                    else:
+                        g["momentum"] = mx
+                    g["max_momentum"], g["base_momentum"] = mx, b
+        super().__init__(optimizer, last_epoch)
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def step(self, epoch: Optional[int] = None) -> None:
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
+        t = self.last_epoch
+        if t > self.total_steps:
+            raise ValueError(f"OneCycleLR: tried to step {t} times; the specified number of "
+                             f"total steps is {self.total_steps}")
+        for g in self.optimizer.param_groups:
+            start = 0.0
+            for i, (end, lr0, lr1, m0, m1) in enumerate(self._phases):
+                if t <= end or i == len(self._phases) - 1:
+                    pct = (t - start) / (end - start)
+                    g["lr"] = self._anneal(g[lr0], g[lr1], pct)
+                    if self.cycle_momentum:
+                        m = self._anneal(g[m0], g[m1], pct)
+                        if self.use_beta1:
+                            g["betas"] = (m, *g["betas"][1:])
+                        else:
+                            g["momentum"] = m
+                    break
+                start = end
+        self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+
+
+class SequentialLR(LRScheduler):
+    """Run ``schedulers`` one after another: scheduler i + 1 takes over at
+    ``milestones[i]``, restarting from its epoch 0 (PyTorch's SequentialLR)."""
+
+    def __init__(self, optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int],
+                 last_epoch: int = -1) -> None:
+        if len(schedulers) < 1:
+            raise ValueError("SequentialLR expects at least one scheduler")
+        for i, sch in enumerate(schedulers):
+            if isinstance(sch, ReduceLROnPlateau):
+                raise ValueError(f"SequentialLR does not support ReduceLROnPlateau (index {i}): "
+                                 f"its step needs the metric")
+            if getattr(sch, "optimizer", None) is not optimizer:
+                raise ValueError(f"SequentialLR expects all schedulers to belong to the same "
+                                 f"optimizer; scheduler {i} ({type(sch).__name__}) has another")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR expects one milestone fewer than schedulers, got "
+                             f"{len(schedulers)} schedulers and {len(milestones)} milestones")
+        self._schedulers, self._milestones = list(schedulers), list(milestones)
+        self.optimizer, self.last_epoch = optimizer, last_epoch + 1
+        for g in optimizer.param_groups:
+            g["lr"] = g["initial_lr"]
+        for sch in self._schedulers:        # undo the step each made when constructed
+            sch.last_epoch -= 1
+        first = self._schedulers[bisect.bisect_right(self._milestones, 0)]
+        first.step()
+        self._last_lr = first.get_last_lr()
+
+    def step(self, epoch: Optional[int] = None) -> None:
+        if epoch is not None:
+            raise ValueError("SequentialLR.step takes no epoch")
+        self.last_epoch += 1
+        idx = bisect.bisect_right(self._milestones, self.last_epoch)
+        sch = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            sch.step(0)
+        else:
+            sch.step()
+        self._last_lr = sch.get_last_lr()
+
+    def state_dict(self) -> Dict:
+        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        sd["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return sd
+
+    def load_state_dict(self, sd: Dict) -> None:
+        sd = dict(sd)
+        subs = sd.pop("_schedulers")
+        self.__dict__.update(sd)
+        for s, d in zip(self._schedulers, subs):
+            s.load_state_dict(d)
