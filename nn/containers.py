@@ -5,6 +5,7 @@ Their entries are registered under their keys ("0", "1", ... for the list), so
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Mapping, Optional, Tuple, Union
 
 from autograd import Tensor
@@ -14,11 +15,14 @@ from .module import Module, Parameter
 __all__ = ["ModuleDict", "ParameterList", "ParameterDict"]
 
 
-def _pairs(values, what: str):
+def _pairs(values, what: str, sort_plain: bool = False):
+    """(key, value) pairs in PyTorch's order: a mapping's own order, except that
+    ParameterDict sorts the keys of a plain (non-Ordered) dict, as torch does."""
     if isinstance(values, (Mapping, ModuleDict, ParameterDict)):
-        items = values.items()
-        # a plain dict keeps insertion order, as in PyTorch (OrderedDict/ModuleDict too)
-        return list(items)
+        items = list(values.items())
+        if sort_plain and not isinstance(values, (OrderedDict, ParameterDict)):
+            items.sort(key=lambda kv: kv[0])
+        return items
     out = []
     for i, kv in enumerate(values):
         if not (isinstance(kv, (tuple, list)) and len(kv) == 2):
@@ -143,7 +147,8 @@ class ParameterList(Module):
 
 
 class ParameterDict(Module):
-    """An ordered dict of parameters registered under their keys."""
+    """An ordered dict of parameters registered under their keys (a plain dict passed in
+    is taken in sorted key order, an OrderedDict in its own order: PyTorch's rule)."""
 
     def __init__(self, parameters: Any = None) -> None:
         super().__init__()
@@ -195,7 +200,7 @@ class ParameterDict(Module):
         self._parameters.clear()
 
     def update(self, parameters) -> None:
-        for k, v in _pairs(parameters, "ParameterDict"):
+        for k, v in _pairs(parameters, "ParameterDict", sort_plain=True):
             self[k] = v
 
     def extra_repr(self) -> str:

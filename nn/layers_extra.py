@@ -3,6 +3,7 @@ KLDivLoss, SmoothL1Loss, CosineEmbeddingLoss, MarginRankingLoss (PyTorch's argum
 defaults, parameter names and initialisation)."""
 from __future__ import annotations
 
+import warnings
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -111,6 +112,10 @@ class Hardtanh(Module):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
                  min_value: Optional[float] = None, max_value: Optional[float] = None) -> None:
         super().__init__()
+        for old, new, v in (("min_value", "min_val", min_value), ("max_value", "max_val", max_value)):
+            if v is not None:
+                warnings.warn(f"Hardtanh: keyword argument `{old}` is deprecated and renamed to "
+                              f"`{new}`", FutureWarning, stacklevel=2)
         if min_value is not None:
             min_val = min_value
         if max_value is not None:
