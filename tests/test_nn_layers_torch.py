@@ -437,3 +437,44 @@ def test_container_mutation_matches_torch():
         nn.ParameterList([ag.zeros(1)])[1]
     with pytest.raises(TypeError, match="Module"):
         nn.ModuleDict({"x": 3})
+
+
+# --------------------------------------------------------------------------- a whole model
+def _unet(lib):
+    """A small encoder-decoder of the new layers (1-D encoder, 2-D decoder)."""
+    class Net(lib.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = lib.Sequential(lib.Conv1d(2, 8, 3, padding=1, padding_mode="reflect"),
+                                      lib.GroupNorm(4, 8), lib.Mish(),
+                                      lib.Conv1d(8, 8, 4, stride=2, padding=1))
+            self.up = lib.ModuleDict({"deconv": lib.ConvTranspose2d(2, 3, 3, stride=2, padding=1,
+                                                                     output_padding=1),
+                                      "resize": lib.Upsample(size=(4, 4), mode="bilinear")})
+            self.unflat = lib.Unflatten(1, (2, 4, 2))
+            self.pool = lib.AdaptiveAvgPool2d((3, 2))
+            self.norm = lib.RMSNorm([3, 2])
+            self.gains = lib.ParameterList([lib.Parameter(ag.ones(3) if lib is nn
+                                                          else torch.ones(3))])
+            self.act = lib.Hardtanh(-1.5, 1.5)
+
+        def forward(self, x):
+            h = self.enc(x)                              # (N, 8, L/2)
+            h = self.unflat(h[:, :, :2].reshape(h.shape[0], 8 * 2))   # (N, 2, 4, 2)
+            h = self.up["resize"](h)                     # (N, 2, 4, 4)
+            h = self.up["deconv"](h)                     # (N, 3, 8, 8)
+            h = self.norm(self.pool(h))                  # (N, 3, 3, 2)
+            return self.act(h * self.gains[0].reshape(1, 3, 1, 1))
+
+    return Net()
+
+
+def test_a_model_of_new_layers_loads_torch_weights_and_matches():
+    torch.manual_seed(1)
+    theirs = _unet(torch.nn)
+    with torch.no_grad():                 # non-trivial norm and gain parameters
+        for name, p in theirs.named_parameters():
+            if "weight" not in name or "enc.1" in name or "norm" in name:
+                p.add_(torch.tensor(U(tuple(p.shape), seed=7, lo=-0.3, hi=0.3)))
+    out = check_layer(_unet(nn), theirs, U((3, 2, 8)))
+    assert out.shape == (3, 3, 3, 2)
