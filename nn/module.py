@@ -80,6 +80,7 @@ class Module:
         for d in (self._parameters, self._buffers, self._modules):
             if name in d:
                 del d[name]
+                self.__dict__.get("_non_persistent_buffers_set", set()).discard(name)
                 return
         object.__delattr__(self, name)
 
@@ -108,6 +109,10 @@ class Module:
         if module is not None:
             module._scope_name = name
         self._modules[name] = module
+
+    def register_module(self, name: str, module: Optional["Module"]) -> None:
+        """Alias of ``add_module`` (PyTorch has both)."""
+        self.add_module(name, module)
 
     # ------------------------------------------------------------------ call
     def forward(self, *args: Any, **kwargs: Any) -> Any:

@@ -478,3 +478,15 @@ def test_a_model_of_new_layers_loads_torch_weights_and_matches():
                 p.add_(torch.tensor(U(tuple(p.shape), seed=7, lo=-0.3, hi=0.3)))
     out = check_layer(_unet(nn), theirs, U((3, 2, 8)))
     assert out.shape == (3, 3, 3, 2)
+
+
+def test_integer_targets_keep_the_float32_loss_dtype_like_torch():
+    x1, x2 = np.float32([[1.0, 2.0], [0.5, -1.0]]), np.float32([[0.0, 3.0], [1.0, 1.0]])
+    y = np.array([1, -1])
+    for ours, theirs in [(nn.MarginRankingLoss(0.5), torch.nn.MarginRankingLoss(0.5)),
+                         (nn.CosineEmbeddingLoss(0.1), torch.nn.CosineEmbeddingLoss(0.1))]:
+        a, b = (x1[:, 0], x2[:, 0]) if isinstance(ours, nn.MarginRankingLoss) else (x1, x2)
+        out = ours(ag.tensor(a), ag.tensor(b), ag.tensor(y))
+        tout = theirs(torch.tensor(a), torch.tensor(b), torch.tensor(y))
+        assert out.dtype == np.float32 and tout.dtype == torch.float32
+        np.testing.assert_allclose(out.item(), tout.item(), rtol=1e-6)

@@ -277,3 +277,14 @@ def test_train_rejects_a_non_bool_like_torch():
     for lib in (nn, torch.nn):
         with pytest.raises(ValueError):
             lib.Linear(2, 2).train("no")
+
+
+def test_deleting_and_reregistering_buffers_and_register_module():
+    ours, theirs = _buffered(nn), _buffered(torch.nn)
+    for m, lib in ((ours, nn), (theirs, torch.nn)):
+        del m.mask
+        m.register_buffer("mask", _tensor(lib, np.ones((2, 2))))      # persistent now
+        m.register_module("extra", lib.Identity())
+    assert sorted(ours.state_dict()) == sorted(theirs.state_dict())
+    assert "mask" in ours.state_dict()
+    assert [n for n, _ in ours.named_children()] == [n for n, _ in theirs.named_children()]

@@ -173,6 +173,8 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: 
     """max(0, -target (input1 - input2) + margin), target 1 (input1 should rank higher)
     or -1, broadcast like PyTorch."""
     x1, x2, y = as_tensor(input1), as_tensor(input2), as_tensor(target)
+    if x1.dtype.kind == "f" and y.dtype != x1.dtype:
+        y = y.to(x1.dtype)        # integer targets do not promote the loss (PyTorch)
     if not (x1.ndim == x2.ndim == y.ndim):
         raise ShapeError(f"margin_ranking_loss: input1 {tuple(x1.shape)}, input2 "
                          f"{tuple(x2.shape)} and target {tuple(y.shape)} must have the same "
