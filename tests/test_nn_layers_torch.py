@@ -490,3 +490,31 @@ def test_integer_targets_keep_the_float32_loss_dtype_like_torch():
         tout = theirs(torch.tensor(a), torch.tensor(b), torch.tensor(y))
         assert out.dtype == np.float32 and tout.dtype == torch.float32
         np.testing.assert_allclose(out.item(), tout.item(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda m: m.Conv1d(3, 4, 3, padding=1), (2, 3, 6)),
+    (lambda m: m.ConvTranspose2d(3, 2, 3, stride=2), (1, 3, 3, 3)),
+    (lambda m: m.GroupNorm(1, 3), (2, 3, 4)),
+    (lambda m: m.RMSNorm(4), (2, 4)),
+    (lambda m: m.Upsample(scale_factor=2, mode="bilinear"), (1, 2, 3, 3)),
+    (lambda m: m.AdaptiveAvgPool2d((2, 3)), (1, 2, 5, 5)),
+])
+def test_float32_layers_keep_float32_like_torch(make, shape):
+    """With the default dtype (float32) parameters, inputs, outputs and gradients stay
+    float32, at float32 accuracy of torch's values."""
+    ag.manual_seed(0)
+    ours, theirs = make(nn), make(torch.nn)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    assert all(p.dtype == np.float32 for p in ours.parameters())
+    x = U(shape).astype(np.float32)
+    a, b = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, tout = ours(a), theirs(b)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-4, atol=1e-5)
+    out.sum().backward()
+    tout.sum().backward()
+    assert a.grad.dtype == np.float32
+    np.testing.assert_allclose(a.grad.detach().numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for p in ours.parameters():
+        assert p.grad.dtype == np.float32
