@@ -12,7 +12,7 @@ from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss, BCEWithLogits
                      LeakyReLU, Linear, LogSoftmax, MaxPool2d, MSELoss, NLLLoss, ReLU, Sigmoid,
                      SiLU, Softmax, Softplus, Tanh)
 from .module import Module, ModuleList, Parameter, Sequential
-from .serialization import CheckpointError, load, save
+from .serialization import CheckpointError, load, load_state_dict_file, save, save_state_dict
 from .utils import EarlyStopping, l1_penalty, l2_penalty
 
 __all__ = [n for n in dir() if not n.startswith("_")]
