@@ -51,14 +51,18 @@ class Source:
                  data: Optional[memoryview] = None, base: int = 0, own: bool = False) -> None:
         self.name, self.size, self._f, self._data, self._base, self._own = name, size, f, data, base, own
 
-    def read(self, offset: int, n: int) -> bytes:
+    def read(self, offset: int, n: int) -> bytearray:
+        """Up to ``n`` bytes from ``offset`` (fewer at the end of the file), in one buffer
+        (no intermediate copy: a header is held once)."""
         n = max(0, min(n, self.size - offset))
-        if self._data is not None:
-            return bytes(self._data[offset:offset + n])
-        self._f.seek(self._base + offset)
         out = bytearray(n)
+        if self._data is not None:
+            out[:] = self._data[offset:offset + n]
+            return out
+        self._f.seek(self._base + offset)
         got = self._readinto_all(memoryview(out))
-        return bytes(out[:got])
+        del out[got:]
+        return out
 
     def readinto(self, offset: int, buf: memoryview) -> int:
         """Fill ``buf`` from ``offset``; returns the bytes read (less at end of file)."""
