@@ -50,7 +50,8 @@ class Builder:
 
     def initializer(self, value: np.ndarray, name: str) -> str:
         name = self.fresh(name)
-        self.initializers.append(self.numpy_helper.from_array(np.ascontiguousarray(value), name))
+        # (not ascontiguousarray, which makes a 0-d array 1-d)
+        self.initializers.append(self.numpy_helper.from_array(np.array(value, order="C"), name))
         return name
 
     def const(self, value: Any, dtype: Any = None, hint: str = "const") -> str:

@@ -250,22 +250,34 @@ def _cumsum(c: Ctx) -> str:
 
 @_reg("softmax_cross_entropy")
 def _sce(c: Ctx) -> str:
-    z = c.as_dtype(c.ins[0], c.dtype(0), c.out.dtype)
+    """l_n = c_n (logsumexp(z_n) - z_n[y_n]) over the last axis, c_n = w[y_n] (1 without
+    weights) and 0 where y_n == ignore_index; then none / sum / sum(l) / sum(c). Written
+    out rather than as SoftmaxCrossEntropyLoss, which onnxruntime refuses on an empty
+    batch and which wants classes on axis 1."""
+    dt = c.out.dtype
+    z = c.as_dtype(c.ins[0], c.dtype(0), dt)
     y = c.as_dtype(c.ins[1], c.dtype(1), np.int64)
-    zs = c.shape(0)
-    C = zs[-1]
-    z2 = c.op("Reshape", [z, c.b.i64([-1, C])])
-    y1 = c.op("Reshape", [y, c.b.i64([-1])])
-    ins = [z2, y1]
+    ign = c.b.const(int(c.attrs.get("ignore_index", -100)), np.int64)
+    skip = c.op("Equal", [y, ign])
+    ysafe = c.op("Where", [skip, c.b.const(0, np.int64), y])
+    m = c.op("ReduceMax", [z, c.b.i64([-1])], keepdims=1)
+    m = c.op("Where", [c.op("IsInf", [m]), c.b.const(0, dt), m])
+    lse = c.op("Add", [c.op("Log", [c.op("ReduceSum", [c.op("Exp", [c.op("Sub", [z, m])]),
+                                                       c.b.i64([-1])], keepdims=1)]), m])
+    picked = c.op("GatherElements", [z, c.op("Unsqueeze", [ysafe, c.b.i64([-1])])], axis=-1)
+    loss = c.op("Squeeze", [c.op("Sub", [lse, picked]), c.b.i64([-1])])
     w = c.attrs.get("weight")
-    if w is not None:
-        ins.append(c.b.const(np.asarray(w, dtype=c.out.dtype), hint="class_weight"))
+    coef = (c.op("Gather", [c.b.const(np.asarray(w, dtype=dt), hint="class_weight"), ysafe], axis=0)
+            if w is not None else c.op("Expand", [c.b.const(1, dt), c.shape_of(y)]))
+    coef = c.op("Where", [skip, c.b.const(0, dt), coef])
+    loss = c.op("Mul", [coef, loss])
     red = c.attrs.get("reduction", "mean")
-    loss = c.op("SoftmaxCrossEntropyLoss", ins, reduction=red,
-                ignore_index=int(c.attrs.get("ignore_index", -100)))
     if red == "none":
-        return c.op("Reshape", [loss, c.shape_of(y)])
-    return loss
+        return loss
+    total = c.op("ReduceSum", [loss], keepdims=0)
+    if red == "sum":
+        return total
+    return c.op("Div", [total, c.op("ReduceSum", [coef], keepdims=0)])
 
 
 # --------------------------------------------------------------------------- shapes
@@ -296,7 +308,13 @@ def _target_shape(c: Ctx, i: int = 0, key: str = "shape") -> List[int]:
 
 @_reg("reshape")
 def _reshape(c: Ctx) -> str:
-    return c.op("Reshape", [c.ins[0], c.b.i64(_target_shape(c))])
+    shape = _target_shape(c)
+    if 0 in shape and c.n2 is None:        # a real size-0 dimension, not "copy"
+        return c.op("Reshape", [c.ins[0], c.b.i64(shape)], allowzero=1)
+    if 0 in shape and 0 in c.attrs["shape"]:
+        raise c.fail("to a shape with a size-0 dimension and a batch-dependent one; export "
+                     "with a fixed batch size")
+    return c.op("Reshape", [c.ins[0], c.b.i64(shape)])
 
 
 @_reg("broadcast_to")
@@ -317,7 +335,8 @@ def _broadcast(c: Ctx) -> str:
 
 @_reg("permute")
 def _permute(c: Ctx) -> str:
-    return c.op("Transpose", [c.ins[0]], perm=[int(a) for a in c.attrs["axes"]])
+    perm = [int(a) for a in c.attrs["axes"]]
+    return c.op("Transpose", [c.ins[0]], perm=perm) if perm else c.op("Identity", [c.ins[0]])
 
 
 @_reg("cat")

@@ -5,6 +5,7 @@ from typing import List
 
 import numpy as np
 
+from ..ops.index import _split_ints, take_np
 from ._graph import INT64_MAX, INT64_MIN, Ctx
 from ._ops import EXPORTERS, _reg
 
@@ -35,56 +36,44 @@ def _slice_bounds(s: slice):
     return start, stop, step
 
 
-@_reg("getitem")
-def _getitem(c: Ctx) -> str:
-    shape = c.shape(0)
+def _dummy(shape) -> np.ndarray:
+    """A zero-stride array of ``shape``: NumPy computes index result shapes on it."""
+    return np.lib.stride_tricks.as_strided(np.zeros(1), tuple(shape), (0,) * len(shape))
+
+
+def _index(c: Ctx, x: str, shape: tuple, index: tuple) -> str:
+    """``x[index]`` with tapegrad's semantics (ints before index arrays, like PyTorch)."""
     nd = len(shape)
-    index = _expand_ellipsis(tuple(c.attrs["index"]), nd)
-    arrays = [i for i in index if isinstance(i, np.ndarray)]
-    if any(a.dtype == np.bool_ for a in arrays):
+    index = _expand_ellipsis(tuple(index), nd)
+    if any(i is None for i in index):      # new axes first: then they index as full slices
+        pos = [k for k, i in enumerate(index) if i is None]
+        x = c.op("Unsqueeze", [x, c.b.i64(pos)])
+        shape = _dummy(shape)[tuple(None if i is None else slice(None) for i in index)].shape
+        index = [slice(None) if i is None else i for i in index]
+        nd = len(shape)
+    if any(isinstance(i, np.ndarray) and i.dtype == np.bool_ for i in index):
         raise c.fail("with a 0-d boolean index has no ONNX export")
-    if arrays and any(i is None for i in index):
-        raise c.fail("mixing None (new axes) with index arrays has no ONNX export here")
-    x = c.ins[0]
-    # basic slices first (dimensions stay)
+    sp = _split_ints(tuple(index))
+    if sp is not None:
+        first = _index(c, x, shape, sp[0])
+        return _index(c, first, _dummy(shape)[sp[0]].shape, sp[1])
+    arrays = [i for i in index if isinstance(i, np.ndarray)]
     starts, ends, axes, steps = [], [], [], []
-    d = 0
-    for i in index:
-        if i is None:
-            continue
+    for d, i in enumerate(index):
         if isinstance(i, slice) and i != slice(None):
-            a, b, s = _slice_bounds(i)
-            starts.append(a), ends.append(b), axes.append(d), steps.append(s)
-        d += 1
-    if not arrays:      # ints: a one-element slice, squeezed below
-        d = 0
-        for i in index:
-            if i is None:
-                continue
-            if isinstance(i, (int, np.integer)):
-                v = int(i)
-                starts.append(v), ends.append(v + 1 if v != -1 else INT64_MAX)
-                axes.append(d), steps.append(1)
-            d += 1
+            a, b, st = _slice_bounds(i)
+        elif isinstance(i, (int, np.integer)) and not arrays:
+            a, st = int(i), 1
+            b = a + 1 if a != -1 else INT64_MAX
+        else:
+            continue
+        starts.append(a), ends.append(b), axes.append(d), steps.append(st)
     if axes:
         x = c.op("Slice", [x, c.b.i64(starts), c.b.i64(ends), c.b.i64(axes), c.b.i64(steps)])
     if not arrays:
-        dims = [i for i in index if i is not None]
-        squeeze = [k for k, i in enumerate(dims) if isinstance(i, (int, np.integer))]
-        if squeeze:
-            x = c.op("Squeeze", [x, c.b.i64(squeeze)])
-        pos, k = [], 0
-        for i in index:
-            if i is None:
-                pos.append(k)
-                k += 1
-            elif not isinstance(i, (int, np.integer)):
-                k += 1
-        if pos:
-            x = c.op("Unsqueeze", [x, c.b.i64(pos)])
-        return x
-    # advanced indexing (ints count as 0-d index arrays, as in NumPy)
-    adv = [k for k, i in enumerate(index) if isinstance(i, (np.ndarray, int, np.integer))]
+        squeeze = [d for d, i in enumerate(index) if isinstance(i, (int, np.integer))]
+        return c.op("Squeeze", [x, c.b.i64(squeeze)]) if squeeze else x
+    adv = [k for k, i in enumerate(index) if isinstance(i, np.ndarray)]
     idx = np.broadcast_arrays(*[np.asarray(index[k], dtype=np.int64) for k in adv])
     idx = [np.where(a < 0, a + shape[k], a) for a, k in zip(idx, adv)]
     if len(adv) == 1:
@@ -97,15 +86,31 @@ def _getitem(c: Ctx) -> str:
     y = c.op("GatherND", [x, c.b.const(np.stack(idx, axis=-1), hint="index")])
     if consecutive and adv[0] > 0:      # NumPy keeps the result where the indices were
         nb = idx[0].ndim
-        order = list(range(nb, nb + adv[0])) + list(range(nb)) + list(range(nb + adv[0], nb + len(rest)))
+        order = (list(range(nb, nb + adv[0])) + list(range(nb))
+                 + list(range(nb + adv[0], nb + len(rest))))
         y = c.op("Transpose", [y], perm=order)
     return y
 
 
-def _positions(c: Ctx, shape, index) -> np.ndarray:
-    """(K, ndim) int64 coordinates of the elements ``index`` addresses, in NumPy's order."""
-    flat = np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)[tuple(index)]
-    return np.stack(np.unravel_index(flat.reshape(-1), shape), axis=-1).astype(np.int64), flat.shape
+@_reg("getitem")
+def _getitem(c: Ctx) -> str:
+    return _index(c, c.ins[0], c.shape(0), tuple(c.attrs["index"]))
+
+
+def _positions(c: Ctx, shape, index):
+    """(K, ndim) int64 coordinates of the elements ``index`` addresses (in the order and
+    layout tapegrad's forward writes them), and the shape of ``x[index]``."""
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = np.asarray(take_np(np.arange(n, dtype=np.int64).reshape(shape), tuple(index)))
+    pos = np.stack(np.unravel_index(flat.reshape(-1), shape), axis=-1).astype(np.int64)
+    return pos, flat.shape
+
+
+def _fit(c: Ctx, v: str, vshape: tuple, sub: tuple) -> str:
+    """``v`` broadcast to ``sub`` as NumPy assignment does (leading 1s may be dropped)."""
+    if len(vshape) > len(sub):
+        v = c.op("Reshape", [v, c.b.i64(list(vshape[len(vshape) - len(sub):]))])
+    return c.op("Reshape", [c.op("Expand", [v, c.b.i64(list(sub))]), c.b.i64([-1])])
 
 
 @_reg("setitem")
@@ -113,10 +118,12 @@ def _setitem(c: Ctx) -> str:
     c.static("(x[index] = v)")
     x = c.ins_as_out()[0]
     v = c.as_dtype(c.ins[1], c.dtype(1), c.out.dtype)
+    if not c.shape(0):                     # a 0-d x: the value replaces it
+        return c.op("Reshape", [v, c.b.i64([])])
     pos, sub = _positions(c, c.shape(0), c.attrs["index"])
     if not len(pos):
         return c.op("Identity", [x])
-    upd = c.op("Reshape", [c.op("Expand", [v, c.b.i64(sub)]), c.b.i64([-1])])
+    upd = _fit(c, v, c.shape(1), sub)
     return c.op("ScatterND", [x, c.b.const(pos, hint="index"), upd])
 
 
@@ -125,11 +132,13 @@ def _index_add(c: Ctx) -> str:
     c.static("(index_add)")
     shape = tuple(int(s) for s in c.attrs["shape"])
     (g,) = c.ins_as_out()
-    pos, sub = _positions(c, shape, c.attrs["index"])
     zeros = c.b.const(np.zeros(shape, dtype=c.out.dtype), hint="zeros")
+    if not shape:                          # 0-d: g lands on the one element
+        return c.op("Add", [zeros, c.op("Reshape", [g, c.b.i64([])])])
+    pos, sub = _positions(c, shape, c.attrs["index"])
     if not len(pos):
         return c.op("Identity", [zeros])
-    upd = c.op("Reshape", [c.op("Expand", [g, c.b.i64(sub)]), c.b.i64([-1])])
+    upd = _fit(c, g, c.shape(0), sub)
     return c.op("ScatterND", [zeros, c.b.const(pos, hint="index"), upd], reduction="add")
 
 
