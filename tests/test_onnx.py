@@ -192,3 +192,38 @@ def test_the_not_exportable_table_is_complete_and_documented():
     doc = (Path(__file__).parents[1] / "docs" / "onnx.md").read_text()
     for name, why in agonnx.NOT_EXPORTABLE.items():
         assert f"| `{name}` | {why} |" in doc, f"docs/onnx.md: the row of {name} is stale"
+
+
+# --------------------------------------------------------------------------- the CLI
+def test_cli_train_writes_safetensors_and_export_writes_onnx(tmp_path, capsys):
+    import safetensors.numpy
+    from nn import cli
+
+    out = tmp_path / "moons"
+    assert cli.main(["train", "--dataset", "moons", "--model", "mlp", "--epochs", "2",
+                     "--hidden", "8", "--out", str(out), "--no-graph"]) == 0
+    ckpt = out / "checkpoint.safetensors"
+    assert "model.0.weight" in safetensors.numpy.load_file(str(ckpt))      # a real safetensors file
+    onnx_path = tmp_path / "moons.onnx"
+    assert cli.main(["export", "--onnx", str(onnx_path), "--checkpoint", str(ckpt)]) == 0
+    text = capsys.readouterr().out
+    assert "mlp on moons" in text and "max |logits difference|" in text
+    x = np.random.default_rng(0).standard_normal((5, 2)).astype(np.float32)
+    got = _session(str(onnx_path)).run(None, {"input": x})[0]
+    model = nn.models.mlp([2, 8, 8, 2])
+    model.load_state_dict(nn.load(ckpt)["model"])
+    with ag.no_grad():
+        np.testing.assert_allclose(got, model(ag.tensor(x)).numpy(), rtol=1e-5, atol=1e-5)
+    # a digits CNN checkpoint saved by hand (no CKPT.json): --model and --dataset say what it is
+    cnn = tmp_path / "cnn.safetensors"
+    nn.save({"model": nn.models.DigitsCNN().state_dict()}, cnn)
+    assert cli.main(["export", "--onnx", str(tmp_path / "cnn.onnx"), "--checkpoint", str(cnn),
+                     "--model", "cnn", "--dataset", "digits"]) == 0
+    # wrong architecture or unreadable file: one line, exit code 2
+    assert cli.main(["export", "--onnx", str(tmp_path / "x.onnx"), "--checkpoint", str(cnn),
+                     "--model", "mlp", "--dataset", "digits"]) == 2
+    assert "does not fit" in capsys.readouterr().err
+    (tmp_path / "junk").write_bytes(b"junk" * 10)
+    assert cli.main(["export", "--onnx", str(tmp_path / "x.onnx"), "--checkpoint",
+                     str(tmp_path / "junk")]) == 2
+    assert "cannot read checkpoint" in capsys.readouterr().err
