@@ -102,10 +102,28 @@ def test_what_cannot_be_exported_is_refused_by_name():
         agonnx.export(shape_dependent, (x,), None, dynamic_axes={"input_0": [0]})
     with pytest.raises(ValueError, match="opset_version"):
         agonnx.export(lambda t: t * 2, (x,), None, opset_version=9)
-    # a gradient primitive recorded by create_graph names itself
-    p = ag.randn(6, requires_grad=True)
-    with pytest.raises(agonnx.ExportError, match="`cumprod_backward` cannot be exported"):
-        agonnx.export(lambda t: ag.grad(ag.cumprod(t, 0).sum(), t, create_graph=True)[0], (p,), None)
+    # an op without an exporter names itself and says why
+    import autograd.onnx._ops as ops
+    saved = ops.EXPORTERS.pop("erf")
+    try:
+        with pytest.raises(agonnx.ExportError, match="op `erf` cannot be exported to ONNX"):
+            agonnx.export(lambda t: ag.erf(t) + 1, (x,), None)
+    finally:
+        ops.EXPORTERS["erf"] = saved
+
+
+def test_gradient_graphs_export_too():
+    """create_graph backward records gradient primitives (cumprod_backward,
+    max_pool2d_backward, col2im, index_add): a gradient can be exported as a model."""
+    def input_grad(t):
+        y = ag.max_pool2d(ag.cumprod(t, 3), 2) * ag.tensor(np.arange(4.0, dtype=np.float32)).reshape(1, 1, 2, 2)
+        return ag.grad(y.sum(), t, create_graph=True)[0]
+    x = ag.tensor(np.random.default_rng(1).uniform(0.5, 1.5, (2, 1, 4, 4)).astype(np.float32))
+    buf = io.BytesIO()
+    agonnx.export(input_grad, (x,), buf)
+    got = _session(buf.getvalue()).run(None, {"input_0": x.numpy()})[0]
+    want = input_grad(x.detach().requires_grad_()).detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
 # --------------------------------------------------------------------------- the op table

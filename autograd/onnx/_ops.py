@@ -25,10 +25,6 @@ NOT_EXPORTABLE: Dict[str, str] = {
               "an argmax output is refused as not depending on the inputs",
     "argmin": "not differentiable, so it records no node on the tape that export reads; "
               "an argmin output is refused as not depending on the inputs",
-    "max_pool2d_backward": "a gradient primitive (max_pool2d's vjp): it appears only in "
-                           "graphs built by backward(create_graph=True), never in a forward",
-    "cumprod_backward": "a gradient primitive (cumprod's vjp): it appears only in graphs "
-                        "built by backward(create_graph=True), never in a forward",
 }
 
 
@@ -355,3 +351,26 @@ def _pad(c: Ctx) -> str:
         raise c.fail("with negative widths (cropping) has no ONNX Pad equivalent here")
     return c.op("Pad", [x, c.b.i64(pads), c.b.const(c.attrs.get("value", 0.0), c.out.dtype)],
                 mode="constant")
+
+
+@_reg("cumprod_backward")
+def _cumprod_backward(c: Ctx) -> str:
+    """dx_k = sum_j [j >= k] g_j prod_i x_i [i <= j, i != k]: an (L, L, L) mask over the
+    scanned axis L, so exact with zeros (like the primitive), L^3 work per row."""
+    g, x = c.ins_as_out()
+    shape = c.shape(1)
+    nd = len(shape)
+    if not nd or not shape[int(c.attrs.get("axis", 0)) % nd]:
+        return c.op("Mul", [g, c.b.const(1, c.out.dtype)])
+    axis = int(c.attrs.get("axis", 0)) % nd
+    L = shape[axis]
+    xl, perm, keep = _to_last(c, x, [axis], nd, shape)
+    gl, _, _ = _to_last(c, g, [axis], nd, tuple(c.shape(0)))
+    k, j, i = np.meshgrid(np.arange(L), np.arange(L), np.arange(L), indexing="ij")
+    xb = c.op("Unsqueeze", [xl, c.b.i64([-3, -2])])                     # (..., 1, 1, L)
+    w = c.op("Where", [c.b.const((i <= j) & (i != k)), xb, c.b.const(1, c.out.dtype)])
+    p = c.op("ReduceProd", [w, c.b.i64([-1])], keepdims=0)               # (..., k, j)
+    upper = c.b.const(np.triu(np.ones((L, L), dtype=c.out.dtype)))       # [j >= k]
+    gb = c.op("Unsqueeze", [gl, c.b.i64([-2])])                          # (..., 1, j)
+    dx = c.op("ReduceSum", [c.op("Mul", [c.op("Mul", [p, upper]), gb]), c.b.i64([-1])], keepdims=0)
+    return _from_last(c, dx, perm, keep, [axis], shape)

@@ -247,3 +247,19 @@ def _max_pool2d(c: Ctx) -> str:
 
 
 assert set(EXPORTERS) >= {"getitem", "conv2d"}
+
+
+@_reg("max_pool2d_backward")
+def _max_pool2d_backward(c: Ctx) -> str:
+    """dx: gy added at each window's first maximum, the flat position onnxruntime's MaxPool
+    reports as its second output (row-major over the unpadded input, first max wins)."""
+    at = c.attrs
+    ph, pw = at["padding"]
+    gy, x = c.ins_as_out()
+    _, idx = c.op("MaxPool", [x], n_out=2, kernel_shape=list(at["kernel"]),
+                  strides=list(at["stride"]), dilations=list(at["dilation"]), pads=[ph, pw, ph, pw])
+    flat = c.op("Reshape", [x, c.b.i64([-1])])
+    zeros = c.op("Expand", [c.b.const(0, c.out.dtype), c.op("Shape", [flat])])
+    dx = c.op("ScatterElements", [zeros, c.op("Reshape", [idx, c.b.i64([-1])]),
+                                  c.op("Reshape", [gy, c.b.i64([-1])])], axis=0, reduction="add")
+    return c.op("Reshape", [dx, c.shape_of(x)])
