@@ -547,3 +547,13 @@ def test_save_to_file_objects_and_flat_files_interoperate(tmp_path):
     with pytest.raises(TypeError, match="text mode"):
         with open(tmp_path / "g", "w") as f:
             nn.save({}, f)
+    with pytest.raises(TypeError, match="text mode"):
+        with open(tmp_path / "f.safetensors") as f:
+            nn.load(f)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        nn.save({}, tmp_path / "no" / "such" / "folder.safetensors")
+    r, w = os.pipe()                              # a pipe: read once, same checks
+    os.write(w, (tmp_path / "f.safetensors").read_bytes())
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        assert nn.load(f) == {"x": [1, np.float64(2.0)]}

@@ -132,6 +132,8 @@ def open_source(where: Any, who: str = "nn.load") -> Source:
     if not hasattr(where, "read"):
         raise TypeError(f"{who}: expected a path or a binary file object, got "
                         f"{type(where).__name__}")
+    if isinstance(where, io.TextIOBase):
+        raise TypeError(f"{who}: the file object {name} is in text mode; open it with 'rb'")
     if isinstance(where, io.BytesIO):
         view = where.getbuffer()
         start = where.tell()
@@ -260,6 +262,9 @@ def atomic_write(where: Any, write: Callable[[IO[bytes]], None], who: str = "nn.
         raise IsADirectoryError(f"{who}: {path!r} is a directory; pass a file path such as "
                                 f"{os.path.join(path, 'checkpoint.safetensors')!r}")
     folder = os.path.dirname(os.path.abspath(path)) or "."
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"{who}: cannot write {path!r}: the folder {folder!r} does not "
+                                f"exist")
     remove_leftovers(path)
     fd, tmp = _create_temp(folder, path)
     try:
