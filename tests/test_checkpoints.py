@@ -557,3 +557,15 @@ def test_save_to_file_objects_and_flat_files_interoperate(tmp_path):
     os.close(w)
     with os.fdopen(r, "rb") as f:
         assert nn.load(f) == {"x": [1, np.float64(2.0)]}
+
+
+def test_many_small_tensors_still_load_within_the_budget(tmp_path):
+    """The header budget refuses 250k tiny entries, not a real state dict of thousands of
+    small tensors (e.g. torch's per-parameter 0-d Adam steps)."""
+    sd = OrderedDict((f"layers.{i}.step", np.array(float(i), np.float32)) for i in range(5000))
+    p = tmp_path / "steps.safetensors"
+    nn.save_state_dict(sd, p)
+    out = []
+    peak = _peak_of(lambda: out.append(nn.load_state_dict_file(p)))
+    assert len(out[0]) == 5000 and float(out[0]["layers.4999.step"]) == 4999.0
+    assert peak <= 2 * p.stat().st_size + (16 << 20)
