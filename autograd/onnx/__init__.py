@@ -31,7 +31,6 @@ Python control flow that changes with the batch size. Values read in Python
 """
 from __future__ import annotations
 
-import io
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -40,7 +39,7 @@ import numpy as np
 from ..engine import graph_nodes
 from ..registry import COMPOSITES, OPS
 from ..tape import Node, enable_grad
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor
 from ._graph import Builder, Ctx, ExportError
 from ._ops import EXPORTERS, NOT_EXPORTABLE
 from . import _ops_nd  # noqa: F401  (registers the indexing/conv exporters)

@@ -13,7 +13,7 @@ from typing import Callable, Dict, List
 
 import numpy as np
 
-from ._graph import INT64_MAX, INT64_MIN, Ctx, ExportError
+from ._graph import Ctx
 
 __all__ = ["EXPORTERS", "NOT_EXPORTABLE"]
 

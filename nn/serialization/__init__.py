@@ -36,7 +36,7 @@ import autograd as ag
 from autograd import Tensor
 
 from . import _json, _legacy, _safetensors, _tree
-from ._files import CheckpointError, atomic_write, open_source, remove_leftovers
+from ._files import CheckpointError, atomic_write, open_source
 
 __all__ = ["save", "load", "save_state_dict", "load_state_dict_file", "CheckpointError"]
 
