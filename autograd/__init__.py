@@ -24,7 +24,7 @@ from .registry import COMPOSITES, OPS, OpDef, composite, defop
 from .tape import (Node, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
                    name_scope, no_grad, record_grads, set_grad_enabled)
 from .tensor import Tensor, as_tensor, from_numpy, get_default_dtype, set_default_dtype, tensor
-from . import functional, viz
+from . import functional, onnx, viz
 
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "get_default_dtype", "set_default_dtype",
@@ -35,6 +35,6 @@ __all__ = [
     "numerical_jacobian", "default_generator", "manual_seed", "rand", "randint", "randn",
     "randperm", "seed", "COMPOSITES", "OPS", "OpDef", "composite", "defop",
     "Node", "detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled",
-    "name_scope", "no_grad", "record_grads", "set_grad_enabled", "functional", "viz", "ops",
+    "name_scope", "no_grad", "record_grads", "set_grad_enabled", "functional", "onnx", "viz", "ops",
     "__version__",
 ] + ops.__all__

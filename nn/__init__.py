@@ -18,7 +18,7 @@ from .layers_conv import (AdaptiveAvgPool2d, Conv1d, ConvTranspose2d, Upsample,
                           UpsamplingBilinear2d, UpsamplingNearest2d)
 from .layers_extra import (CosineEmbeddingLoss, GroupNorm, Hardtanh, KLDivLoss,
                            MarginRankingLoss, Mish, RMSNorm, SmoothL1Loss, Softsign, Unflatten)
-from .serialization import CheckpointError, load, save
+from .serialization import CheckpointError, load, load_state_dict_file, save, save_state_dict
 from .utils import EarlyStopping, l1_penalty, l2_penalty
 
 __all__ = [n for n in dir() if not n.startswith("_")]

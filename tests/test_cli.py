@@ -252,7 +252,7 @@ def test_train_digits_defaults_reach_97(tmp_path):
     assert m["dataset"] == "digits" and m["model"] == "cnn"
     assert m["config"]["schedule"] == "polynomial" and m["config"]["label_smoothing"] == 0.1
     assert m["test_acc"] >= 0.97, m["test_acc"]
-    for f in ("checkpoint.tg", "curves.png", "confusion_matrix.png", "metrics.json"):
+    for f in ("checkpoint.safetensors", "curves.png", "confusion_matrix.png", "metrics.json"):
         assert (out / f).stat().st_size > 0, f
     # the model graph, collapsed by module, with gradient-health colours (.dot without dot)
     graph = out / "graph.svg" if (out / "graph.svg").exists() else out / "graph.dot"
@@ -271,7 +271,7 @@ def test_train_moons_mlp_reaches_97_and_resumes(tmp_path, capsys):
     assert (out / "decision_boundary.png").stat().st_size > 0
     # --resume continues from the checkpoint: epochs keep counting, accuracy holds
     out2 = tmp_path / "moons2"
-    assert cli.main(["train", "--resume", str(out / "checkpoint.tg"), "--epochs", "2",
+    assert cli.main(["train", "--resume", str(out / "checkpoint.safetensors"), "--epochs", "2",
                      "--out", str(out2), "--no-graph"]) == 0
     m2 = json.loads((out2 / "metrics.json").read_text())
     assert m2["last_epoch"] == m["last_epoch"] + 2
@@ -304,7 +304,7 @@ def test_resume_restarts_the_schedule_from_lr(tmp_path):
     assert [round(h["lr"], 6) for h in m["history"]] == [0.02, round(0.02 * 2 / 3, 6),
                                                           round(0.02 / 3, 6)]
     out2 = tmp_path / "b"
-    assert cli.main(["train", "--resume", str(out / "checkpoint.tg"), "--schedule",
+    assert cli.main(["train", "--resume", str(out / "checkpoint.safetensors"), "--schedule",
                      "polynomial", "--lr", "0.01", "--epochs", "2", "--out", str(out2),
                      "--no-graph"]) == 0
     h2 = json.loads((out2 / "metrics.json").read_text())["history"]

@@ -3,17 +3,18 @@
     tapegrad train                                   # digits, default CNN, ~1 min
     tapegrad train --dataset moons --model mlp --epochs 60 --out runs/moons
     tapegrad train --dataset spirals --optimizer adamw --lr 3e-3 --schedule plateau
-    tapegrad train --resume runs/digits/checkpoint.tg --epochs 4
+    tapegrad train --resume runs/digits/checkpoint.safetensors --epochs 4
     tapegrad graph "tanh(x * w + b)" --values x=0.5 w=-2 b=1 --out graph.svg
     tapegrad graph --model cnn --out cnn.svg
     tapegrad gradcheck                               # every registered op
     tapegrad gradcheck --model mlp                   # a model's loss end to end
     tapegrad demo --out demo_out                     # what `make demo` runs
+    tapegrad export --onnx model.onnx --checkpoint runs/digits/checkpoint.safetensors
 
 Bad arguments (unknown dataset, negative learning rate, unreadable checkpoint, ...)
 end with exit code 2 and one line on stderr, ``tapegrad: error: ...``, no traceback.
 
-Layout: one module per subcommand (``train``, ``graph``, ``gradcheck``, ``demo``), each
+Layout: one module per subcommand (``train``, ``graph``, ``gradcheck``, ``demo``, ``export``), each
 with ``add_arguments(parser)`` and ``run(args) -> exit code``; shared by them:
 ``common`` (CLIError, argument types, tables), ``data`` and ``models`` (the built-in
 datasets and models), ``pictures`` (plots and graph rendering) and ``expr`` (the safe
@@ -25,7 +26,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from . import demo, gradcheck, graph, train
+from . import demo, export, gradcheck, graph, train
 from .common import CLIError, Parser
 
 __all__ = ["main", "build_parser", "CLIError"]
@@ -36,6 +37,7 @@ COMMANDS = (
     ("graph", graph, "draw a model's or an expression's graph"),
     ("gradcheck", gradcheck, "gradcheck every registered op, or a model"),
     ("demo", demo, "what `make demo` runs: train digits, draw, gradcheck"),
+    ("export", export, "export a trained checkpoint to ONNX"),
 )
 
 

@@ -326,7 +326,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     tr_loss, tr_acc, _ = evaluate(model, Xtr, ytr)
     va_loss, va_acc, _ = evaluate(model, Xva, yva)
 
-    ckpt = out / "checkpoint.tg"
+    ckpt = out / "checkpoint.safetensors"
     nn.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
              "epoch": np.array(last_epoch)}, str(ckpt))
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
