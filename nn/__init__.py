@@ -12,6 +12,11 @@ from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss, BCEWithLogits
                      LeakyReLU, Linear, LogSoftmax, MaxPool2d, MSELoss, NLLLoss, ReLU, Sigmoid,
                      SiLU, Softmax, Softplus, Tanh)
 from .module import Module, ModuleList, Parameter, Sequential
+from .seqlayers import Embedding, LayerNorm
+from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell
+from .attention import MultiheadAttention
+from .transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                          TransformerEncoderLayer)
 from .serialization import CheckpointError, load, save
 from .utils import EarlyStopping, l1_penalty, l2_penalty
 

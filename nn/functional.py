@@ -312,3 +312,11 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     else:
         s = smooth
     return (1 - label_smoothing) * nll + label_smoothing * s
+
+
+# --------------------------------------------------------------------------- sequence models
+from .functional_seq import (embedding, layer_norm, multi_head_attention_forward,  # noqa: E402
+                             scaled_dot_product_attention)
+
+__all__ += ["embedding", "layer_norm", "scaled_dot_product_attention",
+            "multi_head_attention_forward"]
