@@ -412,3 +412,31 @@ def test_transformer_dropout_train_eval():
     assert not np.allclose(layer(x).detach().numpy(), layer(x).detach().numpy())
     layer.eval()
     assert np.allclose(layer(x).detach().numpy(), layer(x).detach().numpy())
+
+
+# --------------------------------------------------------------------------- higher order
+def _t(*shape):
+    return ag.tensor(U(*shape), requires_grad=True)
+
+
+@pytest.mark.parametrize("name", ["layer_norm", "sdpa_causal", "embedding", "lstm", "gru", "mha"])
+def test_gradcheck_and_gradgradcheck(name):
+    """The composites are differentiable to second order (registry ops all the way down)."""
+    if name == "layer_norm":
+        f, xs = (lambda x, w, b: F.layer_norm(x, (4,), w, b)), [_t(2, 4), _t(4), _t(4)]
+    elif name == "sdpa_causal":
+        f = lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        xs = [_t(2, 3, 2), _t(2, 3, 2), _t(2, 3, 2)]
+    elif name == "embedding":
+        idx = np.array([[1, 0, 1], [2, 2, 0]])
+        f, xs = (lambda w: F.embedding(idx, w) ** 2), [_t(3, 2)]   # (padding_idx: a zero
+        # gradient by design, checked against torch above)
+    elif name in ("lstm", "gru"):
+        m = getattr(nn, name.upper())(2, 2, bidirectional=True).double()
+        f, xs = (lambda x: m(x)[0]), [_t(3, 1, 2)]
+    else:
+        m = nn.MultiheadAttention(4, 2).double()
+        mask = np.triu(np.ones((3, 3), bool), 1)
+        f, xs = (lambda x: m(x, x, x, attn_mask=mask)[0]), [_t(3, 1, 4)]
+    assert ag.gradcheck(f, xs)
+    assert ag.gradgradcheck(f, xs)
