@@ -33,6 +33,7 @@ MODELS = ("transformer", "lstm")
 STEPS_PER_EPOCH = 250
 WARMUP = 100
 TARGET = 0.995
+N_VAL, N_TEST = 1000, 2000        # held-out problems
 # per model: learning rate, batch size, epochs (at most; training stops at TARGET)
 DEFAULTS = {"transformer": dict(lr=2e-3, batch_size=64, epochs=20),
             "lstm": dict(lr=6e-3, batch_size=256, epochs=20)}
@@ -65,6 +66,24 @@ class AnswerLoss:
         z = logits[:, PROMPT_LEN - 1:]                                   # (N, 4, V)
         return F.cross_entropy(z.reshape(-1, z.shape[-1]),
                                ag.tensor(y[:, PROMPT_LEN - 1:].reshape(-1)))
+
+
+def _draw_graph(model, lossf, x, y, path: Path) -> Path:
+    """The loss graph of two training rows, collapsed by module and coloured by the
+    gradient health of one backward (as `train` draws the CNN's)."""
+    import autograd as ag
+    from autograd import viz
+    from .pictures import render
+
+    model.eval()
+    loss = lossf(model(x), y)
+    viz.record(loss)
+    written = render(loss, path, collapse=True, names=model, show_grads=True,
+                     grad_health=True, rankdir="TB",
+                     title=f"{type(model).__name__}: loss of {len(x)} addition problems, "
+                           f"collapsed by module, coloured by mean |grad|")
+    model.zero_grad()
+    return written
 
 
 def _lr_at(step: int, total: int, lr: float, schedule) -> float:
@@ -106,7 +125,7 @@ def train_seq(args: argparse.Namespace) -> Dict[str, Any]:
     import autograd as ag
     import nn
     from nn.addition import Addition, exact_match, show
-    from .pictures import draw_model_graph, plot_curves
+    from .pictures import plot_curves
     from .train import make_optimizer
 
     _check_args(args)
@@ -116,7 +135,7 @@ def train_seq(args: argparse.Namespace) -> Dict[str, Any]:
     except OSError as e:
         raise CLIError(f"cannot create output folder {out}: {e.strerror}") from None
     ag.manual_seed(args.seed)
-    task = Addition(seed=args.seed)
+    task = Addition(seed=args.seed, n_val=N_VAL, n_test=N_TEST)
     model = build_seq_model(args.model, args.hidden, args.dropout)
     opt = make_optimizer(args, model.parameters())
     lossf = AnswerLoss()
@@ -177,7 +196,7 @@ def train_seq(args: argparse.Namespace) -> Dict[str, Any]:
     files["samples"] = out / "samples.txt"
     if not args.no_graph:
         xg, yg = task.batch(2)
-        files["graph"] = draw_model_graph(model, lossf, xg, yg, out / "graph.svg")
+        files["graph"] = _draw_graph(model, lossf, xg, yg, out / "graph.svg")
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
               if k not in ("func", "command")}
     config["betas"] = list(config.get("betas", ()))
