@@ -2,11 +2,10 @@
 parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...), gate order and
 initialisation (every parameter ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))).
 
-The layers are composites: per layer and direction, the input projection of every time
-step is one ``linear`` over the whole sequence; then a Python loop over time applies
-the recurrence (one ``linear`` of the hidden state and the gate arithmetic per step),
-so backpropagation through time is the engine's ordinary backward over the unrolled
-graph. Shapes: input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or (L, H_in)
+The layers are composites: a Python loop over time applies the cell per layer and
+direction (a ``linear`` of the step's input, one of the hidden state, and the gate
+arithmetic), so backpropagation through time is the engine's ordinary backward over
+the unrolled graph. Shapes: input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or (L, H_in)
 unbatched; states (D * num_layers, N, H) (batch_first does not apply to them).
 """
 from __future__ import annotations
@@ -177,40 +176,47 @@ class RNNBase(Module):
         return (out, (hn, cn)) if lstm else (out, hn)
 
     def _run(self, x: Tensor, h0: Tensor, c0: Optional[Tensor]):
-        """x (L, N, H_in) -> output (L, N, D*H), h_n and c_n (D*layers, N, H)."""
+        """x (L, N, H_in) -> output (L, N, D*H), h_n and c_n (D*layers, N, H).
+
+        The sequence travels between layers as a list of per-step (N, H) tensors: each
+        step's input projection is its own small ``linear``, so no step slices a
+        (L, N, 4H) tensor (a slice's gradient is a zero array of the whole tensor's size,
+        which made backward O(L^2) in memory traffic)."""
         dirs = 2 if self.bidirectional else 1
         hs_out: List[Tensor] = []
         cs_out: List[Tensor] = []
         steps = x.shape[0]
+        xs = list(ag.unbind(x, 0)) if steps else []                     # L x (N, H_in)
         for layer in range(self.num_layers):
             outs = []
             for d in range(dirs):
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._params(layer, d)
                 k = layer * dirs + d
-                xw = ag.linear(x, w_ih, b_ih)                          # (L, N, G*H): all steps
                 h = h0[k]
                 c = None if c0 is None else c0[k]
                 ys: List[Optional[Tensor]] = [None] * steps
                 order = range(steps - 1, -1, -1) if d else range(steps)
                 for t in order:
+                    xw = ag.linear(xs[t], w_ih, b_ih)                   # (N, G*H)
                     if self.mode == "LSTM":
-                        h, c = _lstm_step(xw[t], h, c, w_hh, b_hh, w_hr)
+                        h, c = _lstm_step(xw, h, c, w_hh, b_hh, w_hr)
                     elif self.mode == "GRU":
-                        h = _gru_step(xw[t], h, w_hh, b_hh)
+                        h = _gru_step(xw, h, w_hh, b_hh)
                     else:
-                        h = _rnn_step(xw[t], h, w_hh, b_hh, self.mode == "RNN_RELU")
+                        h = _rnn_step(xw, h, w_hh, b_hh, self.mode == "RNN_RELU")
                     ys[t] = h
-                outs.append(ag.stack(ys, dim=0) if steps else
-                            ag.zeros(0, x.shape[1], h.shape[-1], dtype=x.dtype))
+                outs.append(ys)
                 hs_out.append(h)
                 if c is not None:
                     cs_out.append(c)
-            x = outs[0] if dirs == 1 else ag.cat(outs, dim=-1)         # (L, N, D*H)
+            xs = outs[0] if dirs == 1 else [ag.cat([a, b], dim=-1) for a, b in zip(*outs)]
             if self.dropout and self.training and layer < self.num_layers - 1:
-                x = ag.dropout(x, p=self.dropout, training=True)
+                xs = [ag.dropout(v, p=self.dropout, training=True) for v in xs]
+        out = (ag.stack(xs, dim=0) if steps else
+               ag.zeros(0, x.shape[1], dirs * hs_out[-1].shape[-1], dtype=x.dtype))
         hn = ag.stack(hs_out, dim=0)
         cn = ag.stack(cs_out, dim=0) if cs_out else None
-        return x, hn, cn
+        return out, hn, cn
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
