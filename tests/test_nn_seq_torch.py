@@ -440,3 +440,21 @@ def test_gradcheck_and_gradgradcheck(name):
         f, xs = (lambda x: m(x, x, x, attn_mask=mask)[0]), [_t(3, 1, 4)]
     assert ag.gradcheck(f, xs)
     assert ag.gradgradcheck(f, xs)
+
+
+def test_our_state_dict_loads_into_torch():
+    """The other direction: our (float64) state dict, as torch tensors, loads strictly
+    into torch's module and gives our outputs."""
+    mk = lambda lib: lib.TransformerEncoder(
+        lib.TransformerEncoderLayer(8, 2, 16, dropout=0.0, norm_first=True), num_layers=2)
+    ours, theirs = mk(nn).double(), mk(torch.nn).double()
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    x = U(4, 2, 8)
+    np.testing.assert_allclose(ours(ag.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=RTOL, atol=ATOL)
+    lstm_a, lstm_t = nn.GRU(3, 4, 2, bidirectional=True).double(), torch.nn.GRU(
+        3, 4, 2, bidirectional=True).double()
+    lstm_t.load_state_dict({k: torch.tensor(v) for k, v in lstm_a.state_dict().items()})
+    x = U(5, 2, 3)
+    np.testing.assert_allclose(lstm_a(ag.tensor(x))[0].detach().numpy(),
+                               lstm_t(torch.tensor(x))[0].detach().numpy(), rtol=RTOL, atol=ATOL)
