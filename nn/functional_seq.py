@@ -224,10 +224,10 @@ def multi_head_attention_forward(
     # to (N, L, E) once; everything below is batch first
     if not batched:
         q_in, k_in, v_in = q_in.unsqueeze(0), k_in.unsqueeze(0), v_in.unsqueeze(0)
-        if key_padding_mask is not None:
-            key_padding_mask = _arr(key_padding_mask)[None] if not isinstance(
-                key_padding_mask, Tensor) or key_padding_mask.dtype.kind != "f" \
-                else key_padding_mask.unsqueeze(0)
+        if isinstance(key_padding_mask, Tensor):
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+        elif key_padding_mask is not None:
+            key_padding_mask = _arr(key_padding_mask)[None]
     elif not batch_first:
         q_in = q_in.transpose(0, 1)
         k_in = q_in if same_qkv else k_in.transpose(0, 1)
@@ -328,7 +328,7 @@ def _pad_last(m):
     if m is None:
         return None
     if isinstance(m, Tensor):
-        return ag.pad(m, [(0, 0)] * (m.ndim - 1) + [(0, 1)])
+        return ag.pad(m, (0, 1))             # PyTorch's F.pad form: the last dimension
     return np.pad(m, [(0, 0)] * (m.ndim - 1) + [(0, 1)])
 
 

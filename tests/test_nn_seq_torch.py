@@ -458,3 +458,25 @@ def test_our_state_dict_loads_into_torch():
     x = U(5, 2, 3)
     np.testing.assert_allclose(lstm_a(ag.tensor(x))[0].detach().numpy(),
                                lstm_t(torch.tensor(x))[0].detach().numpy(), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("zero_attn", [False, True])
+def test_multihead_attention_float_mask_tensors_get_gradients(zero_attn):
+    """Float masks given as tensors that require grad are differentiable inputs (torch too)."""
+    e, h, l, n = 4, 2, 3, 2
+    ours = nn.MultiheadAttention(e, h, add_zero_attn=zero_attn, add_bias_kv=zero_attn)
+    theirs = torch.nn.MultiheadAttention(e, h, add_zero_attn=zero_attn, add_bias_kv=zero_attn)
+    ours.double(); theirs.double()
+    load_torch_state(ours, theirs)
+    x, am, kpm = U(l, n, e), U(l, l), U(n, l)
+    a = [ag.tensor(v, requires_grad=True) for v in (x, am, kpm)]
+    t = [torch.tensor(v, requires_grad=True) for v in (x, am, kpm)]
+    oa, wa = ours(a[0], a[0], a[0], attn_mask=a[1], key_padding_mask=a[2])
+    ot, wt = theirs(t[0], t[0], t[0], attn_mask=t[1], key_padding_mask=t[2])
+    np.testing.assert_allclose(oa.detach().numpy(), ot.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(wa.detach().numpy(), wt.detach().numpy(), rtol=RTOL, atol=ATOL)
+    g = U(*ot.shape)
+    ((oa * ag.tensor(g)).sum() + wa.sum() * 0.5).backward()
+    ((ot * torch.tensor(g)).sum() + wt.sum() * 0.5).backward()
+    for x_a, x_t in zip(a, t):
+        np.testing.assert_allclose(x_a.grad.numpy(), x_t.grad.numpy(), rtol=RTOL, atol=ATOL)
