@@ -111,6 +111,10 @@ class RNNBase(Module):
         for name in self._flat_weights_names:
             init.uniform_(getattr(self, name), -k, k)
 
+    def flatten_parameters(self) -> None:
+        """PyTorch compacts cuDNN's weight buffer here; tapegrad keeps no flat buffer, so
+        there is nothing to do (kept so torch code calling it runs unchanged)."""
+
     @property
     def all_weights(self) -> List[List[Parameter]]:
         per = len(self._flat_weights_names) // (self.num_layers * (2 if self.bidirectional else 1))
