@@ -5,6 +5,8 @@ nn.TransformerEncoderLayer with a causal mask), and ``LSTMLM``, an LSTM language
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 import autograd as ag
@@ -24,7 +26,8 @@ class DecoderLM(Module):
     head to the vocabulary."""
 
     def __init__(self, vocab: int, block_size: int, d_model: int = 64, n_head: int = 4,
-                 n_layer: int = 2, dim_feedforward: int = None, dropout: float = 0.0) -> None:
+                 n_layer: int = 2, dim_feedforward: Optional[int] = None,
+                 dropout: float = 0.0) -> None:
         super().__init__()
         self.block_size = block_size
         self.tok = Embedding(vocab, d_model)

@@ -109,6 +109,7 @@ def test_train_addition_short(model, steps, tmp_path):
     (["--dataset", "digits", "--model", "lstm"], "--dataset addition"),
     (["--dataset", "addition", "--model", "cnn"], "--model transformer or lstm"),
     (["--dataset", "addition", "--schedule", "step"], "--schedule"),
+    (["--dataset", "addition", "--label-smoothing", "0.1"], "--label-smoothing is not used"),
 ])
 def test_bad_combinations_are_usage_errors(argv, word, capsys, tmp_path):
     assert cli.main(["train", *argv, "--out", str(tmp_path)]) == 2

@@ -110,6 +110,13 @@ def _check_args(args: argparse.Namespace) -> None:
     if args.schedule not in (None, "none"):
         raise CLIError(f"--dataset addition uses warmup + cosine per step; --schedule "
                        f"{args.schedule} is not available (only --schedule none)")
+    unused = [f"--{flag}" for flag, v in (
+        ("label-smoothing", getattr(args, "label_smoothing", None)),
+        ("l1", getattr(args, "l1", 0.0)), ("l2", getattr(args, "l2", 0.0)),
+        ("early-stopping", getattr(args, "early_stopping", None))) if v]
+    if unused:
+        raise CLIError(f"{' and '.join(unused)} {'is' if len(unused) == 1 else 'are'} not "
+                       f"used by --dataset addition (it stops at {TARGET:.1%} val exact match)")
     d = DEFAULTS[args.model]
     for k in ("lr", "batch_size", "epochs"):
         if getattr(args, k, None) is None:
