@@ -202,7 +202,8 @@ def multi_head_attention_forward(
         training: bool = True, key_padding_mask=None, need_weights: bool = True,
         attn_mask=None, use_separate_proj_weight: bool = False,
         q_proj_weight: Optional[Tensor] = None, k_proj_weight: Optional[Tensor] = None,
-        v_proj_weight: Optional[Tensor] = None, average_attn_weights: bool = True,
+        v_proj_weight: Optional[Tensor] = None, static_k: Optional[Tensor] = None,
+        static_v: Optional[Tensor] = None, average_attn_weights: bool = True,
         is_causal: bool = False, batch_first: bool = False
 ) -> Tuple[Tensor, Optional[Tensor]]:
     """Multi-head attention (PyTorch's ``F.multi_head_attention_forward``).
@@ -212,7 +213,12 @@ def multi_head_attention_forward(
     ``out_proj``. Masks follow nn.MultiheadAttention: in a bool ``attn_mask`` (L, S) or
     (N*H, L, S) or ``key_padding_mask`` (N, S), True means *not allowed*; float masks
     are added. Returns (output, weights): weights (N, L, S) averaged over heads, or
-    (N, H, L, S), or None without ``need_weights``."""
+    (N, H, L, S), or None without ``need_weights``. PyTorch's argument order, plus
+    ``batch_first`` (tapegrad's: no transposes for batch-first input); ``static_k`` and
+    ``static_v`` are not supported."""
+    if static_k is not None or static_v is not None:
+        raise NotImplementedError("multi_head_attention_forward: static_k/static_v are not "
+                                  "supported; pass the keys and values as key and value")
     q_in, k_in, v_in = (ag.as_tensor(t) for t in (query, key, value))
     batched = q_in.ndim == 3
     if q_in.ndim not in (2, 3) or k_in.ndim != q_in.ndim or v_in.ndim != q_in.ndim:
