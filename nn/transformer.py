@@ -48,7 +48,7 @@ class TransformerEncoderLayer(Module):
     LayerNorm (after the residual by default, before the block with ``norm_first``)."""
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: Union[str, Callable] = "relu",
+                 dropout: float = 0.1, activation: Union[str, Callable] = F.relu,
                  layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
@@ -91,7 +91,7 @@ class TransformerDecoderLayer(Module):
     feed-forward block; each with a residual connection and a LayerNorm."""
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: Union[str, Callable] = "relu",
+                 dropout: float = 0.1, activation: Union[str, Callable] = F.relu,
                  layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()

@@ -480,3 +480,30 @@ def test_multihead_attention_float_mask_tensors_get_gradients(zero_attn):
     ((ot * torch.tensor(g)).sum() + wt.sum() * 0.5).backward()
     for x_a, x_t in zip(a, t):
         np.testing.assert_allclose(x_a.grad.numpy(), x_t.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+
+# --------------------------------------------------------------------------- signatures
+def _params(f):
+    import inspect
+    return [(k, getattr(v.default, "__name__", v.default))
+            for k, v in inspect.signature(f).parameters.items()]
+
+
+@pytest.mark.parametrize("name", [
+    "Embedding", "LayerNorm", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
+    "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
+    "TransformerDecoder"])
+def test_constructor_and_forward_signatures_are_torchs(name):
+    """Same argument names, order and defaults as torch.nn (the recurrent layers' torch
+    constructors take *args; their order is checked by the comparisons above)."""
+    ours, theirs = getattr(nn, name), getattr(torch.nn, name)
+    assert _params(ours.__init__) == _params(theirs.__init__)
+    assert _params(ours.forward) == _params(theirs.forward)
+
+
+def test_functional_signatures_are_torchs():
+    assert _params(F.embedding) == _params(torch.nn.functional.embedding)
+    assert _params(F.layer_norm) == _params(torch.nn.functional.layer_norm)
+    ours = _params(F.multi_head_attention_forward)
+    assert ours[:-1] == _params(torch.nn.functional.multi_head_attention_forward)
+    assert ours[-1] == ("batch_first", False)
