@@ -19,6 +19,11 @@ from .layers_conv import (AdaptiveAvgPool2d, Conv1d, ConvTranspose2d, Upsample,
 from .layers_extra import (CosineEmbeddingLoss, GroupNorm, Hardtanh, KLDivLoss,
                            MarginRankingLoss, Mish, RMSNorm, SmoothL1Loss, Softsign, Unflatten)
 from .serialization import CheckpointError, load, load_state_dict_file, save, save_state_dict
+from .seqlayers import Embedding, LayerNorm
+from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell
+from .attention import MultiheadAttention
+from .transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                          TransformerEncoderLayer)
 from .utils import EarlyStopping, l1_penalty, l2_penalty
 
 __all__ = [n for n in dir() if not n.startswith("_")]

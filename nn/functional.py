@@ -321,3 +321,9 @@ from ._functional_layers import *  # noqa: E402,F401,F403
 from ._functional_layers import __all__ as _layers_all  # noqa: E402
 
 __all__ += [_n for _n in _layers_all if _n not in __all__]
+# --------------------------------------------------------------------------- sequence models
+from .functional_seq import (embedding, layer_norm, multi_head_attention_forward,  # noqa: E402
+                             scaled_dot_product_attention)
+
+__all__ += ["embedding", "layer_norm", "scaled_dot_product_attention",
+            "multi_head_attention_forward"]

@@ -892,6 +892,13 @@ a1.set_xlabel("epoch"); a2.set_xlabel("epoch"); plt.show()"""),
     ]
 
 
+# --------------------------------------------------------------------------- 10, 11
+# the sequence-model notebooks are written in _build_seq.py (same cell format)
+sys.path.insert(0, str(HERE))
+from _build_seq import NOTEBOOKS as _SEQ_NOTEBOOKS  # noqa: E402
+NOTEBOOKS.update(_SEQ_NOTEBOOKS)
+
+
 # --------------------------------------------------------------------------- build
 def build(fname) -> Path:
     cells = []

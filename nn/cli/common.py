@@ -6,8 +6,8 @@ import argparse
 import math
 from typing import Any, Callable, Sequence
 
-DATASETS = ("digits", "xor", "moons", "circles", "spirals")
-MODELS = ("mlp", "cnn", "resnet")
+DATASETS = ("digits", "xor", "moons", "circles", "spirals", "addition")
+MODELS = ("mlp", "cnn", "resnet", "transformer", "lstm")
 
 
 class CLIError(Exception):

@@ -32,6 +32,9 @@ def untrained_model(kind: str, dataset: Optional[str],
     shaped like ``dataset``: digits by default for cnn/resnet, moons for mlp."""
     import autograd as ag
 
+    if kind in ("transformer", "lstm") or dataset == "addition":
+        raise CLIError("the sequence models train on --dataset addition: run `tapegrad train "
+                       "--dataset addition --model transformer|lstm`, which draws OUT/graph.svg")
     dataset = dataset or ("digits" if kind != "mlp" else "moons")
     in_shape, n_classes = ((1, 8, 8), 10) if dataset == "digits" else ((2,), 2)
     if kind != "mlp" and len(in_shape) != 3:

@@ -367,5 +367,8 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """The `train` subcommand (exit code 0; errors are CLIError)."""
+    from . import train_seq
+    if args.dataset in train_seq.DATASETS or args.model in train_seq.MODELS:
+        return train_seq.run(args)       # sequence models: nn/cli/train_seq.py
     train(args)
     return 0
