@@ -192,9 +192,10 @@ def _report_file(kind: str) -> Optional[str]:
     return os.path.join(d, f"rank{_S.rank}.{kind}") if d else None
 
 
-def abort(message: str, code: int = 1) -> None:
+def abort(message: str, code: int = 1, summary: Optional[str] = None) -> None:
     """Print ``message`` (naming this rank) and stop every rank of the job now
-    (``MPI_Abort``). In a world of one process: exit with ``code``."""
+    (``MPI_Abort``). In a world of one process: exit with ``code``. ``summary`` (default:
+    the message's first line) is what the launcher reports for this rank."""
     text = f"tapegrad.distributed: rank {_S.rank} of {_S.size}: {message}"
     try:
         sys.stderr.write(text + "\n")
@@ -206,7 +207,7 @@ def abort(message: str, code: int = 1) -> None:
     if f:
         try:
             with open(f, "w") as fh:
-                fh.write(message.splitlines()[0] if message else "failed")
+                fh.write(summary or (message.splitlines()[0] if message else "failed"))
         except OSError:
             pass
     if _S.comm is not None:
@@ -217,7 +218,7 @@ def abort(message: str, code: int = 1) -> None:
 def _excepthook(etype, value, tb) -> None:
     body = "".join(traceback.format_exception(etype, value, tb))
     summary = f"{etype.__name__}: {value}".splitlines()[0] if str(value) else etype.__name__
-    abort(f"failed with {summary}; stopping every rank.\n{body}")
+    abort(f"failed with {summary}; stopping every rank.\n{body}", summary=summary)
 
 
 def _watch() -> None:
