@@ -306,7 +306,9 @@ def _array(t: Any) -> np.ndarray:
     if isinstance(t, np.ndarray):
         return t
     if hasattr(t, "detach"):
-        return t.detach().numpy()
+        # Tensor.__array__ hands out the tensor's own storage (a 0-d op result, held as
+        # a NumPy scalar, is turned into a 0-d array stored on the tensor first)
+        return np.asarray(t)
     raise TypeError(f"expected a Tensor or ndarray, got {type(t).__name__}")
 
 

@@ -105,18 +105,26 @@ def launch(nprocs: int, argv: Sequence[str], env: Optional[dict] = None,
 
     t = threading.Thread(target=pump, daemon=True)
     t.start()
+    interrupted = False
     try:
         rc = proc.wait()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: let mpiexec stop the ranks, then re-raise
+        interrupted = True
         proc.send_signal(signal.SIGINT)
-        rc = proc.wait()
+        try:
+            rc = proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait()
     t.join(5)
-    if rc != 0:
+    if rc != 0 and not interrupted:
         why = _diagnose(rundir, nprocs, "".join(seen[-200:]), rc)
         if why:
             sys.stderr.write(f"tapegrad.launch: {why}\n")
             sys.stderr.flush()
     shutil.rmtree(rundir, ignore_errors=True)
+    if interrupted:
+        raise KeyboardInterrupt
     return rc
 
 

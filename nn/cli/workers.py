@@ -120,6 +120,8 @@ def run(args: Any, train) -> int:
         return 0
     from nn.launch import launch
 
+    if args.resume is not None and not os.path.isfile(args.resume):  # before starting N
+        raise CLIError(f"cannot read checkpoint {args.resume}: no such file")
     fd, path = tempfile.mkstemp(prefix="tapegrad-train-", suffix=".pkl")
     state = {k: v for k, v in vars(args).items() if k not in ("func",)}
     with os.fdopen(fd, "wb") as f:

@@ -62,8 +62,26 @@ np.testing.assert_array_equal(np.stack([o.numpy() for o in outs]), [[0, 0, 0], [
 objs = [None, None]
 dist.all_gather_object(objs, {"rank": R})
 assert objs == [{"rank": 0}, {"rank": 1}], objs
+w = dist.all_reduce(ag.tensor(np.full(3, R + 1.0)), op=dist.ReduceOp.SUM, async_op=True)
+assert w.wait()
 dist.barrier()
 ok("collectives")
+
+
+# ------------------------------------------------------------------ buffers from rank 0
+ag.manual_seed(0)
+bn_net = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
+if R == 1:
+    np.asarray(bn_net[1].running_mean)[...] = 7.0
+    np.asarray(bn_net[0].weight.detach())[...] = -1.0
+bn = DDP(bn_net)
+for _, buf in bn_net.named_buffers():
+    mine, theirs = np.array(np.asarray(buf)), np.array(np.asarray(buf))
+    dist.broadcast(theirs, src=0)
+    np.testing.assert_array_equal(mine, theirs)
+assert float(np.asarray(bn_net[1].running_mean).max()) < 7.0
+assert not (bn_net[0].weight.detach().numpy() == -1.0).all()
+ok("broadcast_parameters_and_buffers")
 
 
 # ------------------------------------------------------------------ DDP == 1 process
