@@ -25,7 +25,12 @@ times; medians are reported (and the ratio of the best runs, less sensitive to o
 load on the machine), with the machine's load (``uptime``) before and after. Columns:
 samples/s and step times are medians over the rounds; "comm share" is DDP's
 ``comm_stats`` (waiting for the all-reduces + packing) over the step time, and "wait"
-the waiting part alone, which includes waiting for a slower peer.
+the waiting part alone, which includes waiting for a slower peer. "CPU ms per step" is
+``time.process_time`` per step (1 worker; the busiest of the N ranks), and "speedup
+from CPU time" = (samples per step ratio) x CPU(1) / CPU(busiest rank): what the
+speedup would be if every rank had its core to itself, so it separates the code's
+cost from the machine's load (waiting spins up to 2 ms before sleeping, so it is
+counted in part: the estimate errs low).
 """
 from __future__ import annotations
 
@@ -96,14 +101,15 @@ def worker(kind: str, batch: int, steps: int) -> None:
         for k in model.comm_stats:
             model.comm_stats[k] = 0 if k in ("backwards", "bytes") else 0.0
     dist.barrier()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
+    cpu = time.process_time() - c0
     dist.barrier()
     secs = time.perf_counter() - t0
     comm = (model.comm_stats["wait_s"] + model.comm_stats["pack_s"]) if N > 1 else 0.0
     wait = model.comm_stats["wait_s"] if N > 1 else 0.0
-    local = [secs, comm, wait]
+    local = [secs, comm, wait, cpu]
     if N > 1:
         everyone: List = [None] * N
         dist.all_gather_object(everyone, local)
@@ -114,6 +120,7 @@ def worker(kind: str, batch: int, steps: int) -> None:
         print("RESULT " + json.dumps(dict(
             kind=kind, workers=N, batch_per_worker=batch, steps=steps,
             samples_per_s=batch * N * steps / secs, step_ms=1e3 * secs / steps,
+            cpu_ms=1e3 * max(e[3] for e in everyone) / steps,
             comm_share=statistics.mean(e[1] / e[0] for e in everyone),
             wait_share=statistics.mean(e[2] / e[0] for e in everyone),
             bucket_bytes=int(sum(p.detach().numpy().nbytes for p in net.parameters())))),
@@ -167,7 +174,7 @@ def scaling(rounds: int, steps: int, n: int) -> List[dict]:
         for mode, per_worker in (("same global batch", B // n), ("same batch per worker", B)):
             one, many = [], []
             for _ in range(rounds):
-                one.append(measure(kind, 1, B if mode == "same global batch" else B, steps))
+                one.append(measure(kind, 1, B, steps))
                 many.append(measure(kind, n, per_worker, steps))
             s1 = statistics.median(r["samples_per_s"] for r in one)
             sn = statistics.median(r["samples_per_s"] for r in many)
@@ -178,6 +185,11 @@ def scaling(rounds: int, steps: int, n: int) -> List[dict]:
                              best_speedup=bn / b1,
                              step_ms_one=statistics.median(r["step_ms"] for r in one),
                              step_ms_many=statistics.median(r["step_ms"] for r in many),
+                             cpu_one=statistics.median(r["cpu_ms"] for r in one),
+                             cpu_many=statistics.median(r["cpu_ms"] for r in many),
+                             cpu_speedup=(per_worker * n / B)
+                             * statistics.median(r["cpu_ms"] for r in one)
+                             / statistics.median(r["cpu_ms"] for r in many),
                              comm_share=statistics.median(r["comm_share"] for r in many),
                              wait_share=statistics.median(r["wait_share"] for r in many),
                              grad_bytes=many[0]["bucket_bytes"], rounds=rounds, steps=steps))
@@ -188,14 +200,17 @@ def scaling(rounds: int, steps: int, n: int) -> List[dict]:
 def table(rows: List[dict]) -> str:
     out = ["| workload | scaling | global batch | 1 worker samples/s | 2 workers samples/s | "
            "speedup (median) | speedup (best of rounds) | step ms (1 / 2) | comm share of a "
-           "2-worker step (wait) | grad bytes |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           "2-worker step (wait) | CPU ms per step (1 / busiest of 2) | speedup from CPU time |"
+           " grad bytes |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         out.append(f"| {WORKLOADS[r['kind']].split(' (')[0].split(':')[0]} | {r['mode']} | "
                    f"{r['global_batch']} | {r['one']:,.0f} | {r['many']:,.0f} | "
                    f"{r['speedup']:.2f}x | {r['best_speedup']:.2f}x | "
                    f"{r['step_ms_one']:.2f} / {r['step_ms_many']:.2f} | "
                    f"{100 * r['comm_share']:.1f}% ({100 * r['wait_share']:.1f}%) | "
+                   f"{r['cpu_one']:.2f} / {r['cpu_many']:.2f} | "
+                   f"{r['cpu_speedup']:.2f}x | "
                    f"{r['grad_bytes']:,} |")
     return "\n".join(out)
 
