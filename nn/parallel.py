@@ -38,6 +38,10 @@ and the parameters it does not reach are marked ready at once (they contribute z
 their accumulated ``.grad``); a parameter no rank produced a gradient for keeps
 ``.grad`` None. Without it, a parameter that gets no gradient stops the reduction from
 finishing, and the next forward raises an error naming the parameter (as PyTorch does).
+
+Limits: after a DDP forward, use ``loss.backward()``; ``autograd.grad`` and
+``backward(create_graph=True)`` through it are not supported (the hooks reduce into
+``.grad``; create_graph raises). Run those on ``ddp.module`` or inside ``no_sync()``.
 """
 from __future__ import annotations
 
@@ -256,6 +260,12 @@ class DistributedDataParallel(Module):
             if not self._armed or self._ready[i]:
                 return None
             object.__setattr__(self, "_hooked", self._hooked + 1)
+            if isinstance(g, Tensor) and g.requires_grad:
+                raise RuntimeError(
+                    f"DistributedDataParallel: backward(create_graph=True) through a DDP "
+                    f"forward is not supported (the all-reduced gradient of "
+                    f"{self._names[i]!r} would not be differentiable); compute higher-order "
+                    f"terms on the wrapped module (ddp.module) or inside no_sync()")
             p = self._params[i]
             ga = g.detach().numpy() if isinstance(g, Tensor) else np.asarray(g)
             ret = None             # None: the engine keeps its gradient

@@ -49,7 +49,8 @@ def _mpiexec(args, timeout=120, **env):
 # ------------------------------------------------------------------ the library, one launch
 LIBRARY_CHECKS = ["collectives", "broadcast_parameters_and_buffers", "equal_to_one_process[mlp]", "equal_to_one_process[cnn]",
                   "equal_to_one_process[unused]", "ranks_identical", "no_sync",
-                  "unused_parameters_error", "mismatched_parameters", "sampler_dataloader"]
+                  "unused_parameters_error", "create_graph_refused", "mismatched_parameters",
+                  "sampler_dataloader"]
 
 
 def test_mpiexec_library_checks():

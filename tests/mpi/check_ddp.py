@@ -226,6 +226,14 @@ except RuntimeError as e:
     assert "fc2.weight" in str(e) and "find_unused_parameters=True" in str(e), e
 ok("unused_parameters_error")
 
+model = DDP(make("mlp"))
+try:
+    lossf(model(ag.tensor(X[idx])), ag.tensor(Y[idx])).backward(create_graph=True)
+    raise AssertionError("create_graph=True through DDP must be refused")
+except RuntimeError as e:
+    assert "create_graph=True" in str(e) and "not supported" in str(e), e
+ok("create_graph_refused")
+
 # ------------------------------------------------------------------ mismatched models
 ag.manual_seed(0)
 other_net = nn.models.mlp([64, 32, 10] if R == 0 else [64, 33, 10])
