@@ -136,8 +136,15 @@ def test_world_of_one_process_needs_no_change():
 
 
 # ------------------------------------------------------------------ tapegrad train --workers
-def _ckpt(path):
-    return {k: np.asarray(v) for k, v in nn.load(str(path))["model"].items()}
+def _ckpt_file(out):
+    """The checkpoint a `tapegrad train --out OUT` run wrote (its name from metrics.json)."""
+    import json
+
+    return Path(json.loads((Path(out) / "metrics.json").read_text())["files"]["checkpoint"])
+
+
+def _ckpt(out):
+    return {k: np.asarray(v) for k, v in nn.load(str(_ckpt_file(out)))["model"].items()}
 
 
 def _close(a, b):
@@ -166,11 +173,11 @@ def test_train_workers_rank0_only_and_resume_on_other_worker_counts(tmp_path, ca
     assert p.stdout.count("epoch   2") == 1 and p.stdout.count("wrote:") == 1, p.stdout
     assert json.loads((out / "metrics.json").read_text())["workers"] == 2
     assert main([*TRAIN, "--out", str(tmp_path / "w1")]) == 0
-    a, b = _ckpt(out / "checkpoint.tg"), _ckpt(tmp_path / "w1" / "checkpoint.tg")
+    a, b = _ckpt(out), _ckpt(tmp_path / "w1")
     assert not any(k.startswith("module.") for k in a)
     _close(a, b)
 
-    ck = out / "checkpoint.tg"
+    ck = _ckpt_file(out)
     more = ["--epochs", "1", "--no-graph", "--no-progress"]
     assert main(["train", "--resume", str(ck), *more, "--out", str(tmp_path / "r1")]) == 0
     capsys.readouterr()
@@ -178,7 +185,7 @@ def test_train_workers_rank0_only_and_resume_on_other_worker_counts(tmp_path, ca
                      "--out", str(tmp_path / "r2")], timeout=300)
     assert p.returncode == 0, (p.stdout + p.stderr)[-3000:]
     assert p.stdout.count("epoch   3") == 1, p.stdout
-    _close(_ckpt(tmp_path / "r1" / "checkpoint.tg"), _ckpt(tmp_path / "r2" / "checkpoint.tg"))
+    _close(_ckpt(tmp_path / "r1"), _ckpt(tmp_path / "r2"))
 
 
 def test_train_workers_user_errors():
