@@ -12,7 +12,7 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
-__all__ = ["Dataset", "TensorDataset", "DataLoader", "load_digits", "make_xor", "make_moons",
+__all__ = ["Dataset", "TensorDataset", "DataLoader", "DistributedSampler", "load_digits", "make_xor", "make_moons",
            "make_circles", "make_spirals", "train_test_split", "load_dataset"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -51,22 +51,31 @@ class DataLoader:
 
     A TensorDataset is batched by slicing (fast); other datasets by stacking items.
     With ``shuffle`` each epoch draws a new permutation from ``seed`` (reproducible) or,
-    without a seed, from autograd's global generator."""
+    without a seed, from autograd's global generator. ``sampler`` (an iterable of
+    indices with a length, e.g. :class:`DistributedSampler`) gives the order instead;
+    it excludes ``shuffle``, as in PyTorch."""
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, seed: Optional[int] = None) -> None:
+                 drop_last: bool = False, seed: Optional[int] = None, sampler=None) -> None:
         if batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle; "
+                             "let the sampler shuffle (DistributedSampler(shuffle=True))")
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, batch_size, shuffle, drop_last
+        self.sampler = sampler
         self._rng = np.random.default_rng(seed) if seed is not None else None
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> Iterator[Tuple[Tensor, ...]]:
         n = len(self.dataset)
-        if self.shuffle:
+        if self.sampler is not None:
+            order = np.fromiter(iter(self.sampler), dtype=np.int64)
+            n = len(order)
+        elif self.shuffle:
             rng = self._rng if self._rng is not None else ag.default_generator()
             order = rng.permutation(n)
         else:
@@ -80,6 +89,67 @@ class DataLoader:
             else:
                 items = [self.dataset[int(i)] for i in idx]
                 yield tuple(ag.stack([it[k] for it in items]) for k in range(len(items[0])))
+
+
+class DistributedSampler:
+    """The indices of one rank's share of a dataset (PyTorch's DistributedSampler).
+
+    Every rank builds the same order (a permutation drawn from ``seed + epoch`` when
+    ``shuffle``, else 0..n-1), pads it by repeating its start up to a multiple of
+    ``num_replicas`` (or, with ``drop_last``, cuts the tail off instead), and takes every
+    ``num_replicas``-th index starting at ``rank``. So the ranks' shares are disjoint
+    (but for the padding), equally long (``ceil(n / R)``, or ``floor(n / R)`` with
+    ``drop_last``) and together cover the dataset. Call ``set_epoch(e)`` at the start
+    of each epoch to get a new shuffle (the same on every rank). ``num_replicas`` and
+    ``rank`` default to nn.distributed's world size and rank. The permutation comes from
+    NumPy (``default_rng(seed + epoch)``), so the shuffled order differs from PyTorch's;
+    the padding and the split are PyTorch's exactly."""
+
+    def __init__(self, dataset, num_replicas: Optional[int] = None, rank: Optional[int] = None,
+                 shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
+        if num_replicas is None or rank is None:
+            from . import distributed as dist
+
+            if not dist.is_initialized():
+                raise RuntimeError("DistributedSampler: pass num_replicas and rank, or call "
+                                   "nn.distributed.init_process_group() first")
+            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+            rank = dist.get_rank() if rank is None else rank
+        if num_replicas <= 0:
+            raise ValueError(f"DistributedSampler: num_replicas must be positive, got "
+                             f"{num_replicas}")
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
+                             f"[0, {num_replicas - 1}]")
+        self.dataset, self.num_replicas, self.rank = dataset, int(num_replicas), int(rank)
+        self.shuffle, self.seed, self.drop_last, self.epoch = shuffle, int(seed), drop_last, 0
+        n = len(dataset)
+        if drop_last and n % self.num_replicas != 0:
+            self.num_samples = math.ceil((n - self.num_replicas) / self.num_replicas)
+        else:
+            self.num_samples = math.ceil(n / self.num_replicas)
+        self.total_size = self.num_samples * self.num_replicas
+
+    def __iter__(self) -> Iterator[int]:
+        n = len(self.dataset)
+        if self.shuffle:
+            idx = np.random.default_rng(self.seed + self.epoch).permutation(n)
+        else:
+            idx = np.arange(n)
+        if not self.drop_last:
+            pad = self.total_size - n
+            if pad > 0:
+                idx = np.concatenate([idx, np.resize(idx, pad)])  # repeats idx as needed
+        else:
+            idx = idx[:self.total_size]
+        return iter(idx[self.rank:self.total_size:self.num_replicas].tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def set_epoch(self, epoch: int) -> None:
+        """Use epoch ``epoch``'s shuffle (the same on every rank for the same epoch)."""
+        self.epoch = int(epoch)
 
 
 def load_digits(dtype=np.float32) -> Tuple[np.ndarray, np.ndarray]:

@@ -95,7 +95,7 @@ def test_train_addition_short(model, steps, tmp_path):
     assert m["steps"] == steps and len(h) == 2
     assert h[-1]["train_loss"] < 0.85 * np.log(12), h      # learning: below chance
     assert 0.0 <= m["test_exact_match"] <= 1.0
-    for f in ("checkpoint.tg", "curves.png", "samples.txt", "graph.svg"):
+    for f in ("checkpoint.safetensors", "curves.png", "samples.txt", "graph.svg"):
         assert (out / f).stat().st_size > 0, f
     svg = (out / "graph.svg").read_text()
     names = ("tok", "pos", "0", "1", "norm", "head") if model == "transformer" else (

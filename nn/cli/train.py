@@ -76,6 +76,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", type=Path, default=None, metavar="CKPT")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--no-graph", action="store_true", help="do not draw the model graph")
+    p.add_argument("--workers", type=positive(int, "workers"), default=None, metavar="N",
+                   help="data-parallel training on N MPI processes (launches mpiexec; inside "
+                        "an mpiexec job the default is its size); see docs/distributed.md")
 
 
 def make_optimizer(args: argparse.Namespace, params: Any) -> Any:
@@ -239,6 +242,10 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     X, y, n_classes, in_shape = load_dataset(args.dataset, args.seed)
     (Xtr, ytr), (Xva, yva), (Xte, yte) = split(X, y, args.seed)
     model = build_model(args.model, in_shape, n_classes, args.dropout, args.hidden)
+    from .workers import current  # --workers: this process's rank (see nn/cli/workers.py)
+
+    ctx = current()
+    net = ctx.wrap(model)  # DistributedDataParallel on N workers, the model itself on one
     opt = make_optimizer(args, model.parameters())
     sched = make_scheduler(args, opt)
     start_epoch, history = 0, []
@@ -263,7 +270,8 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
                 history = []
 
     lossf = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
-    quiet = args.no_progress or not sys.stderr.isatty() or "PYTEST_CURRENT_TEST" in os.environ
+    quiet = (args.no_progress or not sys.stderr.isatty() or "PYTEST_CURRENT_TEST" in os.environ
+             or not ctx.is_main)
     rng = np.random.default_rng(args.seed)
     best = (math.inf, None, start_epoch)     # (val loss, state, epoch)
     stale = 0
@@ -280,11 +288,15 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
         seen = correct = 0
         loss_sum = 0.0
         for b in _batches(len(Xtr), args.batch_size, rng):
+            if len(b) < ctx.size:
+                continue  # a last batch smaller than the number of workers
+            b, scale = ctx.local(b)  # this worker's slice of the global batch
             xb, yb = ag.tensor(Xtr[b]), ag.tensor(ytr[b])
-            logits = model(xb)
+            logits = net(xb)
             loss = lossf(logits, yb)
             reg = _penalty(model, args.l1, args.l2) if (args.l1 or args.l2) else None
-            total = loss + reg if reg is not None else loss
+            total = loss * scale if scale != 1.0 else loss
+            total = total + reg if reg is not None else total
             opt.zero_grad()
             total.backward()
             opt.step()
@@ -295,6 +307,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
                             refresh=False)
             bar.update(1)
         bar.close()
+        loss_sum, correct, seen = ctx.allsum(loss_sum, correct, seen)
         va_loss, va_acc, _ = evaluate(model, Xva, yva)
         row = dict(epoch=epoch, lr=_current_lr(opt), train_loss=loss_sum / seen,
                    train_acc=correct / seen, val_loss=va_loss, val_acc=va_acc)
@@ -326,6 +339,10 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     tr_loss, tr_acc, _ = evaluate(model, Xtr, ytr)
     va_loss, va_acc, _ = evaluate(model, Xva, yva)
 
+    metrics_workers = ctx.size
+    if not ctx.is_main:  # files from rank 0 only
+        return dict(dataset=args.dataset, model=args.model, last_epoch=last_epoch,
+                    test_loss=te_loss, test_acc=te_acc, workers=metrics_workers)
     ckpt = out / "checkpoint.safetensors"
     nn.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
              "epoch": np.array(last_epoch)}, str(ckpt))
@@ -336,7 +353,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
                    epochs=len(history), last_epoch=last_epoch, stopped_early=stopped_early,
                    seconds=round(seconds, 2), train_loss=tr_loss, train_acc=tr_acc,
                    val_loss=va_loss, val_acc=va_acc, test_loss=te_loss, test_acc=te_acc,
-                   history=history, config=config, files={})
+                   history=history, config=config, files={}, workers=metrics_workers)
     _meta_path(ckpt).write_text(json.dumps({"config": config, "history": history}, indent=1))
 
     files = {"checkpoint": ckpt}
@@ -369,6 +386,10 @@ def run(args: argparse.Namespace) -> int:
     """The `train` subcommand (exit code 0; errors are CLIError)."""
     from . import train_seq
     if args.dataset in train_seq.DATASETS or args.model in train_seq.MODELS:
+        if getattr(args, "workers", None) not in (None, 1):
+            raise CLIError("--workers is not supported with --dataset addition yet; "
+                           "train the sequence models in one process")
         return train_seq.run(args)       # sequence models: nn/cli/train_seq.py
-    train(args)
-    return 0
+    from .workers import run as run_workers  # one process, --workers N, or inside mpiexec
+
+    return run_workers(args, train)

@@ -11,7 +11,7 @@ The data (nn.addition) is generated: every step draws a fresh batch of problems,
 validation problems greedily and training stops once ``TARGET`` of them are exactly
 right (or after --epochs). The learning rate warms up linearly over the first
 ``WARMUP`` steps and then follows a cosine to a tenth of --lr over the planned steps
-(``--schedule none`` keeps it constant). Writes OUT/checkpoint.tg, metrics.json,
+(``--schedule none`` keeps it constant). Writes OUT/checkpoint.safetensors, metrics.json,
 curves.png, samples.txt and (unless --no-graph) graph.svg, the loss graph collapsed by
 module and coloured by gradient health, as for the CNN.
 """
@@ -195,7 +195,7 @@ def train_seq(args: argparse.Namespace) -> Dict[str, Any]:
     wrong = np.flatnonzero(~(te_gen == task.test[:, 8:]).all(axis=1))
     samples += [show(task.test[i, :8], te_gen[i], task.test[i, 8:]) for i in wrong[:5]]
 
-    ckpt = out / "checkpoint.tg"
+    ckpt = out / "checkpoint.safetensors"
     nn.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
              "epoch": np.array(len(history))}, str(ckpt))
     files = {"checkpoint": ckpt, "curves": plot_curves(history, out / "curves.png")}
