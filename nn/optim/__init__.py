@@ -18,6 +18,7 @@ Each ``step()`` updates ``p.data`` in place under ``no_grad()``. With g the grad
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any, Dict, Iterable, List
 
 import numpy as np
@@ -47,6 +48,7 @@ class Optimizer:
             raise ValueError(f"{name}: got an empty parameter list; pass model.parameters() "
                              f"of a model that has parameters")
         self.defaults = defaults
+        self._step_count = 0  # read by lr_scheduler (PyTorch's order warning)
         self.param_groups: List[Dict[str, Any]] = []
         self.state: Dict[int, Dict[str, Any]] = {}
         groups = params if isinstance(params[0], dict) else [{"params": params}]
@@ -68,6 +70,12 @@ class Optimizer:
             if not p.requires_grad:
                 raise ValueError(f"{name}: parameter {i} (shape {tuple(p.shape)}) does not "
                                  f"require grad")
+        if len({id(p) for p in ps}) != len(ps):
+            # PyTorch's warning (its wording): such a parameter is updated twice per step
+            warnings.warn(f"{name}: optimizer contains a parameter group with duplicate "
+                          f"parameters; each duplicate is updated once per occurrence in "
+                          f"every step(). Pass each parameter once (e.g. "
+                          f"list(dict.fromkeys(params)))", UserWarning, stacklevel=3)
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in existing for p in ps):
             raise ValueError(f"{name}: some parameters appear in more than one parameter group")
@@ -103,6 +111,11 @@ class Optimizer:
                 if group.get("maximize", False):
                     g = -g
                 self._update(p, g, self._state(p), group)
+                # the update is an in-place change of p, as in PyTorch: a graph built
+                # before the step that saved p now refuses to backward (a silent
+                # gradient at the new weights otherwise)
+                ag.increment_version(p)
+        self._step_count += 1
         return loss
 
     def _update(self, p: Tensor, g: np.ndarray, st: Dict[str, Any], group: Dict[str, Any]) -> None:
