@@ -6,7 +6,8 @@ from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..errors import DtypeError
+from ..tensor import Tensor, as_tensor
 
 Axis = Union[None, int, Sequence[int]]
 
@@ -93,3 +94,24 @@ def pair(v, name: str, op: str) -> Tuple[int, int]:
     if len(t) != 2:
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
     return t
+
+
+def floating(x, op: str, *, ints: bool = False):
+    """``x`` as a Tensor, refusing the dtypes PyTorch has no kernel for (it raises
+    NotImplementedError, a RuntimeError): bool always, integers unless ``ints``
+    (relu keeps integers; softplus, gelu, elu, leaky_relu and silu refuse them rather
+    than truncate the result back to integers)."""
+    x = as_tensor(x)
+    k = x._d.dtype.kind
+    if k == "b" or (k in "iu" and not ints):
+        raise DtypeError(f"{op}: not implemented for {x._d.dtype} tensors (as in PyTorch); "
+                         f"convert first, e.g. {op}(x.float())")
+    return x
+
+
+class Named:
+    """Stands in for an OpDef in ``_forward_error`` so the message names the public
+    function called (``floor_divide``, ``remainder``), not an internal op."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name

@@ -18,8 +18,10 @@ import operator
 import numpy as np
 
 from ..errors import DtypeError
-from ..registry import OPS, _forward_error, apply, backend, composite, defop, method, public
+from ..registry import _forward_error, apply, backend, composite, defop, method, public
 from ..tensor import Tensor, as_tensor, get_default_dtype
+from ._util import Named as _Named
+from ._util import floating as _floating
 from ._util import raw
 
 try:  # SciPy's erf is exact to the last bit; math.erf is the fallback
@@ -154,6 +156,18 @@ def _unary(name, fwd, vjp, doc, **kw):
     return fn
 
 
+def _sign_fwd(x):
+    if x.dtype.kind == "b":
+        return x.copy()  # PyTorch: sign of a bool tensor is itself
+    return np.nan_to_num(np.sign(x), nan=0.0) if x.dtype.kind == "f" else np.sign(x)
+
+
+def _abs_fwd(x):
+    if x.dtype.kind == "b":
+        raise DtypeError("abs: not implemented for bool tensors (as in PyTorch)")
+    return np.abs(x)
+
+
 def _float_only(name, f):
     def fwd(x):
         if x.dtype.kind not in "f":
@@ -163,10 +177,11 @@ def _float_only(name, f):
     return fwd
 
 
-abs = _unary("abs", np.abs, lambda F, g, out, x: g * F.sign(x),
+abs = _unary("abs", _abs_fwd, lambda F, g, out, x: g * F.sign(x),
              "|x|; gradient sign(x), 0 at 0", smooth=False)
-sign = _unary("sign", np.sign, lambda F, g, out, x: F.zeros_like(g),
-              "sign(x); zero gradient everywhere (its derivative is 0 a.e.)", smooth=False)
+sign = _unary("sign", _sign_fwd, lambda F, g, out, x: F.zeros_like(g),
+              "sign(x), 0 at NaN like PyTorch; zero gradient everywhere (its derivative is "
+              "0 a.e.)", smooth=False)
 exp = _unary("exp", _float_only("exp", np.exp), lambda F, g, out, x: g * out, "e**x",
              uses_out=True)
 log = _unary("log", _float_only("log", np.log), lambda F, g, out, x: g / x,
@@ -187,7 +202,13 @@ sigmoid = _unary("sigmoid", _float_only("sigmoid", _sigmoid_np),
 erf = _unary("erf", _float_only("erf", _erf_np),
              lambda F, g, out, x: g * _TWO_OVER_SQRT_PI * F.exp(-(x * x)),
              "the error function; gradient 2/sqrt(pi) e**(-x**2)")
-relu = _unary("relu", lambda x: np.maximum(x, 0).astype(x.dtype, copy=False),
+def _relu_fwd(x):
+    if x.dtype.kind == "b":
+        raise DtypeError("relu: not implemented for bool tensors (as in PyTorch)")
+    return np.maximum(x, 0).astype(x.dtype, copy=False)
+
+
+relu = _unary("relu", _relu_fwd,
               # reads out, not x (out > 0 exactly where x > 0), as PyTorch saves relu's
               # result: changing the input in place afterwards is harmless
               lambda F, g, out, x: g * (raw(out) > 0),
@@ -206,7 +227,7 @@ _leaky = defop("leaky_relu", _leaky_fwd,
 
 def leaky_relu(x, negative_slope: float = 0.01):
     """x if x > 0 else negative_slope * x."""
-    return apply(_leaky, (as_tensor(x),), {"negative_slope": float(negative_slope)})
+    return apply(_leaky, (_floating(x, "leaky_relu"),), {"negative_slope": float(negative_slope)})
 
 
 def _elu_fwd(x, alpha=1.0):
@@ -222,7 +243,7 @@ _elu = defop("elu", _elu_fwd,
 
 def elu(x, alpha: float = 1.0):
     """x if x > 0 else alpha * (exp(x) - 1)."""
-    return apply(_elu, (as_tensor(x),), {"alpha": float(alpha)})
+    return apply(_elu, (_floating(x, "elu"),), {"alpha": float(alpha)})
 
 
 def _gelu_fwd(x, approximate="none"):
@@ -250,7 +271,7 @@ _gelu = defop("gelu", _gelu_fwd, (_gelu_vjp,),
 
 def gelu(x, approximate: str = "none"):
     """Gaussian error linear unit: x * Phi(x); ``approximate='tanh'`` for the tanh form."""
-    return apply(_gelu, (as_tensor(x),), {"approximate": approximate})
+    return apply(_gelu, (_floating(x, "gelu"),), {"approximate": approximate})
 
 
 def _softplus_fwd(x, beta=1.0, threshold=20.0):
@@ -267,13 +288,14 @@ _softplus = defop("softplus", _softplus_fwd,
 
 def softplus(x, beta: float = 1.0, threshold: float = 20.0):
     """log(1 + exp(beta*x)) / beta (linear where beta*x > threshold, like PyTorch)."""
-    return apply(_softplus, (as_tensor(x),), {"beta": float(beta), "threshold": float(threshold)})
+    return apply(_softplus, (_floating(x, "softplus"),),
+                 {"beta": float(beta), "threshold": float(threshold)})
 
 
 @composite(method=True, aliases=("swish",))
 def silu(x):
     """x * sigmoid(x) (swish). A composite: its gradient comes from mul and sigmoid."""
-    x = as_tensor(x)
+    x = _floating(x, "silu")
     return x * sigmoid(x)
 
 
@@ -351,17 +373,17 @@ def _int_pair(x, y, op: str):
     return x, y
 
 
-def floor_divide(x, y) -> Tensor:
+def floor_divide(x, y, *, _op: str = "floor_divide") -> Tensor:
     """``x // y``, rounding toward -inf (Python's and PyTorch's floor division).
 
     Not differentiable (PyTorch has no derivative for it either): the result is a
     constant that does not require grad."""
-    x, y = _int_pair(x, y, "floor_divide")
+    x, y = _int_pair(x, y, _op)
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
             return Tensor._wrap(np.asarray(np.floor_divide(x._d, y._d)))
     except (ValueError, TypeError) as exc:
-        raise _forward_error(OPS["div"], (np.asarray(x._d), np.asarray(y._d)), {}, exc) from None
+        raise _forward_error(_Named(_op), (np.asarray(x._d), np.asarray(y._d)), {}, exc) from None
 
 
 def remainder(x, y) -> Tensor:
@@ -371,7 +393,7 @@ def remainder(x, y) -> Tensor:
     ``x - floor_divide(x, y) * y`` for the gradient; its value is then replaced by
     NumPy's exactly rounded remainder (the vjps of sub and mul do not read it)."""
     x, y = _int_pair(x, y, "remainder")
-    q = floor_divide(x, y)
+    q = floor_divide(x, y, _op="remainder")
     res = sub(x, mul(y, q))
     with np.errstate(divide="ignore", invalid="ignore"):
         exact = np.remainder(x._d, y._d)
@@ -382,20 +404,25 @@ def remainder(x, y) -> Tensor:
     return res
 
 
-def _tie_split(F, g, x, y, win):
+def _tie_split(F, g, x, y, lose):
+    # PyTorch's rule: 1/2 on a tie, 0 where x loses, else 1. A NaN compares false
+    # both ways, so with a NaN on either side both inputs get the full gradient (the
+    # NaN propagates to the result from both), as in PyTorch
     xr, yr = raw(x), raw(y)
-    w = np.where(win(xr, yr), 1.0, np.where(xr == yr, 0.5, 0.0))
+    w = np.where(xr == yr, 0.5, np.where(lose(xr, yr), 0.0, 1.0))
     return g * F.const(w, g)
 
 
 _maximum = defop("maximum", np.maximum,
-                 (lambda F, g, out, x, y: _tie_split(F, g, x, y, np.greater),
-                  lambda F, g, out, x, y: _tie_split(F, g, y, x, np.greater)),
-                 smooth=False, doc="elementwise max; a tie splits the gradient evenly")
-_minimum = defop("minimum", np.minimum,
                  (lambda F, g, out, x, y: _tie_split(F, g, x, y, np.less),
                   lambda F, g, out, x, y: _tie_split(F, g, y, x, np.less)),
-                 smooth=False, doc="elementwise min; a tie splits the gradient evenly")
+                 smooth=False, doc="elementwise max; a tie splits the gradient evenly, a "
+                                   "NaN gives both inputs the gradient")
+_minimum = defop("minimum", np.minimum,
+                 (lambda F, g, out, x, y: _tie_split(F, g, x, y, np.greater),
+                  lambda F, g, out, x, y: _tie_split(F, g, y, x, np.greater)),
+                 smooth=False, doc="elementwise min; a tie splits the gradient evenly, a "
+                                   "NaN gives both inputs the gradient")
 maximum = _binary(_maximum)
 minimum = _binary(_minimum)
 
@@ -441,7 +468,14 @@ _cast = defop("cast", _cast_fwd, (lambda F, g, out, x, dtype: g,), linear=True,
 def cast(x, dtype):
     """``x`` converted to ``dtype`` (differentiable between float dtypes)."""
     x = as_tensor(x)
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"to: {dtype!r} is not a dtype (give a dtype such as float32, "
+                        f"float64, int64 or bool)") from None
+    if dtype.kind not in "biuf":
+        raise TypeError(f"to: tapegrad does not support dtype {dtype}; use bool, an integer "
+                        f"or a float dtype")
     if dtype == x.dtype:
         return x
     if dtype.kind != "f":
@@ -483,6 +517,8 @@ def ones_like(x, dtype=None):
 def square(x):
     """x * x (a composite of mul)."""
     x = as_tensor(x)
+    if x._d.dtype.kind == "b":
+        x = cast(x, np.int64)  # PyTorch: square(bool) is int64 (bool * bool would stay bool)
     return x * x
 
 

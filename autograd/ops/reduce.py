@@ -14,6 +14,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..errors import DtypeError
 from ..registry import apply, backend, composite, defop, public
 from ..tensor import Tensor, as_tensor
 from ._util import kept_shape, norm_axis, pick_axis, raw, sum_to_array
@@ -346,40 +347,81 @@ def logsumexp(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool =
 
 
 # --------------------------------------------------------------------------- var, std
+def _centred(x, axis, dim, keepdims, keepdim, unbiased, correction, ddof, op):
+    """The parts var and std share: ``x`` centred and scaled, ``q = (x - mean) / s`` with
+    ``s`` the largest ``|x - mean|`` of each group (a constant: ``var(x) = s**2 var(x / s)``
+    exactly, for any constant s), and the degrees of freedom ``n - correction``.
+
+    The scaling is what keeps float32 ``[1e30, -1e30, ...]`` finite (``d * d`` would
+    overflow, giving ``inf`` and a zero gradient); PyTorch's Welford kernel has the same
+    range."""
+    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, op)
+    if x.dtype.kind != "f":
+        from ..errors import DtypeError
+
+        raise DtypeError(f"{op}: needs a floating point tensor, got {x.dtype}; convert "
+                         f"with .float() first")
+    given = [v for v in (unbiased, correction, ddof) if v is not None]
+    if len(given) > 1:
+        raise TypeError(f"{op}: give only one of unbiased, correction and ddof")
+    c = 1
+    if unbiased is not None:
+        c = 1 if unbiased else 0
+    elif given:
+        c = given[0]
+        if isinstance(c, bool) or not isinstance(c, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{op}: correction must be a number, got {type(c).__name__} {c!r}")
+    n = _count(x.shape, ax)
+    dof = n - c
+    if dof <= 0:
+        import warnings
+
+        warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly "
+                      f"less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    d = x - mean(x, axis=ax, keepdims=True) if n else x
+    with np.errstate(invalid="ignore", over="ignore"):
+        sc = np.max(np.abs(raw(d)), axis=ax, keepdims=True, initial=0.0)
+        sc = np.where(np.isfinite(sc) & (sc > 0), sc, 1.0).astype(x.dtype)
+    q = d / Tensor._wrap(sc)
+    if not kd:
+        sc = sc.reshape(()) if ax is None else np.squeeze(sc, axis=ax)
+    return q, d, Tensor._wrap(np.asarray(sc)), ax, kd, float(np.maximum(dof, 0))
+
+
 def var(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False,
         unbiased: Optional[bool] = None, correction: Optional[int] = None, ddof: Optional[int] = None):
     """Variance sum((x - mean)**2) / (n - correction); PyTorch's default correction=1.
 
-    A composite (two-pass: the mean first, so it is stable for large offsets)."""
-    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "var")
-    if x.dtype.kind != "f":
-        from ..errors import DtypeError
-
-        raise DtypeError(f"var/std: need a floating point tensor, got {x.dtype}; convert "
-                         f"with .float() first")
-    if sum_none := [v for v in (unbiased, correction, ddof) if v is not None]:
-        if len(sum_none) > 1:
-            raise TypeError("var: give only one of unbiased, correction and ddof")
-    c = 1
-    if unbiased is not None:
-        c = 1 if unbiased else 0
-    elif correction is not None:
-        c = int(correction)
-    elif ddof is not None:
-        c = int(ddof)
-    n = _count(x.shape, ax)
-    mu = mean(x, axis=ax, keepdims=True)
-    d = x - mu
-    return sum(d * d, axis=ax, keepdims=kd) / float(np.maximum(n - c, 0) or np.nan)
+    A composite (two-pass: the mean first, so it is stable for large offsets), computed
+    as ``sum(r * r)`` with ``r = (x - mean) / sqrt(dof)``: no term overflows unless the
+    variance itself does, and the gradient ``2 r / sqrt(dof)`` stays finite even then,
+    as in PyTorch. Warns, like PyTorch, when ``n - correction <= 0`` (the result is then
+    inf or NaN)."""
+    q, d, sc, ax, kd, dof = _centred(x, axis, dim, keepdims, keepdim, unbiased, correction,
+                                     ddof, "var")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if not dof:  # 0 / 0 = NaN for a constant (or empty) group, inf otherwise
+            return sum(d * d, axis=ax, keepdims=kd) / 0.0
+        r = d / math.sqrt(dof)
+        return sum(r * r, axis=ax, keepdims=kd)
 
 
 def std(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False,
         unbiased: Optional[bool] = None, correction: Optional[int] = None, ddof: Optional[int] = None):
-    """Standard deviation: sqrt(var(...)) with the same arguments."""
-    from .elementwise import sqrt
+    """Standard deviation sqrt(var(...)), computed as ``s * sqrt(sum(q**2) / dof)`` (no
+    overflow for any finite input). Where the deviation is 0 (a constant group) the
+    gradient is 0, as in PyTorch, not ``0 * inf = NaN``: the double-where rule
+    (docs/errors.md) keeps the square root off 0."""
+    from .elementwise import sqrt, where
 
-    return sqrt(var(x, axis, keepdims, dim=dim, keepdim=keepdim, unbiased=unbiased,
-                    correction=correction, ddof=ddof))
+    q, d, sc, ax, kd, dof = _centred(x, axis, dim, keepdims, keepdim, unbiased, correction,
+                                     ddof, "std")
+    ss = sum(q * q, axis=ax, keepdims=kd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nz = Tensor._wrap(np.asarray(raw(ss) > 0))
+        r = sqrt(where(nz, ss, 1.0) / dof) * sc
+        return where(nz, r, Tensor._wrap(np.asarray(raw(ss) / dof * raw(sc), dtype=q.dtype)))
 
 
 # --------------------------------------------------------------------------- softmax family
@@ -412,7 +454,8 @@ def softmax(x, axis=None, *, dim=None):
     """exp(x) / sum(exp(x)) along ``dim`` (default last), stable for large inputs."""
     x = as_tensor(x)
     if x.dtype.kind != "f":
-        raise TypeError(f"softmax: needs a floating tensor, got {x.dtype}")
+        raise DtypeError(f"softmax: needs a floating tensor, got {x.dtype} (as in PyTorch); "
+                         f"convert first with .float()")
     if x.ndim == 0:
         return apply(_softmax, (x,), {"axis": None})
     return apply(_softmax, (x,), {"axis": _softmax_axis(x, axis, dim, "softmax")})
@@ -422,7 +465,8 @@ def log_softmax(x, axis=None, *, dim=None):
     """x - logsumexp(x) along ``dim`` (default last), stable for large inputs."""
     x = as_tensor(x)
     if x.dtype.kind != "f":
-        raise TypeError(f"log_softmax: needs a floating tensor, got {x.dtype}")
+        raise DtypeError(f"log_softmax: needs a floating tensor, got {x.dtype} (as in "
+                         f"PyTorch); convert first with .float()")
     if x.ndim == 0:
         return apply(_log_softmax, (x,), {"axis": None})
     return apply(_log_softmax, (x,), {"axis": _softmax_axis(x, axis, dim, "log_softmax")})
