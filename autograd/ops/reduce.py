@@ -14,7 +14,8 @@ from typing import Optional
 
 import numpy as np
 
-from ..errors import DtypeError
+from .._checks import dim_arg
+from ..errors import DtypeError, InvalidArgumentError
 from ..registry import apply, backend, composite, defop, public
 from ..tensor import Tensor, as_tensor
 from ._util import kept_shape, norm_axis, pick_axis, raw, sum_to_array
@@ -110,9 +111,17 @@ def sum_to(x, shape):
 def _extreme_vjp(F, g, out, x, axis=None, keepdims=False, which="max", split=False):
     xr, outr = raw(x), raw(out)
     if axis is None or split:
-        # full reduction, and amax/amin: ties share the gradient evenly (per group)
-        mask = (xr == np.reshape(outr, kept_shape(xr.shape, axis))).astype(xr.dtype)
-        mask /= mask.sum(axis=axis, keepdims=True)
+        # full reduction, and amax/amin: ties share the gradient evenly (per group).
+        # The count is an integer and the division float64: a float16 count of more
+        # than 65,504 ties would overflow to inf and give every element 0. A full
+        # max()/min() with NaNs gives the gradient to the NaNs (the result), as in
+        # PyTorch; amax/amin give NaN everywhere there (PyTorch's too)
+        o = np.reshape(outr, kept_shape(xr.shape, axis))
+        hit = xr == o
+        if not split and xr.dtype.kind == "f" and np.isnan(o).any():
+            hit |= np.isnan(xr) & np.isnan(o)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mask = (hit / hit.sum(axis=axis, keepdims=True)).astype(xr.dtype)
         return _expand(F, g, x, axis, keepdims) * F.const(mask, g)
     # reduction over axes: the first extreme index (argmax order) gets it all
     mask = _first_extreme_mask(xr, axis, which)
@@ -142,13 +151,14 @@ def _max_fwd(x, axis=None, keepdims=False, split=False):
     if x.size == 0 and (axis is None or any(x.shape[a] == 0 for a in axis)):
         # only a reduction over an empty dimension is undefined; an empty batch
         # reduced along a non-empty dimension gives an empty result (like PyTorch)
-        raise ValueError("max: cannot reduce an empty tensor (the maximum of nothing is undefined)")
+        raise InvalidArgumentError("max: cannot reduce an empty tensor (the maximum of "
+                                   "nothing is undefined)")
     return x.max(axis=axis, keepdims=keepdims)
 
 
 def _min_fwd(x, axis=None, keepdims=False, split=False):
     if x.size == 0 and (axis is None or any(x.shape[a] == 0 for a in axis)):
-        raise ValueError("min: cannot reduce an empty tensor")
+        raise InvalidArgumentError("min: cannot reduce an empty tensor")
     return x.min(axis=axis, keepdims=keepdims)
 
 
@@ -168,10 +178,26 @@ _min = defop("min", _min_fwd,
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
+def _nonempty(x, ax, op: str) -> None:
+    """PyTorch's errors for the max/min/argmax of nothing: RuntimeError without a dim
+    (IndexError for argmax/argmin), IndexError for an empty reduced dim."""
+    if x.numel() == 0:
+        if ax is None:
+            cls = IndexError if op.startswith("arg") else InvalidArgumentError
+            raise cls(f"{op}(): cannot reduce an empty tensor (shape {tuple(x.shape)}) over "
+                      f"all its dimensions: the {op[-3:]} of nothing is undefined; give a "
+                      f"dim of non-zero size")
+        for a in ax:
+            if x.shape[a] == 0:
+                raise IndexError(f"{op}(): expected reduction dim {a} to have non-zero size "
+                                 f"(shape {tuple(x.shape)})")
+
+
 def _extreme(op, argfn, x, axis, dim, keepdims, keepdim):
     if isinstance(axis, Tensor) or isinstance(dim, Tensor):
         raise TypeError(f"{op.name}: to compare two tensors elementwise use maximum/minimum")
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, op.name)
+    _nonempty(x, ax, op.name)
     values = apply(op, (x,), {"axis": ax, "keepdims": kd})
     if dim is not None and isinstance(dim, (int, np.integer)):
         idx = argfn(x, dim=dim, keepdim=kd)
@@ -207,6 +233,7 @@ def amax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fals
     """Maximum over ``axis`` (int or tuple), values only, like ``torch.amax``: tied
     elements share the gradient evenly."""
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "amax")
+    _nonempty(x, ax, "amax")
     return apply(_max, (x,), {"axis": ax, "keepdims": kd, "split": True})
 
 
@@ -214,6 +241,7 @@ def amin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fals
     """Minimum over ``axis`` (int or tuple), values only, like ``torch.amin``: tied
     elements share the gradient evenly."""
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "amin")
+    _nonempty(x, ax, "amin")
     return apply(_min, (x,), {"axis": ax, "keepdims": kd, "split": True})
 
 
@@ -238,7 +266,8 @@ def argmax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fa
     x = as_tensor(x)
     a = pick_axis({}, axis, dim)
     if a is not None:
-        a = norm_axis(a, x.ndim, "argmax")[0] if x.ndim else None
+        a = dim_arg(a, x.ndim, "argmax") if x.ndim else None
+    _nonempty(x, None if a is None else (a,), "argmax")
     return apply(_argmax, (x,), {"axis": a, "keepdims": bool(keepdims or keepdim)})
 
 
@@ -247,7 +276,8 @@ def argmin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fa
     x = as_tensor(x)
     a = pick_axis({}, axis, dim)
     if a is not None:
-        a = norm_axis(a, x.ndim, "argmin")[0] if x.ndim else None
+        a = dim_arg(a, x.ndim, "argmin") if x.ndim else None
+    _nonempty(x, None if a is None else (a,), "argmin")
     return apply(_argmin, (x,), {"axis": a, "keepdims": bool(keepdims or keepdim)})
 
 
@@ -445,9 +475,7 @@ _log_softmax = defop("log_softmax", _log_softmax_fwd,
 
 def _softmax_axis(x, axis, dim, op):
     a = pick_axis({}, axis, dim, default=-1)
-    if x.ndim == 0:
-        return 0
-    return norm_axis(a, x.ndim, op)[0]
+    return dim_arg(a, x.ndim, op)
 
 
 def softmax(x, axis=None, *, dim=None):

@@ -7,7 +7,8 @@ from typing import Sequence, Tuple, Union
 
 import numpy as np
 
-from ..errors import ShapeError
+from .._checks import dim_arg, int_arg, size_arg
+from ..errors import InvalidArgumentError, ShapeError
 from ..registry import apply, backend, composite, defop, method, public
 from ..tensor import Tensor, as_tensor
 from ._util import Variadic, norm_axis
@@ -16,10 +17,10 @@ from .elementwise import clone
 Shape = Union[int, Sequence[int]]
 
 
-def _shape_arg(shape) -> Tuple[int, ...]:
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        shape = shape[0]
-    return tuple(int(s) for s in shape)
+def _shape_arg(shape, op: str = "reshape") -> Tuple[int, ...]:
+    # ints, a tuple/list, or a 0-d integer tensor (an int, as in PyTorch); TypeError for
+    # anything else (a float, None, a tensor of several elements)
+    return size_arg(shape, op, check_negative=False)
 
 
 # --------------------------------------------------------------------------- reshape
@@ -52,7 +53,7 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1):
     x = as_tensor(x)
     if x.ndim == 0:
         return reshape(x, (1,))
-    s, e = norm_axis(start_dim, x.ndim, "flatten")[0], norm_axis(end_dim, x.ndim, "flatten")[0]
+    s, e = dim_arg(start_dim, x.ndim, "flatten"), dim_arg(end_dim, x.ndim, "flatten")
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     if s == e:
@@ -74,6 +75,8 @@ def unsqueeze(x, dim: int):
     """Insert a dimension of size 1 at ``dim``."""
     x = as_tensor(x)
     nd = x.ndim + 1
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"unsqueeze: dim must be an int, got {type(dim).__name__} {dim!r}")
     if not -nd <= dim < nd:
         raise IndexError(f"unsqueeze: dim {dim} out of range for a result with {nd} dims")
     d = dim % nd
@@ -90,7 +93,9 @@ _permute = defop("permute", lambda x, axes: x.transpose(axes),
 def permute(x, *axes):
     """Reorder dimensions: ``out.shape[i] = x.shape[axes[i]]``."""
     x = as_tensor(x)
-    axes = _shape_arg(axes) if axes else tuple(range(x.ndim - 1, -1, -1))
+    axes = _shape_arg(axes, "permute") if axes else tuple(range(x.ndim - 1, -1, -1))
+    if len(axes) == x.ndim:
+        axes = tuple(dim_arg(a, x.ndim, "permute") for a in axes)  # IndexError out of range
     if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
         raise ShapeError(f"permute: {axes} is not a permutation of the {x.ndim} dimensions "
                          f"of a tensor of shape {x.shape}")
@@ -103,9 +108,9 @@ def permute(x, *axes):
 def transpose(x, dim0: int = -2, dim1: int = -1):
     """Swap two dimensions (the last two by default)."""
     x = as_tensor(x)
+    a, b = dim_arg(dim0, x.ndim, "transpose"), dim_arg(dim1, x.ndim, "transpose")
     if x.ndim < 2:
         return apply(_reshape, (x,), {"shape": x.shape})  # a new view, as in PyTorch
-    a, b = norm_axis(dim0, x.ndim, "transpose")[0], norm_axis(dim1, x.ndim, "transpose")[0]
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
     return permute(x, tuple(axes))
@@ -184,7 +189,7 @@ def cat(tensors: Sequence, axis: int = 0, *, dim=None):
     nd = ts[0].ndim
     if nd == 0:
         raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
-    ax = norm_axis(a, nd, "cat")[0]
+    ax = dim_arg(a, nd, "cat")
     for k, t in enumerate(ts):
         if t.ndim != nd or t.shape[:ax] + t.shape[ax + 1:] != ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
             raise ShapeError(f"cat: tensor {k} has shape {t.shape} but tensor 0 has shape "
@@ -223,12 +228,12 @@ def stack(tensors: Sequence, axis: int = 0, *, dim=None):
 def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
     """Split into chunks of ``split_size`` (int) or of the given sizes (list), like PyTorch."""
     x = as_tensor(x)
-    ax = norm_axis(dim, x.ndim, "split")[0]
+    ax = dim_arg(dim, x.ndim, "split")
     n = x.shape[ax]
     if isinstance(split_size_or_sections, (int, np.integer)):
         s = int(split_size_or_sections)
         if s <= 0:
-            raise ValueError(f"split: split_size must be positive, got {s}")
+            raise InvalidArgumentError(f"split: split_size must be positive, got {s}")
         sizes = [min(s, n - i) for i in range(0, n, s)]
     else:
         sizes = [int(v) for v in split_size_or_sections]
@@ -246,14 +251,19 @@ def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
 def chunk(x, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
     """Split into ``chunks`` nearly equal pieces."""
     x = as_tensor(x)
-    n = x.shape[norm_axis(dim, x.ndim, "chunk")[0]]
+    if x.ndim == 0:
+        raise InvalidArgumentError("chunk: expects at least a 1-dimensional tensor")
+    chunks = int_arg(chunks, "chunks", "chunk")
+    if chunks <= 0:
+        raise InvalidArgumentError(f"chunk: expects chunks to be greater than 0, got {chunks}")
+    n = x.shape[dim_arg(dim, x.ndim, "chunk")]
     return split(x, max(1, -(-n // chunks)), dim)
 
 
 def unbind(x, dim: int = 0) -> Tuple[Tensor, ...]:
     """Remove a dimension, returning the slices along it."""
     x = as_tensor(x)
-    ax = norm_axis(dim, x.ndim, "unbind")[0]
+    ax = dim_arg(dim, x.ndim, "unbind")
     return tuple(x[(slice(None),) * ax + (i,)] for i in range(x.shape[ax]))
 
 
@@ -330,8 +340,8 @@ def movedim(x, source, destination) -> Tensor:
         raise ValueError(f"movedim: source {source} and destination {destination} must "
                          f"have the same number of dimensions")
     n = x.ndim
-    src = tuple(norm_axis(a, n, "movedim")[0] for a in src)
-    dst = tuple(norm_axis(a, n, "movedim")[0] for a in dst)
+    src = tuple(dim_arg(a, n, "movedim") for a in src)
+    dst = tuple(dim_arg(a, n, "movedim") for a in dst)
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
         raise ValueError(f"movedim: repeated dimension in source {source} or "
                          f"destination {destination}")
