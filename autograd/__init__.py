@@ -16,6 +16,7 @@ from .creation import (arange, empty, eye, full, full_like, linspace, ones, ones
                        zeros_like)
 from .dtypes import bool_, float32, float64, int32, int64
 from .engine import backward, grad, graph_nodes
+from .errors import DtypeError, InvalidArgumentError, OutOfMemoryError, ShapeError
 from .storage import increment_version
 from .function import Function, FunctionCtx
 from .gradcheck import (BlameReport, GradcheckError, GradcheckReport, blame, gradcheck,
@@ -37,5 +38,5 @@ __all__ = [
     "randperm", "seed", "COMPOSITES", "OPS", "OpDef", "composite", "defop",
     "Node", "detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled",
     "name_scope", "no_grad", "record_grads", "set_grad_enabled", "functional", "viz", "ops",
-    "__version__",
+    "__version__", "ShapeError", "DtypeError", "InvalidArgumentError", "OutOfMemoryError",
 ] + ops.__all__

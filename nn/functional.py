@@ -111,7 +111,7 @@ def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
 
 def _same_shape(x: Tensor, y: Tensor, name: str) -> None:
     if x.shape != y.shape:
-        raise ValueError(f"{name}: input shape {tuple(x.shape)} and target shape "
+        raise ag.ShapeError(f"{name}: input shape {tuple(x.shape)} and target shape "
                          f"{tuple(y.shape)} differ; they must match (reshape the target, "
                          f"e.g. y.reshape(-1, 1) or y.squeeze())")
 
@@ -179,7 +179,8 @@ def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
     p, y = ag.as_tensor(p), ag.as_tensor(y)
     _same_shape(p, y, "binary_cross_entropy")
     if ((p.data < 0) | (p.data > 1)).any():
-        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; "
+        raise ag.InvalidArgumentError("binary_cross_entropy: input must be probabilities in "
+                                      "[0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
     if y.dtype != p.dtype:
         y = y.to(p.dtype)
@@ -204,15 +205,35 @@ def binary_cross_entropy_with_logits(z, y, weight=None, reduction: str = "mean",
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
-def one_hot(y, num_classes: int) -> Tensor:
-    """Integer class indices -> float one-hot rows."""
-    y = np.asarray(ag.as_tensor(y).data)
+def one_hot(y, num_classes: int = -1) -> Tensor:
+    """Integer class indices -> float one-hot rows (``num_classes=-1``: max + 1, as in
+    PyTorch; PyTorch's result is int64, tapegrad's float, ready for a loss)."""
+    y = np.asarray(ag.as_tensor(y))
+    if y.dtype.kind not in "iu":
+        raise ag.DtypeError(f"one_hot: is only applicable to integer class indices, got "
+                            f"{y.dtype}; convert with .long()")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
+        raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
+    if y.size and y.min() < 0:
+        raise ag.InvalidArgumentError(f"one_hot: class values must be non-negative, got "
+                                      f"{y.min()}")
+    if num_classes == -1:
+        num_classes = int(y.max()) + 1 if y.size else 0
+        if not y.size:
+            raise ag.InvalidArgumentError("one_hot: can not infer the total number of "
+                                          "classes from an empty tensor; pass num_classes")
+    elif num_classes < 0 or (y.size and y.max() >= num_classes):
+        raise ag.InvalidArgumentError(f"one_hot: class values must be smaller than "
+                                      f"num_classes={num_classes}, got {y.max() if y.size else ''}")
     out = np.zeros(y.shape + (num_classes,), dtype=ag.get_default_dtype())
     np.put_along_axis(out, y[..., None].astype(np.int64), 1.0, axis=-1)
     return ag.tensor(out)
 
 
 def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) -> None:
+    if logits.ndim == 0:
+        raise ag.ShapeError(f"{name}: expected an input of 1 or more dimensions ((C,) or "
+                            f"(N, C, ...)), got a 0-d tensor")
     c = logits.shape[1] if logits.ndim > 1 else logits.shape[0]
     exp = (logits.shape[0],) + tuple(logits.shape[2:]) if logits.ndim > 1 else ()
     if y.shape != exp:
@@ -268,11 +289,13 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     instead of four to six; the other cases are composed from log_softmax below."""
     logits = ag.as_tensor(logits)
     yt = ag.as_tensor(y)
+    if logits.ndim == 0:
+        _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if (yt.dtype.kind in "iu" and label_smoothing == 0.0 and logits.ndim in (1, 2)
             and logits.dtype.kind == "f"):
-        _check_targets("nll_loss", logits, np.asarray(yt.data), ignore_index)
+        _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
         return ag.softmax_cross_entropy(logits, yt, weight=weight, ignore_index=ignore_index,
                                         reduction=reduction)
     dim = 1 if logits.ndim > 1 else 0
@@ -290,6 +313,10 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
         if reduction == "mean":
             return loss.sum() / float(np.prod(loss.shape) if loss.ndim else 1)
         return _reduce(loss, reduction, "cross_entropy")
+    if yt.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: targets must be integer class indices or float "
+                        f"probabilities, got {yt.dtype}")
+    _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
     nll = nll_loss(logp, yt, weight=weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0.0:
         return nll

@@ -23,7 +23,23 @@ IntPair = Union[int, Tuple[int, int]]
 
 
 def _pair(v: IntPair) -> Tuple[int, int]:
-    return (v, v) if isinstance(v, int) else tuple(v)
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return (int(v), int(v))
+    if isinstance(v, (tuple, list)) and len(v) == 2:
+        return tuple(v)
+    raise TypeError(f"expected an int or a pair of ints, got {type(v).__name__} {v!r}")
+
+
+def _sizes(layer: str, **sizes) -> None:
+    """Each size is an int (or a tuple of ints) >= 0: TypeError / RuntimeError as PyTorch."""
+    for name, v in sizes.items():
+        for s in (v if isinstance(v, tuple) else (v,)):
+            if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+                raise TypeError(f"{layer}: {name} must be an int, got {type(s).__name__} {s!r}")
+            if s < 0:
+                raise ag.InvalidArgumentError(f"{layer}: {name} must be non-negative, got {v} "
+                                              f"(trying to create a tensor with a negative "
+                                              f"dimension)")
 
 
 class Identity(Module):
@@ -37,8 +53,9 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
         super().__init__()
+        _sizes("Linear", in_features=in_features, out_features=out_features)
         if in_features <= 0 or out_features <= 0:
-            raise ValueError(f"Linear: in_features and out_features must be positive, got "
+            raise ag.InvalidArgumentError(f"Linear: in_features and out_features must be positive, got "
                              f"{in_features}, {out_features}")
         self.in_features, self.out_features = in_features, out_features
         dt = dtype or ag.get_default_dtype()
@@ -54,9 +71,10 @@ class Linear(Module):
 
     def forward(self, x):
         x = ag.as_tensor(x)
-        if x.shape[-1] != self.in_features:
-            raise ValueError(f"Linear({self.in_features}, {self.out_features}): input has "
-                             f"{x.shape[-1]} features (shape {tuple(x.shape)}), expected "
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ag.ShapeError(f"Linear({self.in_features}, {self.out_features}): input has "
+                             f"{x.shape[-1] if x.ndim else 0} features (shape "
+                             f"{tuple(x.shape)}), expected "
                              f"{self.in_features}")
         return F.linear(x, self.weight, self.bias)
 
@@ -71,6 +89,9 @@ class Conv2d(Module):
                  stride: IntPair = 1, padding: Union[IntPair, str] = 0, dilation: IntPair = 1,
                  groups: int = 1, bias: bool = True, dtype=None) -> None:
         super().__init__()
+        _sizes("Conv2d", in_channels=in_channels, out_channels=out_channels, groups=groups)
+        if groups <= 0:
+            raise ag.InvalidArgumentError(f"Conv2d: groups must be a positive integer, got {groups}")
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"Conv2d: groups={groups} must divide in_channels ({in_channels}) "
                              f"and out_channels ({out_channels})")
@@ -86,6 +107,13 @@ class Conv2d(Module):
         else:
             self.padding = _pair(padding)
         self.dilation = _pair(dilation)
+        for what, v, low in (("kernel_size", self.kernel_size, 1), ("stride", self.stride, 1),
+                             ("dilation", self.dilation, 1)):
+            _sizes("Conv2d", **{what: v})
+            if min(v) < low:
+                raise ag.InvalidArgumentError(f"Conv2d: {what} must be positive, got {v}")
+        if not isinstance(self.padding, str):
+            _sizes("Conv2d", padding=self.padding)
         dt = dtype or ag.get_default_dtype()
         self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size,
                                          dtype=dt))
@@ -102,7 +130,7 @@ class Conv2d(Module):
     def forward(self, x):
         x = ag.as_tensor(x)
         if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
-            raise ValueError(f"Conv2d({self.in_channels}, {self.out_channels}): expected input "
+            raise ag.ShapeError(f"Conv2d({self.in_channels}, {self.out_channels}): expected input "
                              f"(N, {self.in_channels}, H, W), got shape {tuple(x.shape)}")
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                         self.groups)
@@ -181,6 +209,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = True, track_running_stats: bool = True, dtype=None) -> None:
         super().__init__()
+        _sizes(type(self).__name__, num_features=num_features)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dt = dtype or ag.get_default_dtype()
