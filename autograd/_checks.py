@@ -84,10 +84,42 @@ def allocate(fn: Callable, shape: Tuple[int, ...], dtype, op: str):
         return fn()
     except (MemoryError, ValueError) as exc:
         if isinstance(exc, ValueError) and "too big" not in str(exc) and \
-                "maximum" not in str(exc):
+                "maximum" not in str(exc).lower():
             raise
         nbytes = math.prod(shape) * np.dtype(dtype).itemsize
         raise OutOfMemoryError(
             f"{op}: cannot allocate a tensor of shape {tuple(shape)} and dtype "
             f"{np.dtype(dtype)}: it needs {nbytes:,} bytes ({nbytes / 2 ** 30:,.1f} GiB), more "
             f"than the memory available; check the size arguments") from None
+
+
+def real_arg(v: Any, name: str, op: str) -> float:
+    """A real-number argument (``alpha``, ``p``, ``negative_slope``) as a float.
+
+    Ints, floats, bools and 0-d tensors are numbers (as in PyTorch); None, strings,
+    complex numbers and tensors of several elements are a TypeError naming the op."""
+    if isinstance(v, (int, float, np.integer, np.floating, np.bool_)):
+        return float(v)
+    if getattr(v, "shape", None) == () and np.dtype(getattr(v, "dtype", object)).kind in "biuf":
+        return float(v.item())
+    raise TypeError(f"{op}: {name} must be a real number, got {type(v).__name__} "
+                    f"{v!r}"[:200])
+
+
+def dtype_arg(dtype: Any, op: str, default=None) -> np.dtype:
+    """A ``dtype=`` argument (a NumPy dtype, its name, or ``autograd.float32`` & co) as a
+    NumPy dtype tapegrad supports (bool, integers, floats); None gives ``default``.
+    TypeError naming the op otherwise (complex, object, strings, a number)."""
+    if dtype is None:
+        return np.dtype(default) if default is not None else None
+    if isinstance(dtype, (bool, int, float, complex)) and not isinstance(dtype, type):
+        raise TypeError(f"{op}: dtype must be a dtype (e.g. float32, int64, bool), got "
+                        f"{type(dtype).__name__} {dtype!r}")
+    try:
+        dt = np.dtype(getattr(dtype, "numpy_dtype", dtype))
+    except TypeError:
+        raise TypeError(f"{op}: {dtype!r} is not a dtype (e.g. float32, int64, bool)") from None
+    if dt.kind not in "biuf":
+        raise TypeError(f"{op}: unsupported dtype {dt}; tapegrad supports bool, integer and "
+                        f"float dtypes")
+    return dt

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import allocate, int_arg, size_arg
+from ._checks import allocate, dtype_arg, int_arg, size_arg
 from .errors import InvalidArgumentError
 from .tensor import Tensor, _check_grad_dtype, as_tensor, get_default_dtype
 
@@ -16,9 +16,7 @@ def _shape(size, op: str = "zeros") -> tuple:
 
 
 def _new(fill, shape, dtype, op):
-    dtype = np.dtype(dtype or get_default_dtype())
-    if dtype.kind not in "biuf":
-        raise TypeError(f"{op}: unsupported dtype {dtype}; use bool, integer or float")
+    dtype = dtype_arg(dtype, op, get_default_dtype())
     return allocate(lambda: fill(shape, dtype), shape, dtype, op)
 
 
@@ -45,6 +43,7 @@ empty = zeros
 
 def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value`` (bool/int values keep their kind, floats are float32)."""
+    dtype = dtype_arg(dtype, "full")
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, bool) else
                  np.int64 if isinstance(fill_value, (int, np.integer)) else get_default_dtype())
@@ -58,17 +57,19 @@ def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
 
 def zeros_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
     x = as_tensor(x)
-    return _leaf(np.zeros(x.shape, dtype=dtype or x.dtype), requires_grad)
+    return _leaf(np.zeros(x.shape, dtype=dtype_arg(dtype, "zeros_like", x.dtype)), requires_grad)
 
 
 def ones_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
     x = as_tensor(x)
-    return _leaf(np.ones(x.shape, dtype=dtype or x.dtype), requires_grad)
+    return _leaf(np.ones(x.shape, dtype=dtype_arg(dtype, "ones_like", x.dtype)), requires_grad)
 
 
 def full_like(x, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     x = as_tensor(x)
-    return _leaf(np.full(x.shape, fill_value, dtype=dtype or x.dtype), requires_grad)
+    _real(("fill_value", fill_value), op="full_like")
+    return _leaf(np.full(x.shape, fill_value, dtype=dtype_arg(dtype, "full_like", x.dtype)),
+                 requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -84,6 +85,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     if (end - start) / step < 0:
         raise InvalidArgumentError(f"arange: upper bound and larger bound inconsistent with "
                                    f"step sign (start {start}, end {end}, step {step})")
+    dtype = dtype_arg(dtype, "arange")
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else get_default_dtype()
@@ -98,7 +100,7 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
     steps = int_arg(steps, "steps", "linspace")
     if steps < 0:
         raise InvalidArgumentError(f"linspace: number of steps must be non-negative, got {steps}")
-    dt = np.dtype(dtype or get_default_dtype())
+    dt = dtype_arg(dtype, "linspace", get_default_dtype())
     return _leaf(allocate(lambda: np.linspace(start, end, steps).astype(dt), (steps,), dt,
                           "linspace"), requires_grad)
 

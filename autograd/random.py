@@ -5,7 +5,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._checks import allocate, int_arg, size_arg
+from ._checks import allocate, dtype_arg, int_arg, size_arg
 from .errors import InvalidArgumentError
 from .tensor import Tensor, get_default_dtype, _check_grad_dtype
 
@@ -28,12 +28,21 @@ def default_generator() -> np.random.Generator:
     return _GEN[0]
 
 
+def _generator(generator, op: str) -> np.random.Generator:
+    if generator is None:
+        return _GEN[0]
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{op}: generator must be a numpy.random.Generator (e.g. "
+                        f"autograd.default_generator()), got {type(generator).__name__}")
+    return generator
+
+
 def _shape(size, op: str = "randn") -> tuple:
     return size_arg(size, op)
 
 
 def _float_dtype(dtype, op: str) -> np.dtype:
-    dt = np.dtype(dtype or get_default_dtype())
+    dt = dtype_arg(dtype, op, get_default_dtype())
     if dt.kind != "f":
         raise TypeError(f"{op}: dtype must be a floating point dtype, got {dt}")
     return dt
@@ -49,7 +58,7 @@ def _leaf(arr, requires_grad):
 
 def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Standard normal samples of the given shape."""
-    g = generator or _GEN[0]
+    g = _generator(generator, "randn")
     shape, dt = _shape(size, "randn"), _float_dtype(dtype, "randn")
     return _leaf(allocate(lambda: g.standard_normal(shape).astype(dt), shape, dt, "randn"),
                  requires_grad)
@@ -57,7 +66,7 @@ def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Ten
 
 def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Uniform samples in [0, 1)."""
-    g = generator or _GEN[0]
+    g = _generator(generator, "rand")
     shape, dt = _shape(size, "rand"), _float_dtype(dtype, "rand")
     return _leaf(allocate(lambda: g.random(shape).astype(dt), shape, dt, "rand"), requires_grad)
 
@@ -65,7 +74,8 @@ def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tens
 def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, generator=None) -> Tensor:
     """Integers in [low, high) (or [0, low) when high is None). As in PyTorch,
     ``randint(high, size)`` (two positional arguments, the second a tuple) also works."""
-    g = generator or _GEN[0]
+    g = _generator(generator, "randint")
+    dtype = dtype_arg(dtype, "randint")
     if isinstance(high, (tuple, list)) and size == ():
         low, high, size = 0, low, high
     if high is None:
@@ -80,7 +90,7 @@ def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, gener
 
 def randperm(n: int, generator=None) -> Tensor:
     """A random permutation of 0..n-1."""
-    g = generator or _GEN[0]
+    g = _generator(generator, "randperm")
     n = int_arg(n, "n", "randperm")
     if n < 0:
         raise InvalidArgumentError(f"randperm: n must be non-negative, got {n}")

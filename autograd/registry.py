@@ -197,9 +197,23 @@ def _names(spec: Names, default: str) -> Tuple[str, ...]:
     return tuple(spec)
 
 
+def _label(fn: Callable, name: str) -> None:
+    """Name a generated function (a closure or lambda) after the op, so Python's own
+    errors for it (a missing argument) say ``add()``, not ``_binary.<locals>.fn()``."""
+    q = getattr(fn, "__qualname__", "")
+    if "<locals>" in q or "<lambda>" in q:
+        try:
+            fn.__qualname__ = name
+            if fn.__name__ == "<lambda>":
+                fn.__name__ = name
+        except (AttributeError, TypeError):  # builtins and partials
+            pass
+
+
 def method(name: str, fn: Callable) -> Callable:
     """Make ``fn(self, ...)`` the Tensor method or operator ``name`` (``"exp"``,
     ``"__mul__"``, ``"add_"``, ``"backward"``)."""
+    _label(fn, name)
     if name in METHODS:
         raise ValueError(f"Tensor method {name!r} is already declared")
     METHODS[name] = fn
@@ -208,6 +222,7 @@ def method(name: str, fn: Callable) -> Callable:
 
 
 def _publish(fn: Callable, name: str, methods: Names, aliases: Sequence[str]) -> None:
+    _label(fn, name)
     for n in (name, *aliases):
         if n in PUBLIC:
             raise ValueError(f"public op name {n!r} is already declared")

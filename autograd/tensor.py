@@ -72,6 +72,13 @@ def _ragged(data: Any) -> str:
 
 def _to_array(data: Any, dtype=None) -> np.ndarray:
     """Convert user data to an ndarray with tapegrad's dtype defaults."""
+    if dtype is not None:
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"tensor: {dtype!r} is not a dtype (e.g. float32, int64, bool)") from None
+        if dt.kind not in "biuf":
+            raise TypeError(f"tensor: unsupported dtype {dt}; use bool, integer or float")
     if isinstance(data, Tensor):
         arr = data.data
         return arr.astype(dtype) if dtype is not None and arr.dtype != np.dtype(dtype) else arr.copy()

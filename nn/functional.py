@@ -6,6 +6,9 @@ gradient with those same ops, so it stays differentiable).
 """
 from __future__ import annotations
 
+import functools
+import inspect
+
 from typing import Optional, Tuple
 
 import numpy as np
@@ -59,6 +62,38 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return ag.softplus(x, beta=beta, threshold=threshold)
 
 
+
+def _named(op: str):
+    """Make errors raised by the ops a function is built from name the function called
+    (a shape error in a weight's ``mul`` reads ``cross_entropy: mul: ...``)."""
+    def deco(f):
+        sig = inspect.signature(f)
+
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            if "reduction" in sig.parameters:  # PyTorch checks it before anything else
+                try:
+                    red = sig.bind_partial(*args, **kwargs).arguments.get("reduction", "mean")
+                except TypeError:
+                    red = "mean"
+                if red not in ("mean", "sum", "none"):
+                    raise ValueError(f"{op}: {red!r} is not a valid value for reduction; use "
+                                     f"'mean', 'sum' or 'none'")
+            try:
+                return f(*args, **kwargs)
+            except (IndexError, TypeError, ValueError, RuntimeError) as e:
+                if str(e).startswith(op + ":"):
+                    raise
+                try:
+                    new = type(e)(f"{op}: {e}")
+                except Exception:  # noqa: BLE001 -- an exception class with another signature
+                    raise e from None
+                raise new from None
+        return wrapper
+    return deco
+
+
+@_named("batch_norm")
 def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
                weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -68,14 +103,19 @@ def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
     statistics are updated in place with ``momentum`` (unbiased variance, like PyTorch);
     in eval the running statistics are used."""
     x = ag.as_tensor(x)
+    # (ag.tensor, a copy, for numbers and arrays: the running statistics are updated in
+    # place, and as_tensor(1.0) is a cached constant shared by every caller)
+    running_mean, running_var, weight, bias = (
+        t if t is None or isinstance(t, Tensor) else ag.tensor(t)
+        for t in (running_mean, running_var, weight, bias))
     if x.ndim < 2:
-        raise ValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got {x.shape}")
+        raise ag.InvalidArgumentError(f"batch_norm: expected at least 2-D input (N, C, ...), got {x.shape}")
     axes = (0,) + tuple(range(2, x.ndim))
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if training:
         n = int(np.prod([x.shape[a] for a in axes]))
         if n <= 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+            raise ag.InvalidArgumentError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {tuple(x.shape)}")
         mean = x.mean(axis=axes, keepdims=True)
         var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
@@ -87,7 +127,7 @@ def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
                 running_var.data = ((1 - momentum) * running_var.data + momentum * v).astype(running_var.dtype)
     else:
         if running_mean is None:
-            raise ValueError("batch_norm: eval mode needs running statistics")
+            raise ag.InvalidArgumentError("batch_norm: eval mode needs running statistics")
         mean = ag.reshape(running_mean, shape)
         var = ag.reshape(running_var, shape)
     out = (x - mean) / ag.sqrt(var + eps)
@@ -106,7 +146,7 @@ def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
         return loss.sum()
     if reduction == "none":
         return loss
-    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    raise ag.InvalidArgumentError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def _same_shape(x: Tensor, y: Tensor, name: str) -> None:
@@ -116,6 +156,7 @@ def _same_shape(x: Tensor, y: Tensor, name: str) -> None:
                          f"e.g. y.reshape(-1, 1) or y.squeeze())")
 
 
+@_named("mse_loss")
 def mse_loss(x, y, reduction: str = "mean") -> Tensor:
     """mean((x - y)**2)."""
     x, y = ag.as_tensor(x), ag.as_tensor(y)
@@ -124,6 +165,7 @@ def mse_loss(x, y, reduction: str = "mean") -> Tensor:
     return _reduce(d * d, reduction, "mse_loss")
 
 
+@_named("l1_loss")
 def l1_loss(x, y, reduction: str = "mean") -> Tensor:
     """mean(|x - y|)."""
     x, y = ag.as_tensor(x), ag.as_tensor(y)
@@ -131,10 +173,17 @@ def l1_loss(x, y, reduction: str = "mean") -> Tensor:
     return _reduce(ag.abs(x - y), reduction, "l1_loss")
 
 
+@_named("huber_loss")
 def huber_loss(x, y, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d**2 where |d| < delta, else delta (|d| - delta/2), with d = x - y."""
     x, y = ag.as_tensor(x), ag.as_tensor(y)
     _same_shape(x, y, "huber_loss")
+    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)):
+        raise TypeError(f"huber_loss: delta must be a real number, got {delta!r}")
+    if not delta > 0:
+        raise ag.InvalidArgumentError(f"huber_loss: delta must be positive, got {delta}")
+    if y.dtype != x.dtype and x.dtype.kind == "f":
+        y = y.to(x.dtype)  # the result has the input's dtype, as in PyTorch
     d = x - y
     a = ag.abs(d)
     quad = ag.clamp(a, max=delta)   # min(|d|, delta)
@@ -173,6 +222,7 @@ class _BinaryCrossEntropy(ag.Function):
         return gp, gy
 
 
+@_named("binary_cross_entropy")
 def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
     """-(y log p + (1-y) log(1-p)), logs clamped at -100 and the gradient's denominator
     p (1-p) at 1e-12, like PyTorch (finite at p = 0 and p = 1)."""
@@ -190,6 +240,7 @@ def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
+@_named("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(z, y, weight=None, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:
     """BCE on logits, stable for large |z|: (1 - y) z + (1 + (pw - 1) y) softplus(-z)."""
@@ -237,7 +288,7 @@ def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) 
     c = logits.shape[1] if logits.ndim > 1 else logits.shape[0]
     exp = (logits.shape[0],) + tuple(logits.shape[2:]) if logits.ndim > 1 else ()
     if y.shape != exp:
-        raise ValueError(f"{name}: input of shape {tuple(logits.shape)} needs class-index "
+        raise ag.InvalidArgumentError(f"{name}: input of shape {tuple(logits.shape)} needs class-index "
                          f"targets of shape {exp}, got {y.shape}")
     bad = (y < 0) | (y >= c)
     if np.count_nonzero(bad) and np.count_nonzero(bad & (y != ignore_index)):
@@ -246,12 +297,13 @@ def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) 
                          f"(valid: 0 to {c - 1}, or ignore_index={ignore_index})")
 
 
+@_named("nll_loss")
 def nll_loss(logp, y, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """-logp[n, y_n] (weighted), averaged over the weights of non-ignored targets."""
     logp = ag.as_tensor(logp)
     yt = np.asarray(ag.as_tensor(y).data)
     if yt.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: targets must be integer class indices, got {yt.dtype}")
+        raise ag.DtypeError(f"nll_loss: targets must be integer class indices, got {yt.dtype}")
     _check_targets("nll_loss", logp, yt, ignore_index)
     if logp.ndim > 2:   # (N, C, d1, ...) -> (N*d1*..., C)
         c = logp.shape[1]
@@ -279,6 +331,7 @@ def _weighted_mean(total: Tensor, weight_sum: float) -> Tensor:
     return total / weight_sum
 
 
+@_named("cross_entropy")
 def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy from logits with class-index targets, or class-probability targets
@@ -292,7 +345,7 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     if logits.ndim == 0:
         _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise ag.InvalidArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if (yt.dtype.kind in "iu" and label_smoothing == 0.0 and logits.ndim in (1, 2)
             and logits.dtype.kind == "f"):
         _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
@@ -304,7 +357,7 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     wt = None if weight is None else ag.as_tensor(weight)
     if yt.dtype.kind == "f":   # probabilities
         if yt.shape != logits.shape:
-            raise ValueError(f"cross_entropy: probability targets must have the logits' shape "
+            raise ag.InvalidArgumentError(f"cross_entropy: probability targets must have the logits' shape "
                              f"{tuple(logits.shape)}, got {tuple(yt.shape)}")
         q = yt * (1 - label_smoothing) + label_smoothing / c
         wshape = (1, c) + (1,) * (logits.ndim - 2) if logits.ndim > 1 else (c,)

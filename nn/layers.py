@@ -22,12 +22,12 @@ __all__ = [
 IntPair = Union[int, Tuple[int, int]]
 
 
-def _pair(v: IntPair) -> Tuple[int, int]:
+def _pair(v: IntPair, layer: str = "Conv2d") -> Tuple[int, int]:
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
         return (int(v), int(v))
     if isinstance(v, (tuple, list)) and len(v) == 2:
         return tuple(v)
-    raise TypeError(f"expected an int or a pair of ints, got {type(v).__name__} {v!r}")
+    raise TypeError(f"{layer}: expected an int or a pair of ints, got {type(v).__name__} {v!r}")
 
 
 def _sizes(layer: str, **sizes) -> None:
@@ -59,8 +59,8 @@ class Linear(Module):
                              f"{in_features}, {out_features}")
         self.in_features, self.out_features = in_features, out_features
         dt = dtype or ag.get_default_dtype()
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dt))
-        self.bias = Parameter(np.empty((out_features,), dtype=dt)) if bias else None
+        self.weight = Parameter(ag.empty(out_features, in_features, dtype=dt))
+        self.bias = Parameter(ag.empty(out_features, dtype=dt)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -93,16 +93,16 @@ class Conv2d(Module):
         if groups <= 0:
             raise ag.InvalidArgumentError(f"Conv2d: groups must be a positive integer, got {groups}")
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2d: groups={groups} must divide in_channels ({in_channels}) "
+            raise ag.InvalidArgumentError(f"Conv2d: groups={groups} must divide in_channels ({in_channels}) "
                              f"and out_channels ({out_channels})")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
         if isinstance(padding, str):   # 'same' / 'valid', checked now rather than at forward
             if padding not in ("same", "valid"):
-                raise ValueError(f"Conv2d: padding must be an int, a pair, 'valid' or 'same', "
+                raise ag.InvalidArgumentError(f"Conv2d: padding must be an int, a pair, 'valid' or 'same', "
                                  f"got {padding!r}")
             if padding == "same" and self.stride != (1, 1):
-                raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride={self.stride}")
+                raise ag.InvalidArgumentError(f"Conv2d: padding='same' needs stride 1, got stride={self.stride}")
             self.padding = padding
         else:
             self.padding = _pair(padding)
@@ -193,7 +193,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+            raise ag.InvalidArgumentError(f"Dropout: p must be in [0, 1], got {p}")
         self.p = p
 
     def forward(self, x):
@@ -214,8 +214,8 @@ class _BatchNorm(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         dt = dtype or ag.get_default_dtype()
         if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=dt))
-            self.bias = Parameter(np.zeros(num_features, dtype=dt))
+            self.weight = Parameter(ag.ones(num_features, dtype=dt))
+            self.bias = Parameter(ag.zeros(num_features, dtype=dt))
         else:
             self.weight = self.bias = None
         if track_running_stats:
@@ -228,7 +228,7 @@ class _BatchNorm(Module):
     def forward(self, x):
         x = ag.as_tensor(x)
         if x.ndim not in self._ndims or x.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}({self.num_features}): expected input with "
+            raise ag.InvalidArgumentError(f"{type(self).__name__}({self.num_features}): expected input with "
                              f"{' or '.join(map(str, self._ndims))} dims and "
                              f"{self.num_features} channels in dim 1, got {tuple(x.shape)}")
         use_batch = self.training or not self.track_running_stats
@@ -282,7 +282,7 @@ class GELU(Module):
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         if approximate not in ("none", "tanh", "sigmoid"):
-            raise ValueError(f"GELU: approximate must be 'none', 'tanh' or 'sigmoid', got {approximate!r}")
+            raise ag.InvalidArgumentError(f"GELU: approximate must be 'none', 'tanh' or 'sigmoid', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, x):
@@ -336,7 +336,7 @@ class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
+            raise ag.InvalidArgumentError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
                              f"'none', got {reduction!r}")
         self.reduction = reduction
 

@@ -6,7 +6,7 @@ from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ..errors import DtypeError
+from ..errors import DtypeError, InvalidArgumentError
 from ..tensor import Tensor, as_tensor
 
 Axis = Union[None, int, Sequence[int]]
@@ -53,7 +53,7 @@ def norm_axis(axis: Axis, ndim: int, op: str) -> Optional[Tuple[int, ...]]:
                              f"dimension(s) (valid: {-max(ndim, 1)} to {max(ndim, 1) - 1})")
         out.append(int(a) % max(ndim, 1))
     if len(set(out)) != len(out):
-        raise ValueError(f"{op}: axis {axis!r} repeats a dimension")
+        raise InvalidArgumentError(f"{op}: axis {axis!r} repeats a dimension")
     if ndim == 0:
         return ()
     return tuple(sorted(out))
@@ -86,13 +86,27 @@ class Variadic:
         return functools.partial(self.fn, i)
 
 
+_PAIR_LOW = {"kernel_size": 1, "stride": 1, "dilation": 1, "padding": 0, "output_size": 0}
+
+
 def pair(v, name: str, op: str) -> Tuple[int, int]:
-    """An int or a pair of ints as a pair, e.g. ``stride=2`` -> (2, 2)."""
-    if isinstance(v, (int, np.integer)):
-        return (int(v), int(v))
-    t = tuple(int(x) for x in v)
-    if len(t) != 2:
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
+    """An int or a pair of ints as a pair, e.g. ``stride=2`` -> (2, 2); TypeError for
+    anything else, InvalidArgumentError for a size below its minimum (kernel_size,
+    stride and dilation >= 1, padding >= 0), as PyTorch."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        t = (int(v), int(v))
+    elif isinstance(v, (tuple, list)) and all(isinstance(e, (int, np.integer)) and
+                                              not isinstance(e, bool) for e in v):
+        t = tuple(int(e) for e in v)
+        if len(t) != 2:
+            raise InvalidArgumentError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
+    else:
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got "
+                        f"{type(v).__name__} {v!r}"[:200])
+    low = _PAIR_LOW.get(name, 0)
+    if min(t) < low:
+        raise InvalidArgumentError(f"{op}: {name} must be {'positive' if low else 'non-negative'}"
+                                   f", got {v!r}")
     return t
 
 

@@ -17,7 +17,8 @@ import operator
 
 import numpy as np
 
-from ..errors import DtypeError
+from .._checks import real_arg
+from ..errors import DtypeError, InvalidArgumentError
 from ..registry import _forward_error, apply, backend, composite, defop, method, public
 from ..tensor import Tensor, as_tensor, get_default_dtype
 from ._util import Named as _Named
@@ -63,7 +64,8 @@ _mul = defop("mul", operator.mul,
              doc="x * y")
 _div = defop("div", operator.truediv,
              (lambda F, g, out, x, y: g / y,
-              lambda F, g, out, x, y: -g * x / (y * y)),
+              # -g x / y**2 as -g (out / y): y * y overflows for |y| > 1e19 in float32
+              lambda F, g, out, x, y: -g * (out / y)),
              doc="x / y")
 _neg = defop("neg", operator.neg, (lambda F, g, out, x: -g,), linear=True, doc="-x")
 
@@ -84,7 +86,7 @@ def _pow_dy(F, g, out, x, y):
 
 def _pow_fwd(x, y):
     if x.dtype.kind in "iu" and y.dtype.kind in "iu" and (y < 0).any():
-        raise ValueError("pow: integers to negative integer powers are not allowed; use a "
+        raise InvalidArgumentError("pow: integers to negative integer powers are not allowed; use a "
                          "float base")
     return np.power(x, y)
 
@@ -227,7 +229,7 @@ _leaky = defop("leaky_relu", _leaky_fwd,
 
 def leaky_relu(x, negative_slope: float = 0.01):
     """x if x > 0 else negative_slope * x."""
-    return apply(_leaky, (_floating(x, "leaky_relu"),), {"negative_slope": float(negative_slope)})
+    return apply(_leaky, (_floating(x, "leaky_relu"),), {"negative_slope": real_arg(negative_slope, "negative_slope", "leaky_relu")})
 
 
 def _elu_fwd(x, alpha=1.0):
@@ -243,14 +245,14 @@ _elu = defop("elu", _elu_fwd,
 
 def elu(x, alpha: float = 1.0):
     """x if x > 0 else alpha * (exp(x) - 1)."""
-    return apply(_elu, (_floating(x, "elu"),), {"alpha": float(alpha)})
+    return apply(_elu, (_floating(x, "elu"),), {"alpha": real_arg(alpha, "alpha", "elu")})
 
 
 def _gelu_fwd(x, approximate="none"):
     if approximate == "tanh":
         return (0.5 * x * (1 + np.tanh(_GELU_K * (x + 0.044715 * x ** 3)))).astype(x.dtype, copy=False)
     if approximate != "none":
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise InvalidArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return (0.5 * x * (1 + _erf_np(x / _SQRT2))).astype(x.dtype, copy=False)
 
 
@@ -289,7 +291,8 @@ _softplus = defop("softplus", _softplus_fwd,
 def softplus(x, beta: float = 1.0, threshold: float = 20.0):
     """log(1 + exp(beta*x)) / beta (linear where beta*x > threshold, like PyTorch)."""
     return apply(_softplus, (_floating(x, "softplus"),),
-                 {"beta": float(beta), "threshold": float(threshold)})
+                 {"beta": real_arg(beta, "beta", "softplus"),
+                  "threshold": real_arg(threshold, "threshold", "softplus")})
 
 
 @composite(method=True, aliases=("swish",))
@@ -303,7 +306,7 @@ def silu(x):
 # --------------------------------------------------------------------------- clamp etc.
 def _clamp_fwd(x, min=None, max=None):
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise InvalidArgumentError("clamp: at least one of min and max must be given")
     return np.clip(x, min, max).astype(x.dtype, copy=False)
 
 
@@ -327,6 +330,11 @@ def clamp(x, min=None, max=None):
     ``min``/``max`` may be numbers or tensors (broadcasting, like ``torch.clamp``); a
     tensor bound gets the gradient where it is the result (x < min, resp. > max)."""
     x = as_tensor(x)
+    for name, b in (("min", min), ("max", max)):
+        if b is not None and not isinstance(b, Tensor):
+            real_arg(b, name, "clamp")
+    if x.dtype.kind == "b" and any(type(b) is int for b in (min, max)):
+        x = cast(x, np.int64)  # PyTorch: clamp(bool, int bounds) is int64
     if x.dtype.kind in "biu" and any(isinstance(b, float) for b in (min, max)):
         # PyTorch's promotion: an integer tensor clamped to a float bound gives the
         # default float dtype (NumPy would keep int64 and truncate the bound)
@@ -405,9 +413,8 @@ def remainder(x, y) -> Tensor:
 
 
 def _tie_split(F, g, x, y, lose):
-    # PyTorch's rule: 1/2 on a tie, 0 where x loses, else 1. A NaN compares false
-    # both ways, so with a NaN on either side both inputs get the full gradient (the
-    # NaN propagates to the result from both), as in PyTorch
+    # PyTorch's rule: 1/2 on a tie, 0 where x loses, else 1 (a NaN on either side
+    # compares false both ways: both inputs get the gradient, as in PyTorch)
     xr, yr = raw(x), raw(y)
     w = np.where(xr == yr, 0.5, np.where(lose(xr, yr), 0.0, 1.0))
     return g * F.const(w, g)
@@ -468,14 +475,16 @@ _cast = defop("cast", _cast_fwd, (lambda F, g, out, x, dtype: g,), linear=True,
 def cast(x, dtype):
     """``x`` converted to ``dtype`` (differentiable between float dtypes)."""
     x = as_tensor(x)
+    if dtype is None:
+        return x  # PyTorch: x.to(None) is x
     try:
         dtype = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"to: {dtype!r} is not a dtype (give a dtype such as float32, "
-                        f"float64, int64 or bool)") from None
+        raise DtypeError(f"cast (x.to / x.astype): {dtype!r} is not a dtype (give a dtype "
+                         f"such as float32, float64, int64 or bool)") from None
     if dtype.kind not in "biuf":
-        raise TypeError(f"to: tapegrad does not support dtype {dtype}; use bool, an integer "
-                        f"or a float dtype")
+        raise DtypeError(f"cast (x.to / x.astype): tapegrad does not support dtype {dtype}; "
+                         f"use bool, an integer or a float dtype")
     if dtype == x.dtype:
         return x
     if dtype.kind != "f":

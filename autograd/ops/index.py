@@ -162,9 +162,15 @@ def getitem(x, index):
 
 def index_add(g, index, shape):
     """zeros(shape) with ``g`` added at ``index`` (repeated indices accumulate)."""
+    from .._checks import size_arg
+
     g = as_tensor(g)
-    shape = tuple(shape)
-    return apply(_index_add, (g,), {"index": normalize_index(index, shape), "shape": shape})
+    shape = size_arg((shape,), "index_add")
+    try:
+        index = normalize_index(index, shape)
+    except (IndexError, TypeError) as e:
+        raise type(e)(f"index_add: {e}") from None
+    return apply(_index_add, (g,), {"index": index, "shape": shape})
 
 
 def _setitem_fwd(x, v, index):
@@ -211,6 +217,10 @@ _setitem = defop("setitem", _setitem_fwd, (_setitem_dx, _setitem_dv), linear=Tru
 
 def take(x, indices):
     """Elements of the flattened ``x`` at ``indices``."""
+    x = as_tensor(x)
+    idx = _index_array(indices, "take")
+    _check_range(np.where(idx < 0, idx + x.numel(), idx), x.numel(), 0, "take", x.shape,
+                 "flattened")
     return getitem(reshape(as_tensor(x), (-1,)), indices)
 
 
@@ -244,8 +254,8 @@ def gather(x, dim: int, index):
     shape. Gradient: ``g`` scatter-added into zeros shaped like ``x`` at the gathered
     positions (repeated indices accumulate), i.e. ``torch.scatter_add``."""
     x = as_tensor(x)
+    (d,) = norm_axis(dim, x.ndim, "gather") or (0,)  # PyTorch checks the dim first
     idx = _index_array(index, "gather")
-    (d,) = norm_axis(dim, x.ndim, "gather") or (0,)
     xs = x.shape or (1,)
     ii = idx.reshape(idx.shape or (1,))
     if ii.ndim != len(xs):
@@ -273,6 +283,9 @@ def index_select(x, dim: int, index):
     (or 0-d) integer tensor; repeats allowed. Gradient: ``g``'s slices added back at
     ``index`` along ``dim`` into zeros (``index_add``), repeats accumulating."""
     x = as_tensor(x)
+    if np.ndim(index.data if isinstance(index, Tensor) else index) > 1:  # PyTorch checks this first
+        raise IndexError(f"index_select: index must be a vector (0-d or 1-d), got shape "
+                         f"{np.shape(index.data if isinstance(index, Tensor) else index)}")
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
         raise IndexError(f"index_select: index must be a vector (0-d or 1-d), got shape "

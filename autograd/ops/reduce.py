@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 
 from .._checks import dim_arg
-from ..errors import DtypeError, InvalidArgumentError
+from ..errors import DtypeError, InvalidArgumentError, ShapeError
 from ..registry import apply, backend, composite, defop, public
 from ..tensor import Tensor, as_tensor
 from ._util import kept_shape, norm_axis, pick_axis, raw, sum_to_array
@@ -87,16 +87,22 @@ def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fals
                          f"with .float() first (PyTorch cannot infer the output dtype either)")
     if x.numel() == 0 and _count(x.shape, ax) == 0:
         # the mean of nothing; an empty batch averaged over non-empty dims is fine
-        raise ValueError("mean: cannot take the mean of an empty tensor")
+        raise InvalidArgumentError("mean: cannot take the mean of an empty tensor")
     return apply(_mean, (x,), {"axis": ax, "keepdims": kd})
 
 
 def sum_to(x, shape):
     """Differentiable sum of ``x`` down to ``shape`` (undoes broadcasting)."""
+    from .._checks import size_arg
+
     x = as_tensor(x)
-    shape = tuple(shape)
+    shape = size_arg((shape,), "sum_to")
     if x.shape == shape:
         return x
+    if len(shape) > x.ndim or any(s != 1 and s != t for s, t in
+                                  zip(shape[::-1], x.shape[::-1])):
+        raise ShapeError(f"sum_to: cannot sum a tensor of shape {x.shape} down to {shape}: "
+                         f"{shape} must broadcast to {x.shape}")
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
                                       if s == 1 and x.shape[i + lead] != 1)
@@ -529,7 +535,7 @@ def norm(x, p=2, dim=None, keepdim: bool = False):
         raise TypeError(f"norm: p must be a positive number, inf or -inf, got {p!r}")
     p = float(p)
     if not (p > 0 or p == -math.inf):
-        raise ValueError(f"norm: p must be positive, inf or -inf, got {p!r} (p <= 0 is not "
+        raise InvalidArgumentError(f"norm: p must be positive, inf or -inf, got {p!r} (p <= 0 is not "
                          f"supported; for p=0 count the nonzeros: (x != 0).sum())")
     ax = norm_axis(dim, x.ndim, "norm")
     if ax == () and x.ndim:

@@ -20,7 +20,11 @@ Shape = Union[int, Sequence[int]]
 def _shape_arg(shape, op: str = "reshape") -> Tuple[int, ...]:
     # ints, a tuple/list, or a 0-d integer tensor (an int, as in PyTorch); TypeError for
     # anything else (a float, None, a tensor of several elements)
-    return size_arg(shape, op, check_negative=False)
+    out = size_arg(shape, op, check_negative=False)
+    if any(s < -1 for s in out) or out.count(-1) > 1:
+        raise InvalidArgumentError(f"{op}: invalid shape {out}: sizes must be >= 0, with at "
+                                   f"most one -1 (the inferred dimension)")
+    return out
 
 
 # --------------------------------------------------------------------------- reshape
@@ -55,7 +59,7 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1):
         return reshape(x, (1,))
     s, e = dim_arg(start_dim, x.ndim, "flatten"), dim_arg(end_dim, x.ndim, "flatten")
     if s > e:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise InvalidArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     if s == e:
         return x  # nothing to flatten: PyTorch returns the input itself
     shp = x.shape
@@ -135,7 +139,7 @@ _broadcast = defop("broadcast_to", _broadcast_fwd,
 def broadcast_to(x, *shape):
     """``x`` broadcast to ``shape`` like NumPy."""
     x = as_tensor(x)
-    shape = _shape_arg(shape)
+    shape = _shape_arg(shape, "broadcast_to")
     if shape == x.shape:
         # a new, writable view (np.broadcast_to's would be read-only), as in PyTorch
         return apply(_reshape, (x,), {"shape": shape})
@@ -145,12 +149,16 @@ def broadcast_to(x, *shape):
 def expand(x, *sizes):
     """PyTorch's expand: broadcast_to where -1 keeps a dimension."""
     x = as_tensor(x)
-    sizes = _shape_arg(sizes)
+    sizes = _shape_arg(sizes, "expand")
     lead = len(sizes) - x.ndim
     if lead < 0:
-        raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
+        raise ShapeError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
                          f"number of dimensions ({x.ndim})")
     shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+    if any(s < 0 for s in shape) or any(a != b and a != 1 for a, b in zip(x.shape, shape[lead:])):
+        raise ShapeError(f"expand: the expanded size {shape} must match the existing size "
+                         f"{x.shape} at each non-singleton dimension (and -1 is only allowed "
+                         f"for an existing dimension)")
     return broadcast_to(x, shape)
 
 
@@ -182,13 +190,13 @@ _cat = defop("cat", _cat_fwd, Variadic(_cat_vjp), linear=True,
 
 def cat(tensors: Sequence, axis: int = 0, *, dim=None):
     """Concatenate along an existing dimension."""
-    ts = [as_tensor(t) for t in tensors]
+    ts = _tensor_list(tensors, "cat")
     if not ts:
-        raise ValueError("cat: expected a non-empty list of tensors")
+        raise InvalidArgumentError("cat: expected a non-empty list of tensors")
     a = dim if dim is not None else axis
     nd = ts[0].ndim
     if nd == 0:
-        raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+        raise InvalidArgumentError("cat: zero-dimensional tensors cannot be concatenated; use stack")
     ax = dim_arg(a, nd, "cat")
     for k, t in enumerate(ts):
         if t.ndim != nd or t.shape[:ax] + t.shape[ax + 1:] != ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
@@ -205,20 +213,26 @@ def cat(tensors: Sequence, axis: int = 0, *, dim=None):
 
 
 
+def _tensor_list(tensors, op: str) -> list:
+    """cat/stack's sequence of tensors, refusing a tensor or a non-sequence (TypeError)."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got "
+                        f"{type(tensors).__name__}")
+    return [as_tensor(t) for t in tensors]
+
+
 def stack(tensors: Sequence, axis: int = 0, *, dim=None):
     """Join along a new dimension (unsqueeze each, then cat)."""
-    ts = [as_tensor(t) for t in tensors]
+    ts = _tensor_list(tensors, "stack")
     if not ts:
-        raise ValueError("stack: expected a non-empty list of tensors")
+        raise InvalidArgumentError("stack: expected a non-empty list of tensors")
     for k, t in enumerate(ts):
         if t.shape != ts[0].shape:
             raise ShapeError(f"stack: tensor {k} has shape {t.shape} but tensor 0 has shape "
                              f"{ts[0].shape}; stack needs equal shapes")
     a = dim if dim is not None else axis
     nd = ts[0].ndim + 1
-    if not -nd <= a < nd:
-        raise IndexError(f"stack: dim {a} out of range for a result with {nd} dims")
-    a %= nd
+    a = dim_arg(a, nd, "stack")
     us = [unsqueeze(t, a) for t in ts]
     if len(us) == 1:
         return us[0]
@@ -230,15 +244,19 @@ def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
     x = as_tensor(x)
     ax = dim_arg(dim, x.ndim, "split")
     n = x.shape[ax]
+    if isinstance(split_size_or_sections, (bool, float, str)) or split_size_or_sections is None \
+            or not (isinstance(split_size_or_sections, (int, np.integer, list, tuple))):
+        raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, got "
+                        f"{type(split_size_or_sections).__name__} {split_size_or_sections!r}")
     if isinstance(split_size_or_sections, (int, np.integer)):
         s = int(split_size_or_sections)
         if s <= 0:
             raise InvalidArgumentError(f"split: split_size must be positive, got {s}")
-        sizes = [min(s, n - i) for i in range(0, n, s)]
+        sizes = [min(s, n - i) for i in range(0, n, s)] or [0]  # an empty dim: one piece
     else:
         sizes = [int(v) for v in split_size_or_sections]
         if np.sum(sizes) != n:
-            raise ValueError(f"split: sizes {sizes} sum to {np.sum(sizes)}, but dimension "
+            raise InvalidArgumentError(f"split: sizes {sizes} sum to {np.sum(sizes)}, but dimension "
                              f"{ax} has size {n}")
     out = []
     start = 0
@@ -257,6 +275,8 @@ def chunk(x, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
     if chunks <= 0:
         raise InvalidArgumentError(f"chunk: expects chunks to be greater than 0, got {chunks}")
     n = x.shape[dim_arg(dim, x.ndim, "chunk")]
+    if n == 0:
+        return tuple(split(x, 1, dim)[0] for _ in range(chunks))  # PyTorch: chunks empties
     return split(x, max(1, -(-n // chunks)), dim)
 
 
@@ -287,14 +307,17 @@ _pad = defop("pad", _pad_fwd, (_pad_vjp,), linear=True,
 def pad(x, pad: Sequence[int], mode: str = "constant", value: float = 0.0):
     """PyTorch's ``F.pad``: ``pad = (left_last, right_last, left_2nd_last, ...)``."""
     x = as_tensor(x)
+    if not isinstance(pad, (tuple, list)) or not all(
+            isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in pad):
+        raise TypeError(f"pad: pad must be a tuple of ints, got {type(pad).__name__} {pad!r}")
     if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+        raise InvalidArgumentError(f"pad: only mode='constant' is supported, got {mode!r}")
     pad = [int(p) for p in pad]
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: padding length {len(pad)} must be even and at most 2 * ndim "
+        raise InvalidArgumentError(f"pad: padding length {len(pad)} must be even and at most 2 * ndim "
                          f"({2 * x.ndim}) for a tensor of shape {x.shape}")
     if any(p < 0 for p in pad):
-        raise ValueError("pad: negative padding is not supported; slice the tensor instead")
+        raise InvalidArgumentError("pad: negative padding is not supported; slice the tensor instead")
     width = [(0, 0)] * x.ndim
     for k in range(len(pad) // 2):
         width[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
@@ -323,10 +346,16 @@ def t(x) -> Tensor:
 
 def narrow(x, dim: int, start: int, length: int) -> Tensor:
     """``length`` elements of dimension ``dim`` from ``start`` (a view, like PyTorch)."""
-    (d,) = norm_axis(dim, x.ndim, "narrow")
+    x = as_tensor(x)
+    if x.ndim == 0:
+        raise InvalidArgumentError("narrow: cannot be applied to a 0-dim tensor")
+    d = dim_arg(dim, x.ndim, "narrow")
+    start, length = int_arg(start, "start", "narrow"), int_arg(length, "length", "narrow")
     n = x.shape[d]
+    if length < 0:
+        raise InvalidArgumentError(f"narrow: length must be non-negative, got {length}")
     st = start + n if start < 0 else start
-    if not 0 <= st <= n or length < 0 or st + length > n:
+    if not 0 <= st <= n or st + length > n:
         raise IndexError(f"narrow: start {start} and length {length} are out of range for "
                          f"dimension {dim} of size {n} (tensor shape {x.shape})")
     return x[(slice(None),) * d + (slice(st, st + length),)]
@@ -337,13 +366,13 @@ def movedim(x, source, destination) -> Tensor:
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
     if len(src) != len(dst):
-        raise ValueError(f"movedim: source {source} and destination {destination} must "
+        raise InvalidArgumentError(f"movedim: source {source} and destination {destination} must "
                          f"have the same number of dimensions")
     n = x.ndim
     src = tuple(dim_arg(a, n, "movedim") for a in src)
     dst = tuple(dim_arg(a, n, "movedim") for a in dst)
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
-        raise ValueError(f"movedim: repeated dimension in source {source} or "
+        raise InvalidArgumentError(f"movedim: repeated dimension in source {source} or "
                          f"destination {destination}")
     order = [None] * n
     for s_, d_ in zip(src, dst):
@@ -356,9 +385,8 @@ def movedim(x, source, destination) -> Tensor:
 def repeat(x, *sizes) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along dimension i (PyTorch's ``repeat``; new
     leading dimensions when ``len(sizes) > ndim``)."""
-    if len(sizes) == 1 and not isinstance(sizes[0], int):
-        sizes = tuple(sizes[0])
-    sizes = tuple(int(r) for r in sizes)
+    x = as_tensor(x)
+    sizes = size_arg(sizes, "repeat", check_negative=False)
     if len(sizes) < x.ndim:
         raise RuntimeError(f"repeat: number of repeat dimensions ({len(sizes)}) can not "
                            f"be smaller than the number of dimensions of the tensor "
@@ -374,8 +402,8 @@ def repeat(x, *sizes) -> Tensor:
 
 def tile(x, *dims) -> Tensor:
     """``repeat`` with missing leading repeats taken as 1 (PyTorch's ``tile``)."""
-    if len(dims) == 1 and not isinstance(dims[0], int):
-        dims = tuple(dims[0])
+    x = as_tensor(x)
+    dims = size_arg(dims, "tile", check_negative=False)
     dims = (1,) * (x.ndim - len(dims)) + tuple(dims)
     return repeat(x, *dims)
 
