@@ -48,7 +48,8 @@ def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
         dtype = (np.bool_ if isinstance(fill_value, bool) else
                  np.int64 if isinstance(fill_value, (int, np.integer)) else get_default_dtype())
     shape = size_arg((size,), "full")
-    if isinstance(fill_value, complex) or isinstance(fill_value, (str, bytes)):
+    if not isinstance(fill_value, (bool, int, float, np.bool_, np.integer, np.floating)) and \
+            not (isinstance(fill_value, Tensor) and fill_value.ndim == 0):
         raise TypeError(f"full: fill_value must be a real number or a bool, got "
                         f"{type(fill_value).__name__} {fill_value!r}")
     return _leaf(_new(lambda s, d: np.full(s, fill_value, dtype=d), shape, dtype, "full"),
@@ -97,6 +98,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
 def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from start to end inclusive."""
     _real(("start", start), ("end", end), op="linspace")
+    start, end = (float(v) if isinstance(v, int) and abs(v) > 2 ** 53 else v for v in (start, end))
     steps = int_arg(steps, "steps", "linspace")
     if steps < 0:
         raise InvalidArgumentError(f"linspace: number of steps must be non-negative, got {steps}")

@@ -46,7 +46,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .errors import DtypeError, ShapeError
+from .errors import DtypeError, OutOfMemoryError, ShapeError
 from .storage import link_view
 from .tape import STATE, new_node
 from .tensor import OpMethods, Tensor, as_tensor
@@ -293,8 +293,10 @@ def _forward_error(op: OpDef, arrays, attrs, exc: Exception) -> Exception:
         msg = f"{text} (got {where})"
     else:
         msg = f"{op.name}: cannot apply to {where}: {text}"
-    if isinstance(exc, (ShapeError, DtypeError)):
+    if isinstance(exc, (ShapeError, DtypeError, OutOfMemoryError)):
         cls = type(exc)
+    elif isinstance(exc, MemoryError):  # NumPy's "Unable to allocate ...", named
+        cls = OutOfMemoryError
     elif "broadcast" in text:
         cls = IndexError if isinstance(exc, IndexError) else ShapeError  # index arrays: PyTorch's IndexError
         msg += (". Shapes must be broadcastable (equal, or 1, in each trailing dimension); "
@@ -344,7 +346,7 @@ def apply(op: OpDef, args: tuple, attrs: dict):
         op.check(*arrays, **attrs)
     try:
         out = op.forward(*arrays, **attrs) if attrs else op.forward(*arrays)
-    except (ValueError, IndexError, TypeError, np.exceptions.AxisError) as exc:
+    except (ValueError, IndexError, TypeError, np.exceptions.AxisError, MemoryError) as exc:
         raise _forward_error(op, arrays, attrs, exc) from None
     if type(out) is not _ndarray and not isinstance(out, _generic):
         out = _asarray(out)  # NumPy scalars (0-d results) are kept as they are

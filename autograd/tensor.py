@@ -21,7 +21,7 @@ from typing import Any, Callable, List, Optional, Tuple, Union
 
 import numpy as np
 
-from .errors import InvalidArgumentError, ShapeError
+from .errors import DtypeError, InvalidArgumentError, ShapeError
 from .storage import link_view
 
 __all__ = ["Tensor", "OpMethods", "tensor", "as_tensor", "from_numpy", "get_default_dtype",
@@ -96,7 +96,7 @@ def _to_array(data: Any, dtype=None) -> np.ndarray:
             if arr.dtype.kind == "f":
                 arr = arr.astype(get_default_dtype())
             elif arr.dtype.kind == "O":
-                raise TypeError(f"tensor: cannot convert {type(data).__name__} to a tensor "
+                raise DtypeError(f"tensor: cannot convert {type(data).__name__} to a tensor "
                                 f"(got an object array; give numbers, lists of numbers or arrays)")
             elif arr.dtype.kind == "i" and arr.dtype != np.int64:
                 arr = arr.astype(np.int64)
@@ -391,9 +391,11 @@ class Tensor(OpMethods):
         return Tensor._wrap(np.logical_not(self.data))
 
     def any(self, dim=None, keepdim=False):
+        _int_dim(dim, self.ndim, "any")
         return Tensor._wrap(np.asarray(self.data.any(axis=dim, keepdims=keepdim)))
 
     def all(self, dim=None, keepdim=False):
+        _int_dim(dim, self.ndim, "all")
         return Tensor._wrap(np.asarray(self.data.all(axis=dim, keepdims=keepdim)))
 
     def isnan(self):
@@ -426,6 +428,16 @@ class Tensor(OpMethods):
         return self
 
 
+def _int_dim(dim, ndim: int, op: str) -> None:
+    if dim is None:
+        return
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(f"{op}: dimension {dim} is out of range for a tensor with {ndim} "
+                         f"dimension(s)")
+
+
 class _HookHandle:
     __slots__ = ("_lst", "_fn")
 
@@ -447,7 +459,10 @@ _BOOL = np.dtype(np.bool_)
 
 def _scalar_dtype(x, like: Optional[Tensor]) -> np.dtype:
     """Dtype of a Python scalar combined with tensor ``like`` (PyTorch's rules)."""
-    ld = like._d.dtype if like is not None else None
+    try:
+        ld = like._d.dtype if like is not None else None
+    except AttributeError:
+        raise TypeError(f"as_tensor: like must be a tensor, got {type(like).__name__}") from None
     if type(x) is float or (not isinstance(x, (bool, int)) and isinstance(x, numbers.Real)):
         return ld if ld is not None and ld.kind == "f" else get_default_dtype()
     if isinstance(x, bool):

@@ -63,7 +63,7 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 
 
-def _named(op: str):
+def _named(op: str, shape_first: bool = False):
     """Make errors raised by the ops a function is built from name the function called
     (a shape error in a weight's ``mul`` reads ``cross_entropy: mul: ...``)."""
     def deco(f):
@@ -71,6 +71,8 @@ def _named(op: str):
 
         @functools.wraps(f)
         def wrapper(*args, **kwargs):
+            if shape_first and len(args) >= 2:  # PyTorch broadcasts the operands first
+                _same_shape(ag.as_tensor(args[0]), ag.as_tensor(args[1]), op)
             if "reduction" in sig.parameters:  # PyTorch checks it before anything else
                 try:
                     red = sig.bind_partial(*args, **kwargs).arguments.get("reduction", "mean")
@@ -108,6 +110,12 @@ def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
     running_mean, running_var, weight, bias = (
         t if t is None or isinstance(t, Tensor) else ag.tensor(t)
         for t in (running_mean, running_var, weight, bias))
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
+        raise TypeError(f"batch_norm: eps must be a real number, got {eps!r}")
+    if not eps >= 0:
+        raise ValueError(f"batch_norm: eps must be non-negative, but got {eps}")
+    if training and not eps > 0:
+        raise ValueError(f"batch_norm: eps must be positive during training, but got {eps}")
     if x.ndim < 2:
         raise ag.InvalidArgumentError(f"batch_norm: expected at least 2-D input (N, C, ...), got {x.shape}")
     axes = (0,) + tuple(range(2, x.ndim))
@@ -156,7 +164,7 @@ def _same_shape(x: Tensor, y: Tensor, name: str) -> None:
                          f"e.g. y.reshape(-1, 1) or y.squeeze())")
 
 
-@_named("mse_loss")
+@_named("mse_loss", shape_first=True)
 def mse_loss(x, y, reduction: str = "mean") -> Tensor:
     """mean((x - y)**2)."""
     x, y = ag.as_tensor(x), ag.as_tensor(y)
@@ -165,7 +173,7 @@ def mse_loss(x, y, reduction: str = "mean") -> Tensor:
     return _reduce(d * d, reduction, "mse_loss")
 
 
-@_named("l1_loss")
+@_named("l1_loss", shape_first=True)
 def l1_loss(x, y, reduction: str = "mean") -> Tensor:
     """mean(|x - y|)."""
     x, y = ag.as_tensor(x), ag.as_tensor(y)
@@ -173,7 +181,7 @@ def l1_loss(x, y, reduction: str = "mean") -> Tensor:
     return _reduce(ag.abs(x - y), reduction, "l1_loss")
 
 
-@_named("huber_loss")
+@_named("huber_loss", shape_first=True)
 def huber_loss(x, y, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d**2 where |d| < delta, else delta (|d| - delta/2), with d = x - y."""
     x, y = ag.as_tensor(x), ag.as_tensor(y)
@@ -228,6 +236,10 @@ def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
     p (1-p) at 1e-12, like PyTorch (finite at p = 0 and p = 1)."""
     p, y = ag.as_tensor(p), ag.as_tensor(y)
     _same_shape(p, y, "binary_cross_entropy")
+    if not y.requires_grad and ((np.asarray(y) < 0) | (np.asarray(y) > 1)).any():
+        # (a target that requires grad is gradchecked: finite differences step out of it)
+        raise ag.InvalidArgumentError("binary_cross_entropy: all elements of the target "
+                                      "must be between 0 and 1")
     if ((p.data < 0) | (p.data > 1)).any():
         raise ag.InvalidArgumentError("binary_cross_entropy: input must be probabilities in "
                                       "[0, 1]; "
@@ -253,6 +265,11 @@ def binary_cross_entropy_with_logits(z, y, weight=None, reduction: str = "mean",
         loss = (1 - y) * z + sp
     if weight is not None:
         loss = loss * weight
+    if loss.shape != z.shape:
+        raise ag.ShapeError(f"binary_cross_entropy_with_logits: weight/pos_weight must "
+                            f"broadcast to the input's shape {z.shape}, not to {loss.shape}")
+    if y.dtype.kind == "f" and loss.dtype != y.dtype:
+        loss = loss.to(y.dtype)  # PyTorch: the result has the target's dtype
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
@@ -301,7 +318,17 @@ def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) 
 def nll_loss(logp, y, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """-logp[n, y_n] (weighted), averaged over the weights of non-ignored targets."""
     logp = ag.as_tensor(logp)
-    yt = np.asarray(ag.as_tensor(y).data)
+    yt = np.asarray(ag.as_tensor(y))
+    if logp.ndim == 0:  # PyTorch's order of checks: rank, target rank, batch size, dtype
+        raise ag.ShapeError("nll_loss: expected an input of 1 or more dimensions ((C,) or "
+                            "(N, C, ...)), got a 0-d tensor")
+    if logp.ndim <= 2 and yt.ndim > 1:
+        raise ag.ShapeError(f"nll_loss: 0-d or 1-d target tensor expected for an input of "
+                            f"shape {logp.shape}, got shape {yt.shape} (multi-target is not "
+                            f"supported)")
+    if logp.ndim > 1 and yt.ndim and yt.shape[0] != logp.shape[0]:
+        raise ValueError(f"nll_loss: expected input batch_size ({logp.shape[0]}) to match "
+                         f"target batch_size ({yt.shape[0]})")
     if yt.dtype.kind not in "iu":
         raise ag.DtypeError(f"nll_loss: targets must be integer class indices, got {yt.dtype}")
     _check_targets("nll_loss", logp, yt, ignore_index)
@@ -344,6 +371,10 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     yt = ag.as_tensor(y)
     if logits.ndim == 0:
         _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
+    if logits.ndim and yt.ndim and yt.dtype.kind != "f" and yt.shape[0] != logits.shape[0] \
+            and logits.ndim > 1:  # PyTorch checks the batch size first
+        raise ValueError(f"cross_entropy: expected input batch_size ({logits.shape[0]}) to "
+                         f"match target batch_size ({yt.shape[0]})")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ag.InvalidArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if (yt.dtype.kind in "iu" and label_smoothing == 0.0 and logits.ndim in (1, 2)
@@ -355,6 +386,9 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     logp = ag.log_softmax(logits, dim=dim)
     c = logits.shape[dim]
     wt = None if weight is None else ag.as_tensor(weight)
+    if yt.dtype.kind == "f" and ignore_index != -100:
+        raise ag.InvalidArgumentError("cross_entropy: ignore_index is not supported for "
+                                      "floating point (probability) targets")
     if yt.dtype.kind == "f":   # probabilities
         if yt.shape != logits.shape:
             raise ag.InvalidArgumentError(f"cross_entropy: probability targets must have the logits' shape "

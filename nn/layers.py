@@ -33,7 +33,8 @@ def _pair(v: IntPair, layer: str = "Conv2d") -> Tuple[int, int]:
 def _sizes(layer: str, **sizes) -> None:
     """Each size is an int (or a tuple of ints) >= 0: TypeError / RuntimeError as PyTorch."""
     for name, v in sizes.items():
-        for s in (v if isinstance(v, tuple) else (v,)):
+        tup = isinstance(v, tuple) and name in ("kernel_size", "stride", "padding", "dilation")
+        for s in (v if tup else (v,)):
             if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
                 raise TypeError(f"{layer}: {name} must be an int, got {type(s).__name__} {s!r}")
             if s < 0:
@@ -90,13 +91,16 @@ class Conv2d(Module):
                  groups: int = 1, bias: bool = True, dtype=None) -> None:
         super().__init__()
         _sizes("Conv2d", in_channels=in_channels, out_channels=out_channels, groups=groups)
-        if groups <= 0:
-            raise ag.InvalidArgumentError(f"Conv2d: groups must be a positive integer, got {groups}")
+        if groups <= 0 or in_channels <= 0 or out_channels <= 0:
+            raise ag.InvalidArgumentError(f"Conv2d: in_channels, out_channels and groups must be "
+                                          f"positive, got {in_channels}, {out_channels}, {groups}")
         if in_channels % groups or out_channels % groups:
             raise ag.InvalidArgumentError(f"Conv2d: groups={groups} must divide in_channels ({in_channels}) "
                              f"and out_channels ({out_channels})")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
+        self.kernel_size = _pair(kernel_size)
+        _sizes("Conv2d", kernel_size=self.kernel_size)  # PyTorch checks the kernel first
+        self.stride = _pair(stride)
         if isinstance(padding, str):   # 'same' / 'valid', checked now rather than at forward
             if padding not in ("same", "valid"):
                 raise ag.InvalidArgumentError(f"Conv2d: padding must be an int, a pair, 'valid' or 'same', "

@@ -253,7 +253,7 @@ CASES += [
     ("optimizer-lr", lambda: optim.SGD([T(3)], lr=-1.0), ValueError, ("SGD", "learning rate", "-1")),
     # loss targets
     ("cross-entropy-target-shape", lambda: F.cross_entropy(T(4, 3), ag.tensor([0, 1, 2])), ValueError,
-     (r"\(4, 3\)", r"targets of shape \(4,\)", r"\(3,\)")),
+     ("cross_entropy", r"batch_size \(4\)", r"batch_size \(3\)")),
     ("cross-entropy-target-2d", lambda: F.cross_entropy(T(4, 3), ag.tensor([[0], [1], [2], [0]])), ValueError,
      (r"\(4,\)", r"\(4, 1\)")),
     ("cross-entropy-class-range", lambda: F.cross_entropy(T(4, 3), ag.tensor([0, 1, 2, 3])), IndexError,

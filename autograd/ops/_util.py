@@ -46,7 +46,7 @@ def norm_axis(axis: Axis, ndim: int, op: str) -> Optional[Tuple[int, ...]]:
                         f"{type(axis).__name__} {axis!r}")
     out = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)):
+        if not isinstance(a, (int, np.integer)) or isinstance(a, (bool, np.bool_)):
             raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
         if not -max(ndim, 1) <= a < max(ndim, 1):
             raise IndexError(f"{op}: dimension {a} is out of range for a tensor with {ndim} "

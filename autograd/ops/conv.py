@@ -539,7 +539,9 @@ def dropout(x, p: float = 0.5, training: bool = True, seed: Optional[int] = None
 
     from .._checks import real_arg
 
-    x = as_tensor(x)
+    from ._util import floating
+
+    x = floating(x, "dropout")
     p = real_arg(p, "p", "dropout")
     if not 0.0 <= p <= 1.0:
         raise InvalidArgumentError(f"dropout: probability p must be in [0, 1], got {p}")

@@ -21,9 +21,7 @@ from .._checks import real_arg
 from ..errors import DtypeError, InvalidArgumentError
 from ..registry import _forward_error, apply, backend, composite, defop, method, public
 from ..tensor import Tensor, as_tensor, get_default_dtype
-from ._util import Named as _Named
-from ._util import floating as _floating
-from ._util import raw
+from ._util import Named as _Named, floating as _floating, raw
 
 try:  # SciPy's erf is exact to the last bit; math.erf is the fallback
     from scipy.special import erf as _scipy_erf
@@ -38,7 +36,7 @@ _GELU_K = math.sqrt(2.0 / math.pi)
 
 def _erf_np(x):
     if _scipy_erf is not None:
-        return _scipy_erf(x)
+        return _scipy_erf(x).astype(x.dtype, copy=False)
     return np.vectorize(math.erf, otypes=[x.dtype])(x)
 
 
@@ -78,8 +76,10 @@ def _pow_dx(F, g, out, x, y):
 
 
 def _pow_dy(F, g, out, x, y):
-    # out * log(x), defined as 0 where x == 0 (the limit for y > 0)
-    zero = raw(x) == 0
+    # out * log(x), defined as 0 where x == 0 and y >= 0 (the limit), as in PyTorch; for
+    # x == 0 and y < 0 it is inf * -inf = -inf, PyTorch's value too
+    with np.errstate(invalid="ignore"):
+        zero = (raw(x) == 0) & (raw(y) >= 0)
     safe = F.where(zero, 1.0, x)
     return F.where(zero, 0.0, g * out * F.log(safe))
 
@@ -143,8 +143,6 @@ pow = _binary(_pow)
 def neg(x):
     """-x"""
     return apply(_neg, (as_tensor(x),), {})
-
-
 
 # --------------------------------------------------------------------------- unary math
 def _unary(name, fwd, vjp, doc, **kw):
@@ -213,7 +211,7 @@ def _relu_fwd(x):
 relu = _unary("relu", _relu_fwd,
               # reads out, not x (out > 0 exactly where x > 0), as PyTorch saves relu's
               # result: changing the input in place afterwards is harmless
-              lambda F, g, out, x: g * (raw(out) > 0),
+              lambda F, g, out, x: g * ~(raw(out) <= 0),  # (NaN passes g, as in PyTorch)
               "max(x, 0); gradient 1 for x > 0, 0 for x <= 0", smooth=False, uses_out=True)
 
 
@@ -238,8 +236,10 @@ def _elu_fwd(x, alpha=1.0):
 
 
 _elu = defop("elu", _elu_fwd,
-             (lambda F, g, out, x, alpha=1.0: F.where(raw(x) > 0, g, g * (out + alpha)),),
-             smooth=False, uses_out=True,
+             # g alpha e**x, not g (out + alpha): finite for alpha = inf; NaN passes g
+             (lambda F, g, out, x, alpha=1.0: F.where(
+                 ~(raw(x) <= 0), g, g * alpha * F.exp(F.where(raw(x) <= 0, x, 0.0))),),
+             smooth=False,
              doc="x if x > 0 else alpha (e**x - 1); gradient 1, or out + alpha")
 
 
@@ -302,9 +302,11 @@ def silu(x):
     return x * sigmoid(x)
 
 
-
 # --------------------------------------------------------------------------- clamp etc.
 def _clamp_fwd(x, min=None, max=None):
+    if x.dtype.kind == "b" or x.dtype.kind in "iu" and any(isinstance(b, float) for b in (min, max)):
+        raise DtypeError(f"clamp: bounds {min}, {max} cannot clamp a {x.dtype} tensor in place "
+                         f"(the result can't be cast back, as in PyTorch); convert first")
     if min is None and max is None:
         raise InvalidArgumentError("clamp: at least one of min and max must be given")
     return np.clip(x, min, max).astype(x.dtype, copy=False)
@@ -413,8 +415,7 @@ def remainder(x, y) -> Tensor:
 
 
 def _tie_split(F, g, x, y, lose):
-    # PyTorch's rule: 1/2 on a tie, 0 where x loses, else 1 (a NaN on either side
-    # compares false both ways: both inputs get the gradient, as in PyTorch)
+    # PyTorch's rule: 1/2 on a tie, 0 where x loses, else 1 (so a NaN passes g)
     xr, yr = raw(x), raw(y)
     w = np.where(xr == yr, 0.5, np.where(lose(xr, yr), 0.0, 1.0))
     return g * F.const(w, g)
@@ -589,7 +590,7 @@ backend("sin", np.sin, sin)
 backend("cos", np.cos, cos)
 backend("tanh", np.tanh, tanh)
 backend("abs", np.abs, abs)
-backend("sign", np.sign, sign)
+backend("sign", _sign_fwd, sign)  # sign(NaN) = 0: abs'(NaN) = 0, as in PyTorch
 backend("sigmoid", _sigmoid_np, sigmoid)
 backend("erf", _erf_np, erf)
 backend("where", np.where, where)

@@ -130,7 +130,11 @@ def softmax_cross_entropy(logits, target, weight=None, ignore_index: int = -100,
                          f"ignore_index={ignore_index})")
     w = None
     if weight is not None:
-        w = np.asarray(raw(weight), dtype=z.dtype)
+        try:
+            w = np.asarray(raw(weight), dtype=z.dtype)
+        except (ValueError, TypeError):
+            raise TypeError(f"softmax_cross_entropy: weight must be a tensor of {nc} class "
+                            f"weights, got {weight!r}"[:200]) from None
         if w.shape != (nc,):
             raise ShapeError(f"softmax_cross_entropy: weight of shape {w.shape} must be ({nc},)")
     return apply(_sce, (z, y), {"weight": w, "ignore_index": int(ignore_index),

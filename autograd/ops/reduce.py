@@ -272,7 +272,7 @@ def argmax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fa
     x = as_tensor(x)
     a = pick_axis({}, axis, dim)
     if a is not None:
-        a = dim_arg(a, x.ndim, "argmax") if x.ndim else None
+        a = dim_arg(a, x.ndim, "argmax") if x.ndim else (dim_arg(a, 0, "argmax") and None)
     _nonempty(x, None if a is None else (a,), "argmax")
     return apply(_argmax, (x,), {"axis": a, "keepdims": bool(keepdims or keepdim)})
 
@@ -282,7 +282,7 @@ def argmin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fa
     x = as_tensor(x)
     a = pick_axis({}, axis, dim)
     if a is not None:
-        a = dim_arg(a, x.ndim, "argmin") if x.ndim else None
+        a = dim_arg(a, x.ndim, "argmin") if x.ndim else (dim_arg(a, 0, "argmin") and None)
     _nonempty(x, None if a is None else (a,), "argmin")
     return apply(_argmin, (x,), {"axis": a, "keepdims": bool(keepdims or keepdim)})
 
@@ -391,12 +391,11 @@ def _centred(x, axis, dim, keepdims, keepdim, unbiased, correction, ddof, op):
     The scaling is what keeps float32 ``[1e30, -1e30, ...]`` finite (``d * d`` would
     overflow, giving ``inf`` and a zero gradient); PyTorch's Welford kernel has the same
     range."""
-    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, op)
-    if x.dtype.kind != "f":
-        from ..errors import DtypeError
-
+    x = as_tensor(x)
+    if x.dtype.kind != "f":  # (PyTorch checks the dtype before the dim)
         raise DtypeError(f"{op}: needs a floating point tensor, got {x.dtype}; convert "
                          f"with .float() first")
+    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, op)
     given = [v for v in (unbiased, correction, ddof) if v is not None]
     if len(given) > 1:
         raise TypeError(f"{op}: give only one of unbiased, correction and ddof")
@@ -455,6 +454,8 @@ def std(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False
                                      ddof, "std")
     ss = sum(q * q, axis=ax, keepdims=kd)
     with np.errstate(divide="ignore", invalid="ignore"):
+        if not dof:  # 0 / 0: a NaN value and a NaN gradient, as in PyTorch
+            return sqrt(ss / 0.0) * sc
         nz = Tensor._wrap(np.asarray(raw(ss) > 0))
         r = sqrt(where(nz, ss, 1.0) / dof) * sc
         return where(nz, r, Tensor._wrap(np.asarray(raw(ss) / dof * raw(sc), dtype=q.dtype)))
@@ -462,11 +463,15 @@ def std(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False
 
 # --------------------------------------------------------------------------- softmax family
 def _softmax_fwd(x, axis=-1):
+    if x.size == 0:
+        return np.empty_like(x)  # (np.max of nothing raises)
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def _log_softmax_fwd(x, axis=-1):
+    if x.size == 0:
+        return np.empty_like(x)
     s = x - np.max(x, axis=axis, keepdims=True)
     return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
 
@@ -487,23 +492,21 @@ def _softmax_axis(x, axis, dim, op):
 def softmax(x, axis=None, *, dim=None):
     """exp(x) / sum(exp(x)) along ``dim`` (default last), stable for large inputs."""
     x = as_tensor(x)
+    ax = _softmax_axis(x, axis, dim, "softmax")
     if x.dtype.kind != "f":
         raise DtypeError(f"softmax: needs a floating tensor, got {x.dtype} (as in PyTorch); "
                          f"convert first with .float()")
-    if x.ndim == 0:
-        return apply(_softmax, (x,), {"axis": None})
-    return apply(_softmax, (x,), {"axis": _softmax_axis(x, axis, dim, "softmax")})
+    return apply(_softmax, (x,), {"axis": None if x.ndim == 0 else ax})
 
 
 def log_softmax(x, axis=None, *, dim=None):
     """x - logsumexp(x) along ``dim`` (default last), stable for large inputs."""
     x = as_tensor(x)
+    ax = _softmax_axis(x, axis, dim, "log_softmax")
     if x.dtype.kind != "f":
         raise DtypeError(f"log_softmax: needs a floating tensor, got {x.dtype} (as in "
                          f"PyTorch); convert first with .float()")
-    if x.ndim == 0:
-        return apply(_log_softmax, (x,), {"axis": None})
-    return apply(_log_softmax, (x,), {"axis": _softmax_axis(x, axis, dim, "log_softmax")})
+    return apply(_log_softmax, (x,), {"axis": None if x.ndim == 0 else ax})
 
 
 # --------------------------------------------------------------------------- norm

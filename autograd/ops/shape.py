@@ -56,6 +56,7 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1):
     """Merge dimensions start_dim..end_dim into one."""
     x = as_tensor(x)
     if x.ndim == 0:
+        dim_arg(start_dim, 0, "flatten"), dim_arg(end_dim, 0, "flatten")
         return reshape(x, (1,))
     s, e = dim_arg(start_dim, x.ndim, "flatten"), dim_arg(end_dim, x.ndim, "flatten")
     if s > e:
@@ -226,6 +227,7 @@ def stack(tensors: Sequence, axis: int = 0, *, dim=None):
     ts = _tensor_list(tensors, "stack")
     if not ts:
         raise InvalidArgumentError("stack: expected a non-empty list of tensors")
+    dim_arg(dim if dim is not None else axis, ts[0].ndim + 1, "stack")  # PyTorch: dim first
     for k, t in enumerate(ts):
         if t.shape != ts[0].shape:
             raise ShapeError(f"stack: tensor {k} has shape {t.shape} but tensor 0 has shape "
@@ -242,8 +244,12 @@ def stack(tensors: Sequence, axis: int = 0, *, dim=None):
 def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
     """Split into chunks of ``split_size`` (int) or of the given sizes (list), like PyTorch."""
     x = as_tensor(x)
+    if x.ndim == 0:
+        raise InvalidArgumentError("split: expects at least a 1-dimensional tensor")
     ax = dim_arg(dim, x.ndim, "split")
     n = x.shape[ax]
+    if isinstance(split_size_or_sections, Tensor) and split_size_or_sections.ndim == 0:
+        split_size_or_sections = int_arg(split_size_or_sections, "split_size", "split")
     if isinstance(split_size_or_sections, (bool, float, str)) or split_size_or_sections is None \
             or not (isinstance(split_size_or_sections, (int, np.integer, list, tuple))):
         raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, got "
@@ -254,6 +260,9 @@ def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
             raise InvalidArgumentError(f"split: split_size must be positive, got {s}")
         sizes = [min(s, n - i) for i in range(0, n, s)] or [0]  # an empty dim: one piece
     else:
+        if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                   for v in split_size_or_sections):
+            raise TypeError(f"split: split sizes must be ints, got {split_size_or_sections!r}")
         sizes = [int(v) for v in split_size_or_sections]
         if np.sum(sizes) != n:
             raise InvalidArgumentError(f"split: sizes {sizes} sum to {np.sum(sizes)}, but dimension "
@@ -283,6 +292,8 @@ def chunk(x, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
 def unbind(x, dim: int = 0) -> Tuple[Tensor, ...]:
     """Remove a dimension, returning the slices along it."""
     x = as_tensor(x)
+    if x.ndim == 0:
+        raise IndexError(f"unbind: dimension specified as {dim} but the tensor has no dimensions")
     ax = dim_arg(dim, x.ndim, "unbind")
     return tuple(x[(slice(None),) * ax + (i,)] for i in range(x.shape[ax]))
 
@@ -329,6 +340,8 @@ def pad(x, pad: Sequence[int], mode: str = "constant", value: float = 0.0):
 def flip(x, dims):
     """Reverse the order of elements along ``dims`` (a composite of indexing)."""
     x = as_tensor(x)
+    if dims is None:
+        raise TypeError("flip: dims must be an int or a tuple of ints, got None")
     axes = norm_axis(dims, x.ndim, "flip")
     return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
 
@@ -355,7 +368,10 @@ def narrow(x, dim: int, start: int, length: int) -> Tensor:
     if length < 0:
         raise InvalidArgumentError(f"narrow: length must be non-negative, got {length}")
     st = start + n if start < 0 else start
-    if not 0 <= st <= n or st + length > n:
+    if 0 <= st <= n and st + length > n:  # PyTorch: a RuntimeError, start out of range an IndexError
+        raise InvalidArgumentError(f"narrow: start ({start}) + length ({length}) exceeds "
+                                   f"dimension size ({n}) (tensor shape {x.shape})")
+    if not 0 <= st <= n:
         raise IndexError(f"narrow: start {start} and length {length} are out of range for "
                          f"dimension {dim} of size {n} (tensor shape {x.shape})")
     return x[(slice(None),) * d + (slice(st, st + length),)]
@@ -363,8 +379,15 @@ def narrow(x, dim: int, start: int, length: int) -> Tensor:
 
 def movedim(x, source, destination) -> Tensor:
     """Move dimension(s) ``source`` to position(s) ``destination``."""
-    src = (source,) if isinstance(source, int) else tuple(source)
-    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    def dims(v, name):
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            return (v,)
+        if isinstance(v, (tuple, list)):
+            return tuple(v)
+        raise TypeError(f"movedim: {name} must be an int or a tuple of ints, got "
+                        f"{type(v).__name__} {v!r}"[:200])
+
+    src, dst = dims(source, "source"), dims(destination, "destination")
     if len(src) != len(dst):
         raise InvalidArgumentError(f"movedim: source {source} and destination {destination} must "
                          f"have the same number of dimensions")
@@ -404,6 +427,8 @@ def tile(x, *dims) -> Tensor:
     """``repeat`` with missing leading repeats taken as 1 (PyTorch's ``tile``)."""
     x = as_tensor(x)
     dims = size_arg(dims, "tile", check_negative=False)
+    if any(d < 0 for d in dims):
+        raise InvalidArgumentError(f"tile: repeats must be non-negative, got {dims}")
     dims = (1,) * (x.ndim - len(dims)) + tuple(dims)
     return repeat(x, *dims)
 
