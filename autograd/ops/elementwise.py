@@ -8,7 +8,7 @@ Subgradient conventions (the table in docs/conventions.md; tested in
 tests/test_conventions.py): relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = slope,
 clamp passes the gradient at the bounds (min <= x <= max), maximum/minimum split a tie
 evenly (1/2 each), sqrt'(0) = +inf and log'(0) = +inf (as the limit), pow:
-d/dy x**y = 0 where x == 0.
+d/dy x**y = 0 where x == 0 and y >= 0. At NaN inputs relu/elu pass g, abs' is 0.
 """
 from __future__ import annotations
 
@@ -156,9 +156,9 @@ def _unary(name, fwd, vjp, doc, **kw):
     return fn
 
 
-def _sign_fwd(x):
+def _sign_fwd(x):  # (of a bool tensor: itself, as in PyTorch)
     if x.dtype.kind == "b":
-        return x.copy()  # PyTorch: sign of a bool tensor is itself
+        return x.copy()
     return np.nan_to_num(np.sign(x), nan=0.0) if x.dtype.kind == "f" else np.sign(x)
 
 
@@ -206,7 +206,6 @@ def _relu_fwd(x):
     if x.dtype.kind == "b":
         raise DtypeError("relu: not implemented for bool tensors (as in PyTorch)")
     return np.maximum(x, 0).astype(x.dtype, copy=False)
-
 
 relu = _unary("relu", _relu_fwd,
               # reads out, not x (out > 0 exactly where x > 0), as PyTorch saves relu's
