@@ -46,6 +46,10 @@ def size_arg(size: Tuple[Any, ...], op: str, *, check_negative: bool = True) -> 
         v = size[0]
         raise TypeError(f"{op}: size must be a tuple of ints, not a tensor of shape "
                         f"{tuple(v.shape)}; pass tuple(t.tolist()) to use its values")
+    if check_negative and any(is_int(s) and s < 0 for s in size):  # PyTorch checks this first
+        bad = min(s for s in size if is_int(s))
+        raise InvalidArgumentError(f"{op}: trying to create a tensor with negative dimension "
+                                   f"{bad}: {list(size)}")
     out = tuple(_as_int(s, "size", op) for s in size)
     if check_negative and any(s < 0 for s in out):
         raise InvalidArgumentError(f"{op}: trying to create a tensor with negative dimension "

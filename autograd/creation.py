@@ -69,8 +69,12 @@ def ones_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
 def full_like(x, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     x = as_tensor(x)
     _real(("fill_value", fill_value), op="full_like")
-    return _leaf(np.full(x.shape, fill_value, dtype=dtype_arg(dtype, "full_like", x.dtype)),
-                 requires_grad)
+    dt = dtype_arg(dtype, "full_like", x.dtype)
+    try:
+        return _leaf(np.full(x.shape, fill_value, dtype=dt), requires_grad)
+    except OverflowError:
+        raise InvalidArgumentError(f"full_like: value {fill_value!r} cannot be converted to "
+                                   f"type {dt} without overflow") from None
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -80,6 +84,11 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     _real(("start", start), ("end", end), ("step", step), op="arange")
     if step == 0:
         raise InvalidArgumentError("arange: step must be nonzero")
+    if np.isinf(float(step)):  # one element, or none; NumPy would give [start] either way
+        if np.sign(float(end) - float(start)) * np.sign(float(step)) < 0:
+            raise InvalidArgumentError("arange: upper bound and lower bound inconsistent "
+                                       "with step sign")
+        end = start
     if not np.isfinite(float(start)) or not np.isfinite(float(end)):
         raise InvalidArgumentError(f"arange: unsupported range: {start} -> {end} (start and "
                                    f"end must be finite)")
@@ -124,8 +133,7 @@ def _real(*named, op: str) -> None:
                 raise TypeError(f"{op}: {name} must be a number or a 0-d tensor, got a "
                                 f"tensor of shape {v.shape}")
             continue
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer,
-                                                                 np.floating)):
+        if not isinstance(v, (int, float, np.integer, np.floating, np.bool_)):  # (bools: 0/1)
             extra = " (tapegrad does not support complex numbers)" if isinstance(v, complex) else ""
             raise TypeError(f"{op}: {name} must be a real number, got {type(v).__name__} "
                             f"{v!r}{extra}")

@@ -84,6 +84,8 @@ def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, gener
     shape = size_arg((size,) if not isinstance(size, (tuple, list)) else tuple(size), "randint")
     if high <= low:
         raise InvalidArgumentError(f"randint: expects low < high, got low={low}, high={high}")
+    if not (-2 ** 63 <= low and high <= 2 ** 63):
+        raise InvalidArgumentError(f"randint: bounds {low}, {high} are out of range for int64")
     return Tensor._wrap(allocate(lambda: np.asarray(g.integers(low, high, size=shape)).astype(dtype),
                                  shape, np.int64, "randint"))
 

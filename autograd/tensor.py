@@ -502,7 +502,7 @@ def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
         return Tensor._wrap(x)
     if isinstance(x, numbers.Number):
         if isinstance(x, complex):
-            raise TypeError("tapegrad does not support complex numbers")
+            raise DtypeError("tapegrad does not support complex numbers")
         return Tensor._wrap(np.array(x, dtype=_scalar_dtype(x, like)))
     if x is None:
         raise TypeError("expected a tensor, a number or an array, got None")

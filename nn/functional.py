@@ -134,7 +134,7 @@ def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
                 running_mean.data = ((1 - momentum) * running_mean.data + momentum * m).astype(running_mean.dtype)
                 running_var.data = ((1 - momentum) * running_var.data + momentum * v).astype(running_var.dtype)
     else:
-        if running_mean is None:
+        if running_mean is None or running_var is None:
             raise ag.InvalidArgumentError("batch_norm: eval mode needs running statistics")
         mean = ag.reshape(running_mean, shape)
         var = ag.reshape(running_var, shape)

@@ -692,7 +692,7 @@ def _argparse_error(exc: BaseException) -> bool:
     accident of Python code (an attribute missing on None, a tensor used as a bool)."""
     return isinstance(exc, (TypeError, AttributeError, OverflowError)) or \
         "Boolean value of Tensor with" in str(exc) or \
-        "without overflow" in str(exc)  # a complex or huge number as a real argument
+        "without overflow" in str(exc) or "Overflow when unpacking" in str(exc)
 
 
 # exceptions PyTorch raises by an accident of its implementation, and the tapegrad
@@ -828,7 +828,7 @@ def grads(ro, rt, ins_o, ins_t, seed: int) -> Tuple[str, str]:
               and x.dtype.kind == "f"]
     low = min(floats, key=lambda d: d.itemsize) if floats else None
     nan_in = any(isinstance(x, ag.Tensor) and x.dtype.kind == "f" and
-                 np.isnan(np.asarray(x.detach())).any() for x in ins_o)
+                 not np.isfinite(np.asarray(x.detach())).all() for x in ins_o)
     for i, (a, b) in enumerate(leaves):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -837,8 +837,9 @@ def grads(ro, rt, ins_o, ins_t, seed: int) -> Tuple[str, str]:
         na = np.zeros(a.shape) if ga is None else _np(ga, 0)
         nb = np.zeros(tuple(b.shape)) if gb is None else _np(gb, 1)
         if nan_in and na.shape == nb.shape:
-            # where an input is NaN, how the NaN spreads through a gradient is not
-            # specified; elsewhere (and where PyTorch's gradient is finite) it must match
+            # where an input is NaN or inf, how it spreads through a gradient is not
+            # specified (PyTorch's prod divides inf by inf); where PyTorch's gradient is
+            # finite, tapegrad's must match
             ok = np.isfinite(nb.astype(np.float64))
             na, nb = np.where(ok, na, 0), np.where(ok, nb, 0)
         if _np(a, 0).dtype == np.float16 and na.shape == nb.shape:

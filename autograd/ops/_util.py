@@ -129,3 +129,14 @@ class Named:
 
     def __init__(self, name: str) -> None:
         self.name = name
+
+
+def broadcast_src(src, shape):
+    """copy_'s source broadcast to the tensor's shape, or a ShapeError (PyTorch's class)."""
+    try:
+        return np.broadcast_to(src, shape)
+    except ValueError:
+        from ..errors import ShapeError
+
+        raise ShapeError(f"copy_from: cannot broadcast the source of shape {np.shape(src)} "
+                         f"to the tensor's shape {shape}") from None

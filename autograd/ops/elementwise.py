@@ -21,7 +21,7 @@ from .._checks import real_arg
 from ..errors import DtypeError, InvalidArgumentError
 from ..registry import _forward_error, apply, backend, composite, defop, method, public
 from ..tensor import Tensor, as_tensor, get_default_dtype
-from ._util import Named as _Named, floating as _floating, raw
+from ._util import Named as _Named, broadcast_src, floating as _floating, raw
 
 try:  # SciPy's erf is exact to the last bit; math.erf is the fallback
     from scipy.special import erf as _scipy_erf
@@ -504,7 +504,7 @@ def clone(x):
 _fill = defop("fill", lambda x, value: np.full_like(x, value),
               (lambda F, g, out, x, value: F.zeros_like(g),), linear=True,
               doc="x with every element set to value (used by fill_ and zero_)")
-_copy_from = defop("copy_from", lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype),
+_copy_from = defop("copy_from", lambda x, src: broadcast_src(src, x.shape).astype(x.dtype),
                    (lambda F, g, out, x, src: F.zeros_like(g),
                     lambda F, g, out, x, src: g), linear=True,
                    doc="src broadcast to x's shape (used by copy_)")

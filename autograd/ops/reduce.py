@@ -379,6 +379,8 @@ _lse = defop("logsumexp", _lse_fwd,
 def logsumexp(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
     """log(sum(exp(x))) over ``axis``, stable for large inputs."""
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "logsumexp")
+    if x.dtype.kind in "biu":
+        x = x.to(np.float32)  # PyTorch: the default float dtype for integer input
     return apply(_lse, (x,), {"axis": ax, "keepdims": kd})
 
 
@@ -532,7 +534,7 @@ def norm(x, p=2, dim=None, keepdim: bool = False):
 
         raise DtypeError(f"norm: needs a floating point tensor, got {x.dtype} (shape "
                          f"{x.shape}); convert with .float() first")
-    if p == "fro":
+    if isinstance(p, str) and p == "fro":
         p = 2
     if isinstance(p, (str, bool)) or not isinstance(p, (int, float, np.integer, np.floating)):
         raise TypeError(f"norm: p must be a positive number, inf or -inf, got {p!r}")

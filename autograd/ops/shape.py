@@ -8,7 +8,7 @@ from typing import Sequence, Tuple, Union
 import numpy as np
 
 from .._checks import dim_arg, int_arg, size_arg
-from ..errors import InvalidArgumentError, ShapeError
+from ..errors import InvalidArgumentError, OutOfMemoryError, ShapeError
 from ..registry import apply, backend, composite, defop, method, public
 from ..tensor import Tensor, as_tensor
 from ._util import Variadic, norm_axis
@@ -246,6 +246,9 @@ def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
     x = as_tensor(x)
     if x.ndim == 0:
         raise InvalidArgumentError("split: expects at least a 1-dimensional tensor")
+    if isinstance(split_size_or_sections, (int, np.integer)) and split_size_or_sections < 0:
+        raise InvalidArgumentError(f"split: split_size must be non-negative, got "
+                                   f"{split_size_or_sections}")  # (PyTorch checks it first)
     ax = dim_arg(dim, x.ndim, "split")
     n = x.shape[ax]
     if isinstance(split_size_or_sections, Tensor) and split_size_or_sections.ndim == 0:
@@ -420,7 +423,10 @@ def repeat(x, *sizes) -> Tensor:
     inter = tuple(v for s_ in shape for v in (1, s_))  # (1, s0, 1, s1, ...)
     big = tuple(v for r, s_ in zip(sizes, shape) for v in (r, s_))
     out = broadcast_to(reshape(x, inter), big)
-    return reshape(out, tuple(r * s_ for r, s_ in zip(sizes, shape)))
+    try:
+        return reshape(out, tuple(r * s_ for r, s_ in zip(sizes, shape)))
+    except MemoryError as e:  # (the reshape copies the broadcast view)
+        raise OutOfMemoryError(f"repeat: {e}") from None
 
 
 def tile(x, *dims) -> Tensor:
