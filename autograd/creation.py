@@ -84,6 +84,9 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     _real(("start", start), ("end", end), ("step", step), op="arange")
     if step == 0:
         raise InvalidArgumentError("arange: step must be nonzero")
+    if not np.isfinite(float(start)) or not np.isfinite(float(end)):
+        raise InvalidArgumentError(f"arange: unsupported range: {start} -> {end} (start and "
+                                   f"end must be finite)")
     if np.isinf(float(step)):  # one element, or none; NumPy would give [start] either way
         if np.sign(float(end) - float(start)) * np.sign(float(step)) < 0:
             raise InvalidArgumentError("arange: upper bound and lower bound inconsistent "

@@ -116,6 +116,9 @@ def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
         raise ValueError(f"batch_norm: eps must be non-negative, but got {eps}")
     if training and not eps > 0:
         raise ValueError(f"batch_norm: eps must be positive during training, but got {eps}")
+    if (running_mean is None) != (running_var is None):
+        raise ag.InvalidArgumentError("batch_norm: give both running_mean and running_var, "
+                                      "or neither")
     if x.ndim < 2:
         raise ag.InvalidArgumentError(f"batch_norm: expected at least 2-D input (N, C, ...), got {x.shape}")
     axes = (0,) + tuple(range(2, x.ndim))

@@ -435,8 +435,10 @@ def tile(x, *dims) -> Tensor:
     dims = size_arg(dims, "tile", check_negative=False)
     if any(d < 0 for d in dims):
         raise InvalidArgumentError(f"tile: repeats must be non-negative, got {dims}")
-    dims = (1,) * (x.ndim - len(dims)) + tuple(dims)
-    return repeat(x, *dims)
+    try:
+        return repeat(x, *((1,) * (x.ndim - len(dims)) + tuple(dims)))
+    except OutOfMemoryError as e:
+        raise OutOfMemoryError("tile: " + str(e)[len("repeat: "):]) from None
 
 
 # --------------------------------------------------------------------------- the surface
