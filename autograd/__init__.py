@@ -16,6 +16,8 @@ from .creation import (arange, empty, eye, full, full_like, linspace, ones, ones
                        zeros_like)
 from .dtypes import bool_, float32, float64, int32, int64
 from .engine import backward, grad, graph_nodes
+from .errors import DtypeError, InvalidArgumentError, OutOfMemoryError, ShapeError
+from .storage import increment_version
 from .function import Function, FunctionCtx
 from .gradcheck import (BlameReport, GradcheckError, GradcheckReport, blame, gradcheck,
                         gradgradcheck, numerical_grad, numerical_jacobian)
@@ -30,11 +32,11 @@ __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "get_default_dtype", "set_default_dtype",
     "arange", "empty", "eye", "full", "full_like", "linspace", "ones", "ones_like", "zeros",
     "zeros_like", "bool_", "float32", "float64", "int32", "int64",
-    "backward", "grad", "graph_nodes", "Function", "FunctionCtx",
+    "backward", "grad", "graph_nodes", "increment_version", "Function", "FunctionCtx",
     "BlameReport", "GradcheckError", "GradcheckReport", "blame", "gradcheck", "gradgradcheck", "numerical_grad",
     "numerical_jacobian", "default_generator", "manual_seed", "rand", "randint", "randn",
     "randperm", "seed", "COMPOSITES", "OPS", "OpDef", "composite", "defop",
     "Node", "detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled",
     "name_scope", "no_grad", "record_grads", "set_grad_enabled", "functional", "onnx", "viz", "ops",
-    "__version__",
+    "__version__", "ShapeError", "DtypeError", "InvalidArgumentError", "OutOfMemoryError",
 ] + ops.__all__

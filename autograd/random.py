@@ -5,6 +5,8 @@ from typing import Optional
 
 import numpy as np
 
+from ._checks import allocate, dtype_arg, int_arg, size_arg
+from .errors import InvalidArgumentError
 from .tensor import Tensor, get_default_dtype, _check_grad_dtype
 
 __all__ = ["manual_seed", "seed", "default_generator", "randn", "rand", "randint", "randperm"]
@@ -26,10 +28,24 @@ def default_generator() -> np.random.Generator:
     return _GEN[0]
 
 
-def _shape(size) -> tuple:
-    if len(size) == 1 and not isinstance(size[0], (int, np.integer)):
-        return tuple(size[0])
-    return tuple(int(s) for s in size)
+def _generator(generator, op: str) -> np.random.Generator:
+    if generator is None:
+        return _GEN[0]
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{op}: generator must be a numpy.random.Generator (e.g. "
+                        f"autograd.default_generator()), got {type(generator).__name__}")
+    return generator
+
+
+def _shape(size, op: str = "randn") -> tuple:
+    return size_arg(size, op)
+
+
+def _float_dtype(dtype, op: str) -> np.dtype:
+    dt = dtype_arg(dtype, op, get_default_dtype())
+    if dt.kind != "f":
+        raise TypeError(f"{op}: dtype must be a floating point dtype, got {dt}")
+    return dt
 
 
 def _leaf(arr, requires_grad):
@@ -42,25 +58,43 @@ def _leaf(arr, requires_grad):
 
 def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Standard normal samples of the given shape."""
-    g = generator or _GEN[0]
-    return _leaf(g.standard_normal(_shape(size)).astype(dtype or get_default_dtype()), requires_grad)
+    g = _generator(generator, "randn")
+    shape, dt = _shape(size, "randn"), _float_dtype(dtype, "randn")
+    return _leaf(allocate(lambda: g.standard_normal(shape).astype(dt), shape, dt, "randn"),
+                 requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Uniform samples in [0, 1)."""
-    g = generator or _GEN[0]
-    return _leaf(g.random(_shape(size)).astype(dtype or get_default_dtype()), requires_grad)
+    g = _generator(generator, "rand")
+    shape, dt = _shape(size, "rand"), _float_dtype(dtype, "rand")
+    return _leaf(allocate(lambda: g.random(shape).astype(dt), shape, dt, "rand"), requires_grad)
 
 
 def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, generator=None) -> Tensor:
-    """Integers in [low, high) (or [0, low) when high is None)."""
-    g = generator or _GEN[0]
+    """Integers in [low, high) (or [0, low) when high is None). As in PyTorch,
+    ``randint(high, size)`` (two positional arguments, the second a tuple) also works."""
+    g = _generator(generator, "randint")
+    dtype = dtype_arg(dtype, "randint")
+    if isinstance(high, (tuple, list)) and size == ():
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
-    return Tensor._wrap(np.asarray(g.integers(low, high, size=tuple(size))).astype(dtype))
+    low, high = int_arg(low, "low", "randint"), int_arg(high, "high", "randint")
+    shape = size_arg((size,) if not isinstance(size, (tuple, list)) else tuple(size), "randint")
+    if high <= low:
+        raise InvalidArgumentError(f"randint: expects low < high, got low={low}, high={high}")
+    if not (-2 ** 63 <= low and high <= 2 ** 63):
+        raise InvalidArgumentError(f"randint: bounds {low}, {high} are out of range for int64")
+    return Tensor._wrap(allocate(lambda: np.asarray(g.integers(low, high, size=shape)).astype(dtype),
+                                 shape, np.int64, "randint"))
 
 
 def randperm(n: int, generator=None) -> Tensor:
     """A random permutation of 0..n-1."""
-    g = generator or _GEN[0]
-    return Tensor._wrap(g.permutation(n).astype(np.int64))
+    g = _generator(generator, "randperm")
+    n = int_arg(n, "n", "randperm")
+    if n < 0:
+        raise InvalidArgumentError(f"randperm: n must be non-negative, got {n}")
+    return Tensor._wrap(allocate(lambda: g.permutation(n).astype(np.int64), (n,), np.int64,
+                                 "randperm"))

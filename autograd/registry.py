@@ -46,7 +46,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .errors import DtypeError, ShapeError
+from .errors import DtypeError, OutOfMemoryError, ShapeError
 from .storage import link_view
 from .tape import STATE, new_node
 from .tensor import OpMethods, Tensor, as_tensor
@@ -197,9 +197,23 @@ def _names(spec: Names, default: str) -> Tuple[str, ...]:
     return tuple(spec)
 
 
+def _label(fn: Callable, name: str) -> None:
+    """Name a generated function (a closure or lambda) after the op, so Python's own
+    errors for it (a missing argument) say ``add()``, not ``_binary.<locals>.fn()``."""
+    q = getattr(fn, "__qualname__", "")
+    if "<locals>" in q or "<lambda>" in q:
+        try:
+            fn.__qualname__ = name
+            if fn.__name__ == "<lambda>":
+                fn.__name__ = name
+        except (AttributeError, TypeError):  # builtins and partials
+            pass
+
+
 def method(name: str, fn: Callable) -> Callable:
     """Make ``fn(self, ...)`` the Tensor method or operator ``name`` (``"exp"``,
     ``"__mul__"``, ``"add_"``, ``"backward"``)."""
+    _label(fn, name)
     if name in METHODS:
         raise ValueError(f"Tensor method {name!r} is already declared")
     METHODS[name] = fn
@@ -208,6 +222,7 @@ def method(name: str, fn: Callable) -> Callable:
 
 
 def _publish(fn: Callable, name: str, methods: Names, aliases: Sequence[str]) -> None:
+    _label(fn, name)
     for n in (name, *aliases):
         if n in PUBLIC:
             raise ValueError(f"public op name {n!r} is already declared")
@@ -278,8 +293,10 @@ def _forward_error(op: OpDef, arrays, attrs, exc: Exception) -> Exception:
         msg = f"{text} (got {where})"
     else:
         msg = f"{op.name}: cannot apply to {where}: {text}"
-    if isinstance(exc, (ShapeError, DtypeError)):
+    if isinstance(exc, (ShapeError, DtypeError, OutOfMemoryError)):
         cls = type(exc)
+    elif isinstance(exc, MemoryError):  # NumPy's "Unable to allocate ...", named
+        cls = OutOfMemoryError
     elif "broadcast" in text:
         cls = IndexError if isinstance(exc, IndexError) else ShapeError  # index arrays: PyTorch's IndexError
         msg += (". Shapes must be broadcastable (equal, or 1, in each trailing dimension); "
@@ -329,7 +346,7 @@ def apply(op: OpDef, args: tuple, attrs: dict):
         op.check(*arrays, **attrs)
     try:
         out = op.forward(*arrays, **attrs) if attrs else op.forward(*arrays)
-    except (ValueError, IndexError, TypeError, np.exceptions.AxisError) as exc:
+    except (ValueError, IndexError, TypeError, np.exceptions.AxisError, MemoryError) as exc:
         raise _forward_error(op, arrays, attrs, exc) from None
     if type(out) is not _ndarray and not isinstance(out, _generic):
         out = _asarray(out)  # NumPy scalars (0-d results) are kept as they are

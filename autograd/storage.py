@@ -26,7 +26,7 @@ import numpy as np
 from .errors import ShapeError
 from .tape import INPLACE
 
-__all__ = ["link_view", "bump", "assign"]
+__all__ = ["link_view", "bump", "assign", "increment_version"]
 
 _ndarray = np.ndarray
 
@@ -64,6 +64,16 @@ def bump(t) -> None:
                 v._mod_stamp = INPLACE.count
                 if v.grad_fn is not None:
                     v.grad_fn.dirty = True
+
+
+def increment_version(tensors) -> None:
+    """Mark ``tensors`` (a tensor or a list of them) as modified in place, like PyTorch's
+    ``torch.autograd.graph.increment_version``: every node that saved one of them (or a
+    view of its buffer) then refuses to run its backward. For code that writes a
+    tensor's buffer behind autograd's back on purpose (optimizers call it after each
+    update; writes through ``.data`` do not, as in PyTorch)."""
+    for t in (tensors if isinstance(tensors, (list, tuple)) else (tensors,)):
+        bump(t)
 
 
 def assign(t, value, opname: str) -> None:

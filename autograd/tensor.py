@@ -15,12 +15,13 @@ new tensors sharing the buffer; ``storage.py`` keeps their version counters and 
 from __future__ import annotations
 
 import numbers
+import warnings
 import weakref
 from typing import Any, Callable, List, Optional, Tuple, Union
 
 import numpy as np
 
-from .errors import ShapeError
+from .errors import DtypeError, InvalidArgumentError, ShapeError
 from .storage import link_view
 
 __all__ = ["Tensor", "OpMethods", "tensor", "as_tensor", "from_numpy", "get_default_dtype",
@@ -42,20 +43,60 @@ def set_default_dtype(dtype) -> None:
     _DEFAULT_DTYPE[0] = dt
 
 
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead.")
+
+
+def _ragged(data: Any) -> str:
+    """Where nested lists stop being rectangular, in PyTorch's words."""
+    def walk(x, depth):
+        if isinstance(x, (list, tuple)):
+            lens = {len(e) if isinstance(e, (list, tuple)) else None for e in x}
+            if len(lens) > 1:
+                first = len(x[0]) if isinstance(x[0], (list, tuple)) else None
+                other = next(l for l in (len(e) if isinstance(e, (list, tuple)) else None
+                                         for e in x) if l != first)
+                return (f"expected sequence of length {first} at dim {depth + 1} (got "
+                        f"{other if other is not None else 'a scalar'})")
+            for e in x:
+                r = walk(e, depth + 1)
+                if r:
+                    return r
+        return ""
+    return walk(data, 0) or "the nested sequences do not form a rectangular array"
+
+
 def _to_array(data: Any, dtype=None) -> np.ndarray:
     """Convert user data to an ndarray with tapegrad's dtype defaults."""
+    if dtype is not None:
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"tensor: {dtype!r} is not a dtype (e.g. float32, int64, bool)") from None
+        if dt.kind not in "biuf":
+            raise TypeError(f"tensor: unsupported dtype {dt}; use bool, integer or float")
     if isinstance(data, Tensor):
         arr = data.data
         return arr.astype(dtype) if dtype is not None and arr.dtype != np.dtype(dtype) else arr.copy()
     if isinstance(data, (np.ndarray, np.generic)):
         arr = np.array(data, dtype=dtype)  # copies: a tensor never aliases the caller's array
     else:
-        arr = np.array(data, dtype=dtype)
+        try:
+            arr = np.array(data, dtype=dtype)
+        except ValueError as exc:
+            if "inhomogeneous" not in str(exc) and "sequence" not in str(exc):
+                raise
+            raise ValueError(f"tensor: {_ragged(data)}; every row must have the same "
+                             f"length") from None
         if dtype is None:
             if arr.dtype.kind == "f":
                 arr = arr.astype(get_default_dtype())
             elif arr.dtype.kind == "O":
-                raise TypeError(f"tensor: cannot convert {type(data).__name__} to a tensor "
+                raise DtypeError(f"tensor: cannot convert {type(data).__name__} to a tensor "
                                 f"(got an object array; give numbers, lists of numbers or arrays)")
             elif arr.dtype.kind == "i" and arr.dtype != np.int64:
                 arr = arr.astype(np.int64)
@@ -95,7 +136,7 @@ class Tensor(OpMethods):
     # Rarely set fields live in the instance dict (created lazily) with class defaults,
     # so creating an op's output assigns three slots only.
     __slots__ = ("_d", "requires_grad", "grad_fn", "__dict__", "__weakref__")
-    grad = None
+    _grad = None
     name = None
     _hooks = None
     _version = 0
@@ -109,7 +150,7 @@ class Tensor(OpMethods):
                  name: Optional[str] = None) -> None:
         arr = _to_array(data, dtype)
         self._d = arr
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._version = 0
         self._mod_stamp = 0
@@ -130,6 +171,20 @@ class Tensor(OpMethods):
         return t
 
     # ------------------------------------------------------------------ attributes
+    @property
+    def grad(self) -> Optional["Tensor"]:
+        """The accumulated gradient (leaves, and non-leaves after ``retain_grad()``).
+        Reading it on a non-leaf that does not retain it warns, as in PyTorch: it
+        is never populated there, so the None is almost always a mistake."""
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self.grad_fn.retain:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value: Optional["Tensor"]) -> None:
+        self._grad = value
+
     @property
     def data(self) -> np.ndarray:
         """The value as a NumPy array (the same array object on every access)."""
@@ -186,7 +241,7 @@ class Tensor(OpMethods):
 
     def item(self) -> Union[float, int, bool]:
         if self.data.size != 1:
-            raise ValueError(f"item(): only one-element tensors can be converted to Python "
+            raise InvalidArgumentError(f"item(): only one-element tensors can be converted to Python "
                              f"scalars, this one has shape {self.shape}")
         return self.data.reshape(()).item()
 
@@ -336,9 +391,11 @@ class Tensor(OpMethods):
         return Tensor._wrap(np.logical_not(self.data))
 
     def any(self, dim=None, keepdim=False):
+        _int_dim(dim, self.ndim, "any")
         return Tensor._wrap(np.asarray(self.data.any(axis=dim, keepdims=keepdim)))
 
     def all(self, dim=None, keepdim=False):
+        _int_dim(dim, self.ndim, "all")
         return Tensor._wrap(np.asarray(self.data.all(axis=dim, keepdims=keepdim)))
 
     def isnan(self):
@@ -371,6 +428,16 @@ class Tensor(OpMethods):
         return self
 
 
+def _int_dim(dim, ndim: int, op: str) -> None:
+    if dim is None:
+        return
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(f"{op}: dimension {dim} is out of range for a tensor with {ndim} "
+                         f"dimension(s)")
+
+
 class _HookHandle:
     __slots__ = ("_lst", "_fn")
 
@@ -392,7 +459,10 @@ _BOOL = np.dtype(np.bool_)
 
 def _scalar_dtype(x, like: Optional[Tensor]) -> np.dtype:
     """Dtype of a Python scalar combined with tensor ``like`` (PyTorch's rules)."""
-    ld = like._d.dtype if like is not None else None
+    try:
+        ld = like._d.dtype if like is not None else None
+    except AttributeError:
+        raise TypeError(f"as_tensor: like must be a tensor, got {type(like).__name__}") from None
     if type(x) is float or (not isinstance(x, (bool, int)) and isinstance(x, numbers.Real)):
         return ld if ld is not None and ld.kind == "f" else get_default_dtype()
     if isinstance(x, bool):
@@ -432,7 +502,7 @@ def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
         return Tensor._wrap(x)
     if isinstance(x, numbers.Number):
         if isinstance(x, complex):
-            raise TypeError("tapegrad does not support complex numbers")
+            raise DtypeError("tapegrad does not support complex numbers")
         return Tensor._wrap(np.array(x, dtype=_scalar_dtype(x, like)))
     if x is None:
         raise TypeError("expected a tensor, a number or an array, got None")

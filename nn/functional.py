@@ -6,6 +6,9 @@ gradient with those same ops, so it stays differentiable).
 """
 from __future__ import annotations
 
+import functools
+import inspect
+
 from typing import Optional, Tuple
 
 import numpy as np
@@ -59,6 +62,40 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return ag.softplus(x, beta=beta, threshold=threshold)
 
 
+
+def _named(op: str, shape_first: bool = False):
+    """Make errors raised by the ops a function is built from name the function called
+    (a shape error in a weight's ``mul`` reads ``cross_entropy: mul: ...``)."""
+    def deco(f):
+        sig = inspect.signature(f)
+
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            if shape_first and len(args) >= 2:  # PyTorch broadcasts the operands first
+                _same_shape(ag.as_tensor(args[0]), ag.as_tensor(args[1]), op)
+            if "reduction" in sig.parameters:  # PyTorch checks it before anything else
+                try:
+                    red = sig.bind_partial(*args, **kwargs).arguments.get("reduction", "mean")
+                except TypeError:
+                    red = "mean"
+                if red not in ("mean", "sum", "none"):
+                    raise ValueError(f"{op}: {red!r} is not a valid value for reduction; use "
+                                     f"'mean', 'sum' or 'none'")
+            try:
+                return f(*args, **kwargs)
+            except (IndexError, TypeError, ValueError, RuntimeError) as e:
+                if str(e).startswith(op + ":"):
+                    raise
+                try:
+                    new = type(e)(f"{op}: {e}")
+                except Exception:  # noqa: BLE001 -- an exception class with another signature
+                    raise e from None
+                raise new from None
+        return wrapper
+    return deco
+
+
+@_named("batch_norm")
 def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
                weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -68,14 +105,28 @@ def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
     statistics are updated in place with ``momentum`` (unbiased variance, like PyTorch);
     in eval the running statistics are used."""
     x = ag.as_tensor(x)
+    # (ag.tensor, a copy, for numbers and arrays: the running statistics are updated in
+    # place, and as_tensor(1.0) is a cached constant shared by every caller)
+    running_mean, running_var, weight, bias = (
+        t if t is None or isinstance(t, Tensor) else ag.tensor(t)
+        for t in (running_mean, running_var, weight, bias))
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
+        raise TypeError(f"batch_norm: eps must be a real number, got {eps!r}")
+    if not eps >= 0:
+        raise ValueError(f"batch_norm: eps must be non-negative, but got {eps}")
+    if training and not eps > 0:
+        raise ValueError(f"batch_norm: eps must be positive during training, but got {eps}")
+    if (running_mean is None) != (running_var is None):
+        raise ag.InvalidArgumentError("batch_norm: give both running_mean and running_var, "
+                                      "or neither")
     if x.ndim < 2:
-        raise ValueError(f"batch_norm: expected at least 2-D input (N, C, ...), got {x.shape}")
+        raise ag.InvalidArgumentError(f"batch_norm: expected at least 2-D input (N, C, ...), got {x.shape}")
     axes = (0,) + tuple(range(2, x.ndim))
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if training:
         n = int(np.prod([x.shape[a] for a in axes]))
         if n <= 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+            raise ag.InvalidArgumentError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {tuple(x.shape)}")
         mean = x.mean(axis=axes, keepdims=True)
         var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
@@ -86,8 +137,8 @@ def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
                 running_mean.data = ((1 - momentum) * running_mean.data + momentum * m).astype(running_mean.dtype)
                 running_var.data = ((1 - momentum) * running_var.data + momentum * v).astype(running_var.dtype)
     else:
-        if running_mean is None:
-            raise ValueError("batch_norm: eval mode needs running statistics")
+        if running_mean is None or running_var is None:
+            raise ag.InvalidArgumentError("batch_norm: eval mode needs running statistics")
         mean = ag.reshape(running_mean, shape)
         var = ag.reshape(running_var, shape)
     out = (x - mean) / ag.sqrt(var + eps)
@@ -106,16 +157,17 @@ def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
         return loss.sum()
     if reduction == "none":
         return loss
-    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    raise ag.InvalidArgumentError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def _same_shape(x: Tensor, y: Tensor, name: str) -> None:
     if x.shape != y.shape:
-        raise ValueError(f"{name}: input shape {tuple(x.shape)} and target shape "
+        raise ag.ShapeError(f"{name}: input shape {tuple(x.shape)} and target shape "
                          f"{tuple(y.shape)} differ; they must match (reshape the target, "
                          f"e.g. y.reshape(-1, 1) or y.squeeze())")
 
 
+@_named("mse_loss", shape_first=True)
 def mse_loss(x, y, reduction: str = "mean") -> Tensor:
     """mean((x - y)**2)."""
     x, y = ag.as_tensor(x), ag.as_tensor(y)
@@ -124,6 +176,7 @@ def mse_loss(x, y, reduction: str = "mean") -> Tensor:
     return _reduce(d * d, reduction, "mse_loss")
 
 
+@_named("l1_loss", shape_first=True)
 def l1_loss(x, y, reduction: str = "mean") -> Tensor:
     """mean(|x - y|)."""
     x, y = ag.as_tensor(x), ag.as_tensor(y)
@@ -131,10 +184,17 @@ def l1_loss(x, y, reduction: str = "mean") -> Tensor:
     return _reduce(ag.abs(x - y), reduction, "l1_loss")
 
 
+@_named("huber_loss", shape_first=True)
 def huber_loss(x, y, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d**2 where |d| < delta, else delta (|d| - delta/2), with d = x - y."""
     x, y = ag.as_tensor(x), ag.as_tensor(y)
     _same_shape(x, y, "huber_loss")
+    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)):
+        raise TypeError(f"huber_loss: delta must be a real number, got {delta!r}")
+    if not delta > 0:
+        raise ag.InvalidArgumentError(f"huber_loss: delta must be positive, got {delta}")
+    if y.dtype != x.dtype and x.dtype.kind == "f":
+        y = y.to(x.dtype)  # the result has the input's dtype, as in PyTorch
     d = x - y
     a = ag.abs(d)
     quad = ag.clamp(a, max=delta)   # min(|d|, delta)
@@ -173,13 +233,19 @@ class _BinaryCrossEntropy(ag.Function):
         return gp, gy
 
 
+@_named("binary_cross_entropy")
 def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
     """-(y log p + (1-y) log(1-p)), logs clamped at -100 and the gradient's denominator
     p (1-p) at 1e-12, like PyTorch (finite at p = 0 and p = 1)."""
     p, y = ag.as_tensor(p), ag.as_tensor(y)
     _same_shape(p, y, "binary_cross_entropy")
+    if not y.requires_grad and ((np.asarray(y) < 0) | (np.asarray(y) > 1)).any():
+        # (a target that requires grad is gradchecked: finite differences step out of it)
+        raise ag.InvalidArgumentError("binary_cross_entropy: all elements of the target "
+                                      "must be between 0 and 1")
     if ((p.data < 0) | (p.data > 1)).any():
-        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; "
+        raise ag.InvalidArgumentError("binary_cross_entropy: input must be probabilities in "
+                                      "[0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
     if y.dtype != p.dtype:
         y = y.to(p.dtype)
@@ -189,6 +255,7 @@ def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
+@_named("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(z, y, weight=None, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:
     """BCE on logits, stable for large |z|: (1 - y) z + (1 + (pw - 1) y) softplus(-z)."""
@@ -201,22 +268,47 @@ def binary_cross_entropy_with_logits(z, y, weight=None, reduction: str = "mean",
         loss = (1 - y) * z + sp
     if weight is not None:
         loss = loss * weight
+    if loss.shape != z.shape:
+        raise ag.ShapeError(f"binary_cross_entropy_with_logits: weight/pos_weight must "
+                            f"broadcast to the input's shape {z.shape}, not to {loss.shape}")
+    if y.dtype.kind == "f" and loss.dtype != y.dtype:
+        loss = loss.to(y.dtype)  # PyTorch: the result has the target's dtype
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
-def one_hot(y, num_classes: int) -> Tensor:
-    """Integer class indices -> float one-hot rows."""
-    y = np.asarray(ag.as_tensor(y).data)
+def one_hot(y, num_classes: int = -1) -> Tensor:
+    """Integer class indices -> float one-hot rows (``num_classes=-1``: max + 1, as in
+    PyTorch; PyTorch's result is int64, tapegrad's float, ready for a loss)."""
+    y = np.asarray(ag.as_tensor(y))
+    if y.dtype.kind not in "iu":
+        raise ag.DtypeError(f"one_hot: is only applicable to integer class indices, got "
+                            f"{y.dtype}; convert with .long()")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
+        raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
+    if y.size and y.min() < 0:
+        raise ag.InvalidArgumentError(f"one_hot: class values must be non-negative, got "
+                                      f"{y.min()}")
+    if num_classes == -1:
+        num_classes = int(y.max()) + 1 if y.size else 0
+        if not y.size:
+            raise ag.InvalidArgumentError("one_hot: can not infer the total number of "
+                                          "classes from an empty tensor; pass num_classes")
+    elif num_classes < 0 or (y.size and y.max() >= num_classes):
+        raise ag.InvalidArgumentError(f"one_hot: class values must be smaller than "
+                                      f"num_classes={num_classes}, got {y.max() if y.size else ''}")
     out = np.zeros(y.shape + (num_classes,), dtype=ag.get_default_dtype())
     np.put_along_axis(out, y[..., None].astype(np.int64), 1.0, axis=-1)
     return ag.tensor(out)
 
 
 def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) -> None:
+    if logits.ndim == 0:
+        raise ag.ShapeError(f"{name}: expected an input of 1 or more dimensions ((C,) or "
+                            f"(N, C, ...)), got a 0-d tensor")
     c = logits.shape[1] if logits.ndim > 1 else logits.shape[0]
     exp = (logits.shape[0],) + tuple(logits.shape[2:]) if logits.ndim > 1 else ()
     if y.shape != exp:
-        raise ValueError(f"{name}: input of shape {tuple(logits.shape)} needs class-index "
+        raise ag.InvalidArgumentError(f"{name}: input of shape {tuple(logits.shape)} needs class-index "
                          f"targets of shape {exp}, got {y.shape}")
     bad = (y < 0) | (y >= c)
     if np.count_nonzero(bad) and np.count_nonzero(bad & (y != ignore_index)):
@@ -225,12 +317,23 @@ def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) 
                          f"(valid: 0 to {c - 1}, or ignore_index={ignore_index})")
 
 
+@_named("nll_loss")
 def nll_loss(logp, y, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """-logp[n, y_n] (weighted), averaged over the weights of non-ignored targets."""
     logp = ag.as_tensor(logp)
-    yt = np.asarray(ag.as_tensor(y).data)
+    yt = np.asarray(ag.as_tensor(y))
+    if logp.ndim == 0:  # PyTorch's order of checks: rank, target rank, batch size, dtype
+        raise ag.ShapeError("nll_loss: expected an input of 1 or more dimensions ((C,) or "
+                            "(N, C, ...)), got a 0-d tensor")
+    if logp.ndim <= 2 and yt.ndim > 1:
+        raise ag.ShapeError(f"nll_loss: 0-d or 1-d target tensor expected for an input of "
+                            f"shape {logp.shape}, got shape {yt.shape} (multi-target is not "
+                            f"supported)")
+    if logp.ndim > 1 and yt.ndim and yt.shape[0] != logp.shape[0]:
+        raise ValueError(f"nll_loss: expected input batch_size ({logp.shape[0]}) to match "
+                         f"target batch_size ({yt.shape[0]})")
     if yt.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: targets must be integer class indices, got {yt.dtype}")
+        raise ag.DtypeError(f"nll_loss: targets must be integer class indices, got {yt.dtype}")
     _check_targets("nll_loss", logp, yt, ignore_index)
     if logp.ndim > 2:   # (N, C, d1, ...) -> (N*d1*..., C)
         c = logp.shape[1]
@@ -258,6 +361,7 @@ def _weighted_mean(total: Tensor, weight_sum: float) -> Tensor:
     return total / weight_sum
 
 
+@_named("cross_entropy")
 def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy from logits with class-index targets, or class-probability targets
@@ -268,20 +372,29 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     instead of four to six; the other cases are composed from log_softmax below."""
     logits = ag.as_tensor(logits)
     yt = ag.as_tensor(y)
+    if logits.ndim == 0:
+        _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
+    if logits.ndim and yt.ndim and yt.dtype.kind != "f" and yt.shape[0] != logits.shape[0] \
+            and logits.ndim > 1:  # PyTorch checks the batch size first
+        raise ValueError(f"cross_entropy: expected input batch_size ({logits.shape[0]}) to "
+                         f"match target batch_size ({yt.shape[0]})")
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise ag.InvalidArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if (yt.dtype.kind in "iu" and label_smoothing == 0.0 and logits.ndim in (1, 2)
             and logits.dtype.kind == "f"):
-        _check_targets("nll_loss", logits, np.asarray(yt.data), ignore_index)
+        _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
         return ag.softmax_cross_entropy(logits, yt, weight=weight, ignore_index=ignore_index,
                                         reduction=reduction)
     dim = 1 if logits.ndim > 1 else 0
     logp = ag.log_softmax(logits, dim=dim)
     c = logits.shape[dim]
     wt = None if weight is None else ag.as_tensor(weight)
+    if yt.dtype.kind == "f" and ignore_index != -100:
+        raise ag.InvalidArgumentError("cross_entropy: ignore_index is not supported for "
+                                      "floating point (probability) targets")
     if yt.dtype.kind == "f":   # probabilities
         if yt.shape != logits.shape:
-            raise ValueError(f"cross_entropy: probability targets must have the logits' shape "
+            raise ag.InvalidArgumentError(f"cross_entropy: probability targets must have the logits' shape "
                              f"{tuple(logits.shape)}, got {tuple(yt.shape)}")
         q = yt * (1 - label_smoothing) + label_smoothing / c
         wshape = (1, c) + (1,) * (logits.ndim - 2) if logits.ndim > 1 else (c,)
@@ -290,6 +403,10 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
         if reduction == "mean":
             return loss.sum() / float(np.prod(loss.shape) if loss.ndim else 1)
         return _reduce(loss, reduction, "cross_entropy")
+    if yt.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: targets must be integer class indices or float "
+                        f"probabilities, got {yt.dtype}")
+    _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
     nll = nll_loss(logp, yt, weight=weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0.0:
         return nll

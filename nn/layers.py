@@ -22,8 +22,25 @@ __all__ = [
 IntPair = Union[int, Tuple[int, int]]
 
 
-def _pair(v: IntPair) -> Tuple[int, int]:
-    return (v, v) if isinstance(v, int) else tuple(v)
+def _pair(v: IntPair, layer: str = "Conv2d") -> Tuple[int, int]:
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return (int(v), int(v))
+    if isinstance(v, (tuple, list)) and len(v) == 2:
+        return tuple(v)
+    raise TypeError(f"{layer}: expected an int or a pair of ints, got {type(v).__name__} {v!r}")
+
+
+def _sizes(layer: str, **sizes) -> None:
+    """Each size is an int (or a tuple of ints) >= 0: TypeError / RuntimeError as PyTorch."""
+    for name, v in sizes.items():
+        tup = isinstance(v, tuple) and name in ("kernel_size", "stride", "padding", "dilation")
+        for s in (v if tup else (v,)):
+            if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+                raise TypeError(f"{layer}: {name} must be an int, got {type(s).__name__} {s!r}")
+            if s < 0:
+                raise ag.InvalidArgumentError(f"{layer}: {name} must be non-negative, got {v} "
+                                              f"(trying to create a tensor with a negative "
+                                              f"dimension)")
 
 
 class Identity(Module):
@@ -37,13 +54,14 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
         super().__init__()
+        _sizes("Linear", in_features=in_features, out_features=out_features)
         if in_features <= 0 or out_features <= 0:
-            raise ValueError(f"Linear: in_features and out_features must be positive, got "
+            raise ag.InvalidArgumentError(f"Linear: in_features and out_features must be positive, got "
                              f"{in_features}, {out_features}")
         self.in_features, self.out_features = in_features, out_features
         dt = dtype or ag.get_default_dtype()
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dt))
-        self.bias = Parameter(np.empty((out_features,), dtype=dt)) if bias else None
+        self.weight = Parameter(ag.empty(out_features, in_features, dtype=dt))
+        self.bias = Parameter(ag.empty(out_features, dtype=dt)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -54,9 +72,10 @@ class Linear(Module):
 
     def forward(self, x):
         x = ag.as_tensor(x)
-        if x.shape[-1] != self.in_features:
-            raise ValueError(f"Linear({self.in_features}, {self.out_features}): input has "
-                             f"{x.shape[-1]} features (shape {tuple(x.shape)}), expected "
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ag.ShapeError(f"Linear({self.in_features}, {self.out_features}): input has "
+                             f"{x.shape[-1] if x.ndim else 0} features (shape "
+                             f"{tuple(x.shape)}), expected "
                              f"{self.in_features}")
         return F.linear(x, self.weight, self.bias)
 
@@ -71,21 +90,34 @@ class Conv2d(Module):
                  stride: IntPair = 1, padding: Union[IntPair, str] = 0, dilation: IntPair = 1,
                  groups: int = 1, bias: bool = True, dtype=None) -> None:
         super().__init__()
+        _sizes("Conv2d", in_channels=in_channels, out_channels=out_channels, groups=groups)
+        if groups <= 0 or in_channels <= 0 or out_channels <= 0:
+            raise ag.InvalidArgumentError(f"Conv2d: in_channels, out_channels and groups must be "
+                                          f"positive, got {in_channels}, {out_channels}, {groups}")
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2d: groups={groups} must divide in_channels ({in_channels}) "
+            raise ag.InvalidArgumentError(f"Conv2d: groups={groups} must divide in_channels ({in_channels}) "
                              f"and out_channels ({out_channels})")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
+        self.kernel_size = _pair(kernel_size)
+        _sizes("Conv2d", kernel_size=self.kernel_size)  # PyTorch checks the kernel first
+        self.stride = _pair(stride)
         if isinstance(padding, str):   # 'same' / 'valid', checked now rather than at forward
             if padding not in ("same", "valid"):
-                raise ValueError(f"Conv2d: padding must be an int, a pair, 'valid' or 'same', "
+                raise ag.InvalidArgumentError(f"Conv2d: padding must be an int, a pair, 'valid' or 'same', "
                                  f"got {padding!r}")
             if padding == "same" and self.stride != (1, 1):
-                raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride={self.stride}")
+                raise ag.InvalidArgumentError(f"Conv2d: padding='same' needs stride 1, got stride={self.stride}")
             self.padding = padding
         else:
             self.padding = _pair(padding)
         self.dilation = _pair(dilation)
+        for what, v, low in (("kernel_size", self.kernel_size, 1), ("stride", self.stride, 1),
+                             ("dilation", self.dilation, 1)):
+            _sizes("Conv2d", **{what: v})
+            if min(v) < low:
+                raise ag.InvalidArgumentError(f"Conv2d: {what} must be positive, got {v}")
+        if not isinstance(self.padding, str):
+            _sizes("Conv2d", padding=self.padding)
         dt = dtype or ag.get_default_dtype()
         self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size,
                                          dtype=dt))
@@ -102,7 +134,7 @@ class Conv2d(Module):
     def forward(self, x):
         x = ag.as_tensor(x)
         if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
-            raise ValueError(f"Conv2d({self.in_channels}, {self.out_channels}): expected input "
+            raise ag.ShapeError(f"Conv2d({self.in_channels}, {self.out_channels}): expected input "
                              f"(N, {self.in_channels}, H, W), got shape {tuple(x.shape)}")
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                         self.groups)
@@ -165,7 +197,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+            raise ag.InvalidArgumentError(f"Dropout: p must be in [0, 1], got {p}")
         self.p = p
 
     def forward(self, x):
@@ -181,12 +213,13 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = True, track_running_stats: bool = True, dtype=None) -> None:
         super().__init__()
+        _sizes(type(self).__name__, num_features=num_features)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dt = dtype or ag.get_default_dtype()
         if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=dt))
-            self.bias = Parameter(np.zeros(num_features, dtype=dt))
+            self.weight = Parameter(ag.ones(num_features, dtype=dt))
+            self.bias = Parameter(ag.zeros(num_features, dtype=dt))
         else:
             self.weight = self.bias = None
         if track_running_stats:
@@ -199,7 +232,7 @@ class _BatchNorm(Module):
     def forward(self, x):
         x = ag.as_tensor(x)
         if x.ndim not in self._ndims or x.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}({self.num_features}): expected input with "
+            raise ag.InvalidArgumentError(f"{type(self).__name__}({self.num_features}): expected input with "
                              f"{' or '.join(map(str, self._ndims))} dims and "
                              f"{self.num_features} channels in dim 1, got {tuple(x.shape)}")
         use_batch = self.training or not self.track_running_stats
@@ -253,7 +286,7 @@ class GELU(Module):
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         if approximate not in ("none", "tanh", "sigmoid"):
-            raise ValueError(f"GELU: approximate must be 'none', 'tanh' or 'sigmoid', got {approximate!r}")
+            raise ag.InvalidArgumentError(f"GELU: approximate must be 'none', 'tanh' or 'sigmoid', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, x):
@@ -307,7 +340,7 @@ class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
+            raise ag.InvalidArgumentError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
                              f"'none', got {reduction!r}")
         self.reduction = reduction
 

@@ -205,14 +205,6 @@ class Module:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def _non_persistent_names(self) -> set:
-        """Dotted paths of the buffers registered with persistent=False (not in state_dict)."""
-        out = set()
-        for mprefix, m in self.named_modules():
-            for name in m.__dict__.get("_non_persistent_buffers_set", ()):
-                out.add(f"{mprefix}.{name}" if mprefix else name)
-        return out
-
     def get_submodule(self, target: str) -> "Module":
         """The submodule at dotted path ``target`` ('' is the module itself)."""
         m = self
@@ -269,57 +261,76 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ state
+    def _state_items(self, prefix: str = "") -> Iterator[Tuple[str, Tensor]]:
+        """(key, tensor) in PyTorch's state_dict order: each module's parameters, then its
+        buffers, then its children, recursively. A module (or tensor) reached by two
+        paths is listed under both, as in PyTorch (``Sequential(l, l)`` has 4 keys)."""
+        for name, p in self._parameters.items():
+            if p is not None:
+                yield prefix + name, p
+        skip = self.__dict__.get("_non_persistent_buffers_set", ())
+        for name, b in self._buffers.items():
+            if b is not None and name not in skip:
+                yield prefix + name, b
+        for name, m in self._modules.items():
+            if m is not None:
+                yield from m._state_items(prefix + name + ".")
+
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
-        """Parameters and buffers by dotted path, as NumPy arrays (copies)."""
-        out: "OrderedDict[str, np.ndarray]" = OrderedDict()
-        for name, p in self.named_parameters():
-            out[name] = p.data.copy()
-        skip = self._non_persistent_names()
-        for name, b in self.named_buffers():
-            if name not in skip:
-                out[name] = b.data.copy()
-        return out
+        """Parameters and buffers by dotted path, as NumPy arrays (copies), in PyTorch's
+        order (per module: parameters, buffers, then its children)."""
+        return OrderedDict((k, np.array(np.asarray(t), copy=True)) for k, t in self._state_items())
 
     def load_state_dict(self, state: Dict[str, Any], strict: bool = True):
-        """Copy values into parameters and buffers; with ``strict`` the keys must match."""
+        """Copy values into parameters and buffers. Like PyTorch, every problem is reported
+        at once: size mismatches always, missing and unexpected keys when ``strict``;
+        nothing is changed if anything is wrong. Returns (missing_keys, unexpected_keys)."""
+        name = type(self).__name__
         if not isinstance(state, Mapping):
-            raise TypeError(f"load_state_dict for {type(self).__name__}: expected a mapping of "
+            raise TypeError(f"load_state_dict for {name}: expected a mapping of "
                             f"parameter names to arrays (module.state_dict()), got "
                             f"{type(state).__name__}")
-        own = dict(self.named_parameters())
-        skip = self._non_persistent_names()
-        own.update((k, b) for k, b in self.named_buffers() if k not in skip)
+        own = OrderedDict(self._state_items())
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
         bad = []
+        arrays = {}
         for k, t in own.items():
             if k in state:
                 v = state[k]
-                arr = v.data if isinstance(v, Tensor) else np.asarray(v)
-                if arr.shape != t.shape:
-                    bad.append(f"{k}: checkpoint shape {arr.shape} vs model shape {tuple(t.shape)}")
-        if bad:
-            raise RuntimeError(f"load_state_dict for {type(self).__name__}: size mismatch for "
-                               + "; ".join(bad) + ". The checkpoint was saved from a "
-                               "different architecture.")
-        if strict and (missing or unexpected):
-            parts = []
-            if missing:
-                parts.append(f"missing keys {missing}")
-            if unexpected:
-                parts.append(f"unexpected keys {unexpected}")
-            nested = [k for k in unexpected if isinstance(state[k], Mapping)]
-            hint = (f" The state holds nested dicts {nested}: pass one of them, e.g. "
-                    f"state[{nested[0]!r}]." if nested and len(missing) == len(own) else "")
-            raise RuntimeError(f"load_state_dict for {type(self).__name__}: "
-                               + " and ".join(parts)
-                               + ". Pass strict=False to load the keys that match." + hint)
+                try:
+                    arr = np.asarray(v.detach() if isinstance(v, Tensor) else v)
+                except Exception:  # e.g. a ragged list: not an array at all
+                    arr = None
+                if arr is None or arr.dtype.kind not in "biuf":
+                    bad.append(f"{k}: the checkpoint holds a {type(v).__name__}, not an array "
+                               f"of numbers")
+                elif arr.shape != t.shape:
+                    bad.append(f"size mismatch for {k}: checkpoint shape {arr.shape} vs model "
+                               f"shape {tuple(t.shape)}")
+                arrays[k] = arr
+        parts = []
+        if strict and missing:
+            parts.append(f"missing keys {missing}")
+        if strict and unexpected:
+            parts.append(f"unexpected keys {unexpected}")
+        if parts or bad:
+            msg = f"load_state_dict for {name}: " + " and ".join(parts)
+            if bad:
+                msg += ("; " if parts else "") + "; ".join(bad) + \
+                    ". The checkpoint was saved from a different architecture"
+            msg += "."
+            if parts:
+                msg += " Pass strict=False to load the keys that match."
+                nested = [k for k in unexpected if isinstance(state[k], Mapping)]
+                if nested and len(missing) == len(own):
+                    msg += (f" The state holds nested dicts {nested}: pass one of them, e.g. "
+                            f"state[{nested[0]!r}].")
+            raise RuntimeError(msg)
         with ag.no_grad():
             for k, t in own.items():
-                if k in state:
-                    v = state[k]
-                    arr = v.data if isinstance(v, Tensor) else np.asarray(v)
-                    t.data = np.array(arr, dtype=t.dtype)
+                if k in arrays:
+                    t.data = np.array(arrays[k], dtype=t.dtype)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ repr

@@ -6,7 +6,8 @@ from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..errors import DtypeError, InvalidArgumentError
+from ..tensor import Tensor, as_tensor
 
 Axis = Union[None, int, Sequence[int]]
 
@@ -45,14 +46,14 @@ def norm_axis(axis: Axis, ndim: int, op: str) -> Optional[Tuple[int, ...]]:
                         f"{type(axis).__name__} {axis!r}")
     out = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)):
+        if not isinstance(a, (int, np.integer)) or isinstance(a, (bool, np.bool_)):
             raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
         if not -max(ndim, 1) <= a < max(ndim, 1):
             raise IndexError(f"{op}: dimension {a} is out of range for a tensor with {ndim} "
                              f"dimension(s) (valid: {-max(ndim, 1)} to {max(ndim, 1) - 1})")
         out.append(int(a) % max(ndim, 1))
     if len(set(out)) != len(out):
-        raise ValueError(f"{op}: axis {axis!r} repeats a dimension")
+        raise InvalidArgumentError(f"{op}: axis {axis!r} repeats a dimension")
     if ndim == 0:
         return ()
     return tuple(sorted(out))
@@ -85,11 +86,57 @@ class Variadic:
         return functools.partial(self.fn, i)
 
 
+_PAIR_LOW = {"kernel_size": 1, "stride": 1, "dilation": 1, "padding": 0, "output_size": 0}
+
+
 def pair(v, name: str, op: str) -> Tuple[int, int]:
-    """An int or a pair of ints as a pair, e.g. ``stride=2`` -> (2, 2)."""
-    if isinstance(v, (int, np.integer)):
-        return (int(v), int(v))
-    t = tuple(int(x) for x in v)
-    if len(t) != 2:
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
+    """An int or a pair of ints as a pair, e.g. ``stride=2`` -> (2, 2); TypeError for
+    anything else, InvalidArgumentError for a size below its minimum (kernel_size,
+    stride and dilation >= 1, padding >= 0), as PyTorch."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        t = (int(v), int(v))
+    elif isinstance(v, (tuple, list)) and all(isinstance(e, (int, np.integer)) and
+                                              not isinstance(e, bool) for e in v):
+        t = tuple(int(e) for e in v)
+        if len(t) != 2:
+            raise InvalidArgumentError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
+    else:
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got "
+                        f"{type(v).__name__} {v!r}"[:200])
+    low = _PAIR_LOW.get(name, 0)
+    if min(t) < low:
+        raise InvalidArgumentError(f"{op}: {name} must be {'positive' if low else 'non-negative'}"
+                                   f", got {v!r}")
     return t
+
+
+def floating(x, op: str, *, ints: bool = False):
+    """``x`` as a Tensor, refusing the dtypes PyTorch has no kernel for (it raises
+    NotImplementedError, a RuntimeError): bool always, integers unless ``ints``
+    (relu keeps integers; softplus, gelu, elu, leaky_relu and silu refuse them rather
+    than truncate the result back to integers)."""
+    x = as_tensor(x)
+    k = x._d.dtype.kind
+    if k == "b" or (k in "iu" and not ints):
+        raise DtypeError(f"{op}: not implemented for {x._d.dtype} tensors (as in PyTorch); "
+                         f"convert first, e.g. {op}(x.float())")
+    return x
+
+
+class Named:
+    """Stands in for an OpDef in ``_forward_error`` so the message names the public
+    function called (``floor_divide``, ``remainder``), not an internal op."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def broadcast_src(src, shape):
+    """copy_'s source broadcast to the tensor's shape, or a ShapeError (PyTorch's class)."""
+    try:
+        return np.broadcast_to(src, shape)
+    except ValueError:
+        from ..errors import ShapeError
+
+        raise ShapeError(f"copy_from: cannot broadcast the source of shape {np.shape(src)} "
+                         f"to the tensor's shape {shape}") from None

@@ -22,6 +22,7 @@ from typing import Optional
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..errors import InvalidArgumentError
 from ..errors import ShapeError
 from ..registry import apply, backend, composite, defop, public
 from ..tensor import Tensor, as_tensor
@@ -92,7 +93,14 @@ def unfold(x, kernel_size, stride=1, dilation=1):
 def fold(cols, output_size, kernel_size, stride=1, dilation=1):
     """The adjoint of ``unfold``: sum windows back into a (N, C, H, W) tensor."""
     cols = as_tensor(cols)
-    return apply(_fold, (cols,), {"shape": tuple(output_size),
+    from .._checks import size_arg
+
+    shape = size_arg((output_size,), "fold")
+    if cols.ndim != 6 or len(shape) != 4 or shape[:2] != cols.shape[:2]:
+        raise ShapeError(f"fold: expected windows (N, C, kh, kw, oh, ow) and an output_size "
+                         f"(N, C, H, W) with the same N and C, got shapes {cols.shape} and "
+                         f"{shape}")
+    return apply(_fold, (cols,), {"shape": shape,
                                   "kernel": pair(kernel_size, "kernel_size", "fold"),
                                   "stride": pair(stride, "stride", "fold"),
                                   "dilation": pair(dilation, "dilation", "fold")})
@@ -101,7 +109,7 @@ def fold(cols, output_size, kernel_size, stride=1, dilation=1):
 def _pad2d(x, padding, value, op):
     ph, pw = pair(padding, "padding", op)
     if ph < 0 or pw < 0:
-        raise ValueError(f"{op}: padding must be non-negative, got {padding}")
+        raise InvalidArgumentError(f"{op}: padding must be non-negative, got {padding}")
     return pad(x, (pw, pw, ph, ph), value=value) if ph or pw else x
 
 
@@ -245,7 +253,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
             args = (x,) + args[1:]
     p = pair(padding, "padding", "conv2d")
     if min(s) <= 0 or min(d) <= 0 or min(p) < 0:
-        raise ValueError(f"conv2d: stride and dilation must be positive and padding "
+        raise InvalidArgumentError(f"conv2d: stride and dilation must be positive and padding "
                          f"non-negative, got stride={stride}, dilation={dilation}, "
                          f"padding={padding}")
     kh, kw = weight.shape[2:]
@@ -263,7 +271,7 @@ _conv2d.api = conv2d
 
 def _grouped_conv2d(x, weight, bias, stride, padding, dilation, groups):
     if not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"conv2d: groups must be a positive integer, got {groups!r}")
+        raise InvalidArgumentError(f"conv2d: groups must be a positive integer, got {groups!r}")
     c, o = x.shape[1], weight.shape[0]
     if c % groups or o % groups:
         raise ShapeError(f"conv2d: groups={groups} must divide both the input channels ({c}) "
@@ -285,10 +293,10 @@ def _string_padding(padding: str, stride, dilation, kernel):
     if padding == "valid":
         return 0, None
     if padding != "same":
-        raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', "
+        raise InvalidArgumentError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', "
                          f"got {padding!r}")
     if tuple(stride) != (1, 1):
-        raise ValueError(f"conv2d: padding='same' needs stride 1 (got stride={tuple(stride)}); "
+        raise InvalidArgumentError(f"conv2d: padding='same' needs stride 1 (got stride={tuple(stride)}); "
                          f"pad explicitly for strided convolutions")
     totals = [dd * (k - 1) for dd, k in zip(dilation, kernel)]
     if all(t % 2 == 0 for t in totals):
@@ -306,7 +314,7 @@ def _pool_args(x, kernel_size, stride, padding, dilation, op):
     p = pair(padding, "padding", op)
     d = pair(dilation, "dilation", op)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise ValueError(f"{op}: padding {p} should be at most half the kernel size {k}")
+        raise InvalidArgumentError(f"{op}: padding {p} should be at most half the kernel size {k}")
     return x, k, s, p, d
 
 
@@ -503,6 +511,10 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
     x, k, s, p, d = _pool_args(x, kernel_size, stride, padding, 1, "avg_pool2d")
     if x.ndim == 3:
         return avg_pool2d(x.unsqueeze(0), k, s, p, ceil_mode, count_include_pad)[0]
+    for size, kk, pp in zip(x.shape[2:], k, p):
+        if kk > size + 2 * pp:
+            raise ShapeError(f"avg_pool2d: kernel {k} is larger than the input "
+                             f"{tuple(x.shape[2:])} padded by {p}; use a smaller kernel")
     (h, w), (ph, pw) = x.shape[2:], p
     eh, ew = ((_ceil_extra(n, kk, ss, pp, 1) for n, kk, ss, pp in zip((h, w), k, s, p))
               if ceil_mode else (0, 0))
@@ -525,9 +537,14 @@ def dropout(x, p: float = 0.5, training: bool = True, seed: Optional[int] = None
     otherwise the global generator (``manual_seed``) is used."""
     from ..random import default_generator
 
-    x = as_tensor(x)
+    from .._checks import real_arg
+
+    from ._util import floating
+
+    x = floating(x, "dropout")
+    p = real_arg(p, "p", "dropout")
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
+        raise InvalidArgumentError(f"dropout: probability p must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
     if p == 1.0:

@@ -8,7 +8,7 @@ Subgradient conventions (the table in docs/conventions.md; tested in
 tests/test_conventions.py): relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = slope,
 clamp passes the gradient at the bounds (min <= x <= max), maximum/minimum split a tie
 evenly (1/2 each), sqrt'(0) = +inf and log'(0) = +inf (as the limit), pow:
-d/dy x**y = 0 where x == 0.
+d/dy x**y = 0 where x == 0 and y >= 0. At NaN inputs relu/elu pass g, abs' is 0.
 """
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ import operator
 
 import numpy as np
 
-from ..errors import DtypeError
-from ..registry import OPS, _forward_error, apply, backend, composite, defop, method, public
+from .._checks import real_arg
+from ..errors import DtypeError, InvalidArgumentError
+from ..registry import _forward_error, apply, backend, composite, defop, method, public
 from ..tensor import Tensor, as_tensor, get_default_dtype
-from ._util import raw
+from ._util import Named as _Named, broadcast_src, floating as _floating, raw
 
 try:  # SciPy's erf is exact to the last bit; math.erf is the fallback
     from scipy.special import erf as _scipy_erf
@@ -35,7 +36,7 @@ _GELU_K = math.sqrt(2.0 / math.pi)
 
 def _erf_np(x):
     if _scipy_erf is not None:
-        return _scipy_erf(x)
+        return _scipy_erf(x).astype(x.dtype, copy=False)
     return np.vectorize(math.erf, otypes=[x.dtype])(x)
 
 
@@ -61,7 +62,8 @@ _mul = defop("mul", operator.mul,
              doc="x * y")
 _div = defop("div", operator.truediv,
              (lambda F, g, out, x, y: g / y,
-              lambda F, g, out, x, y: -g * x / (y * y)),
+              # -g x / y**2 as -g (out / y): y * y overflows for |y| > 1e19 in float32
+              lambda F, g, out, x, y: -g * (out / y)),
              doc="x / y")
 _neg = defop("neg", operator.neg, (lambda F, g, out, x: -g,), linear=True, doc="-x")
 
@@ -74,15 +76,17 @@ def _pow_dx(F, g, out, x, y):
 
 
 def _pow_dy(F, g, out, x, y):
-    # out * log(x), defined as 0 where x == 0 (the limit for y > 0)
-    zero = raw(x) == 0
+    # out * log(x), defined as 0 where x == 0 and y >= 0 (the limit), as in PyTorch; for
+    # x == 0 and y < 0 it is inf * -inf = -inf, PyTorch's value too
+    with np.errstate(invalid="ignore"):
+        zero = (raw(x) == 0) & (raw(y) >= 0)
     safe = F.where(zero, 1.0, x)
     return F.where(zero, 0.0, g * out * F.log(safe))
 
 
 def _pow_fwd(x, y):
     if x.dtype.kind in "iu" and y.dtype.kind in "iu" and (y < 0).any():
-        raise ValueError("pow: integers to negative integer powers are not allowed; use a "
+        raise InvalidArgumentError("pow: integers to negative integer powers are not allowed; use a "
                          "float base")
     return np.power(x, y)
 
@@ -140,8 +144,6 @@ def neg(x):
     """-x"""
     return apply(_neg, (as_tensor(x),), {})
 
-
-
 # --------------------------------------------------------------------------- unary math
 def _unary(name, fwd, vjp, doc, **kw):
     op = defop(name, fwd, (vjp,), doc=doc, **kw)
@@ -154,6 +156,18 @@ def _unary(name, fwd, vjp, doc, **kw):
     return fn
 
 
+def _sign_fwd(x):  # (of a bool tensor: itself, as in PyTorch)
+    if x.dtype.kind == "b":
+        return x.copy()
+    return np.nan_to_num(np.sign(x), nan=0.0) if x.dtype.kind == "f" else np.sign(x)
+
+
+def _abs_fwd(x):
+    if x.dtype.kind == "b":
+        raise DtypeError("abs: not implemented for bool tensors (as in PyTorch)")
+    return np.abs(x)
+
+
 def _float_only(name, f):
     def fwd(x):
         if x.dtype.kind not in "f":
@@ -163,10 +177,11 @@ def _float_only(name, f):
     return fwd
 
 
-abs = _unary("abs", np.abs, lambda F, g, out, x: g * F.sign(x),
+abs = _unary("abs", _abs_fwd, lambda F, g, out, x: g * F.sign(x),
              "|x|; gradient sign(x), 0 at 0", smooth=False)
-sign = _unary("sign", np.sign, lambda F, g, out, x: F.zeros_like(g),
-              "sign(x); zero gradient everywhere (its derivative is 0 a.e.)", smooth=False)
+sign = _unary("sign", _sign_fwd, lambda F, g, out, x: F.zeros_like(g),
+              "sign(x), 0 at NaN like PyTorch; zero gradient everywhere (its derivative is "
+              "0 a.e.)", smooth=False)
 exp = _unary("exp", _float_only("exp", np.exp), lambda F, g, out, x: g * out, "e**x",
              uses_out=True)
 log = _unary("log", _float_only("log", np.log), lambda F, g, out, x: g / x,
@@ -187,10 +202,15 @@ sigmoid = _unary("sigmoid", _float_only("sigmoid", _sigmoid_np),
 erf = _unary("erf", _float_only("erf", _erf_np),
              lambda F, g, out, x: g * _TWO_OVER_SQRT_PI * F.exp(-(x * x)),
              "the error function; gradient 2/sqrt(pi) e**(-x**2)")
-relu = _unary("relu", lambda x: np.maximum(x, 0).astype(x.dtype, copy=False),
+def _relu_fwd(x):
+    if x.dtype.kind == "b":
+        raise DtypeError("relu: not implemented for bool tensors (as in PyTorch)")
+    return np.maximum(x, 0).astype(x.dtype, copy=False)
+
+relu = _unary("relu", _relu_fwd,
               # reads out, not x (out > 0 exactly where x > 0), as PyTorch saves relu's
               # result: changing the input in place afterwards is harmless
-              lambda F, g, out, x: g * (raw(out) > 0),
+              lambda F, g, out, x: g * ~(raw(out) <= 0),  # (NaN passes g, as in PyTorch)
               "max(x, 0); gradient 1 for x > 0, 0 for x <= 0", smooth=False, uses_out=True)
 
 
@@ -206,7 +226,7 @@ _leaky = defop("leaky_relu", _leaky_fwd,
 
 def leaky_relu(x, negative_slope: float = 0.01):
     """x if x > 0 else negative_slope * x."""
-    return apply(_leaky, (as_tensor(x),), {"negative_slope": float(negative_slope)})
+    return apply(_leaky, (_floating(x, "leaky_relu"),), {"negative_slope": real_arg(negative_slope, "negative_slope", "leaky_relu")})
 
 
 def _elu_fwd(x, alpha=1.0):
@@ -215,21 +235,23 @@ def _elu_fwd(x, alpha=1.0):
 
 
 _elu = defop("elu", _elu_fwd,
-             (lambda F, g, out, x, alpha=1.0: F.where(raw(x) > 0, g, g * (out + alpha)),),
-             smooth=False, uses_out=True,
+             # g alpha e**x, not g (out + alpha): finite for alpha = inf; NaN passes g
+             (lambda F, g, out, x, alpha=1.0: F.where(
+                 ~(raw(x) <= 0), g, g * alpha * F.exp(F.where(raw(x) <= 0, x, 0.0))),),
+             smooth=False,
              doc="x if x > 0 else alpha (e**x - 1); gradient 1, or out + alpha")
 
 
 def elu(x, alpha: float = 1.0):
     """x if x > 0 else alpha * (exp(x) - 1)."""
-    return apply(_elu, (as_tensor(x),), {"alpha": float(alpha)})
+    return apply(_elu, (_floating(x, "elu"),), {"alpha": real_arg(alpha, "alpha", "elu")})
 
 
 def _gelu_fwd(x, approximate="none"):
     if approximate == "tanh":
         return (0.5 * x * (1 + np.tanh(_GELU_K * (x + 0.044715 * x ** 3)))).astype(x.dtype, copy=False)
     if approximate != "none":
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise InvalidArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return (0.5 * x * (1 + _erf_np(x / _SQRT2))).astype(x.dtype, copy=False)
 
 
@@ -250,7 +272,7 @@ _gelu = defop("gelu", _gelu_fwd, (_gelu_vjp,),
 
 def gelu(x, approximate: str = "none"):
     """Gaussian error linear unit: x * Phi(x); ``approximate='tanh'`` for the tanh form."""
-    return apply(_gelu, (as_tensor(x),), {"approximate": approximate})
+    return apply(_gelu, (_floating(x, "gelu"),), {"approximate": approximate})
 
 
 def _softplus_fwd(x, beta=1.0, threshold=20.0):
@@ -267,21 +289,25 @@ _softplus = defop("softplus", _softplus_fwd,
 
 def softplus(x, beta: float = 1.0, threshold: float = 20.0):
     """log(1 + exp(beta*x)) / beta (linear where beta*x > threshold, like PyTorch)."""
-    return apply(_softplus, (as_tensor(x),), {"beta": float(beta), "threshold": float(threshold)})
+    return apply(_softplus, (_floating(x, "softplus"),),
+                 {"beta": real_arg(beta, "beta", "softplus"),
+                  "threshold": real_arg(threshold, "threshold", "softplus")})
 
 
 @composite(method=True, aliases=("swish",))
 def silu(x):
     """x * sigmoid(x) (swish). A composite: its gradient comes from mul and sigmoid."""
-    x = as_tensor(x)
+    x = _floating(x, "silu")
     return x * sigmoid(x)
-
 
 
 # --------------------------------------------------------------------------- clamp etc.
 def _clamp_fwd(x, min=None, max=None):
+    if x.dtype.kind == "b" or x.dtype.kind in "iu" and any(isinstance(b, float) for b in (min, max)):
+        raise DtypeError(f"clamp: bounds {min}, {max} cannot clamp a {x.dtype} tensor in place "
+                         f"(the result can't be cast back, as in PyTorch); convert first")
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise InvalidArgumentError("clamp: at least one of min and max must be given")
     return np.clip(x, min, max).astype(x.dtype, copy=False)
 
 
@@ -305,6 +331,11 @@ def clamp(x, min=None, max=None):
     ``min``/``max`` may be numbers or tensors (broadcasting, like ``torch.clamp``); a
     tensor bound gets the gradient where it is the result (x < min, resp. > max)."""
     x = as_tensor(x)
+    for name, b in (("min", min), ("max", max)):
+        if b is not None and not isinstance(b, Tensor):
+            real_arg(b, name, "clamp")
+    if x.dtype.kind == "b" and any(type(b) is int for b in (min, max)):
+        x = cast(x, np.int64)  # PyTorch: clamp(bool, int bounds) is int64
     if x.dtype.kind in "biu" and any(isinstance(b, float) for b in (min, max)):
         # PyTorch's promotion: an integer tensor clamped to a float bound gives the
         # default float dtype (NumPy would keep int64 and truncate the bound)
@@ -351,17 +382,17 @@ def _int_pair(x, y, op: str):
     return x, y
 
 
-def floor_divide(x, y) -> Tensor:
+def floor_divide(x, y, *, _op: str = "floor_divide") -> Tensor:
     """``x // y``, rounding toward -inf (Python's and PyTorch's floor division).
 
     Not differentiable (PyTorch has no derivative for it either): the result is a
     constant that does not require grad."""
-    x, y = _int_pair(x, y, "floor_divide")
+    x, y = _int_pair(x, y, _op)
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
             return Tensor._wrap(np.asarray(np.floor_divide(x._d, y._d)))
     except (ValueError, TypeError) as exc:
-        raise _forward_error(OPS["div"], (np.asarray(x._d), np.asarray(y._d)), {}, exc) from None
+        raise _forward_error(_Named(_op), (np.asarray(x._d), np.asarray(y._d)), {}, exc) from None
 
 
 def remainder(x, y) -> Tensor:
@@ -371,7 +402,7 @@ def remainder(x, y) -> Tensor:
     ``x - floor_divide(x, y) * y`` for the gradient; its value is then replaced by
     NumPy's exactly rounded remainder (the vjps of sub and mul do not read it)."""
     x, y = _int_pair(x, y, "remainder")
-    q = floor_divide(x, y)
+    q = floor_divide(x, y, _op="remainder")
     res = sub(x, mul(y, q))
     with np.errstate(divide="ignore", invalid="ignore"):
         exact = np.remainder(x._d, y._d)
@@ -382,20 +413,23 @@ def remainder(x, y) -> Tensor:
     return res
 
 
-def _tie_split(F, g, x, y, win):
+def _tie_split(F, g, x, y, lose):
+    # PyTorch's rule: 1/2 on a tie, 0 where x loses, else 1 (so a NaN passes g)
     xr, yr = raw(x), raw(y)
-    w = np.where(win(xr, yr), 1.0, np.where(xr == yr, 0.5, 0.0))
+    w = np.where(xr == yr, 0.5, np.where(lose(xr, yr), 0.0, 1.0))
     return g * F.const(w, g)
 
 
 _maximum = defop("maximum", np.maximum,
-                 (lambda F, g, out, x, y: _tie_split(F, g, x, y, np.greater),
-                  lambda F, g, out, x, y: _tie_split(F, g, y, x, np.greater)),
-                 smooth=False, doc="elementwise max; a tie splits the gradient evenly")
-_minimum = defop("minimum", np.minimum,
                  (lambda F, g, out, x, y: _tie_split(F, g, x, y, np.less),
                   lambda F, g, out, x, y: _tie_split(F, g, y, x, np.less)),
-                 smooth=False, doc="elementwise min; a tie splits the gradient evenly")
+                 smooth=False, doc="elementwise max; a tie splits the gradient evenly, a "
+                                   "NaN gives both inputs the gradient")
+_minimum = defop("minimum", np.minimum,
+                 (lambda F, g, out, x, y: _tie_split(F, g, x, y, np.greater),
+                  lambda F, g, out, x, y: _tie_split(F, g, y, x, np.greater)),
+                 smooth=False, doc="elementwise min; a tie splits the gradient evenly, a "
+                                   "NaN gives both inputs the gradient")
 maximum = _binary(_maximum)
 minimum = _binary(_minimum)
 
@@ -441,7 +475,16 @@ _cast = defop("cast", _cast_fwd, (lambda F, g, out, x, dtype: g,), linear=True,
 def cast(x, dtype):
     """``x`` converted to ``dtype`` (differentiable between float dtypes)."""
     x = as_tensor(x)
-    dtype = np.dtype(dtype)
+    if dtype is None:
+        return x  # PyTorch: x.to(None) is x
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise DtypeError(f"cast (x.to / x.astype): {dtype!r} is not a dtype (give a dtype "
+                         f"such as float32, float64, int64 or bool)") from None
+    if dtype.kind not in "biuf":
+        raise DtypeError(f"cast (x.to / x.astype): tapegrad does not support dtype {dtype}; "
+                         f"use bool, an integer or a float dtype")
     if dtype == x.dtype:
         return x
     if dtype.kind != "f":
@@ -461,7 +504,7 @@ def clone(x):
 _fill = defop("fill", lambda x, value: np.full_like(x, value),
               (lambda F, g, out, x, value: F.zeros_like(g),), linear=True,
               doc="x with every element set to value (used by fill_ and zero_)")
-_copy_from = defop("copy_from", lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype),
+_copy_from = defop("copy_from", lambda x, src: broadcast_src(src, x.shape).astype(x.dtype),
                    (lambda F, g, out, x, src: F.zeros_like(g),
                     lambda F, g, out, x, src: g), linear=True,
                    doc="src broadcast to x's shape (used by copy_)")
@@ -483,6 +526,8 @@ def ones_like(x, dtype=None):
 def square(x):
     """x * x (a composite of mul)."""
     x = as_tensor(x)
+    if x._d.dtype.kind == "b":
+        x = cast(x, np.int64)  # PyTorch: square(bool) is int64 (bool * bool would stay bool)
     return x * x
 
 
@@ -544,7 +589,7 @@ backend("sin", np.sin, sin)
 backend("cos", np.cos, cos)
 backend("tanh", np.tanh, tanh)
 backend("abs", np.abs, abs)
-backend("sign", np.sign, sign)
+backend("sign", _sign_fwd, sign)  # sign(NaN) = 0: abs'(NaN) = 0, as in PyTorch
 backend("sigmoid", _sigmoid_np, sigmoid)
 backend("erf", _erf_np, erf)
 backend("where", np.where, where)

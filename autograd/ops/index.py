@@ -33,7 +33,11 @@ def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
         if isinstance(i, Tensor):
             i = i.data
         if isinstance(i, (list, np.ndarray)) or (isinstance(i, np.generic) and i.dtype == np.bool_):
-            arr = np.asarray(i)
+            try:
+                arr = np.asarray(i)
+            except ValueError:
+                raise IndexError(f"getitem: a list index must be rectangular (a ragged list "
+                                 f"cannot index), got {i!r}"[:200]) from None
             if arr.dtype == np.bool_:
                 if dim + arr.ndim > len(shape) or shape[dim:dim + arr.ndim] != arr.shape and arr.ndim:
                     raise IndexError(
@@ -43,7 +47,7 @@ def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
                 out.extend(np.nonzero(arr) if arr.ndim else [arr])
                 dim += arr.ndim
                 continue
-            if arr.size and arr.dtype.kind not in "iu":
+            if (arr.size or not isinstance(i, list)) and arr.dtype.kind not in "iu":
                 raise IndexError(f"getitem: index arrays must be integers or bools, got {arr.dtype}")
             arr = arr.astype(np.int64)
             if dim < len(shape) and arr.size:
@@ -162,9 +166,15 @@ def getitem(x, index):
 
 def index_add(g, index, shape):
     """zeros(shape) with ``g`` added at ``index`` (repeated indices accumulate)."""
+    from .._checks import size_arg
+
     g = as_tensor(g)
-    shape = tuple(shape)
-    return apply(_index_add, (g,), {"index": normalize_index(index, shape), "shape": shape})
+    shape = size_arg((shape,), "index_add")
+    try:
+        index = normalize_index(index, shape)
+    except (IndexError, TypeError) as e:
+        raise type(e)(f"index_add: {e}") from None
+    return apply(_index_add, (g,), {"index": index, "shape": shape})
 
 
 def _setitem_fwd(x, v, index):
@@ -211,6 +221,10 @@ _setitem = defop("setitem", _setitem_fwd, (_setitem_dx, _setitem_dv), linear=Tru
 
 def take(x, indices):
     """Elements of the flattened ``x`` at ``indices``."""
+    x = as_tensor(x)
+    idx = _index_array(indices, "take")
+    _check_range(np.where(idx < 0, idx + x.numel(), idx), x.numel(), 0, "take", x.shape,
+                 "flattened")
     return getitem(reshape(as_tensor(x), (-1,)), indices)
 
 
@@ -221,7 +235,11 @@ def take(x, indices):
 # indexing and np.add.at are the same work a dedicated kernel would do.
 def _index_array(index, op: str) -> np.ndarray:
     """``index`` (Tensor, list, array) as an int64 array; PyTorch takes int32/int64 only."""
-    arr = np.asarray(index.data if isinstance(index, Tensor) else index)
+    try:
+        arr = np.asarray(index.data if isinstance(index, Tensor) else index)
+    except ValueError:  # a ragged list
+        raise TypeError(f"{op}: the index must be an integer tensor or a rectangular list of "
+                        f"ints, got {index!r}"[:200]) from None
     if arr.dtype.kind not in "iu" and not (arr.size == 0 and isinstance(index, list)):
         raise DtypeError(f"{op}: expected an int32 or int64 index, got {arr.dtype} "
                          f"(index shape {arr.shape}); convert it with .long()")
@@ -244,8 +262,10 @@ def gather(x, dim: int, index):
     shape. Gradient: ``g`` scatter-added into zeros shaped like ``x`` at the gathered
     positions (repeated indices accumulate), i.e. ``torch.scatter_add``."""
     x = as_tensor(x)
+    from .._checks import dim_arg
+
+    d = dim_arg(dim, x.ndim, "gather")  # PyTorch checks the dim first
     idx = _index_array(index, "gather")
-    (d,) = norm_axis(dim, x.ndim, "gather") or (0,)
     xs = x.shape or (1,)
     ii = idx.reshape(idx.shape or (1,))
     if ii.ndim != len(xs):
@@ -272,12 +292,17 @@ def index_select(x, dim: int, index):
     ``len(index)``, ``out.select(dim, i) = x.select(dim, index[i])``. ``index`` is a 1-d
     (or 0-d) integer tensor; repeats allowed. Gradient: ``g``'s slices added back at
     ``index`` along ``dim`` into zeros (``index_add``), repeats accumulating."""
+    from .._checks import dim_arg
+
     x = as_tensor(x)
+    d = dim_arg(dim, x.ndim, "index_select")  # PyTorch's order: dim, index rank, dtype
+    if isinstance(index, Tensor) and index.ndim > 1:
+        raise IndexError(f"index_select: index must be a vector (0-d or 1-d), got shape "
+                         f"{index.shape}")
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
         raise IndexError(f"index_select: index must be a vector (0-d or 1-d), got shape "
                          f"{idx.shape}")
-    (d,) = norm_axis(dim, x.ndim, "index_select") or (0,)
     idx = idx.reshape(-1)
     if x.ndim == 0:
         if idx.size != 1:

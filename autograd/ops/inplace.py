@@ -30,7 +30,21 @@ from .elementwise import cast
 from .index import normalize_index
 
 
+_LABELS = {"copy_from": "copy"}
+
+
 def inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
+    """Apply op ``opname(x, *args)`` in place; errors name the method called (copy_)."""
+    label = attrs.get("_label") or _LABELS.get(opname, opname)
+    try:
+        return _inplace(x, opname, *args, **attrs)
+    except (ValueError, TypeError, IndexError) as e:
+        if label == opname or not str(e).startswith(opname + ":"):
+            raise
+        raise type(e)(f"{label}_:" + str(e)[len(opname) + 1:]) from None
+
+
+def _inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
     """Apply op ``opname(x, *args)`` and write the result into ``x.data``.
 
     When recording, the op is recorded on a copy of the old value and ``x`` takes
@@ -38,19 +52,20 @@ def inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
     saved the old value see the version change and refuse to run backward.
     """
     op = OPS[opname]
+    label = attrs.pop("_label", None) or _LABELS.get(opname, opname)  # the method called
     others = [as_tensor(a, like=x) for a in args]
     recording = STATE.grad_enabled and (x.requires_grad or any(o.requires_grad for o in others))
     if recording and x.grad_fn is None and x.requires_grad:
         raise RuntimeError(
-            f"{opname}_: a leaf tensor that requires grad is being used in an in-place "
+            f"{label}_: a leaf tensor that requires grad is being used in an in-place "
             f"operation. Wrap the update in `with no_grad():` (as optimizers do) or use "
             f"the out-of-place form.")
     if recording and (x._base is not None or x._views):
-        done = _inplace_shared(x, op, opname, others, attrs)
+        done = _inplace_shared(x, op, label, others, attrs)
         if done is not None:
             return done
         raise RuntimeError(
-            f"{opname}_: in-place change of a tensor that shares its memory with another "
+            f"{label}_: in-place change of a tensor that shares its memory with another "
             f"one (a reshape/view/permute/transpose/squeeze/unsqueeze/flatten/expand "
             f"output, or the tensor such a view was taken of) while recording gradients "
             f"is not supported: the other tensor's recorded history would not see the "
@@ -62,11 +77,11 @@ def inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
             res = op.forward(x.data, *[o._d for o in others], **attrs)
         except ValueError as exc:
             raise ShapeError(
-                f"{opname}_: cannot apply in place to a tensor of shape {x.shape} with "
+                f"{label}_: cannot apply in place to a tensor of shape {x.shape} with "
                 f"operand(s) of shape(s) {', '.join(str(tuple(np.shape(o._d))) for o in others)}"
                 f": {exc}. In-place ops keep the tensor's shape; the other operand must "
                 f"broadcast to it.") from None
-        assign(x, res, opname)
+        assign(x, res, label)
         bump(x)
         return x
     return _record_inplace(x, op, others, attrs)
@@ -222,7 +237,9 @@ def _is_basic_index(index: tuple) -> bool:
     return all(i is None or i is Ellipsis or type(i) is int or type(i) is slice for i in index)
 
 def _scale(other, alpha, like):
-    return as_tensor(other, like=like) * alpha
+    from .._checks import real_arg
+
+    return as_tensor(other, like=like) * real_arg(alpha, "alpha", "add_/sub_")
 
 
 # --------------------------------------------------------------------------- the methods
@@ -237,8 +254,25 @@ _method("mul_", lambda t, other: inplace(t, "mul", other))
 _method("div_", lambda t, other: inplace(t, "div", other))
 _method("clamp_", lambda t, min=None, max=None: inplace(t, "clamp", min=min, max=max))
 _method("clip_", lambda t, min=None, max=None: inplace(t, "clamp", min=min, max=max))
-_method("fill_", lambda t, value: inplace(t, "fill", value=float(value) if t.dtype.kind == "f" else value))
-_method("zero_", lambda t: inplace(t, "fill", value=0.0 if t.dtype.kind == "f" else 0))
+def _fill_value(t: Tensor, value: Any):
+    """fill_'s value as a number of t's kind; PyTorch refuses one that overflows it."""
+    from .._checks import real_arg
+
+    v = real_arg(value, "value", "fill_")
+    if t.dtype.kind == "f":
+        return v
+    if t.dtype.kind == "b":
+        return bool(v)
+    info = np.iinfo(t.dtype)
+    if not (np.isfinite(v) and info.min <= v <= info.max):
+        raise RuntimeError(f"fill_: value {value!r} cannot be converted to type {t.dtype} "
+                           f"without overflow")
+    return int(v)
+
+
+_method("fill_", lambda t, value: inplace(t, "fill", value=_fill_value(t, value)))
+_method("zero_", lambda t: inplace(t, "fill", value=0.0 if t.dtype.kind == "f" else 0,
+                                  _label="zero"))
 _method("copy_", lambda t, src: inplace(t, "copy_from", src))
 _method("__iadd__", lambda t, other: inplace(t, "add", other))
 _method("__isub__", lambda t, other: inplace(t, "sub", other))
@@ -248,7 +282,15 @@ _method("__itruediv__", lambda t, other: inplace(t, "div", other))
 
 def _setitem(t: Tensor, index: Any, value: Any) -> None:
     """``t[index] = value``: a recorded in-place op (the ``setitem`` primitive)."""
-    inplace(t, "setitem", value, index=normalize_index(index, t.shape))
+    if STATE.grad_enabled and t.requires_grad and t.grad_fn is None:  # PyTorch checks it first
+        raise RuntimeError("setitem_: a leaf tensor that requires grad is being used in an "
+                           "in-place operation. Wrap the update in `with no_grad():` (as "
+                           "optimizers do) or use the out-of-place form.")
+    try:
+        index = normalize_index(index, t.shape)
+    except IndexError as e:
+        raise IndexError(str(e).replace("getitem:", "setitem:", 1)) from None
+    inplace(t, "setitem", value, index=index)
 
 
 _method("__setitem__", _setitem)

@@ -79,13 +79,35 @@ def matmul(x, y):
     return apply(_matmul, (x, y), {})
 
 
+def _operands(x, y):
+    if isinstance(x, Tensor):
+        return x, as_tensor(y, like=x)
+    y = as_tensor(y)
+    return as_tensor(x, like=y), y
+
+
 def mm(x, y):
-    """2-D matrix product."""
+    """2-D matrix product (both operands 2-D, as ``torch.mm``; use matmul for batches)."""
+    x, y = _operands(x, y)
+    if x.ndim != 2 or y.ndim != 2:
+        raise ShapeError(f"mm: both operands must be matrices (2-D), got shapes {x.shape} and "
+                         f"{y.shape}; use matmul (@) for vectors and batches")
+    if x.shape[1] != y.shape[0]:
+        raise ShapeError(f"mm: shapes {x.shape} and {y.shape} cannot be multiplied "
+                         f"({x.shape[0]}x{x.shape[1]} and {y.shape[0]}x{y.shape[1]})")
     return matmul(x, y)
 
 
 def dot(x, y):
-    """Inner product of two 1-D tensors."""
+    """Inner product of two 1-D tensors of the same length (as ``torch.dot``)."""
+    x, y = _operands(x, y)
+    if x.ndim != 1 or y.ndim != 1:
+        raise ShapeError(f"dot: 1-D tensors expected, got shapes {x.shape} and {y.shape}; use "
+                         f"matmul (@) for matrices")
+    if x.shape != y.shape:
+        raise ShapeError(f"dot: inconsistent tensor sizes {x.shape[0]} and {y.shape[0]}")
+    if x.dtype.kind == "b" or y.dtype.kind == "b":
+        raise DtypeError(f"dot: bool operands are not supported ({x.dtype}, {y.dtype})")
     return matmul(x, y)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InvalidArgumentError
 from ..errors import DtypeError, ShapeError
 from ..registry import apply, defop, public
 from ..tensor import as_tensor
@@ -117,7 +118,7 @@ def softmax_cross_entropy(logits, target, weight=None, ignore_index: int = -100,
         raise ShapeError(f"softmax_cross_entropy: needs logits (N, C) with targets (N,), or "
                          f"(C,) with a 0-d target; got {tuple(z.shape)} and {tuple(y.shape)}")
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"softmax_cross_entropy: reduction must be 'mean', 'sum' or 'none', "
+        raise InvalidArgumentError(f"softmax_cross_entropy: reduction must be 'mean', 'sum' or 'none', "
                          f"got {reduction!r}")
     nc = z.shape[-1]
     yd = y._d
@@ -129,7 +130,11 @@ def softmax_cross_entropy(logits, target, weight=None, ignore_index: int = -100,
                          f"ignore_index={ignore_index})")
     w = None
     if weight is not None:
-        w = np.asarray(raw(weight), dtype=z.dtype)
+        try:
+            w = np.asarray(raw(weight), dtype=z.dtype)
+        except (ValueError, TypeError):
+            raise TypeError(f"softmax_cross_entropy: weight must be a tensor of {nc} class "
+                            f"weights, got {weight!r}"[:200]) from None
         if w.shape != (nc,):
             raise ShapeError(f"softmax_cross_entropy: weight of shape {w.shape} must be ({nc},)")
     return apply(_sce, (z, y), {"weight": w, "ignore_index": int(ignore_index),

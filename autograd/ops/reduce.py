@@ -14,6 +14,8 @@ from typing import Optional
 
 import numpy as np
 
+from .._checks import dim_arg
+from ..errors import DtypeError, InvalidArgumentError, ShapeError
 from ..registry import apply, backend, composite, defop, public
 from ..tensor import Tensor, as_tensor
 from ._util import kept_shape, norm_axis, pick_axis, raw, sum_to_array
@@ -85,16 +87,22 @@ def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fals
                          f"with .float() first (PyTorch cannot infer the output dtype either)")
     if x.numel() == 0 and _count(x.shape, ax) == 0:
         # the mean of nothing; an empty batch averaged over non-empty dims is fine
-        raise ValueError("mean: cannot take the mean of an empty tensor")
+        raise InvalidArgumentError("mean: cannot take the mean of an empty tensor")
     return apply(_mean, (x,), {"axis": ax, "keepdims": kd})
 
 
 def sum_to(x, shape):
     """Differentiable sum of ``x`` down to ``shape`` (undoes broadcasting)."""
+    from .._checks import size_arg
+
     x = as_tensor(x)
-    shape = tuple(shape)
+    shape = size_arg((shape,), "sum_to")
     if x.shape == shape:
         return x
+    if len(shape) > x.ndim or any(s != 1 and s != t for s, t in
+                                  zip(shape[::-1], x.shape[::-1])):
+        raise ShapeError(f"sum_to: cannot sum a tensor of shape {x.shape} down to {shape}: "
+                         f"{shape} must broadcast to {x.shape}")
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
                                       if s == 1 and x.shape[i + lead] != 1)
@@ -109,9 +117,17 @@ def sum_to(x, shape):
 def _extreme_vjp(F, g, out, x, axis=None, keepdims=False, which="max", split=False):
     xr, outr = raw(x), raw(out)
     if axis is None or split:
-        # full reduction, and amax/amin: ties share the gradient evenly (per group)
-        mask = (xr == np.reshape(outr, kept_shape(xr.shape, axis))).astype(xr.dtype)
-        mask /= mask.sum(axis=axis, keepdims=True)
+        # full reduction, and amax/amin: ties share the gradient evenly (per group).
+        # The count is an integer and the division float64: a float16 count of more
+        # than 65,504 ties would overflow to inf and give every element 0. A full
+        # max()/min() with NaNs gives the gradient to the NaNs (the result), as in
+        # PyTorch; amax/amin give NaN everywhere there (PyTorch's too)
+        o = np.reshape(outr, kept_shape(xr.shape, axis))
+        hit = xr == o
+        if not split and xr.dtype.kind == "f" and np.isnan(o).any():
+            hit |= np.isnan(xr) & np.isnan(o)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mask = (hit / hit.sum(axis=axis, keepdims=True)).astype(xr.dtype)
         return _expand(F, g, x, axis, keepdims) * F.const(mask, g)
     # reduction over axes: the first extreme index (argmax order) gets it all
     mask = _first_extreme_mask(xr, axis, which)
@@ -141,13 +157,14 @@ def _max_fwd(x, axis=None, keepdims=False, split=False):
     if x.size == 0 and (axis is None or any(x.shape[a] == 0 for a in axis)):
         # only a reduction over an empty dimension is undefined; an empty batch
         # reduced along a non-empty dimension gives an empty result (like PyTorch)
-        raise ValueError("max: cannot reduce an empty tensor (the maximum of nothing is undefined)")
+        raise InvalidArgumentError("max: cannot reduce an empty tensor (the maximum of "
+                                   "nothing is undefined)")
     return x.max(axis=axis, keepdims=keepdims)
 
 
 def _min_fwd(x, axis=None, keepdims=False, split=False):
     if x.size == 0 and (axis is None or any(x.shape[a] == 0 for a in axis)):
-        raise ValueError("min: cannot reduce an empty tensor")
+        raise InvalidArgumentError("min: cannot reduce an empty tensor")
     return x.min(axis=axis, keepdims=keepdims)
 
 
@@ -167,10 +184,26 @@ _min = defop("min", _min_fwd,
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
+def _nonempty(x, ax, op: str) -> None:
+    """PyTorch's errors for the max/min/argmax of nothing: RuntimeError without a dim
+    (IndexError for argmax/argmin), IndexError for an empty reduced dim."""
+    if x.numel() == 0:
+        if ax is None:
+            cls = IndexError if op.startswith("arg") else InvalidArgumentError
+            raise cls(f"{op}(): cannot reduce an empty tensor (shape {tuple(x.shape)}) over "
+                      f"all its dimensions: the {op[-3:]} of nothing is undefined; give a "
+                      f"dim of non-zero size")
+        for a in ax:
+            if x.shape[a] == 0:
+                raise IndexError(f"{op}(): expected reduction dim {a} to have non-zero size "
+                                 f"(shape {tuple(x.shape)})")
+
+
 def _extreme(op, argfn, x, axis, dim, keepdims, keepdim):
     if isinstance(axis, Tensor) or isinstance(dim, Tensor):
         raise TypeError(f"{op.name}: to compare two tensors elementwise use maximum/minimum")
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, op.name)
+    _nonempty(x, ax, op.name)
     values = apply(op, (x,), {"axis": ax, "keepdims": kd})
     if dim is not None and isinstance(dim, (int, np.integer)):
         idx = argfn(x, dim=dim, keepdim=kd)
@@ -206,6 +239,7 @@ def amax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fals
     """Maximum over ``axis`` (int or tuple), values only, like ``torch.amax``: tied
     elements share the gradient evenly."""
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "amax")
+    _nonempty(x, ax, "amax")
     return apply(_max, (x,), {"axis": ax, "keepdims": kd, "split": True})
 
 
@@ -213,6 +247,7 @@ def amin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fals
     """Minimum over ``axis`` (int or tuple), values only, like ``torch.amin``: tied
     elements share the gradient evenly."""
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "amin")
+    _nonempty(x, ax, "amin")
     return apply(_min, (x,), {"axis": ax, "keepdims": kd, "split": True})
 
 
@@ -237,7 +272,8 @@ def argmax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fa
     x = as_tensor(x)
     a = pick_axis({}, axis, dim)
     if a is not None:
-        a = norm_axis(a, x.ndim, "argmax")[0] if x.ndim else None
+        a = dim_arg(a, x.ndim, "argmax") if x.ndim else (dim_arg(a, 0, "argmax") and None)
+    _nonempty(x, None if a is None else (a,), "argmax")
     return apply(_argmax, (x,), {"axis": a, "keepdims": bool(keepdims or keepdim)})
 
 
@@ -246,7 +282,8 @@ def argmin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fa
     x = as_tensor(x)
     a = pick_axis({}, axis, dim)
     if a is not None:
-        a = norm_axis(a, x.ndim, "argmin")[0] if x.ndim else None
+        a = dim_arg(a, x.ndim, "argmin") if x.ndim else (dim_arg(a, 0, "argmin") and None)
+    _nonempty(x, None if a is None else (a,), "argmin")
     return apply(_argmin, (x,), {"axis": a, "keepdims": bool(keepdims or keepdim)})
 
 
@@ -342,53 +379,101 @@ _lse = defop("logsumexp", _lse_fwd,
 def logsumexp(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
     """log(sum(exp(x))) over ``axis``, stable for large inputs."""
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "logsumexp")
+    if x.dtype.kind in "biu":
+        x = x.to(np.float32)  # PyTorch: the default float dtype for integer input
     return apply(_lse, (x,), {"axis": ax, "keepdims": kd})
 
 
 # --------------------------------------------------------------------------- var, std
+def _centred(x, axis, dim, keepdims, keepdim, unbiased, correction, ddof, op):
+    """The parts var and std share: ``x`` centred and scaled, ``q = (x - mean) / s`` with
+    ``s`` the largest ``|x - mean|`` of each group (a constant: ``var(x) = s**2 var(x / s)``
+    exactly, for any constant s), and the degrees of freedom ``n - correction``.
+
+    The scaling is what keeps float32 ``[1e30, -1e30, ...]`` finite (``d * d`` would
+    overflow, giving ``inf`` and a zero gradient); PyTorch's Welford kernel has the same
+    range."""
+    x = as_tensor(x)
+    if x.dtype.kind != "f":  # (PyTorch checks the dtype before the dim)
+        raise DtypeError(f"{op}: needs a floating point tensor, got {x.dtype}; convert "
+                         f"with .float() first")
+    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, op)
+    given = [v for v in (unbiased, correction, ddof) if v is not None]
+    if len(given) > 1:
+        raise TypeError(f"{op}: give only one of unbiased, correction and ddof")
+    c = 1
+    if unbiased is not None:
+        c = 1 if unbiased else 0
+    elif given:
+        c = given[0]
+        if isinstance(c, bool) or not isinstance(c, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{op}: correction must be a number, got {type(c).__name__} {c!r}")
+    n = _count(x.shape, ax)
+    dof = n - c
+    if dof <= 0:
+        import warnings
+
+        warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly "
+                      f"less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    d = x - mean(x, axis=ax, keepdims=True) if n else x
+    with np.errstate(invalid="ignore", over="ignore"):
+        sc = np.max(np.abs(raw(d)), axis=ax, keepdims=True, initial=0.0)
+        sc = np.where(np.isfinite(sc) & (sc > 0), sc, 1.0).astype(x.dtype)
+    q = d / Tensor._wrap(sc)
+    if not kd:
+        sc = sc.reshape(()) if ax is None else np.squeeze(sc, axis=ax)
+    return q, d, Tensor._wrap(np.asarray(sc)), ax, kd, float(np.maximum(dof, 0))
+
+
 def var(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False,
         unbiased: Optional[bool] = None, correction: Optional[int] = None, ddof: Optional[int] = None):
     """Variance sum((x - mean)**2) / (n - correction); PyTorch's default correction=1.
 
-    A composite (two-pass: the mean first, so it is stable for large offsets)."""
-    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "var")
-    if x.dtype.kind != "f":
-        from ..errors import DtypeError
-
-        raise DtypeError(f"var/std: need a floating point tensor, got {x.dtype}; convert "
-                         f"with .float() first")
-    if sum_none := [v for v in (unbiased, correction, ddof) if v is not None]:
-        if len(sum_none) > 1:
-            raise TypeError("var: give only one of unbiased, correction and ddof")
-    c = 1
-    if unbiased is not None:
-        c = 1 if unbiased else 0
-    elif correction is not None:
-        c = int(correction)
-    elif ddof is not None:
-        c = int(ddof)
-    n = _count(x.shape, ax)
-    mu = mean(x, axis=ax, keepdims=True)
-    d = x - mu
-    return sum(d * d, axis=ax, keepdims=kd) / float(np.maximum(n - c, 0) or np.nan)
+    A composite (two-pass: the mean first, so it is stable for large offsets), computed
+    as ``sum(r * r)`` with ``r = (x - mean) / sqrt(dof)``: no term overflows unless the
+    variance itself does, and the gradient ``2 r / sqrt(dof)`` stays finite even then,
+    as in PyTorch. Warns, like PyTorch, when ``n - correction <= 0`` (the result is then
+    inf or NaN)."""
+    q, d, sc, ax, kd, dof = _centred(x, axis, dim, keepdims, keepdim, unbiased, correction,
+                                     ddof, "var")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if not dof:  # 0 / 0 = NaN for a constant (or empty) group, inf otherwise
+            return sum(d * d, axis=ax, keepdims=kd) / 0.0
+        r = d / math.sqrt(dof)
+        return sum(r * r, axis=ax, keepdims=kd)
 
 
 def std(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False,
         unbiased: Optional[bool] = None, correction: Optional[int] = None, ddof: Optional[int] = None):
-    """Standard deviation: sqrt(var(...)) with the same arguments."""
-    from .elementwise import sqrt
+    """Standard deviation sqrt(var(...)), computed as ``s * sqrt(sum(q**2) / dof)`` (no
+    overflow for any finite input). Where the deviation is 0 (a constant group) the
+    gradient is 0, as in PyTorch, not ``0 * inf = NaN``: the double-where rule
+    (docs/errors.md) keeps the square root off 0."""
+    from .elementwise import sqrt, where
 
-    return sqrt(var(x, axis, keepdims, dim=dim, keepdim=keepdim, unbiased=unbiased,
-                    correction=correction, ddof=ddof))
+    q, d, sc, ax, kd, dof = _centred(x, axis, dim, keepdims, keepdim, unbiased, correction,
+                                     ddof, "std")
+    ss = sum(q * q, axis=ax, keepdims=kd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if not dof:  # 0 / 0: a NaN value and a NaN gradient, as in PyTorch
+            return sqrt(ss / 0.0) * sc
+        nz = Tensor._wrap(np.asarray(raw(ss) > 0))
+        r = sqrt(where(nz, ss, 1.0) / dof) * sc
+        return where(nz, r, Tensor._wrap(np.asarray(raw(ss) / dof * raw(sc), dtype=q.dtype)))
 
 
 # --------------------------------------------------------------------------- softmax family
 def _softmax_fwd(x, axis=-1):
+    if x.size == 0:
+        return np.empty_like(x)  # (np.max of nothing raises)
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def _log_softmax_fwd(x, axis=-1):
+    if x.size == 0:
+        return np.empty_like(x)
     s = x - np.max(x, axis=axis, keepdims=True)
     return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
 
@@ -403,29 +488,27 @@ _log_softmax = defop("log_softmax", _log_softmax_fwd,
 
 def _softmax_axis(x, axis, dim, op):
     a = pick_axis({}, axis, dim, default=-1)
-    if x.ndim == 0:
-        return 0
-    return norm_axis(a, x.ndim, op)[0]
+    return dim_arg(a, x.ndim, op)
 
 
 def softmax(x, axis=None, *, dim=None):
     """exp(x) / sum(exp(x)) along ``dim`` (default last), stable for large inputs."""
     x = as_tensor(x)
+    ax = _softmax_axis(x, axis, dim, "softmax")
     if x.dtype.kind != "f":
-        raise TypeError(f"softmax: needs a floating tensor, got {x.dtype}")
-    if x.ndim == 0:
-        return apply(_softmax, (x,), {"axis": None})
-    return apply(_softmax, (x,), {"axis": _softmax_axis(x, axis, dim, "softmax")})
+        raise DtypeError(f"softmax: needs a floating tensor, got {x.dtype} (as in PyTorch); "
+                         f"convert first with .float()")
+    return apply(_softmax, (x,), {"axis": None if x.ndim == 0 else ax})
 
 
 def log_softmax(x, axis=None, *, dim=None):
     """x - logsumexp(x) along ``dim`` (default last), stable for large inputs."""
     x = as_tensor(x)
+    ax = _softmax_axis(x, axis, dim, "log_softmax")
     if x.dtype.kind != "f":
-        raise TypeError(f"log_softmax: needs a floating tensor, got {x.dtype}")
-    if x.ndim == 0:
-        return apply(_log_softmax, (x,), {"axis": None})
-    return apply(_log_softmax, (x,), {"axis": _softmax_axis(x, axis, dim, "log_softmax")})
+        raise DtypeError(f"log_softmax: needs a floating tensor, got {x.dtype} (as in "
+                         f"PyTorch); convert first with .float()")
+    return apply(_log_softmax, (x,), {"axis": None if x.ndim == 0 else ax})
 
 
 # --------------------------------------------------------------------------- norm
@@ -451,13 +534,13 @@ def norm(x, p=2, dim=None, keepdim: bool = False):
 
         raise DtypeError(f"norm: needs a floating point tensor, got {x.dtype} (shape "
                          f"{x.shape}); convert with .float() first")
-    if p == "fro":
+    if isinstance(p, str) and p == "fro":
         p = 2
     if isinstance(p, (str, bool)) or not isinstance(p, (int, float, np.integer, np.floating)):
         raise TypeError(f"norm: p must be a positive number, inf or -inf, got {p!r}")
     p = float(p)
     if not (p > 0 or p == -math.inf):
-        raise ValueError(f"norm: p must be positive, inf or -inf, got {p!r} (p <= 0 is not "
+        raise InvalidArgumentError(f"norm: p must be positive, inf or -inf, got {p!r} (p <= 0 is not "
                          f"supported; for p=0 count the nonzeros: (x != 0).sum())")
     ax = norm_axis(dim, x.ndim, "norm")
     if ax == () and x.ndim:

@@ -7,7 +7,8 @@ from typing import Sequence, Tuple, Union
 
 import numpy as np
 
-from ..errors import ShapeError
+from .._checks import dim_arg, int_arg, size_arg
+from ..errors import InvalidArgumentError, OutOfMemoryError, ShapeError
 from ..registry import apply, backend, composite, defop, method, public
 from ..tensor import Tensor, as_tensor
 from ._util import Variadic, norm_axis
@@ -16,10 +17,14 @@ from .elementwise import clone
 Shape = Union[int, Sequence[int]]
 
 
-def _shape_arg(shape) -> Tuple[int, ...]:
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        shape = shape[0]
-    return tuple(int(s) for s in shape)
+def _shape_arg(shape, op: str = "reshape") -> Tuple[int, ...]:
+    # ints, a tuple/list, or a 0-d integer tensor (an int, as in PyTorch); TypeError for
+    # anything else (a float, None, a tensor of several elements)
+    out = size_arg(shape, op, check_negative=False)
+    if any(s < -1 for s in out) or out.count(-1) > 1:
+        raise InvalidArgumentError(f"{op}: invalid shape {out}: sizes must be >= 0, with at "
+                                   f"most one -1 (the inferred dimension)")
+    return out
 
 
 # --------------------------------------------------------------------------- reshape
@@ -51,10 +56,11 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1):
     """Merge dimensions start_dim..end_dim into one."""
     x = as_tensor(x)
     if x.ndim == 0:
+        dim_arg(start_dim, 0, "flatten"), dim_arg(end_dim, 0, "flatten")
         return reshape(x, (1,))
-    s, e = norm_axis(start_dim, x.ndim, "flatten")[0], norm_axis(end_dim, x.ndim, "flatten")[0]
+    s, e = dim_arg(start_dim, x.ndim, "flatten"), dim_arg(end_dim, x.ndim, "flatten")
     if s > e:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise InvalidArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     if s == e:
         return x  # nothing to flatten: PyTorch returns the input itself
     shp = x.shape
@@ -74,6 +80,8 @@ def unsqueeze(x, dim: int):
     """Insert a dimension of size 1 at ``dim``."""
     x = as_tensor(x)
     nd = x.ndim + 1
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"unsqueeze: dim must be an int, got {type(dim).__name__} {dim!r}")
     if not -nd <= dim < nd:
         raise IndexError(f"unsqueeze: dim {dim} out of range for a result with {nd} dims")
     d = dim % nd
@@ -90,7 +98,9 @@ _permute = defop("permute", lambda x, axes: x.transpose(axes),
 def permute(x, *axes):
     """Reorder dimensions: ``out.shape[i] = x.shape[axes[i]]``."""
     x = as_tensor(x)
-    axes = _shape_arg(axes) if axes else tuple(range(x.ndim - 1, -1, -1))
+    axes = _shape_arg(axes, "permute") if axes else tuple(range(x.ndim - 1, -1, -1))
+    if len(axes) == x.ndim:
+        axes = tuple(dim_arg(a, x.ndim, "permute") for a in axes)  # IndexError out of range
     if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
         raise ShapeError(f"permute: {axes} is not a permutation of the {x.ndim} dimensions "
                          f"of a tensor of shape {x.shape}")
@@ -103,9 +113,9 @@ def permute(x, *axes):
 def transpose(x, dim0: int = -2, dim1: int = -1):
     """Swap two dimensions (the last two by default)."""
     x = as_tensor(x)
+    a, b = dim_arg(dim0, x.ndim, "transpose"), dim_arg(dim1, x.ndim, "transpose")
     if x.ndim < 2:
         return apply(_reshape, (x,), {"shape": x.shape})  # a new view, as in PyTorch
-    a, b = norm_axis(dim0, x.ndim, "transpose")[0], norm_axis(dim1, x.ndim, "transpose")[0]
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
     return permute(x, tuple(axes))
@@ -130,7 +140,7 @@ _broadcast = defop("broadcast_to", _broadcast_fwd,
 def broadcast_to(x, *shape):
     """``x`` broadcast to ``shape`` like NumPy."""
     x = as_tensor(x)
-    shape = _shape_arg(shape)
+    shape = _shape_arg(shape, "broadcast_to")
     if shape == x.shape:
         # a new, writable view (np.broadcast_to's would be read-only), as in PyTorch
         return apply(_reshape, (x,), {"shape": shape})
@@ -140,12 +150,16 @@ def broadcast_to(x, *shape):
 def expand(x, *sizes):
     """PyTorch's expand: broadcast_to where -1 keeps a dimension."""
     x = as_tensor(x)
-    sizes = _shape_arg(sizes)
+    sizes = _shape_arg(sizes, "expand")
     lead = len(sizes) - x.ndim
     if lead < 0:
-        raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
+        raise ShapeError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
                          f"number of dimensions ({x.ndim})")
     shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+    if any(s < 0 for s in shape) or any(a != b and a != 1 for a, b in zip(x.shape, shape[lead:])):
+        raise ShapeError(f"expand: the expanded size {shape} must match the existing size "
+                         f"{x.shape} at each non-singleton dimension (and -1 is only allowed "
+                         f"for an existing dimension)")
     return broadcast_to(x, shape)
 
 
@@ -177,14 +191,14 @@ _cat = defop("cat", _cat_fwd, Variadic(_cat_vjp), linear=True,
 
 def cat(tensors: Sequence, axis: int = 0, *, dim=None):
     """Concatenate along an existing dimension."""
-    ts = [as_tensor(t) for t in tensors]
+    ts = _tensor_list(tensors, "cat")
     if not ts:
-        raise ValueError("cat: expected a non-empty list of tensors")
+        raise InvalidArgumentError("cat: expected a non-empty list of tensors")
     a = dim if dim is not None else axis
     nd = ts[0].ndim
     if nd == 0:
-        raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
-    ax = norm_axis(a, nd, "cat")[0]
+        raise InvalidArgumentError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+    ax = dim_arg(a, nd, "cat")
     for k, t in enumerate(ts):
         if t.ndim != nd or t.shape[:ax] + t.shape[ax + 1:] != ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
             raise ShapeError(f"cat: tensor {k} has shape {t.shape} but tensor 0 has shape "
@@ -200,20 +214,27 @@ def cat(tensors: Sequence, axis: int = 0, *, dim=None):
 
 
 
+def _tensor_list(tensors, op: str) -> list:
+    """cat/stack's sequence of tensors, refusing a tensor or a non-sequence (TypeError)."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got "
+                        f"{type(tensors).__name__}")
+    return [as_tensor(t) for t in tensors]
+
+
 def stack(tensors: Sequence, axis: int = 0, *, dim=None):
     """Join along a new dimension (unsqueeze each, then cat)."""
-    ts = [as_tensor(t) for t in tensors]
+    ts = _tensor_list(tensors, "stack")
     if not ts:
-        raise ValueError("stack: expected a non-empty list of tensors")
+        raise InvalidArgumentError("stack: expected a non-empty list of tensors")
+    dim_arg(dim if dim is not None else axis, ts[0].ndim + 1, "stack")  # PyTorch: dim first
     for k, t in enumerate(ts):
         if t.shape != ts[0].shape:
             raise ShapeError(f"stack: tensor {k} has shape {t.shape} but tensor 0 has shape "
                              f"{ts[0].shape}; stack needs equal shapes")
     a = dim if dim is not None else axis
     nd = ts[0].ndim + 1
-    if not -nd <= a < nd:
-        raise IndexError(f"stack: dim {a} out of range for a result with {nd} dims")
-    a %= nd
+    a = dim_arg(a, nd, "stack")
     us = [unsqueeze(t, a) for t in ts]
     if len(us) == 1:
         return us[0]
@@ -223,17 +244,31 @@ def stack(tensors: Sequence, axis: int = 0, *, dim=None):
 def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
     """Split into chunks of ``split_size`` (int) or of the given sizes (list), like PyTorch."""
     x = as_tensor(x)
-    ax = norm_axis(dim, x.ndim, "split")[0]
+    if x.ndim == 0:
+        raise InvalidArgumentError("split: expects at least a 1-dimensional tensor")
+    if isinstance(split_size_or_sections, (int, np.integer)) and split_size_or_sections < 0:
+        raise InvalidArgumentError(f"split: split_size must be non-negative, got "
+                                   f"{split_size_or_sections}")  # (PyTorch checks it first)
+    ax = dim_arg(dim, x.ndim, "split")
     n = x.shape[ax]
+    if isinstance(split_size_or_sections, Tensor) and split_size_or_sections.ndim == 0:
+        split_size_or_sections = int_arg(split_size_or_sections, "split_size", "split")
+    if isinstance(split_size_or_sections, (bool, float, str)) or split_size_or_sections is None \
+            or not (isinstance(split_size_or_sections, (int, np.integer, list, tuple))):
+        raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, got "
+                        f"{type(split_size_or_sections).__name__} {split_size_or_sections!r}")
     if isinstance(split_size_or_sections, (int, np.integer)):
         s = int(split_size_or_sections)
         if s <= 0:
-            raise ValueError(f"split: split_size must be positive, got {s}")
-        sizes = [min(s, n - i) for i in range(0, n, s)]
+            raise InvalidArgumentError(f"split: split_size must be positive, got {s}")
+        sizes = [min(s, n - i) for i in range(0, n, s)] or [0]  # an empty dim: one piece
     else:
+        if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                   for v in split_size_or_sections):
+            raise TypeError(f"split: split sizes must be ints, got {split_size_or_sections!r}")
         sizes = [int(v) for v in split_size_or_sections]
         if np.sum(sizes) != n:
-            raise ValueError(f"split: sizes {sizes} sum to {np.sum(sizes)}, but dimension "
+            raise InvalidArgumentError(f"split: sizes {sizes} sum to {np.sum(sizes)}, but dimension "
                              f"{ax} has size {n}")
     out = []
     start = 0
@@ -246,14 +281,23 @@ def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
 def chunk(x, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
     """Split into ``chunks`` nearly equal pieces."""
     x = as_tensor(x)
-    n = x.shape[norm_axis(dim, x.ndim, "chunk")[0]]
+    if x.ndim == 0:
+        raise InvalidArgumentError("chunk: expects at least a 1-dimensional tensor")
+    chunks = int_arg(chunks, "chunks", "chunk")
+    if chunks <= 0:
+        raise InvalidArgumentError(f"chunk: expects chunks to be greater than 0, got {chunks}")
+    n = x.shape[dim_arg(dim, x.ndim, "chunk")]
+    if n == 0:
+        return tuple(split(x, 1, dim)[0] for _ in range(chunks))  # PyTorch: chunks empties
     return split(x, max(1, -(-n // chunks)), dim)
 
 
 def unbind(x, dim: int = 0) -> Tuple[Tensor, ...]:
     """Remove a dimension, returning the slices along it."""
     x = as_tensor(x)
-    ax = norm_axis(dim, x.ndim, "unbind")[0]
+    if x.ndim == 0:
+        raise IndexError(f"unbind: dimension specified as {dim} but the tensor has no dimensions")
+    ax = dim_arg(dim, x.ndim, "unbind")
     return tuple(x[(slice(None),) * ax + (i,)] for i in range(x.shape[ax]))
 
 
@@ -277,14 +321,17 @@ _pad = defop("pad", _pad_fwd, (_pad_vjp,), linear=True,
 def pad(x, pad: Sequence[int], mode: str = "constant", value: float = 0.0):
     """PyTorch's ``F.pad``: ``pad = (left_last, right_last, left_2nd_last, ...)``."""
     x = as_tensor(x)
+    if not isinstance(pad, (tuple, list)) or not all(
+            isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in pad):
+        raise TypeError(f"pad: pad must be a tuple of ints, got {type(pad).__name__} {pad!r}")
     if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+        raise InvalidArgumentError(f"pad: only mode='constant' is supported, got {mode!r}")
     pad = [int(p) for p in pad]
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: padding length {len(pad)} must be even and at most 2 * ndim "
+        raise InvalidArgumentError(f"pad: padding length {len(pad)} must be even and at most 2 * ndim "
                          f"({2 * x.ndim}) for a tensor of shape {x.shape}")
     if any(p < 0 for p in pad):
-        raise ValueError("pad: negative padding is not supported; slice the tensor instead")
+        raise InvalidArgumentError("pad: negative padding is not supported; slice the tensor instead")
     width = [(0, 0)] * x.ndim
     for k in range(len(pad) // 2):
         width[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
@@ -296,6 +343,8 @@ def pad(x, pad: Sequence[int], mode: str = "constant", value: float = 0.0):
 def flip(x, dims):
     """Reverse the order of elements along ``dims`` (a composite of indexing)."""
     x = as_tensor(x)
+    if dims is None:
+        raise TypeError("flip: dims must be an int or a tuple of ints, got None")
     axes = norm_axis(dims, x.ndim, "flip")
     return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
 
@@ -313,10 +362,19 @@ def t(x) -> Tensor:
 
 def narrow(x, dim: int, start: int, length: int) -> Tensor:
     """``length`` elements of dimension ``dim`` from ``start`` (a view, like PyTorch)."""
-    (d,) = norm_axis(dim, x.ndim, "narrow")
+    x = as_tensor(x)
+    if x.ndim == 0:
+        raise InvalidArgumentError("narrow: cannot be applied to a 0-dim tensor")
+    d = dim_arg(dim, x.ndim, "narrow")
+    start, length = int_arg(start, "start", "narrow"), int_arg(length, "length", "narrow")
     n = x.shape[d]
+    if length < 0:
+        raise InvalidArgumentError(f"narrow: length must be non-negative, got {length}")
     st = start + n if start < 0 else start
-    if not 0 <= st <= n or length < 0 or st + length > n:
+    if 0 <= st <= n and st + length > n:  # PyTorch: a RuntimeError, start out of range an IndexError
+        raise InvalidArgumentError(f"narrow: start ({start}) + length ({length}) exceeds "
+                                   f"dimension size ({n}) (tensor shape {x.shape})")
+    if not 0 <= st <= n:
         raise IndexError(f"narrow: start {start} and length {length} are out of range for "
                          f"dimension {dim} of size {n} (tensor shape {x.shape})")
     return x[(slice(None),) * d + (slice(st, st + length),)]
@@ -324,16 +382,23 @@ def narrow(x, dim: int, start: int, length: int) -> Tensor:
 
 def movedim(x, source, destination) -> Tensor:
     """Move dimension(s) ``source`` to position(s) ``destination``."""
-    src = (source,) if isinstance(source, int) else tuple(source)
-    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    def dims(v, name):
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            return (v,)
+        if isinstance(v, (tuple, list)):
+            return tuple(v)
+        raise TypeError(f"movedim: {name} must be an int or a tuple of ints, got "
+                        f"{type(v).__name__} {v!r}"[:200])
+
+    src, dst = dims(source, "source"), dims(destination, "destination")
     if len(src) != len(dst):
-        raise ValueError(f"movedim: source {source} and destination {destination} must "
+        raise InvalidArgumentError(f"movedim: source {source} and destination {destination} must "
                          f"have the same number of dimensions")
     n = x.ndim
-    src = tuple(norm_axis(a, n, "movedim")[0] for a in src)
-    dst = tuple(norm_axis(a, n, "movedim")[0] for a in dst)
+    src = tuple(dim_arg(a, n, "movedim") for a in src)
+    dst = tuple(dim_arg(a, n, "movedim") for a in dst)
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
-        raise ValueError(f"movedim: repeated dimension in source {source} or "
+        raise InvalidArgumentError(f"movedim: repeated dimension in source {source} or "
                          f"destination {destination}")
     order = [None] * n
     for s_, d_ in zip(src, dst):
@@ -346,9 +411,8 @@ def movedim(x, source, destination) -> Tensor:
 def repeat(x, *sizes) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along dimension i (PyTorch's ``repeat``; new
     leading dimensions when ``len(sizes) > ndim``)."""
-    if len(sizes) == 1 and not isinstance(sizes[0], int):
-        sizes = tuple(sizes[0])
-    sizes = tuple(int(r) for r in sizes)
+    x = as_tensor(x)
+    sizes = size_arg(sizes, "repeat", check_negative=False)
     if len(sizes) < x.ndim:
         raise RuntimeError(f"repeat: number of repeat dimensions ({len(sizes)}) can not "
                            f"be smaller than the number of dimensions of the tensor "
@@ -359,15 +423,22 @@ def repeat(x, *sizes) -> Tensor:
     inter = tuple(v for s_ in shape for v in (1, s_))  # (1, s0, 1, s1, ...)
     big = tuple(v for r, s_ in zip(sizes, shape) for v in (r, s_))
     out = broadcast_to(reshape(x, inter), big)
-    return reshape(out, tuple(r * s_ for r, s_ in zip(sizes, shape)))
+    try:
+        return reshape(out, tuple(r * s_ for r, s_ in zip(sizes, shape)))
+    except MemoryError as e:  # (the reshape copies the broadcast view)
+        raise OutOfMemoryError(f"repeat: {e}") from None
 
 
 def tile(x, *dims) -> Tensor:
     """``repeat`` with missing leading repeats taken as 1 (PyTorch's ``tile``)."""
-    if len(dims) == 1 and not isinstance(dims[0], int):
-        dims = tuple(dims[0])
-    dims = (1,) * (x.ndim - len(dims)) + tuple(dims)
-    return repeat(x, *dims)
+    x = as_tensor(x)
+    dims = size_arg(dims, "tile", check_negative=False)
+    if any(d < 0 for d in dims):
+        raise InvalidArgumentError(f"tile: repeats must be non-negative, got {dims}")
+    try:
+        return repeat(x, *((1,) * (x.ndim - len(dims)) + tuple(dims)))
+    except OutOfMemoryError as e:
+        raise OutOfMemoryError("tile: " + str(e)[len("repeat: "):]) from None
 
 
 # --------------------------------------------------------------------------- the surface

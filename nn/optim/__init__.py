@@ -18,6 +18,7 @@ Each ``step()`` updates ``p.data`` in place under ``no_grad()``. With g the grad
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any, Dict, Iterable, List
 
 import numpy as np
@@ -37,16 +38,22 @@ class Optimizer:
 
     def __init__(self, params: Iterable, defaults: Dict[str, Any]) -> None:
         name = type(self).__name__
+        _check_hyper(name, defaults)
         if "lr" in defaults and defaults["lr"] < 0:
             raise ValueError(f"{name}: invalid learning rate {defaults['lr']}; it must be >= 0")
         if isinstance(params, Tensor):
             raise TypeError(f"{name}: params must be an iterable of tensors or of dicts, got a "
                             f"single tensor; wrap it in a list")
+        if params is None or isinstance(params, (str, bytes, dict)) or \
+                not hasattr(params, "__iter__"):
+            raise TypeError(f"{name}: params must be an iterable of tensors or of dicts (e.g. "
+                            f"model.parameters()), got {type(params).__name__}")
         params = list(params)
         if not params:
             raise ValueError(f"{name}: got an empty parameter list; pass model.parameters() "
                              f"of a model that has parameters")
         self.defaults = defaults
+        self._step_count = 0  # read by lr_scheduler (PyTorch's order warning)
         self.param_groups: List[Dict[str, Any]] = []
         self.state: Dict[int, Dict[str, Any]] = {}
         groups = params if isinstance(params[0], dict) else [{"params": params}]
@@ -55,7 +62,11 @@ class Optimizer:
 
     def add_param_group(self, group: Dict[str, Any]) -> None:
         name = type(self).__name__
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(f"{name}: a parameter group must be a dict with a 'params' key, "
+                            f"got {type(group).__name__}")
         group = dict(group)
+        _check_hyper(name, group)
         ps = group["params"]
         ps = [ps] if isinstance(ps, Tensor) else list(ps)
         for i, p in enumerate(ps):
@@ -68,6 +79,12 @@ class Optimizer:
             if not p.requires_grad:
                 raise ValueError(f"{name}: parameter {i} (shape {tuple(p.shape)}) does not "
                                  f"require grad")
+        if len({id(p) for p in ps}) != len(ps):
+            # PyTorch's warning (its wording): such a parameter is updated twice per step
+            warnings.warn(f"{name}: optimizer contains a parameter group with duplicate "
+                          f"parameters; each duplicate is updated once per occurrence in "
+                          f"every step(). Pass each parameter once (e.g. "
+                          f"list(dict.fromkeys(params)))", UserWarning, stacklevel=3)
         existing = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in existing for p in ps):
             raise ValueError(f"{name}: some parameters appear in more than one parameter group")
@@ -103,6 +120,11 @@ class Optimizer:
                 if group.get("maximize", False):
                     g = -g
                 self._update(p, g, self._state(p), group)
+                # the update is an in-place change of p, as in PyTorch: a graph built
+                # before the step that saved p now refuses to backward (a silent
+                # gradient at the new weights otherwise)
+                ag.increment_version(p)
+        self._step_count += 1
         return loss
 
     def _update(self, p: Tensor, g: np.ndarray, st: Dict[str, Any], group: Dict[str, Any]) -> None:
@@ -164,13 +186,43 @@ class Optimizer:
         return f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in self.defaults.items())})"
 
 
+# hyperparameter -> (lowest value, highest value or None, highest excluded); each must be
+# a real number in range (PyTorch: ValueError "Invalid ... value"; a NaN is refused too)
+_HYPER = {"lr": (0.0, None, False), "momentum": (0.0, None, False),
+          "dampening": (-float("inf"), None, False), "weight_decay": (0.0, None, False),
+          "eps": (0.0, None, False), "alpha": (0.0, None, False), "rho": (0.0, 1.0, False),
+          "lr_decay": (0.0, None, False), "initial_accumulator_value": (0.0, None, False)}
+
+
+def _check_hyper(name: str, group: Dict[str, Any]) -> None:
+    for k, v in group.items():
+        if k == "betas":
+            if not isinstance(v, (tuple, list)) or len(v) != 2 or not all(
+                    isinstance(b, (int, float, np.integer, np.floating)) and not isinstance(b, bool)
+                    for b in v):
+                raise TypeError(f"{name}: betas must be a pair of floats, got {v!r}")
+            if not all(0.0 <= b < 1.0 for b in v):
+                raise ValueError(f"{name}: invalid beta parameters {tuple(v)}; each must be in "
+                                 f"[0, 1)")
+            continue
+        if k not in _HYPER:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or \
+                (isinstance(v, Tensor) and v.numel() != 1):
+            raise TypeError(f"{name}: {k} must be a real number, got {type(v).__name__} {v!r}")
+        low, high, _ = _HYPER[k]
+        if not (v >= low) or (high is not None and not v <= high):
+            what = "learning rate" if k == "lr" else f"{k} value"
+            raise ValueError(f"{name}: invalid {what}: {v} (it must be >= {low}"
+                             + (f" and <= {high}" if high is not None else "") + ")")
+
+
 class SGD(Optimizer):
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False) -> None:
+        _check_hyper("SGD", dict(momentum=momentum, weight_decay=weight_decay))
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
-        if momentum < 0 or weight_decay < 0:
-            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got {momentum}, {weight_decay}")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
 
@@ -262,8 +314,9 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False) -> None:
-        if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
-            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
+        # PyTorch's order: lr, eps, betas, weight_decay
+        _check_hyper(type(self).__name__, dict(lr=lr, eps=eps, betas=betas,
+                                               weight_decay=weight_decay))
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad))
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import warnings
 from typing import Dict, List, Optional, Sequence
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "PolynomialLR",
@@ -35,12 +36,21 @@ class LRScheduler:
             g.setdefault("initial_lr", g["lr"])
         self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._step_count = 0
         self.step()
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
         raise NotImplementedError
 
     def step(self, epoch: Optional[int] = None) -> None:
+        self._step_count = getattr(self, "_step_count", 0) + 1
+        if self._step_count == 2 and getattr(self.optimizer, "_step_count", 1) == 0:
+            # PyTorch's warning (its wording): the first value of the schedule is skipped
+            warnings.warn(
+                "Detected call of `lr_scheduler.step()` before `optimizer.step()`. You "
+                "should call them in the opposite order: `optimizer.step()` before "
+                "`lr_scheduler.step()`. Failure to do this will result in skipping the first "
+                "value of the learning rate schedule.", UserWarning, stacklevel=2)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         for g, base in zip(self.optimizer.param_groups, self.base_lrs):
             g["lr"] = self.lr_at(base, self.last_epoch)

@@ -1,0 +1,144 @@
+"""The bad-input fuzzer (tests/fuzz_api.py) in CI, and proof that it finds defects.
+
+* The bounded run: ``N_CALLS`` generated hostile calls over every public function,
+  method, layer, loss and optimizer (seed 0), 0 defects. The long run is a command
+  (docs/errors.md "The bad-input fuzzer"):
+  ``.venv/bin/python -m tests.fuzz_api --calls 50000 --seed 100``.
+* Each kind of defect, injected with monkeypatch, is classified as that defect: a raw
+  error, a silent wrong value, a wrong gradient, a silent acceptance of what PyTorch
+  refuses, a wrong exception class, a hang, a write into shared constants.
+* The targets are generated: a function added to the registry is fuzzed without an edit.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd import registry
+
+sys.path.insert(0, os.path.dirname(__file__))
+import fuzz_api as fz  # noqa: E402
+
+pytestmark = pytest.mark.torch
+
+N_CALLS = 5000   # ~25 s on one core
+
+
+def test_ci_run_has_no_defects():
+    counts, defects = fz.run(N_CALLS, seed=0)
+    assert sum(counts.values()) == N_CALLS
+    shown = "\n".join(f"[{k}] {c}\n    {d}" for k, c, d in defects[:20])
+    assert not defects, f"{len(defects)} defects:\n{shown}"
+    # the run exercises every outcome that is not a defect
+    for outcome in ("match", "clear", "refused", "extension", "sane"):
+        assert counts[outcome] > 0, counts
+
+
+def test_targets_cover_the_registry_and_all():
+    names = {t.name for t in fz.targets()}
+    assert set(registry.PUBLIC) <= names
+    assert {"Tensor." + m for m in registry.METHODS} - {"Tensor." + m for m in fz.META_METHODS} <= names
+    assert {"nn.Linear", "nn.CrossEntropyLoss", "optim.Adam", "F.cross_entropy",
+            "zeros", "randint"} <= names
+
+
+def _one(name: str, calls: int = 60, **kw):
+    counts, defects = fz.run(calls, seed=1, only=name, **kw)
+    return counts, {k for k, _, _ in defects}
+
+
+def test_a_new_public_function_is_fuzzed_without_an_edit(monkeypatch):
+    def frobnicate(x):
+        x = ag.as_tensor(x)
+        if x.dtype.kind != "f":
+            raise TypeError(f"frobnicate: needs a floating point tensor, got {x.dtype}")
+        return x * 2
+
+    monkeypatch.setitem(registry.PUBLIC, "frobnicate", frobnicate)
+    counts, kinds = _one("frobnicate")
+    assert counts["sane"] > 0 and not kinds  # unknown to PyTorch: clear error or sane result
+
+
+def test_a_raw_error_is_a_defect(monkeypatch):
+    def softplus(x, beta=1.0, threshold=20.0):
+        return {}["boom"]   # a KeyError from deep inside
+
+    monkeypatch.setitem(registry.PUBLIC, "softplus", softplus)
+    assert "raw" in _one("softplus")[1]
+
+
+def test_an_error_naming_another_op_is_a_defect(monkeypatch):
+    def softplus(x, beta=1.0, threshold=20.0):
+        raise ValueError("internal_helper: bad input")
+
+    monkeypatch.setitem(registry.PUBLIC, "softplus", softplus)
+    assert "raw" in _one("softplus")[1]
+
+
+def test_a_silent_wrong_value_is_a_defect(monkeypatch):
+    exp = registry.PUBLIC["exp"]
+    monkeypatch.setitem(registry.PUBLIC, "exp", lambda x: exp(x) * 1.001)
+    assert "value" in _one("exp")[1]
+
+
+def test_a_wrong_gradient_is_a_defect(monkeypatch):
+    sin = registry.PUBLIC["sin"]
+
+    def bad_sin(x):
+        x = ag.as_tensor(x)
+        return sin(x) + (x - x.detach()) * 0.5   # same value, gradient cos(x) + 0.5
+
+    monkeypatch.setitem(registry.PUBLIC, "sin", bad_sin)
+    assert "grad" in _one("sin")[1]
+
+
+def test_accepting_what_torch_refuses_is_a_defect(monkeypatch):
+    transpose = registry.PUBLIC["transpose"]
+
+    def lax(x, dim0=-2, dim1=-1):
+        x = ag.as_tensor(x)
+        return x.clone() if x.ndim < 2 else transpose(x, dim0 % x.ndim, dim1 % x.ndim)
+
+    monkeypatch.setitem(registry.PUBLIC, "transpose", lax)
+    assert "silent" in _one("transpose", 150)[1]
+
+
+def test_a_wrong_exception_class_is_a_defect(monkeypatch):
+    def chunk(x, chunks, dim=0):
+        raise KeyError("chunk: chunks must be positive")  # PyTorch: RuntimeError
+
+    monkeypatch.setitem(registry.PUBLIC, "chunk", chunk)
+    assert _one("chunk", 150)[1] & {"raw", "class"}
+
+
+def test_a_hang_is_a_defect(monkeypatch):
+    def exp(x):
+        time.sleep(3)
+
+    monkeypatch.setitem(registry.PUBLIC, "exp", exp)
+    t0 = time.perf_counter()
+    assert "hang" in _one("exp", 2, timeout=0.2)[1]
+    assert time.perf_counter() - t0 < 5
+
+
+def test_writing_into_cached_constants_is_a_defect(monkeypatch):
+    relu = registry.PUBLIC["relu"]
+
+    def leaky(x):
+        ag.as_tensor(1.0)._d = np.ones(3, dtype=np.float32)  # corrupt the shared 1.0
+        return relu(x)
+
+    monkeypatch.setitem(registry.PUBLIC, "relu", leaky)
+    assert "state" in _one("relu", 5)[1]
+
+
+def test_deliberate_list_is_short_and_documented():
+    text = open(os.path.join(fz.ROOT, "docs", "errors.md")).read()
+    assert len(fz.DELIBERATE) <= 8
+    for kind, pred, why in fz.DELIBERATE:
+        assert pred.__doc__ and pred.__name__ in text, pred.__name__
