@@ -64,7 +64,7 @@ _div = defop("div", operator.truediv,
              (lambda F, g, out, x, y: g / y,
               # -g x / y**2 as -g (out / y): y * y overflows for |y| > 1e19 in float32
               lambda F, g, out, x, y: -g * (out / y)),
-             doc="x / y")
+             uses_out=True, doc="x / y")
 _neg = defop("neg", operator.neg, (lambda F, g, out, x: -g,), linear=True, doc="-x")
 
 
