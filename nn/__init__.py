@@ -5,6 +5,9 @@ loading and safe checkpoints, built only on autograd's public API (PyTorch's nam
     import nn.functional as F
     from nn import optim
 """
+# __tapegrad__ (this line marks tapegrad's package: tapegrad/_guard.py looks for it)
+# first: check that `autograd` and `nn` are tapegrad's (not another distribution's)
+from tapegrad import _guard as _tapegrad_guard  # noqa: F401
 from . import data, functional, init, models, utils
 from . import optim
 from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss, BCEWithLogitsLoss, Conv2d,

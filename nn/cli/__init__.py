@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
 
 from . import demo, gradcheck, graph, train
@@ -39,9 +40,23 @@ COMMANDS = (
 )
 
 
+class _Version(argparse.Action):
+    """``--version``: one unwrapped line, ``tapegrad 0.1.0 (/path/to/site-packages)``."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import autograd
+
+        print(f"tapegrad {autograd.__version__} ({Path(autograd.__file__).parent.parent})")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `tapegrad` argument parser; each subcommand sets ``args.func`` to its ``run``."""
+    import autograd
+
     p = Parser(prog="tapegrad", description="Train, draw and gradient-check tapegrad models.")
+    p.add_argument("--version", action=_Version, nargs=0,
+                   help="print the version and where tapegrad is installed, and exit")
     sub = p.add_subparsers(dest="command", metavar="{" + ",".join(c[0] for c in COMMANDS) + "}")
     sub.required = True
     for name, module, help_text in COMMANDS:
