@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Iterator, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 import autograd as ag
 from autograd import Tensor
 
-__all__ = ["Dataset", "TensorDataset", "DataLoader", "load_digits", "make_xor", "make_moons",
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "default_collate", "DataLoader", "load_digits", "make_xor", "make_moons",
            "make_circles", "make_spirals", "train_test_split", "load_dataset"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,19 +46,108 @@ class TensorDataset(Dataset):
         return tuple(ag.tensor(t[i]) if np.ndim(t[i]) else ag.tensor(t[i]) for t in self.tensors)
 
 
+class Subset(Dataset):
+    """The rows ``indices`` of ``dataset``: ``Subset(ds, [3, 1])[0] == ds[3]``.
+
+        >>> import numpy as np
+        >>> from nn.data import TensorDataset, Subset
+        >>> len(Subset(TensorDataset(np.arange(10)), [3, 1, 4]))
+        3
+    """
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = np.asarray(indices, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i):
+        return self.dataset[int(self.indices[i])]
+
+
+def random_split(dataset: Dataset, lengths: Sequence[Union[int, float]],
+                 seed: Optional[int] = None) -> List[Subset]:
+    """Split ``dataset`` into non-overlapping :class:`Subset` s of the given lengths, in a
+    random order drawn from ``seed`` (else autograd's global generator), as
+    ``torch.utils.data.random_split``.
+
+    ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1: then
+    each part gets ``floor(n * f)`` rows and the ``n - sum`` rows left over go one each
+    to the first parts, in order (PyTorch's rule).
+
+        >>> import numpy as np
+        >>> from nn.data import TensorDataset, random_split
+        >>> train, val, test = random_split(TensorDataset(np.arange(10)), [0.7, 0.1, 0.2], seed=0)
+        >>> len(train), len(val), len(test)
+        (7, 1, 2)
+    """
+    n = len(dataset)
+    lengths = list(lengths)
+    if not lengths:
+        raise ValueError("random_split: lengths is empty")
+    if all(isinstance(x, (int, np.integer)) for x in lengths):
+        counts = [int(x) for x in lengths]
+        if any(c < 0 for c in counts) or sum(counts) != n:
+            raise ValueError(f"random_split: lengths {counts} must be >= 0 and sum to the "
+                             f"dataset's {n} rows (or be fractions summing to 1)")
+    else:
+        fr = [float(x) for x in lengths]
+        if any(not 0 <= f <= 1 for f in fr) or not math.isclose(sum(fr), 1.0, abs_tol=1e-6):
+            raise ValueError(f"random_split: fractions {fr} must be in [0, 1] and sum to 1")
+        counts = [int(math.floor(n * f)) for f in fr]
+        for k in range(n - sum(counts)):
+            counts[k % len(counts)] += 1
+    rng = np.random.default_rng(seed) if seed is not None else ag.default_generator()
+    order = rng.permutation(n)
+    out, start = [], 0
+    for c in counts:
+        out.append(Subset(dataset, order[start:start + c]))
+        start += c
+    return out
+
+
+def default_collate(items: Sequence[Any]) -> Any:
+    """A batch from a list of samples, as PyTorch's ``default_collate``: tensors and
+    arrays are stacked along a new first axis (``ag.stack``), numbers become a 1-d
+    tensor, and tuples, lists and dicts are collated field by field.
+
+        >>> import autograd as ag
+        >>> from nn.data import default_collate
+        >>> xb, yb = default_collate([(ag.tensor([1.0, 2.0]), 0), (ag.tensor([3.0, 4.0]), 1)])
+        >>> xb.shape, yb.tolist()
+        ((2, 2), [0, 1])
+    """
+    first = items[0]
+    if isinstance(first, Tensor):
+        return ag.stack(list(items))
+    if isinstance(first, (np.ndarray, np.generic, int, float)) and not isinstance(first, bool):
+        return ag.tensor(np.stack([np.asarray(x) for x in items]))
+    if isinstance(first, dict):
+        return {k: default_collate([it[k] for it in items]) for k in first}
+    if isinstance(first, (tuple, list)):
+        return type(first)(default_collate(list(col)) for col in zip(*items)) \
+            if isinstance(first, tuple) else [default_collate(list(c)) for c in zip(*items)]
+    raise TypeError(f"default_collate: cannot batch items of type {type(first).__name__}; "
+                    f"pass DataLoader(..., collate_fn=your_function)")
+
+
 class DataLoader:
     """Mini-batches of a dataset: ``for xb, yb in DataLoader(ds, 32, shuffle=True, seed=0)``.
 
-    A TensorDataset is batched by slicing (fast); other datasets by stacking items.
+    A TensorDataset is batched by slicing (fast); other datasets by ``collate_fn``
+    (default :func:`default_collate`: stacks the items' fields) on the list of items.
     With ``shuffle`` each epoch draws a new permutation from ``seed`` (reproducible) or,
     without a seed, from autograd's global generator."""
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, seed: Optional[int] = None) -> None:
+                 drop_last: bool = False, seed: Optional[int] = None,
+                 collate_fn: Optional[Callable[[List[Any]], Any]] = None) -> None:
         if batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, batch_size, shuffle, drop_last
         self._rng = np.random.default_rng(seed) if seed is not None else None
+        self.collate_fn = collate_fn
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -75,11 +164,11 @@ class DataLoader:
             idx = order[start:start + self.batch_size]
             if len(idx) < self.batch_size and self.drop_last:
                 break
-            if isinstance(self.dataset, TensorDataset):
+            if isinstance(self.dataset, TensorDataset) and self.collate_fn is None:
                 yield tuple(ag.tensor(t[idx]) for t in self.dataset.tensors)
             else:
                 items = [self.dataset[int(i)] for i in idx]
-                yield tuple(ag.stack([it[k] for it in items]) for k in range(len(items[0])))
+                yield (self.collate_fn or default_collate)(items)
 
 
 def load_digits(dtype=np.float32) -> Tuple[np.ndarray, np.ndarray]:

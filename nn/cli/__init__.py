@@ -80,4 +80,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("tapegrad: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:             # `tapegrad ... | head`: the reader went away
+        sys.stderr.close()
+        return 141
+    except OSError as e:                # a file the user named cannot be read or written
+        where = f" {e.filename}" if e.filename else ""
+        print(f"tapegrad: error: cannot write or read{where}: {e.strerror or e}; check the "
+              f"path and its permissions", file=sys.stderr)
+        return 2
 

@@ -99,7 +99,8 @@ def render(roots: Any, path: Path, **options: Any) -> Path:
     return Path(written)
 
 
-def draw_model_graph(model: Any, lossf: Any, X: np.ndarray, y: np.ndarray, path: Path) -> Path:
+def draw_model_graph(model: Any, lossf: Any, X: np.ndarray, y: np.ndarray, path: Path,
+                     what: str = "test images") -> Path:
     """The model's loss graph, collapsed by module, with the gradients of one backward."""
     import autograd as ag
     from autograd import viz
@@ -109,7 +110,7 @@ def draw_model_graph(model: Any, lossf: Any, X: np.ndarray, y: np.ndarray, path:
     viz.record(loss)                # backward keeping every node's gradient for the colours
     written = render(loss, path, collapse=True, names=model, show_grads=True,
                      grad_health=True, rankdir="TB",
-                     title=f"{type(model).__name__}: loss of {len(X)} test images, collapsed "
+                     title=f"{type(model).__name__}: loss of {len(X)} {what}, collapsed "
                            f"by module, coloured by mean |grad|")
     model.zero_grad()               # the trained model's .grad is not left dirty
     return written
