@@ -16,6 +16,7 @@ from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss, BCEWithLogits
                      SiLU, Softmax, Softplus, Tanh)
 from .module import Module, ModuleList, Parameter, Sequential
 from .serialization import CheckpointError, load, save
+from .summary import summary
 from .utils import EarlyStopping, l1_penalty, l2_penalty
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -211,8 +211,14 @@ def _progress(total: int, desc: str, disable: bool):
 def _read_config(path: Path, parser_actions: Dict[str, argparse.Action]) -> Dict[str, Any]:
     """The options of a --config TOML file, checked with the same types and choices as
     the command line (keys: option names, with - or _)."""
-    import tomllib
-
+    try:
+        import tomllib
+    except ImportError:                 # Python 3.10: the same parser, as a package
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise CLIError("--config needs Python 3.11 (tomllib) or, on 3.10, "
+                           "pip install tomli") from None
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
@@ -403,6 +409,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     print(f"tapegrad train: {args.dataset} ({len(Xtr)} train / {len(Xva)} val / {len(Xte)} "
           f"test), {args.model} ({n_params:,} parameters), {args.optimizer} lr={args.lr:g}, "
           f"{what} of batch {args.batch_size}", flush=True)
+    print(nn.summary(model, ag.tensor(Xtr[:2]), depth=1), flush=True)
     stopped_early = False
     for epoch in range(start_epoch + 1, args.epochs + 1):
         model.train()
