@@ -19,6 +19,18 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class Dataset:
+    """A map-style dataset, as ``torch.utils.data.Dataset``: ``len(ds)`` rows and
+    ``ds[i]`` the i-th sample (a tuple of tensors for :class:`DataLoader`).
+
+        >>> import autograd as ag
+        >>> from nn.data import Dataset, DataLoader
+        >>> class Squares(Dataset):
+        ...     def __len__(self): return 4
+        ...     def __getitem__(self, i): return ag.tensor(float(i)), ag.tensor(float(i * i))
+        >>> [yb.tolist() for _, yb in DataLoader(Squares(), batch_size=2)]
+        [[0.0, 1.0], [4.0, 9.0]]
+    """
+
     def __len__(self) -> int:
         raise NotImplementedError
 

@@ -185,6 +185,6 @@ def draw_model_graph(model: Any, lossf: Any, X: np.ndarray, y: np.ndarray, path:
     written = render(loss, path, collapse=True, names=model, show_grads=True,
                      grad_health=True, rankdir="TB",
                      title=f"{type(model).__name__}: loss of {len(X)} {what}, collapsed "
-                           f"by module, coloured by mean |grad|")
+                           f"by module, coloured by gradient scale")
     model.zero_grad()               # the trained model's .grad is not left dirty
     return written
