@@ -432,3 +432,17 @@ def test_graph_states_defaults_hides_numpy_warnings_and_draws_every_gradient(tmp
     assert res.returncode == 0 and res.stderr == "", res.stderr   # no RuntimeWarning leaks
     assert "not finite" in res.stdout and "Warning" not in res.stdout
     assert sorted(os.listdir(tmp_path)) == ["g.svg", "n.dot"]     # no temporary files left
+
+
+def test_help_shows_defaults():
+    """Every option of every subcommand says its default (or that it has none)."""
+    from nn.cli import COMMANDS
+    for name, module, _ in COMMANDS:
+        p = cli.build_parser()
+        sub = [a for a in p._actions if a.dest == "command"][0].choices[name]
+        for act in sub._actions:
+            if act.dest in ("help",) or act.const is not None or act.nargs == 0:
+                continue                                  # flags: --no-progress, ...
+            text = (act.help or "").lower()
+            assert "default" in text or act.dest in ("expression", "resume", "values",
+                                                     "config"), (name, act.dest)

@@ -14,16 +14,21 @@ from .models import untrained_model
 
 def add_arguments(c: argparse.ArgumentParser) -> None:
     """The options of `tapegrad gradcheck`."""
-    c.add_argument("--ops", nargs="*", default=None, help="only these ops")
+    c.add_argument("--ops", nargs="*", default=None,
+                   help="only these ops (default: every registered op)")
     c.add_argument("--first-sample", action="store_true",
                    help="only the first sample per op (default: every sample in "
                         "autograd.testing)")
     c.add_argument("--no-gradgrad", action="store_true", help="skip gradgradcheck")
-    c.add_argument("--model", choices=MODELS, default=None)
-    c.add_argument("--dataset", choices=DATASETS, default=None)
+    c.add_argument("--model", choices=MODELS, default=None,
+                   help="check this model's loss end to end instead of the ops (default: none)")
+    c.add_argument("--dataset", choices=DATASETS, default=None,
+                   help="the input shape for --model (default: digits for cnn/resnet, "
+                        "moons for mlp)")
     c.add_argument("--max-elements", type=positive(int, "max elements"), default=48,
-                   help="elements checked per parameter with --model")
-    c.add_argument("--seed", type=int, default=0)
+                   help="elements checked per parameter with --model (default: 48)")
+    c.add_argument("--seed", type=int, default=0,
+                   help="of the model and its input with --model (default: 0)")
 
 
 def run(args: argparse.Namespace) -> int:

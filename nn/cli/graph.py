@@ -21,9 +21,12 @@ def add_arguments(g: argparse.ArgumentParser) -> None:
     g.add_argument("--values", nargs="*", default=[], metavar="NAME=VALUE",
                    help="x=0.5 w=-2 (or x=0.5,w=-2), a vector as v=[1,2,3]; a variable left "
                         "out gets a random value from --seed, printed as such")
-    g.add_argument("--model", choices=MODELS, default=None)
+    g.add_argument("--model", choices=MODELS, default=None,
+                   help="draw this model's loss on a random batch instead of an expression "
+                        "(default: none)")
     g.add_argument("--dataset", choices=DATASETS, default=None,
-                   help="the input shape for --model (default: digits for cnn/resnet)")
+                   help="the input shape for --model (default: digits for cnn/resnet, moons "
+                        "for mlp)")
     g.add_argument("--out", type=Path, default=Path("graph.svg"),
                    help=".svg, .png, .pdf (needs Graphviz's dot) or .dot (default: graph.svg)")
     g.add_argument("--no-backward", action="store_true", help="no backward pass (no grads)")
