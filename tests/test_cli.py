@@ -20,6 +20,7 @@ import pytest
 
 from nn import cli
 from nn.cli import expr
+from nn.cli.train import CHECKPOINT as CKPT     # the file name of a run's checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -255,11 +256,12 @@ def test_train_moons_mlp_reaches_97_and_resumes(tmp_path, capsys):
     m = json.loads((out / "metrics.json").read_text())
     assert m["test_acc"] >= 0.97, m["test_acc"]
     assert (out / "decision_boundary.png").stat().st_size > 0
-    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.tg", "curves.png",
-                                                     "decision_boundary.png", "metrics.json"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([CKPT, "curves.png",
+                                                            "decision_boundary.png",
+                                                            "metrics.json"])
     # --resume continues in the run's own folder; --epochs is the total
     capsys.readouterr()
-    assert cli.main(["train", "--resume", str(out / "checkpoint.tg"), "--epochs", "62",
+    assert cli.main(["train", "--resume", str(out / CKPT), "--epochs", "62",
                      "--no-graph"]) == 0
     text = capsys.readouterr().out
     assert "epochs 61-62 of 62 (resumed from" in text
@@ -281,8 +283,10 @@ def test_checkpoint_holds_configuration_and_history(tmp_path):
     out = tmp_path / "x"
     assert cli.main(["train", "--dataset", "xor", "--epochs", "2", "--lr", "0.02",
                      "--out", str(out), "--no-graph"]) == 0
-    assert not list(out.glob("*.json.*")) and not (out / "checkpoint.tg.json").exists()
-    ck = nn.load(str(out / "checkpoint.tg"))
+    assert sorted(p.name for p in out.iterdir()) == sorted([CKPT, "curves.png",
+                                                            "decision_boundary.png",
+                                                            "metrics.json"])   # no sidecar
+    ck = nn.load(str(out / CKPT))
     assert set(ck) == {"format", "model", "optimizer", "epoch", "config", "history"}
     assert ck["format"] == "tapegrad-train-checkpoint" and int(ck["epoch"]) == 2
     assert ck["config"]["dataset"] == "xor" and ck["config"]["lr"] == 0.02
@@ -302,7 +306,7 @@ def test_resume_errors_are_one_line_and_leave_nothing(tmp_path):
     out = tmp_path / "run"
     assert cli.main(["train", "--dataset", "xor", "--epochs", "2", "--out", str(out),
                      "--no-graph"]) == 0
-    ck = str(out / "checkpoint.tg")
+    ck = str(out / CKPT)
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     fresh = tmp_path / "fresh"
     cases = [(["--model", "cnn"], ["--model cnn conflicts", "--model mlp", "drop --model"]),
@@ -378,12 +382,12 @@ def test_resume_lays_the_schedule_over_the_new_total(tmp_path):
     m = json.loads((out / "metrics.json").read_text())
     assert [round(h["lr"], 6) for h in m["history"]] == [0.02, round(0.02 * 2 / 3, 6),
                                                           round(0.02 / 3, 6)]
-    assert cli.main(["train", "--resume", str(out / "checkpoint.tg"), "--epochs", "5",
+    assert cli.main(["train", "--resume", str(out / CKPT), "--epochs", "5",
                      "--no-graph"]) == 0
     h2 = json.loads((out / "metrics.json").read_text())["history"]
     assert [h["epoch"] for h in h2] == [1, 2, 3, 4, 5]
     assert [round(h["lr"], 6) for h in h2[3:]] == [round(0.02 * 2 / 5, 6), round(0.02 / 5, 6)]
-    assert cli.main(["train", "--resume", str(out / "checkpoint.tg"), "--epochs", "6",
+    assert cli.main(["train", "--resume", str(out / CKPT), "--epochs", "6",
                      "--lr", "0.06", "--no-graph"]) == 0
     h3 = json.loads((out / "metrics.json").read_text())["history"]
     assert round(h3[-1]["lr"], 6) == round(0.06 / 6, 6)
