@@ -135,6 +135,12 @@ def test_readme_commands_run_and_regenerate_what_it_shows(tmp_path):
     assert m["config"]["schedule"] == "polynomial" and m["config"]["label_smoothing"] == 0.1
     svg = (docs / "graph.svg").read_text()
     assert "inception" in svg and "res" in svg and "mean |grad|" in svg
+    # every graph picture the commands drew reads inline: at most 1,000 pt wide
+    svgs = sorted(work.rglob("*.svg")) + sorted(docs.glob("*.svg"))
+    assert len(svgs) >= 4, svgs
+    for p in svgs:
+        m = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', p.read_text())
+        assert m and float(m.group(1)) <= 1000, (p, m and m.group(1))
     # --resume continued the moons run in its own folder up to the total it was given
     moons = json.loads((work / "runs" / "moons" / "metrics.json").read_text())
     resumed = [a for a, _ in ran if "--resume" in a][0]
