@@ -17,8 +17,28 @@ class CLIError(Exception):
     """A user error: printed as one line, exit code 2."""
 
 
+class DefaultsFormatter(argparse.HelpFormatter):
+    """Help that states every default: an option whose help does not mention its
+    default gets "(default: X)" appended (like argparse.ArgumentDefaultsHelpFormatter,
+    but not for flags, None or a default the text already gives)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        d = action.default
+        if ("default" in text.lower() or d is None or d is False or d == []
+                or d is argparse.SUPPRESS or action.nargs == 0):
+            return text
+        shown = " ".join(map(str, d)) if isinstance(d, (list, tuple)) else str(d)
+        return f"{text} (default: {shown})".strip()
+
+
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are :class:`CLIError` (one line, exit code 2)."""
+    """An ArgumentParser whose errors are :class:`CLIError` (one line, exit code 2) and
+    whose help states the defaults (:class:`DefaultsFormatter`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", DefaultsFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # argparse would print the usage too
         raise CLIError(message)
