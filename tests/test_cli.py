@@ -414,6 +414,7 @@ def test_early_stopping(tmp_path):
     (["graph", "x * 2", "--values", "y=1"], ["--values names y", "its variables: x"]),
     (["graph", "x * 2", "--collapse"], ["--collapse", "--model"]),
     (["graph"], ["give either an expression", "--model"]),
+    ([], ["give a subcommand", "train, graph", "--help"]),
     (["graph", "--model", "mlp", "--values", "x=1"], ["--values sets an expression"]),
     (["train", "--out", "/dev/null/run"], ["/dev/null is a file"]),
 ])

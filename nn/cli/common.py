@@ -41,6 +41,9 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # argparse would print the usage too
+        if message.startswith("the following arguments are required: {"):
+            names = message.split("{", 1)[1].split("}", 1)[0].replace(",", ", ")
+            message = f"give a subcommand: one of {names} ({self.prog} --help lists them)"
         raise CLIError(message)
 
 
