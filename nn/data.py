@@ -39,7 +39,15 @@ class Dataset:
 
 
 class TensorDataset(Dataset):
-    """Rows of equally long tensors/arrays: ``ds[i] == (x[i], y[i])``."""
+    """Rows of equally long tensors/arrays: ``ds[i] == (x[i], y[i])``.
+
+        >>> import numpy as np
+        >>> from nn.data import TensorDataset
+        >>> ds = TensorDataset(np.arange(6.0).reshape(3, 2), np.array([0, 1, 0]))
+        >>> x, y = ds[1]
+        >>> len(ds), x.tolist(), int(y.item())
+        (3, [2.0, 3.0], 1)
+    """
 
     def __init__(self, *tensors) -> None:
         if not tensors:
@@ -150,7 +158,14 @@ class DataLoader:
     A TensorDataset is batched by slicing (fast); other datasets by ``collate_fn``
     (default :func:`default_collate`: stacks the items' fields) on the list of items.
     With ``shuffle`` each epoch draws a new permutation from ``seed`` (reproducible) or,
-    without a seed, from autograd's global generator."""
+    without a seed, from autograd's global generator.
+
+        >>> import numpy as np
+        >>> from nn.data import TensorDataset, DataLoader
+        >>> ds = TensorDataset(np.arange(10.0), np.arange(10) % 2)
+        >>> [xb.shape for xb, yb in DataLoader(ds, batch_size=4, shuffle=True, seed=0)]
+        [(4,), (4,), (2,)]
+    """
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
                  drop_last: bool = False, seed: Optional[int] = None,
@@ -185,7 +200,13 @@ class DataLoader:
 
 def load_digits(dtype=np.float32) -> Tuple[np.ndarray, np.ndarray]:
     """The 1,797 8x8 handwritten digits (UCI, as distributed with scikit-learn):
-    images (1797, 1, 8, 8) scaled to [0, 1], labels (1797,) int64."""
+    images (1797, 1, 8, 8) scaled to [0, 1], labels (1797,) int64.
+
+        >>> from nn.data import load_digits
+        >>> x, y = load_digits()
+        >>> x.shape, y.shape, float(x.max()), sorted(set(y.tolist())) == list(range(10))
+        ((1797, 1, 8, 8), (1797,), 1.0, True)
+    """
     path = os.path.join(_HERE, "datasets", "digits.csv.gz")
     raw = np.loadtxt(path, delimiter=",")
     x = (raw[:, :64] / 16.0).astype(dtype).reshape(-1, 1, 8, 8)
@@ -194,7 +215,13 @@ def load_digits(dtype=np.float32) -> Tuple[np.ndarray, np.ndarray]:
 
 
 def make_xor(n: int = 200, noise: float = 0.1, seed: int = 0, dtype=np.float32):
-    """Points around the four corners (+-1, +-1); label 1 where x1 * x2 < 0."""
+    """Points around the four corners (+-1, +-1); label 1 where x1 * x2 < 0.
+
+        >>> from nn.data import make_xor
+        >>> x, y = make_xor(n=100, seed=0)
+        >>> x.shape, set(y.tolist())
+        ((100, 2), {0, 1})
+    """
     r = np.random.default_rng(seed)
     c = r.choice([-1.0, 1.0], size=(n, 2))
     x = c + noise * r.standard_normal((n, 2))
@@ -203,7 +230,13 @@ def make_xor(n: int = 200, noise: float = 0.1, seed: int = 0, dtype=np.float32):
 
 
 def make_moons(n: int = 200, noise: float = 0.1, seed: int = 0, dtype=np.float32):
-    """Two interleaving half circles (scikit-learn's construction)."""
+    """Two interleaving half circles (scikit-learn's construction).
+
+        >>> from nn.data import make_moons
+        >>> x, y = make_moons(n=200, seed=0)
+        >>> x.shape, int(y.sum())                      # 100 points per moon
+        ((200, 2), 100)
+    """
     r = np.random.default_rng(seed)
     n_out = n // 2
     n_in = n - n_out
@@ -219,7 +252,15 @@ def make_moons(n: int = 200, noise: float = 0.1, seed: int = 0, dtype=np.float32
 
 def make_circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 0,
                  dtype=np.float32):
-    """A small circle (label 1) inside a large one (label 0)."""
+    """A small circle (label 1) inside a large one (label 0).
+
+        >>> import numpy as np
+        >>> from nn.data import make_circles
+        >>> x, y = make_circles(n=200, noise=0.0, seed=0)
+        >>> r = np.hypot(x[:, 0], x[:, 1])
+        >>> float(r[y == 0].mean().round(3)), float(r[y == 1].mean().round(3))
+        (1.0, 0.5)
+    """
     r = np.random.default_rng(seed)
     n_out = n // 2
     n_in = n - n_out
@@ -235,7 +276,13 @@ def make_circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: i
 
 def make_spirals(n: int = 300, classes: int = 3, noise: float = 0.2, seed: int = 0,
                  dtype=np.float32):
-    """``classes`` interleaved spiral arms (the CS231n toy data)."""
+    """``classes`` interleaved spiral arms (the CS231n toy data).
+
+        >>> from nn.data import make_spirals
+        >>> x, y = make_spirals(n=300, classes=3, seed=0)
+        >>> x.shape, sorted(set(y.tolist()))
+        ((300, 2), [0, 1, 2])
+    """
     r = np.random.default_rng(seed)
     per = n // classes
     xs, ys = [], []
@@ -250,7 +297,14 @@ def make_spirals(n: int = 300, classes: int = 3, noise: float = 0.2, seed: int =
 
 
 def train_test_split(*arrays, test_size: float = 0.25, seed: int = 0):
-    """Shuffle rows with ``seed`` and split: returns a_train, a_test, b_train, b_test, ..."""
+    """Shuffle rows with ``seed`` and split: returns a_train, a_test, b_train, b_test, ...
+
+        >>> import numpy as np
+        >>> from nn.data import train_test_split
+        >>> xtr, xte, ytr, yte = train_test_split(np.arange(8), np.arange(8) * 10, test_size=0.25)
+        >>> len(xtr), len(xte), bool((ytr == xtr * 10).all())
+        (6, 2, True)
+    """
     n = len(arrays[0])
     if not 0 < test_size < 1:
         raise ValueError(f"train_test_split: test_size must be in (0, 1), got {test_size}")
@@ -268,7 +322,13 @@ DATASETS = {"digits": None, "xor": make_xor, "moons": make_moons, "circles": mak
 
 
 def load_dataset(name: str, seed: int = 0):
-    """(x, y, num_classes) of a built-in dataset by name."""
+    """(x, y, num_classes) of a built-in dataset by name.
+
+        >>> from nn.data import load_dataset
+        >>> x, y, k = load_dataset("spirals")
+        >>> x.shape, k
+        ((300, 2), 3)
+    """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     if name == "digits":

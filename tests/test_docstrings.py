@@ -72,7 +72,8 @@ def test_examples_list_only_shrinks():
     assert not gone, f"not public any more: remove them from {MISSING.name}: {gone}"
 
 
-@pytest.mark.parametrize("mod", ["nn.data", "nn.summary", "nn.init", "nn.functional"])
+@pytest.mark.parametrize("mod", ["nn.data", "nn.summary", "nn.init", "nn.functional",
+                                 "nn.utils", "autograd.viz.dot", "autograd.viz.walk"])
 def test_doctests_run(mod):
     res = doctest.testmod(importlib.import_module(mod), optionflags=doctest.ELLIPSIS)
     assert res.failed == 0 and res.attempted > 0, res

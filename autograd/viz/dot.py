@@ -20,7 +20,13 @@ _INSTALL_HINT = ("the Graphviz 'dot' program is needed to render drawings; insta
 
 
 class Drawing(_gv.Digraph if _gv is not None else object):  # type: ignore[misc]
-    """A ``graphviz.Digraph`` whose rendering errors say how to install Graphviz."""
+    """A ``graphviz.Digraph`` whose rendering errors say how to install Graphviz.
+
+        >>> import autograd as ag
+        >>> d = ag.viz.draw(ag.tensor(1.0, requires_grad=True).exp())
+        >>> type(d).__name__, d.source.count(" -> ")
+        ('Drawing', 1)
+    """
 
     def _guard(self, fn, *a, **k):
         try:
@@ -196,6 +202,14 @@ def draw(roots: Union[Tensor, Sequence[Tensor]], *, names=None, show_values: boo
     bottom: long chains run down the page); ``max_width`` (points, default 1000, about a
     notebook cell's width; None for no limit) scales a wider drawing down to fit. The
     same graph always gives the same DOT.
+
+        >>> import autograd as ag
+        >>> x = ag.tensor([1.0, 2.0], requires_grad=True, name="x")
+        >>> loss = (x * x).sum()
+        >>> ag.viz.record(loss)
+        >>> d = ag.viz.draw(loss, grad_health=True)           # d.render("g", format="svg")
+        >>> "mul" in d.source and "rankdir=TB" in d.source
+        True
     """
     rs = [roots] if isinstance(roots, Tensor) else list(roots)
     for r in rs:
@@ -229,5 +243,11 @@ def draw(roots: Union[Tensor, Sequence[Tensor]], *, names=None, show_values: boo
 
 
 def to_dot(roots: Union[Tensor, Sequence[Tensor]], **kw: Any) -> str:
-    """The DOT source of :func:`draw` (same options; needs no Graphviz binaries)."""
+    """The DOT source of :func:`draw` (same options; needs no Graphviz binaries).
+
+        >>> import autograd as ag
+        >>> x = ag.tensor(0.5, requires_grad=True, name="x")
+        >>> ag.viz.to_dot(x.tanh()).startswith("digraph tapegrad")
+        True
+    """
     return draw(roots, **kw).source
