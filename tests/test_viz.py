@@ -738,8 +738,8 @@ def test_10k_node_graph_exports_fast_and_collapses():
         dot = ag.viz.to_dot(h, **kw)
         times[what] = time.perf_counter() - t
         print(f"10,000-node DOT export, {what}: {times[what]:.2f} s, {len(dot) / 1e6:.2f} MB")
-    # measured ~0.3 s / 0.6 s on a loaded 2-core machine; a generous bound against noise
-    assert times["default labels"] < 5.0
+    # measured ~0.3 s / 0.6 s on a 2-core machine, printed only: it failed at a load of 13
+    # (no timed assertions in tests; the export speed is measured in benchmarks/)
     n, e, _ = parse(dot)                              # the collapsed one
     groups = {l[0]: k for k, (l, _) in n.items() if k.startswith("g")}
     assert sorted(groups) == sorted(f"block{b}" for b in range(100)) and len(n) == 100
