@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Parallel test workers (the CI machine has 2 cores).
 WORKERS ?= 2
 
-.PHONY: setup dot test demo bench bench-quick clean
+.PHONY: setup dot test docs demo bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ setup: $(STAMP) dot
 test: setup
 	$(PY) -m pytest -n $(WORKERS) -q --timeout=900
 
+# The documentation site (Sphinx, a dev dependency): API reference from the docstrings,
+# docs/*.md and the notebooks; warnings are errors. Output: docs/_build/html/index.html
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -q -b html docs/site docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
+
 # `make demo` needs only the runtime dependencies (no PyTorch, no test tools): its own
 # stamp, so a fresh clone is training within a minute or two.
 DEMO_STAMP := $(VENV)/.installed-demo
@@ -45,4 +51,4 @@ bench-quick: setup
 	$(PY) -m benchmarks.run --quick
 
 clean:
-	rm -rf $(VENV) demo_out .pytest_cache
+	rm -rf $(VENV) demo_out .pytest_cache docs/_build docs/site/_generated

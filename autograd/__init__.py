@@ -9,6 +9,9 @@
 See README.md, docs/ and shared/API.md for the full surface. The op functions come
 from the registry's table (``autograd.registry.PUBLIC``), through ``autograd.ops``.
 """
+# __tapegrad__ (this line marks tapegrad's package: tapegrad/_guard.py looks for it)
+# first: check that `autograd` and `nn` are tapegrad's (not another distribution's)
+from tapegrad import _guard as _tapegrad_guard  # noqa: F401
 from . import ops
 from .ops import *  # noqa: F401,F403  (every public op: registry.PUBLIC)
 from ._version import __version__

@@ -35,7 +35,14 @@ def _zeros_if_none(g, x, create_graph):
 
 
 def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
-    """(func(inputs), v^T J): the outputs and the vector-Jacobian product."""
+    """(func(inputs), v^T J): the outputs and the vector-Jacobian product.
+
+        >>> import autograd as ag
+        >>> from autograd.functional import vjp
+        >>> out, g = vjp(lambda t: t * t, ag.tensor([1.0, 2.0]), ag.tensor([1.0, 1.0]))
+        >>> g.tolist()                                           # v^T J = 2 x
+        [2.0, 4.0]
+    """
     xs, single_in = _prep(inputs)
     outs, single_out = _call(func, xs)
     vs = (v,) if (single_out and v is not None and not isinstance(v, (list, tuple))) else v
@@ -53,7 +60,14 @@ def vjp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
 
 
 def jvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
-    """(func(inputs), J v): the Jacobian-vector product via the double-vjp trick."""
+    """(func(inputs), J v): the Jacobian-vector product via the double-vjp trick.
+
+        >>> import autograd as ag
+        >>> from autograd.functional import jvp
+        >>> out, t = jvp(lambda x: x * x, ag.tensor([1.0, 2.0]), ag.tensor([1.0, 0.0]))
+        >>> t.tolist()                                           # J v = 2 x * v
+        [2.0, 0.0]
+    """
     xs, single_in = _prep(inputs)
     if v is None:
         if any(x.numel() != 1 for x in xs):
@@ -89,7 +103,13 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
     """The Jacobian d func / d inputs, one row (a vjp with a one-hot vector) at a time.
 
     Shapes follow PyTorch: ``out.shape + in.shape``; tuples of tuples for several
-    outputs/inputs."""
+    outputs/inputs.
+
+        >>> import autograd as ag
+        >>> from autograd.functional import jacobian
+        >>> jacobian(lambda x: x * x, ag.tensor([1.0, 2.0])).tolist()     # diag(2 x)
+        [[2.0, 0.0], [0.0, 4.0]]
+    """
     xs, single_in = _prep(inputs)
     outs, single_out = _call(func, xs)
     result = []
@@ -122,7 +142,13 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
 
 
 def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = False):
-    """The Hessian of a scalar function: the Jacobian of its gradient."""
+    """The Hessian of a scalar function: the Jacobian of its gradient.
+
+        >>> import autograd as ag
+        >>> from autograd.functional import hessian
+        >>> hessian(lambda x: (x ** 3).sum(), ag.tensor([1.0, 2.0])).tolist()   # diag(6 x)
+        [[6.0, 0.0], [0.0, 12.0]]
+    """
     xs, single_in = _prep(inputs)
 
     def gradient(*args):

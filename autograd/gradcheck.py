@@ -44,7 +44,20 @@ Inputs = Union[Tensor, Sequence]
 
 
 class GradcheckError(RuntimeError):
-    """Raised by gradcheck when the analytical and numerical Jacobians disagree."""
+    """Raised by gradcheck when the analytical and numerical Jacobians disagree.
+
+        >>> import autograd as ag
+        >>> class Wrong(ag.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x): return x * 2
+        ...     @staticmethod
+        ...     def backward(ctx, g): return g * 3
+        >>> try:
+        ...     ag.gradcheck(Wrong.apply, (ag.tensor([1.0], requires_grad=True),))
+        ... except ag.GradcheckError as e:
+        ...     print("caught", type(e).__name__)
+        caught GradcheckError
+    """
 
     def __init__(self, message: str, report: "GradcheckReport") -> None:
         super().__init__(message)
@@ -53,7 +66,13 @@ class GradcheckError(RuntimeError):
 
 @dataclass
 class GradcheckReport:
-    """The result of a check: ``ok`` and the worst element found."""
+    """The result of a check: ``ok`` and the worst element found.
+
+        >>> import autograd as ag
+        >>> rep = ag.gradcheck(lambda t: t.exp().sum(), (ag.tensor([0.0, 1.0], requires_grad=True),))
+        >>> rep.ok, rep.max_abs_err < 1e-6
+        (True, True)
+    """
 
     ok: bool
     max_abs_err: float
@@ -144,7 +163,14 @@ def numerical_jacobian(f: Callable, inputs: Inputs, eps: float = 1e-6,
     """Central-difference Jacobians: ``J[k][i]`` has shape ``out_k.shape + in_i.shape``.
 
     Only floating Tensor inputs are perturbed (others get None); ``wrt`` restricts the
-    perturbed inputs to those positions."""
+    perturbed inputs to those positions.
+
+        >>> import autograd as ag
+        >>> x = ag.tensor([1.0, 2.0], dtype=ag.float64)
+        >>> J = ag.numerical_jacobian(lambda t: t * t, (x,))    # [output][input] blocks
+        >>> J[0][0].round(4).tolist()                           # diag(2 x)
+        [[2.0, 0.0], [0.0, 4.0]]
+    """
     xs = list(_as_tuple(inputs))
     # f runs in the caller's grad mode: gradgradcheck's f calls grad() inside.
     outs0 = _outputs(f, xs)
@@ -172,6 +198,12 @@ def numerical_grad(f: Callable, inputs: Inputs, eps: float = 1e-6) -> Union[np.n
 
     Returns one array per input (a single array when ``inputs`` is a single tensor),
     each shaped like its input: ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``.
+
+        >>> import autograd as ag
+        >>> x = ag.tensor([1.0, 2.0], dtype=ag.float64)
+        >>> g, = ag.numerical_grad(lambda t: (t ** 3).sum(), (x,))   # one array per input
+        >>> g.round(4).tolist()                                 # 3 x^2
+        [3.0, 12.0]
     """
     single = isinstance(inputs, Tensor)
     xs = [as_tensor(x) if not isinstance(x, Tensor) else x for x in _as_tuple(inputs)]
@@ -249,6 +281,11 @@ def gradcheck(f: Callable, inputs: Inputs, eps: float = 1e-6, atol: float = 1e-5
     passes when ``|analytical - numerical| <= atol + rtol * |numerical|``. Returns True
     (a truthy report) on success; on failure raises :class:`GradcheckError` naming the
     worst element, or returns the (falsy) report when ``raise_exception=False``.
+
+        >>> import autograd as ag
+        >>> x = ag.tensor([0.3, -1.2], requires_grad=True)
+        >>> ag.gradcheck(lambda t: (t.tanh() * t).sum(), (x,)).ok
+        True
     """
     xs = _promote(_as_tuple(inputs))
     if not any(isinstance(x, Tensor) and x.requires_grad for x in xs):
@@ -314,6 +351,11 @@ def gradgradcheck(f: Callable, inputs: Inputs, grad_outputs: Optional[Sequence] 
 
     ``grad_outputs`` (random when omitted) are the ``v`` of the vector-Jacobian product
     and are checked as inputs too, like PyTorch.
+
+        >>> import autograd as ag
+        >>> x = ag.tensor([0.3, -1.2], requires_grad=True)
+        >>> ag.gradgradcheck(lambda t: (t.sin() * t).sum(), (x,)).ok
+        True
     """
     xs = _promote(_as_tuple(inputs))
     diff = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
@@ -346,7 +388,14 @@ def gradgradcheck(f: Callable, inputs: Inputs, grad_outputs: Optional[Sequence] 
 # --------------------------------------------------------------------------- blame
 @dataclass
 class BlameReport:
-    """The finite-difference check of one recorded node's vjp."""
+    """The finite-difference check of one recorded node's vjp.
+
+        >>> import autograd as ag
+        >>> x = ag.tensor([0.5], requires_grad=True)
+        >>> r = ag.blame(x.tanh().sum())[0]
+        >>> type(r).__name__, r.ok
+        ('BlameReport', True)
+    """
 
     node: Node
     name: str
@@ -474,6 +523,12 @@ def blame(roots: Union[Tensor, Sequence[Tensor]], eps: float = 1e-6, atol: float
     backward(retain_graph=True)); nodes whose values were freed are reported as skipped.
     Returns one report per node in creation order: ``ok``, ``error`` (the worst error)
     and ``slots`` (the worst error per input slot).
+
+        >>> import autograd as ag
+        >>> x = ag.tensor([0.5, -1.0], requires_grad=True)
+        >>> reports = ag.blame((x.exp() * x).sum())
+        >>> all(r.ok for r in reports), len(reports) >= 2
+        (True, True)
     """
     rs = [roots] if isinstance(roots, Tensor) else list(roots)
     rng = np.random.default_rng(seed)

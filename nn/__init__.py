@@ -5,6 +5,9 @@ loading and safe checkpoints, built only on autograd's public API (PyTorch's nam
     import nn.functional as F
     from nn import optim
 """
+# __tapegrad__ (this line marks tapegrad's package: tapegrad/_guard.py looks for it)
+# first: check that `autograd` and `nn` are tapegrad's (not another distribution's)
+from tapegrad import _guard as _tapegrad_guard  # noqa: F401
 from . import data, functional, init, models, utils
 from . import optim
 from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, BCELoss, BCEWithLogitsLoss, Conv2d,
@@ -24,6 +27,7 @@ from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell
 from .attention import MultiheadAttention
 from .transformer import (TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                           TransformerEncoderLayer)
+from .summary import summary
 from .utils import EarlyStopping, l1_penalty, l2_penalty
 
 __all__ = [n for n in dir() if not n.startswith("_")]

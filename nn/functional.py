@@ -51,14 +51,32 @@ def gelu(x, approximate: str = "none") -> Tensor:
 
 
 def softmax(x, dim: int = -1) -> Tensor:
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along ``dim`` (computed from x - max x).
+
+        >>> import autograd as ag, nn.functional as F
+        >>> F.softmax(ag.tensor([0.0, 0.0]), dim=0).tolist()
+        [0.5, 0.5]
+    """
     return ag.softmax(x, dim=dim)
 
 
 def log_softmax(x, dim: int = -1) -> Tensor:
+    """log_softmax(x)_i = x_i - log sum_j exp(x_j) along ``dim`` (stable for large x).
+
+        >>> import autograd as ag, nn.functional as F
+        >>> [round(v, 4) for v in F.log_softmax(ag.tensor([0.0, 0.0]), dim=0).tolist()]
+        [-0.6931, -0.6931]
+    """
     return ag.log_softmax(x, dim=dim)
 
 
 def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
+
+        >>> import autograd as ag, nn.functional as F
+        >>> round(F.softplus(ag.tensor(0.0)).item(), 4)                  # log 2
+        0.6931
+    """
     return ag.softplus(x, beta=beta, threshold=threshold)
 
 

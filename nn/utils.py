@@ -20,7 +20,15 @@ def _params(parameters) -> list:
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
                     error_if_nonfinite: bool = False) -> Tensor:
     """Scale all gradients by min(1, max_norm / (total_norm + 1e-6)); returns total_norm,
-    the norm of all gradients concatenated (``norm_type=inf`` for the max-abs norm)."""
+    the norm of all gradients concatenated (``norm_type=inf`` for the max-abs norm).
+
+        >>> import autograd as ag
+        >>> from nn.utils import clip_grad_norm_
+        >>> w = ag.tensor([3.0, 4.0], requires_grad=True)
+        >>> (w * ag.tensor([3.0, 4.0])).sum().backward()       # grad (3, 4), norm 5
+        >>> round(clip_grad_norm_([w], max_norm=1.0).item(), 4), [round(g, 4) for g in w.grad.tolist()]
+        (5.0, [0.6, 0.8])
+    """
     params = _params(parameters)           # once: `parameters` may be a generator
     grads = [p.grad.data for p in params if p.grad is not None]
     if not grads:
@@ -42,14 +50,28 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
 
 
 def clip_grad_value_(parameters, clip_value: float) -> None:
-    """Clamp every gradient element to [-clip_value, clip_value]."""
+    """Clamp every gradient element to [-clip_value, clip_value].
+
+        >>> import autograd as ag
+        >>> from nn.utils import clip_grad_value_
+        >>> w = ag.tensor([1.0, 1.0], requires_grad=True)
+        >>> (w * ag.tensor([-5.0, 0.5])).sum().backward()
+        >>> clip_grad_value_([w], 1.0); w.grad.tolist()
+        [-1.0, 0.5]
+    """
     for p in _params(parameters):
         if p.grad is not None:
             p.grad.data = np.clip(p.grad.data, -clip_value, clip_value)
 
 
 def l1_penalty(parameters, weight: float = 1.0) -> Tensor:
-    """weight * sum |p| over parameters: add to a loss for L1 regularisation."""
+    """weight * sum |p| over parameters: add to a loss for L1 regularisation.
+
+        >>> import autograd as ag
+        >>> from nn.utils import l1_penalty
+        >>> l1_penalty([ag.tensor([1.0, -2.0]), ag.tensor([3.0])], weight=0.5).item()
+        3.0
+    """
     ps = _params(parameters)
     total = ps[0].abs().sum()
     for p in ps[1:]:
@@ -59,7 +81,13 @@ def l1_penalty(parameters, weight: float = 1.0) -> Tensor:
 
 def l2_penalty(parameters, weight: float = 1.0) -> Tensor:
     """weight * sum p^2 over parameters: add to a loss for L2 regularisation (note: the
-    optimizers' weight_decay=wd equals l2_penalty with weight wd / 2)."""
+    optimizers' weight_decay=wd equals l2_penalty with weight wd / 2).
+
+        >>> import autograd as ag
+        >>> from nn.utils import l2_penalty
+        >>> l2_penalty([ag.tensor([1.0, -2.0]), ag.tensor([3.0])], weight=0.5).item()
+        7.0
+    """
     ps = _params(parameters)
     total = (ps[0] * ps[0]).sum()
     for p in ps[1:]:

@@ -724,9 +724,10 @@ plt.show()"""),
 
 The exporter's gradient-health colours show it at a glance: `viz.record` runs backward
 keeping every node's gradient, and `viz.draw(..., collapse=True, grad_health=True)`
-draws one box per layer coloured by $\\log_{10}$ of its mean $|\\text{grad}|$ (dark
-blue: vanishing, yellow to red: large, grey: exactly zero). A net 6 layers deep keeps
-the pictures readable; the sigmoid net fades to dark blue towards its input."""),
+draws one box per layer coloured by its gradient scale, $\\log_{10}$ of
+mean $|\\text{grad}|$ / mean $|\\text{parameter}|$ (light: vanishing, dark: as large as
+the parameter, grey: exactly zero; the same fixed scale in every drawing). A net 6 layers
+deep keeps the pictures readable; the sigmoid net fades to light towards its input."""),
         code("""\
 import re
 from autograd import viz
@@ -737,10 +738,10 @@ def health_drawing(kind, depth=6):
     loss = (model(x) ** 2).mean()
     viz.record(loss)
     d = viz.draw(loss, names=model, collapse=True, grad_health=True, show_values=False,
-                 title=f"{kind}: {depth} layers, coloured by mean |grad|")
+                 title=f"{kind}: {depth} layers, coloured by mean |grad| / mean |parameter|")
     # mean |grad| of each layer's parameters, as printed in its box (boxes with leaves)
     means = {int(m.group(1)): float(m.group(2)) for m in
-             re.finditer(r'label="(\\d+)\\\\n[^"]*?\\\\n\\d+ leaves\\\\nmean \\|grad\\| = ([-+.e0-9]+)"',
+             re.finditer(r'label="(\\d+)\\\\n[^"]*?\\\\n\\d+ leaves\\\\nmean \\|grad\\| = ([-+.e0-9]+), ',
                              d.source)}
     firsts = [means[k] for k in sorted(means)]
     return d, firsts
@@ -904,7 +905,9 @@ def build(fname) -> Path:
     cells = []
     for kind, src in NOTEBOOKS[fname]():
         src = textwrap.dedent(src).strip("\n")
-        cells.append(new_markdown_cell(src) if kind == "md" else new_code_cell(src))
+        cell = new_markdown_cell(src) if kind == "md" else new_code_cell(src)
+        cell["id"] = f"{fname[:2]}-{len(cells):03d}"   # fixed ids: a rebuild changes nothing
+        cells.append(cell)
     nb = new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"}})

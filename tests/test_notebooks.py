@@ -36,7 +36,7 @@ def test_notebooks_match_generator():
         nb = nbformat.read(str(path), as_version=4)
         want = [src.strip("\n") for _, src in _build.NOTEBOOKS[path.name]()]
         got = [c.source for c in nb.cells]
-        assert len(got) == len(want), f"{path.name}: regenerate with notebooks/_build.py"
+        assert got == want, f"{path.name}: regenerate with notebooks/_build.py"
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
             f"{path.name} is committed with outputs"
 
@@ -54,3 +54,12 @@ def test_notebook_runs(path, monkeypatch):
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(ROOT)}})
     client.execute()
+    # every graph the notebook shows inline is readable at a cell's width
+    import re
+    for k, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            svg = out.get("data", {}).get("image/svg+xml")
+            if svg:
+                svg = "".join(svg) if isinstance(svg, list) else svg
+                m = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg)
+                assert m and float(m.group(1)) <= 1000, (path.name, k, m and m.group(1))

@@ -20,7 +20,13 @@ _INSTALL_HINT = ("the Graphviz 'dot' program is needed to render drawings; insta
 
 
 class Drawing(_gv.Digraph if _gv is not None else object):  # type: ignore[misc]
-    """A ``graphviz.Digraph`` whose rendering errors say how to install Graphviz."""
+    """A ``graphviz.Digraph`` whose rendering errors say how to install Graphviz.
+
+        >>> import autograd as ag
+        >>> d = ag.viz.draw(ag.tensor(1.0, requires_grad=True).exp())
+        >>> type(d).__name__, d.source.count(" -> ")
+        ('Drawing', 1)
+    """
 
     def _guard(self, fn, *a, **k):
         try:
@@ -72,20 +78,49 @@ def _decade(e: float) -> str:
     return f"1e{int(e)}" if float(e).is_integer() else f"{10 ** e:.1e}"
 
 
+def _html(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _legend_table(legend: Tuple[float, float], title: Optional[str]) -> str:
+    """The title and the colour scale as one HTML-like table, the drawing's label (above
+    it, so the legend never widens the drawing): one cell per decade bin of the palette
+    (ids ``legend0`` ... ``legend8``), then NaN/Inf and all-zero (``legend_nan``,
+    ``legend_zero``)."""
+    lo, hi = legend
+    w = (hi - lo) / len(_PALETTE)
+    cells = []
+    for k, col in enumerate(_PALETTE):
+        a, b = _decade(lo + k * w), _decade(lo + (k + 1) * w)
+        label = f"< {b}" if k == 0 else (f"≥ {a}" if k == len(_PALETTE) - 1 else f"{a} – {b}")
+        cells.append((f"legend{k}", col, label))
+    cells += [("legend_nan", _RED, "NaN/Inf"), ("legend_zero", _GREY, "all zero")]
+    row = "".join(f'<td id="{i}" bgcolor="{c}" border="1"><font color="{_text_color(c)}" '
+                  f'point-size="8">{_html(t)}</font></td>' for i, c, t in cells)
+    head = (f'<tr><td colspan="{len(cells)}"><font point-size="12">{_html(title)}</font></td></tr>'
+            if title else "")
+    scale = (f'<tr><td colspan="{len(cells)}"><font point-size="9">gradient scale: mean |grad| '
+             f'/ mean |value| of each tensor (log10, one decade per colour; light = vanishing)'
+             f'</font></td></tr>')
+    return f'<table border="0" cellspacing="2" cellpadding="3">{head}{scale}<tr>{row}</tr></table>'
+
+
 def _emit(G: _Graph, rankdir: str, legend: Optional[Tuple[float, float]],
-          title: Optional[str]) -> "Drawing":
+          title: Optional[str], max_width: Optional[float] = None) -> "Drawing":
     """Write the model as DOT into a :class:`Drawing`: items nested in one cluster per
     scope path (``cluster_<scope>__<subscope>``), edges after all nodes, then the legend.
     The text is written directly (not through graphviz's per-call quoting, which costs
     about as much as building the model) so a 10,000-node graph exports fast."""
     if _gv is None:
         raise RuntimeError("the graphviz Python package is missing: pip install graphviz")
-    d = Drawing("tapegrad", graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
-                                        "fontsize": "10", "newrank": "true"},
+    gattr = {"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "10", "newrank": "true"}
+    if max_width is not None:               # Graphviz scales a wider drawing down to fit
+        gattr["size"] = f"{max_width / 72:.4g},1000"
+    d = Drawing("tapegrad", graph_attr=gattr,
                 node_attr={"fontname": "Helvetica", "fontsize": "10"},
                 edge_attr={"fontname": "Helvetica", "fontsize": "8", "color": "#666666"})
     body = d.body
-    if title:
+    if title and not legend:
         body.append(f"\tfontsize=12 label={_q(title)} labelloc=t\n")
     tree: Dict[tuple, List[_Item]] = {}
     for it in G.items.values():
@@ -120,28 +155,7 @@ def _emit(G: _Graph, rankdir: str, legend: Optional[Tuple[float, float]],
     for a, b, lab in G.edges:
         body.append(f"\t{a} -> {b} [label={_qlabel(lab.split(_NL))}]\n" if lab else f"\t{a} -> {b}\n")
     if legend:
-        body.append("\tsubgraph cluster_legend {\n")
-        body.append('\t\tcolor="#999999" label="gradient health: mean |grad| (log scale)" '
-                    'style=rounded\n')
-        prev = None
-        lo, hi = legend
-        w = (hi - lo) / len(_PALETTE)
-        for k, col in enumerate(_PALETTE):
-            lid = f"legend{k}"
-            a, b = _decade(lo + k * w), _decade(lo + (k + 1) * w)
-            label = f"< {b}" if k == 0 else (f"≥ {a}" if k == len(_PALETTE) - 1 else f"{a} – {b}")
-            body.append(f"\t\t{lid} [label={_q(label)} fillcolor={_attr(col)} "
-                        f"fontcolor={_text_color(col)} shape=box style=filled]\n")
-            if prev:
-                body.append(f"\t\t{prev} -> {lid} [style=invis]\n")
-            prev = lid
-        body.append(f'\t\tlegend_nan [label="NaN/Inf" fillcolor={_attr(_RED)} fontcolor=black '
-                    f'shape=box style=filled]\n')
-        body.append(f'\t\tlegend_zero [label="all zero (dead)" fillcolor={_attr(_GREY)} '
-                    f'fontcolor=black shape=box style=filled]\n')
-        body.append(f"\t\t{prev} -> legend_nan [style=invis]\n")
-        body.append("\t\tlegend_nan -> legend_zero [style=invis]\n")
-        body.append("\t}\n")
+        body.append(f"\tlabelloc=t fontsize=12 label=<{_legend_table(legend, title)}>\n")
     return d
 
 
@@ -151,7 +165,8 @@ def draw(roots: Union[Tensor, Sequence[Tensor]], *, names=None, show_values: boo
          grad_health: bool = False,
          health_range: Union[None, str, Tuple[float, float]] = None,
          blame: Optional[Sequence["BlameReport"]] = None,
-         rankdir: str = "LR", title: Optional[str] = None, _known=None,
+         rankdir: str = "TB", title: Optional[str] = None,
+         max_width: Optional[float] = 1000.0, _known=None,
          _highlight=None) -> "Drawing":
     """The forward graph of ``roots`` as a ``graphviz.Digraph`` (a :class:`Drawing`).
 
@@ -171,15 +186,30 @@ def draw(roots: Union[Tensor, Sequence[Tensor]], *, names=None, show_values: boo
     call); a leaf sits in the deepest scope shared by all its users.
     ``collapse``: ``True`` folds every submodule of the top module into one node (same
     as ``collapse=1``); an int k folds each scope path at depth k + 1 into one node, so
-    ``collapse=0`` folds each top-level scope. ``max_nodes`` keeps the ops, leaves and
+    ``collapse=0`` folds each top-level scope; a module without submodules called on its
+    own (a loss) is one node as well. ``max_nodes`` keeps the ops, leaves and
     groups nearest the outputs (constants go with their op) and summarises the rest in
-    one node. ``grad_health`` colours nodes by log10 of the mean |grad| (legend
+    one node. ``grad_health`` colours nodes by the gradient scale
+    r = mean |grad| / mean |value| of the tensor (a parameter's gradient relative to the
+    parameter, an op's relative to its output: a small r is a vanishing gradient whatever
+    the units), on log10 with a sequential palette (light: small, dark: large; legend
     included), NaN/Inf red, all-zero grey; ``health_range`` = (lo, hi) in log10 sets the
-    scale (default (-7, 2): one decade per colour, the same in every drawing), "auto"
-    spans the drawn gradients (so a 1e-19 ... 1 spread stays visible). A collapsed group
-    is coloured by its parameters' gradients (its ops' when it has none). ``blame`` (the
+    scale (default (-8, 1): one decade per colour, the same in every drawing), "auto"
+    spans the drawn ratios. A collapsed group is coloured by its parameters (pooled),
+    or by its output op when it has none. ``blame`` (the
     reports of :func:`autograd.gradcheck.blame`) marks ops whose vjp failed in red with
-    their worst error. The same graph always gives the same DOT.
+    their worst error. ``rankdir`` is the layout direction (default "TB", top to
+    bottom: long chains run down the page); ``max_width`` (points, default 1000, about a
+    notebook cell's width; None for no limit) scales a wider drawing down to fit. The
+    same graph always gives the same DOT.
+
+        >>> import autograd as ag
+        >>> x = ag.tensor([1.0, 2.0], requires_grad=True, name="x")
+        >>> loss = (x * x).sum()
+        >>> ag.viz.record(loss)
+        >>> d = ag.viz.draw(loss, grad_health=True)           # d.render("g", format="svg")
+        >>> "mul" in d.source and "rankdir=TB" in d.source
+        True
     """
     rs = [roots] if isinstance(roots, Tensor) else list(roots)
     for r in rs:
@@ -209,9 +239,15 @@ def draw(roots: Union[Tensor, Sequence[Tensor]], *, names=None, show_values: boo
         G = _collapse(G, depth, hr)
     if max_nodes is not None:
         G = _limit(G, int(max_nodes))
-    return _emit(G, rankdir, hr, title)
+    return _emit(G, rankdir, hr, title, max_width)
 
 
 def to_dot(roots: Union[Tensor, Sequence[Tensor]], **kw: Any) -> str:
-    """The DOT source of :func:`draw` (same options; needs no Graphviz binaries)."""
+    """The DOT source of :func:`draw` (same options; needs no Graphviz binaries).
+
+        >>> import autograd as ag
+        >>> x = ag.tensor(0.5, requires_grad=True, name="x")
+        >>> ag.viz.to_dot(x.tanh()).startswith("digraph tapegrad")
+        True
+    """
     return draw(roots, **kw).source

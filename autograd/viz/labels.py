@@ -21,11 +21,15 @@ _RED = "#e06666"
 _GREY = "#b7b7b7"
 _HIGHLIGHT = "#93c47d"
 _GROUP = "#d9ead3"
-# a diverging palette for log10 mean |grad|: dark blue = vanishing ... red = large
-_PALETTE = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#e0f3f8", "#fee090", "#fdae61",
-            "#f46d43", "#d73027"]
-# default log10 range of the health colours: 9 bins of one decade, 1e-7 ... 1e2
-_HEALTH_RANGE = (-7.0, 2.0)
+# a sequential palette (ColorBrewer YlGnBu, 9 classes) for the gradient scale
+# log10(mean |grad| / mean |value|): light = a gradient tiny next to the tensor it moves
+# (vanishing), dark = as large as the tensor or larger; NaN/Inf red, all-zero grey are
+# outside the scale
+_PALETTE = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8",
+            "#253494", "#081d58"]
+# default log10 range of the scale: 9 bins of one decade, 1e-8 ... 1e1, the same in
+# every drawing (so a colour always means the same ratio)
+_HEALTH_RANGE = (-8.0, 1.0)
 
 
 def _fmt_num(v: float) -> str:
@@ -98,10 +102,23 @@ def _mean_abs(g: Optional[np.ndarray]) -> Optional[float]:
     return float(gf.mean()) if gf.size else 0.0
 
 
-def _health(g: Optional[np.ndarray], hr: Tuple[float, float]) -> Tuple[Optional[str], str]:
-    """(fill colour, tooltip) for gradient health: m = mean |g| on a log10 scale over
-    ``hr`` = (lo, hi) split into len(_PALETTE) equal bins (values outside clamp to the
-    end bins); NaN/Inf anywhere red, m = 0 grey, no gradient None."""
+def _ratio(g: Optional[np.ndarray], ref: Optional[np.ndarray]) -> Optional[float]:
+    """The gradient scale of a tensor: mean |grad| / mean |value| (how far one unit step
+    along the gradient moves the tensor, relative to its own size); mean |grad| itself
+    when there is no value or it is all zero."""
+    m = _mean_abs(g)
+    if m is None or not math.isfinite(m) or m == 0.0:
+        return m
+    v = _mean_abs(ref) if ref is not None else None
+    return m / v if v is not None and math.isfinite(v) and v > 0 else m
+
+
+def _health(g: Optional[np.ndarray], hr: Tuple[float, float],
+            ref: Optional[np.ndarray] = None) -> Tuple[Optional[str], str]:
+    """(fill colour, label line) for gradient health: r = mean |g| / mean |ref| (``ref``:
+    the tensor's value; without one, mean |g|) on a log10 scale over ``hr`` = (lo, hi)
+    split into len(_PALETTE) equal bins of the sequential palette (values outside clamp
+    to the end bins); NaN/Inf anywhere red, all-zero grey, no gradient None."""
     m = _mean_abs(g)
     if m is None:
         return None, "no gradient"
@@ -109,21 +126,26 @@ def _health(g: Optional[np.ndarray], hr: Tuple[float, float]) -> Tuple[Optional[
         return _RED, "NaN/Inf gradient"
     if m == 0.0:
         return _GREY, "all-zero gradient (dead)"
+    v = _mean_abs(ref) if ref is not None else None
+    relative = v is not None and math.isfinite(v) and v > 0
+    r = m / v if relative else m
     lo, hi = hr
-    x = (math.log10(m) - lo) / (hi - lo)
+    x = (math.log10(r) - lo) / (hi - lo)
     k = min(len(_PALETTE) - 1, max(0, int(math.floor(x * len(_PALETTE)))))
-    return _PALETTE[k], f"mean |grad| = {m:.3g}"
+    rel = f", {r:.1e} of |value|" if relative else ""
+    return _PALETTE[k], f"mean |grad| = {m:.3g}{rel}"
 
 
 def _auto_range(roots: Sequence[Tensor]) -> Tuple[float, float]:
-    """Whole decades around the smallest and largest finite, non-zero mean |grad| of
-    the drawn ops and leaves (the default range when none is non-zero)."""
+    """Whole decades around the smallest and largest finite, non-zero gradient scale
+    (:func:`_ratio`) of the drawn ops and leaves (the default range when none is
+    non-zero)."""
     ms = []
     for n in graph_nodes(roots):
-        ms.append(_mean_abs(n.grad))
+        ms.append(_ratio(n.grad, n.out))
         for p in n.parents:
             if isinstance(p, Tensor) and p.grad is not None:
-                ms.append(_mean_abs(p.grad.data))
+                ms.append(_ratio(p.grad._d, p._d))
     ms = [m for m in ms if m is not None and m > 0 and math.isfinite(m)]
     if not ms:
         return _HEALTH_RANGE
@@ -132,7 +154,7 @@ def _auto_range(roots: Sequence[Tensor]) -> Tuple[float, float]:
 
 
 def _text_color(fill: Optional[str]) -> str:
-    return "white" if fill in ("#313695", "#4575b4", "#d73027") else "black"
+    return "white" if fill in _PALETTE[5:] else "black"
 
 
 def _fmt_index_part(v: Any) -> str:

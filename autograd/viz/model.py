@@ -28,6 +28,7 @@ class _Item:
     tooltip: str = ""
     penwidth: str = "1"
     grad: Optional[np.ndarray] = None
+    value: Optional[np.ndarray] = None  # what the gradient scale compares the grad with
     owner: Optional[str] = None     # constants: the item that consumes them
     ops: Tuple[str, ...] = ()       # groups: the op names folded into them
     failed: bool = False            # ops: blame found their vjp wrong
@@ -116,7 +117,7 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
             lines.append("grad " + _fmt_grad(g, small))
         fill, tip = (_ROOT if n in root_nodes else _OP), (n.op.doc or n.op.name)
         if grad_health:
-            hf, tip = _health(g, grad_health)
+            hf, tip = _health(g, grad_health, out)
             fill = hf or "white"
         pen = "1"
         if n in failing:
@@ -127,7 +128,7 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
             fill, pen = _HIGHLIGHT, "3"
         me = nid[n]
         items[me] = _Item(me, "op", lines, n.scope, fill, "box", "filled,rounded", tip, pen, g,
-                          failed=n in failing)
+                          out, failed=n in failing)
         inputs = n.inputs
         multi = len(n.parents) > 1
         egrads = _edge_grads(n, g) if (show_grads and g is not None) else None
@@ -194,37 +195,48 @@ def _leaf_item(lid: str, p: Tensor, scope: tuple, nmap, auto, show_values: bool,
         ll.append(_shape_str(p.shape, p.dtype))
     if show_values:
         ll.append("value " + _fmt_array(p.data, small))
-    lg = p.grad.data if (p.grad is not None and grads_known) else None
+    lg = p.grad._d if (p.grad is not None and grads_known) else None
     if show_grads and lg is not None:
         ll.append("grad " + _fmt_grad(lg, small))
     fill, tip = _LEAF, ("leaf (requires grad)" if p.requires_grad else "leaf")
     if grad_health:
-        hf, tip = _health(lg, grad_health)
+        hf, tip = _health(lg, grad_health, p._d)
         fill = hf or "white"
-    return _Item(lid, "leaf", ll, scope, fill, "box", "filled", tip, "1", lg)
+    return _Item(lid, "leaf", ll, scope, fill, "box", "filled", tip, "1", lg, p._d)
 
 
 def _group_health(members: List[_Item], hr: Tuple[float, float]) -> Tuple[Optional[str], str]:
     """A collapsed group's health: its leaves' gradients (its parameters) when it has
-    any, else its ops' output gradients; all their elements pooled."""
-    pool = [m.grad for m in members if m.kind == "leaf" and m.grad is not None]
+    any, else its output op's (the last one recorded) gradient; the gradient scale
+    compares them with the same tensors' values, all their elements pooled."""
+    pool = [m for m in members if m.kind == "leaf" and m.grad is not None]
     if not pool:
-        pool = [m.grad for m in members if m.kind == "op" and m.grad is not None]
+        pool = [m for m in members if m.kind == "op" and m.grad is not None][-1:]
     if not pool:
         return None, "no gradient"
-    return _health(np.concatenate([np.ravel(np.asarray(g, dtype=np.float64)) for g in pool]), hr)
+
+    def cat(arrays):
+        return np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrays])
+
+    values = [m.value for m in pool]
+    ref = cat(values) if all(v is not None for v in values) else None
+    return _health(cat([m.grad for m in pool]), hr, ref)
 
 
 def _collapse(G: _Graph, depth: int, grad_health: Optional[Tuple[float, float]]) -> _Graph:
     """Merge every item whose scope path is longer than ``depth`` into one group node
     per scope prefix of length ``depth + 1`` (the group sits in the cluster of its first
-    ``depth`` scopes). Edges inside a group vanish; parallel edges between the same two
+    ``depth`` scopes); a scope without sub-scopes at depth <= ``depth`` (a leaf module
+    called on its own, such as a loss) becomes one group too. Edges inside a group vanish; parallel edges between the same two
     items are merged (the first one's label, a tensor shape, is kept)."""
     group_of: Dict[str, str] = {}
     groups: Dict[tuple, _Item] = {}
     members: Dict[tuple, List[_Item]] = {}
+    # a scope with no sub-scopes (a leaf module such as a loss) at depth <= ``depth`` is
+    # folded too: it is one box like the modules beside it, not a cluster of loose ops
+    parents = {it.scope[:k] for it in G.items.values() for k in range(len(it.scope))}
     for it in G.items.values():
-        if len(it.scope) > depth:
+        if len(it.scope) > depth or (it.scope and it.scope not in parents):
             key = it.scope[:depth + 1]
             gi = groups.get(key)
             if gi is None:

@@ -16,7 +16,15 @@ def record(loss: Tensor, gradient: Optional[Any] = None) -> None:
     """Run ``loss.backward(gradient, retain_graph=True)`` recording the gradient that
     reaches each node's output (``node.grad``), so a drawing shows values and gradients
     on every node and edge: the one-liner before ``draw``. Leaf ``.grad`` accumulates
-    as in any backward."""
+    as in any backward.
+
+        >>> import autograd as ag
+        >>> x = ag.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = (x.exp() * 2).sum()
+        >>> ag.viz.record(y)
+        >>> y.grad_fn.grad is not None, [round(g, 3) for g in x.grad.tolist()]   # 2 e^x
+        (True, [5.437, 14.778])
+    """
     with record_grads():
         loss.backward(gradient, retain_graph=True)
 
@@ -28,7 +36,14 @@ def walkthrough(loss: Tensor, out_dir: str, *, names=None, **draw_kw: Any) -> st
     has been visited, a leaf's once all its users have); plus ``walkthrough.html``, one
     self-contained page with a slider. Returns the HTML path. Needs Graphviz's ``dot``.
     Runs ``loss.backward(retain_graph=True)`` once, so leaf ``.grad`` accumulates as in
-    any backward and the graph is kept. ``draw_kw`` are :func:`draw`'s options."""
+    any backward and the graph is kept. ``draw_kw`` are :func:`draw`'s options.
+
+        >>> import tempfile, autograd as ag
+        >>> x = ag.tensor([1.0, 2.0], requires_grad=True, name="x")
+        >>> page = ag.viz.walkthrough((x * x).sum(), tempfile.mkdtemp())
+        >>> page.endswith("walkthrough.html")
+        True
+    """
     if shutil.which("dot") is None:
         raise RuntimeError(_INSTALL_HINT)
     os.makedirs(out_dir, exist_ok=True)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
 
 from . import demo, export, gradcheck, graph, train
@@ -41,9 +42,23 @@ COMMANDS = (
 )
 
 
+class _Version(argparse.Action):
+    """``--version``: one unwrapped line, ``tapegrad 0.1.0 (/path/to/site-packages)``."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import autograd
+
+        print(f"tapegrad {autograd.__version__} ({Path(autograd.__file__).parent.parent})")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `tapegrad` argument parser; each subcommand sets ``args.func`` to its ``run``."""
+    import autograd
+
     p = Parser(prog="tapegrad", description="Train, draw and gradient-check tapegrad models.")
+    p.add_argument("--version", action=_Version, nargs=0,
+                   help="print the version and where tapegrad is installed, and exit")
     sub = p.add_subparsers(dest="command", metavar="{" + ",".join(c[0] for c in COMMANDS) + "}")
     sub.required = True
     for name, module, help_text in COMMANDS:
@@ -67,4 +82,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("tapegrad: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:             # `tapegrad ... | head`: the reader went away
+        sys.stderr.close()
+        return 141
+    except OSError as e:                # a file the user named cannot be read or written
+        where = f" {e.filename}" if e.filename else ""
+        print(f"tapegrad: error: cannot write or read{where}: {e.strerror or e}; check the "
+              f"path and its permissions", file=sys.stderr)
+        return 2
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import tempfile
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 DATASETS = ("digits", "xor", "moons", "circles", "spirals", "addition")
@@ -14,10 +17,33 @@ class CLIError(Exception):
     """A user error: printed as one line, exit code 2."""
 
 
+class DefaultsFormatter(argparse.HelpFormatter):
+    """Help that states every default: an option whose help does not mention its
+    default gets "(default: X)" appended (like argparse.ArgumentDefaultsHelpFormatter,
+    but not for flags, None or a default the text already gives)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        d = action.default
+        if ("default" in text.lower() or d is None or d is False or d == []
+                or d is argparse.SUPPRESS or action.nargs == 0):
+            return text
+        shown = " ".join(map(str, d)) if isinstance(d, (list, tuple)) else str(d)
+        return f"{text} (default: {shown})".strip()
+
+
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are :class:`CLIError` (one line, exit code 2)."""
+    """An ArgumentParser whose errors are :class:`CLIError` (one line, exit code 2) and
+    whose help states the defaults (:class:`DefaultsFormatter`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", DefaultsFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # argparse would print the usage too
+        if message.startswith("the following arguments are required: {"):
+            names = message.split("{", 1)[1].split("}", 1)[0].replace(",", ", ")
+            message = f"give a subcommand: one of {names} ({self.prog} --help lists them)"
         raise CLIError(message)
 
 
@@ -62,6 +88,40 @@ def table(rows: Sequence[Sequence[str]]) -> str:
             out.append("+" + line + "+")
     out.append("+" + line + "+")
     return "\n".join(out)
+
+
+def check_writable(path: Path, what: str) -> None:
+    """Fail (CLIError) when ``path`` could not be created: an ancestor is a file, or the
+    nearest existing folder is not writable. Creates nothing."""
+    probe = path.parent if path.suffix else path
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise CLIError(f"cannot write {what} {path}: {probe} is a file, not a folder; "
+                       f"choose another path")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CLIError(f"cannot write {what} {path}: the folder {probe} is not writable; "
+                       f"choose another path")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it over ``path``:
+    never a half-written file (the parent folders are created)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise CLIError(f"cannot write {path}: {e.strerror}; choose another path") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException as e:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise CLIError(f"cannot write {path}: {e.strerror}; choose another path") from None
+        raise
 
 
 def first_line(e: BaseException) -> str:

@@ -15,11 +15,14 @@ from .train import train
 
 def add_arguments(d: argparse.ArgumentParser) -> None:
     """The options of `tapegrad demo`."""
-    d.add_argument("--out", type=Path, default=Path("demo_out"))
-    d.add_argument("--epochs", type=positive(int, "epochs"), default=None)
-    d.add_argument("--no-progress", action="store_true")
+    d.add_argument("--out", type=Path, default=Path("demo_out"),
+                   help="output folder (default: demo_out)")
+    d.add_argument("--epochs", type=positive(int, "epochs"), default=None,
+                   help="training epochs (default: train's, 20 for the digits)")
+    d.add_argument("--no-progress", action="store_true", help="no progress bars")
     d.add_argument("--docs", type=Path, default=None, metavar="DIR",
-                   help="also copy the pictures the README shows into DIR (docs/demo)")
+                   help="also copy the pictures the README shows into DIR, e.g. docs/demo "
+                        "(default: none)")
 
 
 def run(args: argparse.Namespace) -> int:

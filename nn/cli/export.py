@@ -29,7 +29,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="skip running the exported model in onnxruntime")
 
 
-def _config(ckpt: Path) -> Dict[str, Any]:
+def _config(ckpt: Path, tree: Dict[str, Any]) -> Dict[str, Any]:
+    """The run's configuration: inside the checkpoint (tapegrad train writes it there), or
+    in the sidecar JSON that earlier versions wrote beside it."""
+    if isinstance(tree.get("config"), dict):
+        return tree["config"]
     meta = ckpt.with_suffix(ckpt.suffix + ".json")
     if not meta.is_file():
         return {}
@@ -56,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(f"cannot read checkpoint {args.checkpoint}: {first_line(e)}") from None
     if not isinstance(ckpt, dict) or "model" not in ckpt:
         raise CLIError(f"cannot read checkpoint {args.checkpoint}: not a tapegrad train checkpoint")
-    cfg = _config(args.checkpoint)
+    cfg = _config(args.checkpoint, ckpt)
     dataset = args.dataset or cfg.get("dataset") or "digits"
     kind = args.model or cfg.get("model") or ("cnn" if dataset == "digits" else "mlp")
     hidden = args.hidden or int(cfg.get("hidden", 64))

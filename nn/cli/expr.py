@@ -135,7 +135,8 @@ def parse_values(items: Sequence[str]) -> Dict[str, np.ndarray]:
     for item in items:
         for part in _split_values(item):
             if "=" not in part:
-                raise CLIError(f"--values wants NAME=VALUE, got {part!r}")
+                raise CLIError(f"--values: {part!r} is not NAME=VALUE; write a vector as "
+                               f"x=[1,2,3] and several values as x=0.5 w=-2 (or x=0.5,w=-2)")
             k, v = part.split("=", 1)
             k = k.strip()
             if not k.isidentifier():
@@ -144,8 +145,8 @@ def parse_values(items: Sequence[str]) -> Dict[str, np.ndarray]:
                 val = ast.literal_eval(v.strip())
                 arr = np.asarray(val, dtype=np.float64)
             except (ValueError, SyntaxError, TypeError):
-                raise CLIError(f"--values: {k}={v} is not a number or a list of numbers") \
-                    from None
+                raise CLIError(f"--values: {k}={v} is not a number or a list of numbers; "
+                               f"write x=0.5 or a vector as x=[1,2,3]") from None
             vals[k] = arr
     return vals
 

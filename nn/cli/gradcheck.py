@@ -14,16 +14,21 @@ from .models import untrained_model
 
 def add_arguments(c: argparse.ArgumentParser) -> None:
     """The options of `tapegrad gradcheck`."""
-    c.add_argument("--ops", nargs="*", default=None, help="only these ops")
+    c.add_argument("--ops", nargs="*", default=None,
+                   help="only these ops (default: every registered op)")
     c.add_argument("--first-sample", action="store_true",
                    help="only the first sample per op (default: every sample in "
                         "autograd.testing)")
     c.add_argument("--no-gradgrad", action="store_true", help="skip gradgradcheck")
-    c.add_argument("--model", choices=MODELS, default=None)
-    c.add_argument("--dataset", choices=DATASETS, default=None)
+    c.add_argument("--model", choices=MODELS, default=None,
+                   help="check this model's loss end to end instead of the ops (default: none)")
+    c.add_argument("--dataset", choices=DATASETS, default=None,
+                   help="the input shape for --model (default: digits for cnn/resnet, "
+                        "moons for mlp)")
     c.add_argument("--max-elements", type=positive(int, "max elements"), default=48,
-                   help="elements checked per parameter with --model")
-    c.add_argument("--seed", type=int, default=0)
+                   help="elements checked per parameter with --model (default: 48)")
+    c.add_argument("--seed", type=int, default=0,
+                   help="of the model and its input with --model (default: 0)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -128,10 +133,14 @@ def gradcheck_model(args: argparse.Namespace) -> int:
     import nn
     from autograd import viz
 
-    model, dataset, in_shape, n_classes = untrained_model(args.model, args.dataset, args.seed)
+    prev = ag.get_default_dtype()
+    ag.set_default_dtype(ag.float64)            # the model built in float64 from the start
+    try:
+        model, dataset, in_shape, n_classes = untrained_model(args.model, args.dataset,
+                                                              args.seed)
+    finally:
+        ag.set_default_dtype(prev)
     params = list(model.named_parameters())
-    for _, p in params:
-        p.data = p.data.astype(np.float64)
     rng = np.random.default_rng(args.seed)
     x = ag.tensor(rng.standard_normal((3,) + in_shape))
     y = ag.tensor(rng.integers(0, n_classes, 3))
@@ -148,23 +157,22 @@ def gradcheck_model(args: argparse.Namespace) -> int:
     failed = 0
     eps = 1e-6
     for name, p in params:
-        ana = np.zeros(p.shape) if p.grad is None else np.asarray(p.grad.data, np.float64)
-        flat = p.data.reshape(-1)
-        if not p.data.flags.c_contiguous:
-            p.data = np.ascontiguousarray(p.data)
-            flat = p.data.reshape(-1)
-        k = min(args.max_elements, flat.size)
-        idx = rng.choice(flat.size, k, replace=False)
+        size = int(np.prod(p.shape))
+        ana = np.zeros(size) if p.grad is None else p.grad.numpy().astype(np.float64).ravel()
+        k = min(args.max_elements, size)
+        idx = rng.choice(size, k, replace=False)
         num = np.zeros(k)
         for j, i in enumerate(idx):
-            orig = flat[i]
-            flat[i] = orig + eps
-            up = loss_value()
-            flat[i] = orig - eps
-            down = loss_value()
-            flat[i] = orig
+            at = tuple(int(v) for v in np.unravel_index(int(i), p.shape))
+            with ag.no_grad():                   # central difference, in place on p
+                orig = float(p[at].item())
+                p[at] = orig + eps
+                up = loss_value()
+                p[at] = orig - eps
+                down = loss_value()
+                p[at] = orig
             num[j] = (up - down) / (2 * eps)
-        a = ana.reshape(-1)[idx]
+        a = ana[idx]
         err = np.abs(a - num)
         rel = err / np.maximum(np.abs(num), 1e-12)
         ok = bool(np.all(err <= 1e-5 + 1e-3 * np.abs(num)))
