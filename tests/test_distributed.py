@@ -178,7 +178,7 @@ def test_train_workers_rank0_only_and_resume_on_other_worker_counts(tmp_path, ca
     _close(a, b)
 
     ck = _ckpt_file(out)
-    more = ["--epochs", "1", "--no-graph", "--no-progress"]
+    more = ["--epochs", "3", "--no-graph", "--no-progress"]  # the total: one more epoch
     assert main(["train", "--resume", str(ck), *more, "--out", str(tmp_path / "r1")]) == 0
     capsys.readouterr()
     p, _ = _mpiexec(["-m", "nn", "train", "--resume", str(ck), *more,

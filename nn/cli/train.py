@@ -8,6 +8,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
@@ -397,9 +398,13 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
         for g in opt.param_groups:
             g["lr"] = g["initial_lr"] = args.lr
     sched = make_scheduler(args, opt)
-    if sched is not None:
-        for h in history:
-            sched.step(h["val_loss"]) if args.schedule == "plateau" else sched.step()
+    if sched is not None and history:
+        # replaying the finished epochs' schedule steps: the optimizer stepped in the run
+        # that wrote the checkpoint, so the step-order warning does not apply
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
+            for h in history:
+                sched.step(h["val_loss"]) if args.schedule == "plateau" else sched.step()
 
     lossf = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
     quiet = (args.no_progress or not sys.stderr.isatty() or "PYTEST_CURRENT_TEST" in os.environ

@@ -125,6 +125,13 @@ def _check_args(args: argparse.Namespace) -> None:
         args.optimizer = "adam"
     if args.dropout is None:
         args.dropout = 0.0
+    from .train import COMMON  # train's shared defaults (every option is None until resolved)
+
+    for k, v in COMMON.items():
+        if getattr(args, k, None) is None:
+            setattr(args, k, list(v) if isinstance(v, list) else v)
+    if args.out is None:
+        args.out = Path("runs/latest")
 
 
 def train_seq(args: argparse.Namespace) -> Dict[str, Any]:
