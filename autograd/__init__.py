@@ -25,6 +25,7 @@ from .tape import (Node, detect_anomaly, enable_grad, is_anomaly_enabled, is_gra
                    name_scope, no_grad, record_grads, set_grad_enabled)
 from .tensor import Tensor, as_tensor, from_numpy, get_default_dtype, set_default_dtype, tensor
 from . import functional, viz
+from .compile import compile  # noqa: E402  (the function; the package is autograd.compile)
 
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "get_default_dtype", "set_default_dtype",
@@ -36,5 +37,5 @@ __all__ = [
     "randperm", "seed", "COMPOSITES", "OPS", "OpDef", "composite", "defop",
     "Node", "detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled",
     "name_scope", "no_grad", "record_grads", "set_grad_enabled", "functional", "viz", "ops",
-    "__version__",
+    "__version__", "compile",
 ] + ops.__all__
