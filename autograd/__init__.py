@@ -25,7 +25,7 @@ from .tape import (Node, detect_anomaly, enable_grad, is_anomaly_enabled, is_gra
                    name_scope, no_grad, record_grads, set_grad_enabled)
 from .tensor import Tensor, as_tensor, from_numpy, get_default_dtype, set_default_dtype, tensor
 from . import functional, viz
-from .compile import compile  # noqa: E402  (the function; the package is autograd.compile)
+from .compiler import compile  # noqa: E402  (the function; its package is autograd.compiler)
 
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "get_default_dtype", "set_default_dtype",

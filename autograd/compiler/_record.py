@@ -131,7 +131,8 @@ class Recorder:
         return s
 
     def traced(self, t) -> bool:
-        return type(t) is Tensor and t in self.tmap
+        """A tensor of the trace, or one sharing a traced value (``detach()``)."""
+        return type(t) is Tensor and (t in self.tmap or id(t._d) in self.amap)
 
     def guard(self, hard: bool, what: str) -> None:
         g = Guard(what, user_site())
@@ -200,6 +201,32 @@ class Recorder:
         self._map(res, o)
         return res
 
+    def rewrite(self, t: Tensor, f, inputs) -> None:
+        """Library code replaced the value of op output ``t`` by ``f(t._d, *inputs' values)``
+        (``remainder``'s exactly rounded value): replay that too."""
+        o = self.tmap.get(t)
+        if o is None:
+            return
+        ins = (o,) + tuple(self.src(x) for x in inputs)
+        self._step(0, f, ins, None, o, "rewrite")
+        self.V0[o] = t._d
+        self.amap[id(t._d)] = o
+
+    def audit(self) -> None:
+        """After the call: an op output whose value object was swapped outside the ops."""
+        for t, s in self.tmap.items():
+            if self.kind[s] == "op" and t._d is not self.V0[s] and self.amap.get(id(t._d)) != s:
+                self.hard.append(Guard("the value of an op's result was replaced outside "
+                                       f"tapegrad's ops (after `{self._label_of(s)}`)",
+                                       ("<fn>", 0, "")))
+                return
+
+    def _label_of(self, slot: int) -> str:
+        for st in self.steps:
+            if st[4] == slot:
+                return st[5]
+        return "?"
+
     def random(self, draw, args, out) -> None:
         o = self._new(out, "rand")
         self._step(7, draw, args, None, o, getattr(draw, "__name__", "random").lstrip("_"))
@@ -261,9 +288,17 @@ class _Patch:
 
         if isinstance(data_prop, property):
             def get_data(self):
-                if rec.traced(self):
-                    rec.guard(False, "`.data` of a traced tensor")
-                return data_prop.fget(self)
+                if not rec.traced(self):
+                    return data_prop.fget(self)
+                rec.guard(False, "`.data` of a traced tensor")
+                old = self._d
+                d = data_prop.fget(self)
+                if self._d is not old:  # a 0-d scalar became an array: the replay does too
+                    s = rec.tmap[self]
+                    rec._step(9, None, (s,), None, s, "asarray")
+                    rec.V0[s] = self._d
+                    rec.amap[id(self._d)] = s
+                return d
 
             def set_data(self, value):
                 rec.guard(True, "assigning `.data` (an in-place write the replay would skip)")
@@ -331,8 +366,9 @@ class _Patch:
         def guarded_bump(t):
             f = sys._getframe(1)
             opname = f.f_locals.get("opname") or getattr(f.f_locals.get("op"), "name", "?")
-            where = "an input of the compiled function" if rec.traced(t) and \
-                rec.kind[rec.tmap[t]] == "arg" else "a tensor"
+            s = rec.tmap.get(t, rec.amap.get(id(t._d)))
+            where = "an input of the compiled function" if s is not None and \
+                rec.kind[s] == "arg" else "a tensor"
             rec.guard(True, f"in-place write `{opname}_` to {where}")
             return bump(t)
         self.saved.append((_inplace, "bump", bump))

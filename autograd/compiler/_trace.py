@@ -52,11 +52,15 @@ class Ctx:
         self.res: Optional[list] = None
 
 
-def _out_vjp(F, g, out, ctx, k):
-    if F is not NP:
-        raise NotImplementedError(
-            "compile: create_graph=True (a differentiable backward) through a replayed call "
-            "is not supported; use ag.compile(fn, mode='eager') for higher-order gradients")
+def _no_graph() -> NotImplementedError:
+    return NotImplementedError(
+        "compile: create_graph=True (a differentiable backward) through a replayed call "
+        "is not supported; use ag.compile(fn, mode='eager') for higher-order gradients")
+
+
+def _out_vjp(F, g, out, ctx, k=None):
+    if F is not NP:  # (with create_graph the engine passes the input tensors instead)
+        raise _no_graph()
     ctx.seeds.append((k, g))
     return _ZERO
 
@@ -71,7 +75,9 @@ def _hub_vjp(b: int):
     while len(_HUB_VJPS) <= b:
         k = len(_HUB_VJPS)
 
-        def vjp(F, g, out, ctx, _k=k):
+        def vjp(F, g, out, ctx, *rest, _k=k):
+            if F is not NP:
+                raise _no_graph()
             if ctx.seeds:
                 ctx.trace.backward(ctx)
             return ctx.res[_k]
@@ -158,6 +164,10 @@ class Trace:
                 d = V[o]
                 if type(d) is not _ndarray and not isinstance(d, _generic):
                     V[o] = _asarray(d)
+            elif code == 9:  # Tensor.data made a scalar value an array
+                d = V[o]
+                if type(d) is not _ndarray:
+                    V[o] = _asarray(d)
             else:  # 7: a random draw, from the generator it names (None: the default one)
                 V[o] = f(*ins)
         self.calls += 1
@@ -182,7 +192,10 @@ class Trace:
                 t.grad_fn = new_node(OUT_OP, (hub_t,), (ctx, k), (hub_t.grad_fn,), {}, t._d)
                 t.requires_grad = True
             outs.append(t)
-        return outs[0] if self.single else self.out_type(outs)
+        if self.single:
+            return outs[0]
+        ot = self.out_type
+        return ot(*outs) if hasattr(ot, "_fields") else ot(outs)
 
     def _hub(self, ctx: Ctx, flat) -> Tensor:
         bts = tuple(flat[w] if k == "a" else w for k, w in self.bound_src)

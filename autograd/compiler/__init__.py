@@ -166,6 +166,7 @@ class Compiled:
                 out = self.fn(*args2, **kwargs2)
         finally:
             STATE.recorder = prev
+        rec.audit()
         if rec.hard:
             self._eager(e, str(rec.hard[0]), rec.hard[0])
             return out
