@@ -482,3 +482,21 @@ def test_explain_output():
     assert text.splitlines()[0].startswith("compile(") and "1 of at most 8 signatures" in text
     assert "(Tensor(2, 3) float64), grad on" in text
     assert "replays: 6 kernels forward, 6 nodes backward; 3 calls, 2 replayed" in text
+
+
+def test_cli_train_compile_gives_the_eager_numbers(tmp_path):
+    import json
+
+    from nn import cli
+
+    runs = {}
+    for flag in ((), ("--compile",)):
+        out = tmp_path / ("c" if flag else "e")
+        assert cli.main(["train", "--dataset", "moons", "--model", "mlp", "--epochs", "3",
+                         "--seed", "0", "--no-graph", "--no-progress", "--out", str(out),
+                         *flag]) == 0
+        m = json.loads((out / "metrics.json").read_text())
+        runs[bool(flag)] = m
+    hist = {k: [{c: r[c] for c in ("train_loss", "train_acc", "val_loss", "val_acc")}
+                for r in m["history"]] for k, m in runs.items()}
+    assert hist[True] == hist[False] and len(hist[True]) == 3

@@ -76,6 +76,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", type=Path, default=None, metavar="CKPT")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--no-graph", action="store_true", help="do not draw the model graph")
+    p.add_argument("--compile", action="store_true",
+                   help="run the model's training forward through ag.compile (recorded once "
+                        "per batch shape, then replayed; same numbers as eager)")
 
 
 def make_optimizer(args: argparse.Namespace, params: Any) -> Any:
@@ -273,6 +276,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
           f"test), {args.model} ({n_params:,} parameters), {args.optimizer} lr={args.lr:g}, "
           f"{args.epochs} epochs of batch {args.batch_size}", flush=True)
     stopped_early = False
+    forward = ag.compile(model) if getattr(args, "compile", False) else model
     for epoch in range(start_epoch + 1, start_epoch + args.epochs + 1):
         model.train()
         bar = _progress((len(Xtr) + args.batch_size - 1) // args.batch_size,
@@ -281,7 +285,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
         loss_sum = 0.0
         for b in _batches(len(Xtr), args.batch_size, rng):
             xb, yb = ag.tensor(Xtr[b]), ag.tensor(ytr[b])
-            logits = model(xb)
+            logits = forward(xb)
             loss = lossf(logits, yb)
             reg = _penalty(model, args.l1, args.l2) if (args.l1 or args.l2) else None
             total = loss + reg if reg is not None else loss
