@@ -71,7 +71,7 @@ def test_every_op_sample_replays_bitwise():
             c = ag.compile(lambda *a, entry=entry, s=s: entry.run(s, a))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", CompileWarning)
-                for k in range(4):  # record (verify) then replay
+                for k in range(5):  # record (verify), replay (learn), replay (fast)
                     got = _run_sample(entry, s, c)
                     assert len(got[0]) == len(ref[0]), (name, i)
                     for a, b in zip(got[0] + got[1], ref[0] + ref[1]):

@@ -85,6 +85,16 @@ def _hub_vjp(b: int):
     return _HUB_VJPS[b]
 
 
+_IDENTITY = (lambda F, g, out, x: g).__code__.co_code
+
+
+def _is_identity(vjp) -> bool:
+    """A vjp that returns its upstream gradient unchanged (``lambda F, g, out, ...: g``)."""
+    code = getattr(vjp, "__code__", None)
+    return (code is not None and code.co_code == _IDENTITY and code.co_argcount >= 3
+            and code.co_varnames[1] == "g" and not code.co_flags & 0x0C)
+
+
 class Trace:
     """One replayable signature (built from a finished :class:`~._record.Recorder`)."""
 
@@ -134,6 +144,7 @@ class Trace:
         vjps = tuple(_hub_vjp(b) for b in range(len(self.bound_slots)))
         self.hub_op = OpDef(name, None, vjps, smooth=True, linear=True, uses_out=False,
                             check=None, doc=f"a replayed call of {name}", differentiable=True)
+        self.fast = None  # the backward schedule, specialised by its first run
         self.n_ops = sum(1 for s in rec.steps if s[0] in (0, 1, 2, 3))
         self.calls = 0
 
@@ -209,7 +220,12 @@ class Trace:
 
     # ------------------------------------------------------------------ backward
     def backward(self, ctx: Ctx) -> None:
-        """The engine's walk (``engine._Pass._walk``, plain path) over the recorded nodes."""
+        """The engine's walk (``engine._Pass._walk``, plain path) over the recorded nodes.
+
+        The first run checks every vjp result against its input's shape, dtype and type
+        (as the engine does) and notes where ``_conform`` had work; later runs check only
+        there (shapes and dtypes are fixed by the signature). Identity vjps (``g``, as in
+        ``add``) are not called: the gradient is passed on."""
         V = ctx.V
         G: list = [None] * self.ngrad
         own = [False] * self.ngrad
@@ -223,6 +239,46 @@ class Trace:
                 G[gk] = prev + g
                 own[gk] = True
         ctx.seeds = []
+        fast = self.fast
+        if fast is None:
+            self._learn(V, G, own)
+        else:
+            for gk, saved, o, kw, edges in fast:
+                g = G[gk]
+                if g is None:
+                    continue
+                G[gk] = None
+                if saved is not None:
+                    out = V[o]
+                    args = [V[j] for j in saved]
+                for vjp, p, xs in edges:
+                    if vjp is None:
+                        gi = g
+                    else:
+                        gi = vjp(NP, g, out, *args, **kw) if kw else vjp(NP, g, out, *args)
+                        if gi is None:
+                            continue
+                    if xs >= 0:
+                        xd = V[xs]
+                        if type(gi) is not type(xd) or gi.shape != xd.shape or gi.dtype is not xd.dtype:
+                            gi = _conform(gi, xd)
+                    prev = G[p]
+                    if prev is None:
+                        G[p] = gi
+                        if gi is not g and type(gi) is _ndarray and gi.base is None:
+                            own[p] = True
+                    elif own[p]:
+                        _add(prev, gi, out=prev)
+                    else:
+                        acc = prev + gi
+                        G[p] = acc
+                        if type(acc) is _ndarray:
+                            own[p] = True
+        self._results(ctx, G, own)
+
+    def _learn(self, V, G, own) -> None:
+        """The plain loop, noting which edges needed ``_conform``; then builds ``fast``."""
+        conformed = set()
         for gk, saved, o, kw, edges in self.bnodes:
             g = G[gk]
             if g is None:
@@ -230,12 +286,13 @@ class Trace:
             G[gk] = None
             out = V[o]
             args = [V[j] for j in saved]
-            for vjp, p, xs in edges:
+            for e, (vjp, p, xs) in enumerate(edges):
                 gi = vjp(NP, g, out, *args, **kw) if kw else vjp(NP, g, out, *args)
                 if gi is None:
                     continue
                 xd = V[xs]
                 if type(gi) is not type(xd) or gi.shape != xd.shape or gi.dtype is not xd.dtype:
+                    conformed.add((gk, e))
                     gi = _conform(gi, xd)
                 prev = G[p]
                 if prev is None:
@@ -249,6 +306,15 @@ class Trace:
                     G[p] = acc
                     if type(acc) is _ndarray:
                         own[p] = True
+        fast = []
+        for gk, saved, o, kw, edges in self.bnodes:
+            es = tuple((None if _is_identity(vjp) else vjp, p, xs if (gk, e) in conformed else -1)
+                       for e, (vjp, p, xs) in enumerate(edges))
+            calls = any(v is not None for v, _, _ in es)
+            fast.append((gk, saved if calls else None, o, kw, es))
+        self.fast = tuple(fast)
+
+    def _results(self, ctx: Ctx, G: list, own: list) -> None:
         res = []
         m = self.nnodes
         for b in range(len(self.bound_slots)):
