@@ -100,6 +100,15 @@ class Compiled:
 
     # ------------------------------------------------------------------ calling
     def _key(self, args, kwargs) -> Tuple[Any, List[Tensor]]:
+        if not kwargs and self._module is None:  # the common case: tensors only
+            try:
+                key = (STATE.grad_enabled, get_default_dtype().str, STATE.anomaly) + tuple([
+                    (a._d.shape, a._d.dtype.str, type(a._d) is np.ndarray, a.requires_grad,
+                     a.grad_fn is not None) for a in args])
+                if all(type(a) is Tensor for a in args):
+                    return key, list(args)
+            except AttributeError:
+                pass
         flat: List[Tensor] = []
         parts: list = [STATE.grad_enabled, get_default_dtype().str, STATE.anomaly]
         ok = _flatten(args, flat, parts)

@@ -209,9 +209,9 @@ class Trace:
         return ot(*outs) if hasattr(ot, "_fields") else ot(outs)
 
     def _hub(self, ctx: Ctx, flat) -> Tensor:
-        bts = tuple(flat[w] if k == "a" else w for k, w in self.bound_src)
-        parents = tuple(t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
-                        for t in bts)
+        bts = tuple([flat[w] if k == "a" else w for k, w in self.bound_src])
+        parents = tuple([t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
+                         for t in bts])
         node = new_node(self.hub_op, bts, (ctx,), parents, {}, _ZERO)
         t = _wrap(_ZERO)
         t.grad_fn = node
@@ -250,7 +250,9 @@ class Trace:
                 G[gk] = None
                 if saved is not None:
                     out = V[o]
-                    args = [V[j] for j in saved]
+                    n = len(saved)
+                    args = ((V[saved[0]], V[saved[1]]) if n == 2 else (V[saved[0]],) if n == 1
+                            else [V[j] for j in saved])
                 for vjp, p, xs in edges:
                     if vjp is None:
                         gi = g
