@@ -237,6 +237,24 @@ def test_retain_graph_and_second_backward_like_eager():
         y.backward()
 
 
+def test_in_place_change_before_backward_raises_like_eager():
+    W, b, rng = _w_problem()
+    f = _f(W, b)
+    c = ag.compile(f)
+    x = ag.tensor(rng.standard_normal((2, 3)))
+    c(x), c(x)
+    for fn in (f, c):
+        y = fn(x)
+        with ag.no_grad():
+            W.mul_(1.0)  # e.g. opt.step() before backward()
+        with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+            y.backward()
+    y = c(x)
+    with ag.no_grad():
+        b.mul_(1.0)  # b is read by no vjp (add's gradient is g): harmless, as in eager
+    y.backward()
+
+
 def test_output_hooks_retain_grad_grad_and_further_eager_ops():
     W, b, rng = _w_problem()
     c = ag.compile(lambda x: (x @ W + b).relu())

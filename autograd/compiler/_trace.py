@@ -25,7 +25,7 @@ import numpy as np
 
 from ..engine import _conform
 from ..registry import NP, OpDef
-from ..tape import new_node
+from ..tape import INPLACE, new_node
 from ..tensor import Tensor
 
 _ndarray = np.ndarray
@@ -43,11 +43,13 @@ class Stale(Exception):
 class Ctx:
     """The per-call state a replayed backward needs: the values and the seeds."""
 
-    __slots__ = ("trace", "V", "seeds", "res")
+    __slots__ = ("trace", "V", "seeds", "res", "flat", "stamp")
 
-    def __init__(self, trace: "Trace", V: list) -> None:
+    def __init__(self, trace: "Trace", V: list, flat) -> None:
         self.trace = trace
         self.V = V
+        self.flat = flat
+        self.stamp = INPLACE.count
         self.seeds: list = []
         self.res: Optional[list] = None
 
@@ -79,6 +81,8 @@ def _hub_vjp(b: int):
             if F is not NP:
                 raise _no_graph()
             if ctx.seeds:
+                if ctx.stamp != INPLACE.count:
+                    ctx.trace.check_versions(ctx)
                 ctx.trace.backward(ctx)
             return ctx.res[_k]
         _HUB_VJPS.append(vjp)
@@ -145,6 +149,21 @@ class Trace:
         self.hub_op = OpDef(name, None, vjps, smooth=True, linear=True, uses_out=False,
                             check=None, doc=f"a replayed call of {name}", differentiable=True)
         self.fast = None  # the backward schedule, specialised by its first run
+        # the arguments and outside tensors whose values the vjps read: an in-place change
+        # of one between the call and backward() must raise, as in eager mode
+        reads = {}
+        for gi in range(m):
+            fi, o, saved, raw, edges, op = rec.nodes[gi]
+            rd = op.reads
+            idx = set(range(len(raw))) if rd is None else set().union(
+                *[rd[i] for i, _ in edges if i < len(rd)]) if edges else set()
+            for i in idx:
+                if i >= len(raw):
+                    continue
+                sl = raw[i]
+                if rec.kind[sl] in ("arg", "ext") and sl not in reads:
+                    reads[sl] = (op.name, i, ("a", arg_pos[sl]) if sl in arg_pos else ("e", ext_t[sl]))
+        self.reads = tuple(reads.values())
         self.n_ops = sum(1 for s in rec.steps if s[0] in (0, 1, 2, 3))
         self.calls = 0
 
@@ -198,7 +217,7 @@ class Trace:
             t.requires_grad = False
             if gnode is not None:
                 if ctx is None:
-                    ctx = Ctx(self, V)
+                    ctx = Ctx(self, V, flat)
                     hub_t = self._hub(ctx, flat)
                 t.grad_fn = new_node(OUT_OP, (hub_t,), (ctx, k), (hub_t.grad_fn,), {}, t._d)
                 t.requires_grad = True
@@ -277,6 +296,19 @@ class Trace:
                         if type(acc) is _ndarray:
                             own[p] = True
         self._results(ctx, G, own)
+
+    def check_versions(self, ctx: Ctx) -> None:
+        """engine._check_versions for the tensors the recorded vjps read."""
+        for name, i, (k, w) in self.reads:
+            t = ctx.flat[w] if k == "a" else w
+            if t._mod_stamp > ctx.stamp:
+                raise RuntimeError(
+                    f"one of the tensors needed for gradient computation has been modified "
+                    f"by an in-place operation: input {i} of `{name}` (shape "
+                    f"{tuple(t.shape)}, {t.dtype}) is at version {t._version} and was "
+                    f"changed after `{name}` saved it (in a replayed call of {self.name}). "
+                    f"Clone it before the in-place change (x = x.clone()), or do the "
+                    f"in-place change before using it.")
 
     def _learn(self, V, G, own) -> None:
         """The plain loop, noting which edges needed ``_conform``; then builds ``fast``."""
