@@ -262,11 +262,24 @@ class Trace:
         if fast is None:
             self._learn(V, G, own)
         else:
-            for gk, saved, o, kw, edges in fast:
+            for gk, saved, o, kw, edges, ps in fast:
                 g = G[gk]
                 if g is None:
                     continue
                 G[gk] = None
+                if ps is not None:  # every edge passes g on unchanged (add, sub's x, ...)
+                    for p in ps:
+                        prev = G[p]
+                        if prev is None:
+                            G[p] = g
+                        elif own[p]:
+                            _add(prev, g, out=prev)
+                        else:
+                            acc = prev + g
+                            G[p] = acc
+                            if type(acc) is _ndarray:
+                                own[p] = True
+                    continue
                 if saved is not None:
                     out = V[o]
                     n = len(saved)
@@ -345,7 +358,8 @@ class Trace:
             es = tuple((None if _is_identity(vjp) else vjp, p, xs if (gk, e) in conformed else -1)
                        for e, (vjp, p, xs) in enumerate(edges))
             calls = any(v is not None for v, _, _ in es)
-            fast.append((gk, saved if calls else None, o, kw, es))
+            ps = None if calls or any(x >= 0 for _, _, x in es) else tuple(p for _, p, _ in es)
+            fast.append((gk, saved if calls else None, o, kw, es, ps))
         self.fast = tuple(fast)
 
     def _results(self, ctx: Ctx, G: list, own: list) -> None:
