@@ -244,3 +244,75 @@ def _problem(key: str, r, ag):
         p = r.p
         return (lambda X, y: cnn_loss(ag, p, X, y)), (r.X, ag.tensor(np.asarray(r.y))), list(p.values())
     return w5_fn(r.n), (r.x0, r.c), [r.x0, r.c]
+
+
+def kernel_floor(key: str, reps: int = 20) -> Dict[str, float]:
+    """Seconds per step of: hand NumPy, the compiled step, and the eager kernels alone
+    (every forward kernel and non-identity vjp of the trace called back to back in a bare
+    loop on the arrays of one replay: what any replay that stays bit-identical to eager
+    must run; gradient accumulation and un-broadcasting are not included).
+    The profile behind the unmet goals: ``python -m benchmarks.compiled W1 W3 W5``."""
+    from .run import workloads
+    from autograd.compiler._trace import _is_identity
+    from autograd.engine import _conform
+    from autograd.registry import NP
+
+    wl = workloads(False, lambda k: k == key)[0]
+    hand = wl.systems["hand NumPy"](wl.dtype)
+    comp = wl.systems[SYSTEM](wl.dtype)
+    r = comp.r
+    args = {"W3": lambda: (r.x0,), "W5": lambda: (r.x0, r.c)}.get(
+        key, lambda: (r.X, getattr(comp, "yt", None) if hasattr(comp, "yt") else r.y))()
+    trace = next(iter(comp.fn._cache.values())).trace
+    out = comp.fn(*args)
+    ctx = out.grad_fn.vals[0]
+    V = ctx.V
+    fcalls = [(f, [V[j] for j in ins], kw) for code, f, a, b, ins, kw, o in trace.fsteps
+              if code in (0, 1, 2, 3)]
+    bcalls = []
+    G: list = [None] * trace.ngrad
+    G[trace.outs[0][2]] = np.ones_like(np.asarray(V[trace.outs[0][1]]))[()]
+    for gk, saved, o, kw, edges in trace.bnodes:
+        g = G[gk]
+        if g is None:
+            continue
+        a = [V[j] for j in saved]
+        for vjp, p, xs in edges:
+            if not _is_identity(vjp):  # (the replay passes g on without calling these)
+                bcalls.append((vjp, g, V[o], a, kw or {}))
+            gi = vjp(NP, g, V[o], *a, **(kw or {}))
+            if gi is not None:
+                gi = _conform(gi, V[xs])
+                G[p] = gi if G[p] is None else G[p] + gi
+
+    def kernels():
+        for f, a, kw in fcalls:
+            f(*a, **kw)
+        for vjp, g, o, a, kw in bcalls:
+            vjp(NP, g, o, *a, **kw)
+
+    def best(f):
+        ts = []
+        for _ in range(5):
+            t0 = time.process_time()
+            for _ in range(reps):
+                f()
+            ts.append((time.process_time() - t0) / reps)
+        return min(ts)
+    return {"hand NumPy": best(hand.step), SYSTEM: best(comp.step),
+            "eager kernels alone": best(kernels), "forward kernels": len(fcalls),
+            "vjp calls": len(bcalls)}
+
+
+if __name__ == "__main__":
+    import sys
+
+    from .threads import set_env_threads
+    set_env_threads(1)
+    for k in sys.argv[1:] or ["W1", "W2", "W3", "W4", "W5"]:
+        res = kernel_floor(k, reps=1 if k == "W5" else 20)
+        h = res["hand NumPy"]
+        print(f"{k}: hand NumPy {h * 1e3:.3f} ms; {SYSTEM} {res[SYSTEM] * 1e3:.3f} ms "
+              f"({res[SYSTEM] / h:.2f}x); eager kernels alone {res['eager kernels alone'] * 1e3:.3f}"
+              f" ms ({res['eager kernels alone'] / h:.2f}x; {res['forward kernels']} forward "
+              f"kernels, {res['vjp calls']} vjp calls); process CPU time, best of 5")
