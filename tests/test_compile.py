@@ -518,3 +518,14 @@ def test_cli_train_compile_gives_the_eager_numbers(tmp_path):
     hist = {k: [{c: r[c] for c in ("train_loss", "train_acc", "val_loss", "val_acc")}
                 for r in m["history"]] for k, m in runs.items()}
     assert hist[True] == hist[False] and len(hist[True]) == 3
+
+
+def test_anomaly_mode_runs_eagerly_with_a_warning():
+    W, b, rng = _w_problem()
+    c = ag.compile(_f(W, b))
+    x = ag.tensor(rng.standard_normal((2, 3)))
+    with ag.detect_anomaly():
+        with pytest.warns(CompileWarning, match="anomaly mode"):
+            y = c(x)
+        y.backward()
+    assert y.grad_fn.trace is not None  # an eager node, with its creation site

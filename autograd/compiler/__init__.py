@@ -1,4 +1,4 @@
-"""``autograd.compile``: record a call once, replay it as a list of NumPy kernel calls.
+"""``autograd.compile`` (this package is ``autograd.compiler``): record a call once, replay it as a list of NumPy kernel calls.
 
     step = ag.compile(loss_fn)          # or ag.compile(model)
     loss = step(x, y)                   # first call per signature: eager, recorded
@@ -156,7 +156,8 @@ class Compiled:
         if e.state == "eager":
             return fn(*args, **kwargs)
         if STATE.anomaly:
-            self._eager(e, "anomaly mode is on (detect_anomaly records a stack per op)", None)
+            self._eager(e, "anomaly mode is on (detect_anomaly records a stack per op)", None,
+                        stacklevel=3)
             return fn(*args, **kwargs)
         return self._record(e, flat, args, kwargs)
 
@@ -202,12 +203,12 @@ class Compiled:
         e.state, e.trace, e.reason = "replay", trace, None
         return out
 
-    def _eager(self, e: _Entry, reason: str, guard: Optional[Guard]) -> None:
+    def _eager(self, e: _Entry, reason: str, guard: Optional[Guard], stacklevel: int = 4) -> None:
         e.state, e.trace, e.reason, e.pending = "eager", None, reason, None
         if not e.warned:
             e.warned = True
             warnings.warn(f"compile({self.name}): this signature runs eagerly, not replayed: "
-                          f"{reason}", CompileWarning, stacklevel=4)
+                          f"{reason}", CompileWarning, stacklevel=stacklevel)
 
     # ------------------------------------------------------------------ reporting
     def explain(self, print_it: bool = True) -> str:

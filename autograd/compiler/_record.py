@@ -1,4 +1,4 @@
-"""Recording one call of a function into a :class:`~autograd.compile._trace.Trace`.
+"""Recording one call of a function into a :class:`~autograd.compiler._trace.Trace`.
 
 While a call is recorded, ``tape.STATE.recorder`` is a :class:`Recorder`:
 ``registry.apply`` hands it every op (it runs the op eagerly and notes the forward
@@ -348,7 +348,7 @@ class _Patch:
                     return wrapper
                 self._set(T, n, make_hook())
 
-        fapply = vars(_function.Function)["apply"]
+        fapply = vars(_function.Function).get("apply")
 
         def f_apply(cls, *a, **k):
             rec.guard(True, f"the custom Function `{cls.__name__}` (its Python code could "
@@ -359,7 +359,8 @@ class _Patch:
             finally:
                 STATE.recorder = rec
             return out
-        self._set(_function.Function, "apply", classmethod(f_apply))
+        if isinstance(fapply, classmethod):
+            self._set(_function.Function, "apply", classmethod(f_apply))
 
         bump = _inplace.bump
 
