@@ -106,7 +106,7 @@ class Compiled:
                     (a._d.shape, a._d.dtype.str, type(a._d) is np.ndarray, a.requires_grad,
                      a.grad_fn is not None) for a in args])
                 if all(type(a) is Tensor for a in args):
-                    return key, list(args)
+                    return key + _aliasing(args), list(args)
             except AttributeError:
                 pass
         flat: List[Tensor] = []
@@ -122,6 +122,7 @@ class Compiled:
             parts.append(tuple(id(p) for p in self._module.parameters()))
         if not ok:
             return None, flat
+        parts.extend(_aliasing(flat))
         try:
             key = tuple(parts)
             hash(key)
@@ -243,6 +244,27 @@ class Compiled:
                      replays=e.replays) for e in self._cache.values()]
 
 
+def _aliasing(flat) -> tuple:
+    """() when every tensor argument is a distinct object, else which ones repeat (the
+    trace reads one slot for a tensor passed twice)."""
+    ids = [id(t) for t in flat]
+    if len(set(ids)) == len(ids):
+        return ()
+    return (("same", tuple(ids.index(i) for i in ids)),)
+
+
+def _same_fn(f1, f2) -> bool:
+    """The same kernel: one object, or closures of one code over equal cells."""
+    if f1 is f2:
+        return True
+    c1, c2 = getattr(f1, "__code__", None), getattr(f2, "__code__", None)
+    if c1 is None or c1 is not c2:
+        return False
+    cl1, cl2 = f1.__closure__ or (), f2.__closure__ or ()
+    return len(cl1) == len(cl2) and all(_same(a.cell_contents, b.cell_contents)
+                                        for a, b in zip(cl1, cl2))
+
+
 def _describe(flat, args, kwargs) -> str:
     def one(x):
         if isinstance(x, Tensor):
@@ -282,7 +304,7 @@ def _compare(r1: Recorder, r2: Recorder) -> Optional[str]:
     n = min(len(r1.steps), len(r2.steps))
     for i in range(n):
         s1, s2 = r1.steps[i], r2.steps[i]
-        if s1[0] != s2[0] or s1[1] is not s2[1] or s1[2] != s2[2] or s1[4] != s2[4]:
+        if s1[0] != s2[0] or not _same_fn(s1[1], s2[1]) or s1[2] != s2[2] or s1[4] != s2[4]:
             return (f"the function ran different ops on two calls with this signature "
                     f"(value-dependent control flow?): `{s1[5]}` then `{s2[5]}` as kernel {i}"
                     f"{where(i)}")
