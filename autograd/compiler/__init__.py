@@ -14,6 +14,7 @@ can and cannot be replayed and how the guards work.
 """
 from __future__ import annotations
 
+import gc
 import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -172,11 +173,23 @@ class Compiled:
         kwargs2 = {k: _rebuild(kwargs[k], it) for k in sorted(kwargs)} if kwargs else {}
         prev = STATE.recorder
         STATE.recorder = rec
+        # the recorder keeps every tensor and node of the call alive and makes no cycles;
+        # the cyclic GC would rescan that growing heap (as in a large eager forward)
+        gc_was = gc.isenabled()
+        gc.disable()
         try:
-            with patched(rec):
-                out = self.fn(*args2, **kwargs2)
+            try:
+                with patched(rec):
+                    out = self.fn(*args2, **kwargs2)
+            finally:
+                STATE.recorder = prev
+            return self._finish(e, rec, out, verifying)
         finally:
-            STATE.recorder = prev
+            if gc_was:
+                gc.enable()
+
+    def _finish(self, e: _Entry, rec: Recorder, out, verifying: bool):
+        """Turn a finished recording into the entry's trace (or a reason to stay eager)."""
         rec.audit()
         if rec.hard:
             self._eager(e, str(rec.hard[0]), rec.hard[0])

@@ -68,6 +68,7 @@ def _out_vjp(F, g, out, ctx, k=None):
 
 
 _ZERO = np.float64(0.0)
+_NOKW: dict = {}  # (shared, never written)
 OUT_OP = OpDef("compiled_output", None, (_out_vjp,), smooth=True, linear=True, uses_out=False,
                check=None, doc="an output of a replayed compiled call", differentiable=True)
 _HUB_VJPS: List[Any] = []
@@ -110,7 +111,7 @@ class Trace:
         self.ext = tuple((s, t, np.shape(t._d), t._d.dtype, t.requires_grad) for s, t in rec.ext)
         self.fsteps = tuple(
             (code, f, ins[0] if ins and code != 7 else -1,
-             ins[1] if len(ins) > 1 and code != 7 else -1, ins, kw or {}, o)
+             ins[1] if len(ins) > 1 and code != 7 else -1, ins, kw or _NOKW, o)
             for code, f, ins, kw, o, label in rec.steps)
         self.labels = [s[5] for s in rec.steps]
         self.sites = rec.sites
