@@ -30,6 +30,7 @@ from .tape import (Node, detect_anomaly, enable_grad, is_anomaly_enabled, is_gra
                    name_scope, no_grad, record_grads, set_grad_enabled)
 from .tensor import Tensor, as_tensor, from_numpy, get_default_dtype, set_default_dtype, tensor
 from . import functional, onnx, viz
+from .compiler import compile  # noqa: E402  (the function; its package is autograd.compiler)
 
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "get_default_dtype", "set_default_dtype",
@@ -41,5 +42,5 @@ __all__ = [
     "randperm", "seed", "COMPOSITES", "OPS", "OpDef", "composite", "defop",
     "Node", "detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled",
     "name_scope", "no_grad", "record_grads", "set_grad_enabled", "functional", "onnx", "viz", "ops",
-    "__version__", "ShapeError", "DtypeError", "InvalidArgumentError", "OutOfMemoryError",
+    "__version__", "ShapeError", "DtypeError", "InvalidArgumentError", "OutOfMemoryError", "compile",
 ] + ops.__all__

@@ -7,9 +7,11 @@ import numpy as np
 
 from ._checks import allocate, dtype_arg, int_arg, size_arg
 from .errors import InvalidArgumentError
+from .tape import STATE
 from .tensor import Tensor, get_default_dtype, _check_grad_dtype
 
-__all__ = ["manual_seed", "seed", "default_generator", "randn", "rand", "randint", "randperm"]
+__all__ = ["manual_seed", "seed", "default_generator", "randn", "rand", "randint", "randperm",
+           "random_array"]
 
 _GEN = [np.random.default_rng()]
 
@@ -48,6 +50,39 @@ def _float_dtype(dtype, op: str) -> np.dtype:
     return dt
 
 
+def random_array(draw, *args):
+    """``draw(*args)``: the one way tapegrad draws random numbers (random tensors, dropout
+    masks). ``draw`` must find its generator itself at every call (``None`` meaning
+    :func:`default_generator`), so that ``autograd.compile``, which is told of every draw
+    while it records, can replay it with fresh numbers from the same generator, in the
+    same order as eager mode."""
+    out = draw(*args)
+    rec = STATE.recorder
+    if rec is not None:
+        rec.random(draw, args, out)
+    return out
+
+
+def _gen(g):
+    return g or _GEN[0]
+
+
+def _draw_normal(g, shape, dtype):
+    return _gen(g).standard_normal(shape).astype(dtype)
+
+
+def _draw_uniform(g, shape, dtype):
+    return _gen(g).random(shape).astype(dtype)
+
+
+def _draw_int(g, low, high, shape, dtype):
+    return np.asarray(_gen(g).integers(low, high, size=shape)).astype(dtype)
+
+
+def _draw_perm(g, n):
+    return _gen(g).permutation(n).astype(np.int64)
+
+
 def _leaf(arr, requires_grad):
     t = Tensor._wrap(arr)
     if requires_grad:
@@ -58,23 +93,25 @@ def _leaf(arr, requires_grad):
 
 def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Standard normal samples of the given shape."""
-    g = _generator(generator, "randn")
+    _generator(generator, "randn")
     shape, dt = _shape(size, "randn"), _float_dtype(dtype, "randn")
-    return _leaf(allocate(lambda: g.standard_normal(shape).astype(dt), shape, dt, "randn"),
+    return _leaf(allocate(lambda: random_array(_draw_normal, generator, shape, dt), shape, dt,
+                          "randn"),
                  requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Uniform samples in [0, 1)."""
-    g = _generator(generator, "rand")
+    _generator(generator, "rand")
     shape, dt = _shape(size, "rand"), _float_dtype(dtype, "rand")
-    return _leaf(allocate(lambda: g.random(shape).astype(dt), shape, dt, "rand"), requires_grad)
+    return _leaf(allocate(lambda: random_array(_draw_uniform, generator, shape, dt), shape, dt,
+                          "rand"), requires_grad)
 
 
 def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, generator=None) -> Tensor:
     """Integers in [low, high) (or [0, low) when high is None). As in PyTorch,
     ``randint(high, size)`` (two positional arguments, the second a tuple) also works."""
-    g = _generator(generator, "randint")
+    _generator(generator, "randint")
     dtype = dtype_arg(dtype, "randint")
     if isinstance(high, (tuple, list)) and size == ():
         low, high, size = 0, low, high
@@ -86,15 +123,15 @@ def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, gener
         raise InvalidArgumentError(f"randint: expects low < high, got low={low}, high={high}")
     if not (-2 ** 63 <= low and high <= 2 ** 63):
         raise InvalidArgumentError(f"randint: bounds {low}, {high} are out of range for int64")
-    return Tensor._wrap(allocate(lambda: np.asarray(g.integers(low, high, size=shape)).astype(dtype),
+    return Tensor._wrap(allocate(lambda: random_array(_draw_int, generator, low, high, shape, dtype),
                                  shape, np.int64, "randint"))
 
 
 def randperm(n: int, generator=None) -> Tensor:
     """A random permutation of 0..n-1."""
-    g = _generator(generator, "randperm")
+    _generator(generator, "randperm")
     n = int_arg(n, "n", "randperm")
     if n < 0:
         raise InvalidArgumentError(f"randperm: n must be non-negative, got {n}")
-    return Tensor._wrap(allocate(lambda: g.permutation(n).astype(np.int64), (n,), np.int64,
+    return Tensor._wrap(allocate(lambda: random_array(_draw_perm, generator, n), (n,), np.int64,
                                  "randperm"))

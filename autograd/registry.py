@@ -325,6 +325,8 @@ def apply(op: OpDef, args: tuple, attrs: dict):
     output Tensor, the Node and its parent tuple; one- and two-input ops (nearly all
     of them) skip the generic argument handling.
     """
+    if STATE.recorder is not None:  # autograd.compile is recording this call
+        return STATE.recorder.apply(op, args, attrs)
     n = len(args)
     # A 0-d array meeting a NumPy scalar takes NumPy's slow ufunc path (~1 us); read
     # 0-d arrays as scalars so 0-d arithmetic stays on the scalar fast path.

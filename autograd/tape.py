@@ -51,6 +51,7 @@ class _State(threading.local):
     scope: tuple = ()
     anomaly: bool = False
     record_grads: bool = False
+    recorder: Any = None  # autograd.compile's recorder while it records a call (else None)
 
 
 STATE = _State()

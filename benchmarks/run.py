@@ -59,6 +59,7 @@ class Report:
     timings: list = field(default_factory=list)
     checks: list = field(default_factory=list)
     memory: list = field(default_factory=list)
+    records: list = field(default_factory=list)  # (key, eager call s, recording call s)
 
 
 def fmt_num(v: float) -> str:
@@ -140,7 +141,11 @@ def workloads(quick: bool, only: Callable[[str], bool]) -> list:
     from .w7_dot import make_w7
     makers = [("W1", make_w1), ("W1s", make_w1s), ("W2", make_w2), ("W2i", make_w2i), ("W3", make_w3),
               ("W4", make_w4), ("W5", make_w5), ("W5m", make_w5m), ("W6", make_w6), ("W7", make_w7)]
-    return [make(quick) for key, make in makers if only(key)]
+    from .compiled import add_compiled
+    wls = [make(quick) for key, make in makers if only(key)]
+    for wl in wls:
+        add_compiled(wl)  # the "tapegrad compiled" rows (ag.compile, issue 11) for W1-W5
+    return wls
 
 
 def _check_text(c) -> str:
@@ -221,6 +226,8 @@ def run_all(quick: bool = False, only: Optional[Sequence[str]] = None,
             runs = f"{len(t.times_s)} x {t.inner}" if t.times_s else "-"
             rep.rows.append(Row(wl.key, wl.title if i == 0 else "", t.system, value, ratio, check, runs))
             log(f"  time  {t.system:11s} {value:>18s}  {ratio}")
+    from .compiled import record_ratios
+    rep.records = record_ratios(quick, sel, reps=2 if quick else 5, log=log)
     mem = measure_memory(quick, sel, log=log)
     rep.memory = mem
     by_key: Dict[str, list] = {}
@@ -305,6 +312,23 @@ def goals_table(rows: List[Row]) -> str:
     return "\n".join(lines)
 
 
+def compile_goals_table(rows: List[Row], records: list) -> str:
+    """Issue 11's goals against this run: compiled ratios, and the recording call."""
+    from .compiled import GOALS as CGOALS, RECORD_GOAL, SYSTEM
+    lines = ["| goal | tapegrad compiled | eager tapegrad | met |", "|---|---|---|---|"]
+    for key, limit in CGOALS:
+        c, t = _ratio(rows, key, SYSTEM), _ratio(rows, key, "tapegrad")
+        if c is None:
+            continue
+        lines.append(f"| {key} <= {limit:.2f}x | {c:.2f}x | {'-' if t is None else f'{t:.2f}x'} | "
+                     f"{'yes' if c <= limit else '**no**'} |")
+    for key, e, r in records:
+        lines.append(f"| {key} first (recording) call <= {RECORD_GOAL:.0f}x an eager call | "
+                     f"{r / e:.2f}x ({r * 1e3:.3g} ms) | {e * 1e3:.3g} ms | "
+                     f"{'yes' if r / e <= RECORD_GOAL else '**no**'} |")
+    return "\n".join(lines)
+
+
 def render_markdown(rep: Report) -> str:
     """RESULTS.md: heading, metadata, the table, notes and failures."""
     out = ["# tapegrad benchmark results", "",
@@ -319,6 +343,9 @@ def render_markdown(rep: Report) -> str:
         if os.path.isfile(ANALYSIS):
             with open(ANALYSIS) as fh:
                 out += [fh.read().rstrip(), ""]
+    cgoals = compile_goals_table(rep.rows, rep.records)
+    if cgoals.count("\n") > 1:
+        out += ["## Goals of ag.compile (issue 11, from this run's ratios)", "", cgoals, ""]
     if rep.notes:
         out += ["Notes:", ""] + [f"- {n}" for n in rep.notes] + [""]
     if rep.failures:
@@ -347,6 +374,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     rep = run_all(quick=args.quick, only=only, argv=argv)
     print()
     print(table(rep.rows))
+    print(compile_goals_table(rep.rows, rep.records))
     for n in rep.notes:
         print(f"note: {n}")
     for f in rep.failures:

@@ -535,7 +535,7 @@ def dropout(x, p: float = 0.5, training: bool = True, seed: Optional[int] = None
 
     ``seed`` draws the mask from a private generator (reproducible, e.g. for gradcheck);
     otherwise the global generator (``manual_seed``) is used."""
-    from ..random import default_generator
+    from ..random import random_array
 
     from .._checks import real_arg
 
@@ -549,9 +549,17 @@ def dropout(x, p: float = 0.5, training: bool = True, seed: Optional[int] = None
         return x
     if p == 1.0:
         return x * 0.0
+    mask = random_array(_dropout_mask, seed, x.shape, p, x.dtype)  # (replayable by compile)
+    return x * Tensor._wrap(mask)
+
+
+def _dropout_mask(seed: Optional[int], shape: tuple, p: float, dtype) -> np.ndarray:
+    """The scaled keep-mask of dropout: [u >= p] / (1 - p), u uniform from the global
+    generator (or a private one seeded with ``seed``)."""
+    from ..random import default_generator
+
     gen = np.random.default_rng(seed) if seed is not None else default_generator()
-    mask = (gen.random(x.shape) >= p).astype(x.dtype) / (1.0 - p)
-    return x * Tensor._wrap(mask.astype(x.dtype))
+    return ((gen.random(shape) >= p).astype(dtype) / (1.0 - p)).astype(dtype)
 
 
 # --------------------------------------------------------------------------- the surface

@@ -19,7 +19,8 @@ import numpy as np
 
 from .._checks import real_arg
 from ..errors import DtypeError, InvalidArgumentError
-from ..registry import _forward_error, apply, backend, composite, defop, method, public
+from ..registry import OPS, _forward_error, apply, backend, composite, defop, method, public
+from ..tape import STATE
 from ..tensor import Tensor, as_tensor, get_default_dtype
 from ._util import Named as _Named, broadcast_src, floating as _floating, raw
 
@@ -404,13 +405,20 @@ def remainder(x, y) -> Tensor:
     x, y = _int_pair(x, y, "remainder")
     q = floor_divide(x, y, _op="remainder")
     res = sub(x, mul(y, q))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        exact = np.remainder(x._d, y._d)
-    if type(res._d) is np.ndarray:
-        np.copyto(res._d, exact, casting="unsafe")
-    else:
-        res._d = np.asarray(exact).astype(np.asarray(res._d).dtype)[()]
+    res._d = _exact_remainder(res._d, x._d, y._d)
+    if STATE.recorder is not None:  # autograd.compile replays the value fix-up too
+        STATE.recorder.rewrite(res, _exact_remainder, (x, y))
     return res
+
+
+def _exact_remainder(r, x, y):
+    """``r`` (x - floor(x/y) y) with NumPy's exactly rounded ``x % y`` as its value."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exact = np.remainder(x, y)
+    if type(r) is np.ndarray:
+        np.copyto(r, exact, casting="unsafe")
+        return r
+    return np.asarray(exact).astype(np.asarray(r).dtype)[()]
 
 
 def _tie_split(F, g, x, y, lose):

@@ -416,14 +416,21 @@ def _centred(x, axis, dim, keepdims, keepdim, unbiased, correction, ddof, op):
         warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly "
                       f"less than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
-    d = x - mean(x, axis=ax, keepdims=True) if n else x
-    with np.errstate(invalid="ignore", over="ignore"):
-        sc = np.max(np.abs(raw(d)), axis=ax, keepdims=True, initial=0.0)
-        sc = np.where(np.isfinite(sc) & (sc > 0), sc, 1.0).astype(x.dtype)
-    q = d / Tensor._wrap(sc)
+    from .elementwise import abs as _abs, where
+
+    if n:
+        d = x - mean(x, axis=ax, keepdims=True)
+        # the scale is a constant (detached) computed with recorded ops, not raw arrays, so
+        # autograd.compile replays it; 1 where the group is constant or not finite
+        with np.errstate(invalid="ignore", over="ignore"):
+            sc = amax(_abs(d).detach(), axis=ax, keepdims=True)
+            sc = where(sc > 0, where(sc < math.inf, sc, 1.0), 1.0)
+    else:  # an empty group (amax has nothing to reduce)
+        d, sc = x, Tensor._wrap(np.ones(kept_shape(x.shape, ax), x.dtype))
+    q = d / sc
     if not kd:
-        sc = sc.reshape(()) if ax is None else np.squeeze(sc, axis=ax)
-    return q, d, Tensor._wrap(np.asarray(sc)), ax, kd, float(np.maximum(dof, 0))
+        sc = sc.reshape(tuple(s for i, s in enumerate(sc.shape) if ax is not None and i not in ax))
+    return q, d, sc, ax, kd, float(np.maximum(dof, 0))
 
 
 def var(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False,
@@ -458,9 +465,9 @@ def std(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False
     with np.errstate(divide="ignore", invalid="ignore"):
         if not dof:  # 0 / 0: a NaN value and a NaN gradient, as in PyTorch
             return sqrt(ss / 0.0) * sc
-        nz = Tensor._wrap(np.asarray(raw(ss) > 0))
+        nz = ss > 0   # recorded ops (not raw arrays), so autograd.compile can replay them
         r = sqrt(where(nz, ss, 1.0) / dof) * sc
-        return where(nz, r, Tensor._wrap(np.asarray(raw(ss) / dof * raw(sc), dtype=q.dtype)))
+        return where(nz, r, (ss / dof * sc).detach())
 
 
 # --------------------------------------------------------------------------- softmax family

@@ -130,6 +130,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=positive(int, "workers"), default=None, metavar="N",
                    help="data-parallel training on N MPI processes (launches mpiexec; inside "
                         "an mpiexec job the default is its size); see docs/distributed.md")
+    p.add_argument("--compile", action="store_true",
+                   help="run the model's training forward through ag.compile (recorded once "
+                        "per batch shape, then replayed; same numbers as eager)")
 
 
 def make_optimizer(args: argparse.Namespace, params: Any) -> Any:
@@ -424,6 +427,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
           f"{what} of batch {args.batch_size}", flush=True)
     print(nn.summary(model, ag.tensor(Xtr[:2]), depth=1), flush=True)
     stopped_early = False
+    forward = ag.compile(net) if getattr(args, "compile", False) else net
     for epoch in range(start_epoch + 1, args.epochs + 1):
         model.train()
         bar = _progress(len(loader), f"epoch {epoch}/{args.epochs}", quiet)
@@ -437,7 +441,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
                 xb, yb = xb[rows[0]:rows[-1] + 1], yb[rows[0]:rows[-1] + 1]
             else:
                 scale = 1.0
-            logits = net(xb)
+            logits = forward(xb)
             loss = lossf(logits, yb)
             total = loss * scale if scale != 1.0 else loss
             if args.l1:
