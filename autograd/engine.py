@@ -309,7 +309,7 @@ class _Pass:
                 if graph:
                     gi = _conform_tensor(gi, inputs[i])
                     if anomaly:
-                        _check_finite(node, i, gi.data)
+                        _check_finite(node, i, gi._arr)
                     prev = get(p)
                     grads[p] = gi if prev is None else prev + gi
                     continue
@@ -356,7 +356,7 @@ class _Pass:
         if node in self.targets:
             self.captured[node] = g
         if self.record:
-            node.grad = g.data if self.graph else np.asarray(g)
+            node.grad = g._arr if self.graph else np.asarray(g)
         if node.retain:  # as in PyTorch, also during grad() and backward(inputs=...)
             t = node.out_ref()
             if t is not None:

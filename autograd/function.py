@@ -64,14 +64,14 @@ class Function:
             out = cls.forward(ctx, *args, **kwargs)
         if not isinstance(out, Tensor):
             out = as_tensor(out)
-        out = Tensor._wrap(out.data)
+        out = Tensor._wrap(out._arr)
         if not STATE.grad_enabled or not any(ctx.needs_input_grad):
             return out
         inputs = tuple(args[i] for i in tensor_pos)
         parents = tuple(t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
                         for t in inputs)
         op = _function_op(cls, ctx, tensor_pos, args, kwargs)
-        node = new_node(op, inputs, tuple([t._d for t in inputs]), parents, {}, out.data)
+        node = new_node(op, inputs, tuple([t._d for t in inputs]), parents, {}, out._arr)
         out.grad_fn = node
         out.requires_grad = True
         return out
@@ -98,7 +98,7 @@ def _function_op(cls, ctx, tensor_pos, args, kwargs) -> OpDef:
             full[pos] = Tensor._wrap(a)
         with no_grad():
             out = cls.forward(FunctionCtx(), *full, **kwargs)
-        return as_tensor(out).data
+        return as_tensor(out)._arr
 
     def vjp_for(slot):
         def vjp(F, g, out, *inputs):

@@ -45,7 +45,7 @@ def set_default_dtype(dtype) -> None:
 def _to_array(data: Any, dtype=None) -> np.ndarray:
     """Convert user data to an ndarray with tapegrad's dtype defaults."""
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._arr
         return arr.astype(dtype) if dtype is not None and arr.dtype != np.dtype(dtype) else arr.copy()
     if isinstance(data, (np.ndarray, np.generic)):
         arr = np.array(data, dtype=dtype)  # copies: a tensor never aliases the caller's array
@@ -131,17 +131,26 @@ class Tensor(OpMethods):
 
     # ------------------------------------------------------------------ attributes
     @property
-    def data(self) -> np.ndarray:
-        """The value as a NumPy array (the same array object on every access)."""
+    def _arr(self) -> np.ndarray:
+        """Internal: the value as a NumPy array (a 0-d scalar value becomes a 0-d array,
+        stored, so the same array object comes back on every access)."""
         d = self._d
         if type(d) is not np.ndarray:
             d = self._d = np.asarray(d)
         return d
 
+    @property
+    def data(self) -> "Tensor":
+        """The value as a new Tensor sharing this one's storage, outside the graph (as in
+        PyTorch): ``requires_grad=False``, and changes made through it are not seen by
+        autograd (``p.data -= lr * p.grad`` updates ``p`` without recording or bumping its
+        version). Use ``.numpy()`` / ``np.asarray(t)`` for a NumPy array."""
+        return Tensor._wrap(self._arr)
+
     @data.setter
     def data(self, value) -> None:
         if isinstance(value, Tensor):
-            value = value.data
+            value = value._arr
         self._d = value if type(value) is np.ndarray else np.asarray(value)
 
     @property
@@ -171,43 +180,43 @@ class Tensor(OpMethods):
         return self.transpose(-2, -1)
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._arr.ndim
 
     def size(self, dim: Optional[int] = None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._arr.shape if dim is None else self._arr.shape[dim]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._arr.size)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._arr.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._arr.shape[0]
 
     def item(self) -> Union[float, int, bool]:
-        if self.data.size != 1:
+        if self._arr.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to Python "
                              f"scalars, this one has shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self._arr.reshape(()).item()
 
     def numpy(self) -> np.ndarray:
         if self.requires_grad:
             raise RuntimeError("numpy(): can't call numpy() on a tensor that requires grad; "
                                "use t.detach().numpy()")
-        return self.data
+        return self._arr
 
     def tolist(self):
-        return self.data.tolist()
+        return self._arr.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._arr if dtype is None else self._arr.astype(dtype)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._arr, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype != get_default_dtype() and self.data.dtype.kind == "f" or \
-                self.data.dtype.kind in "bu" or self.data.dtype not in (np.int64, np.float32):
-            extra += f", dtype={self.data.dtype}"
+        if self._arr.dtype != get_default_dtype() and self._arr.dtype.kind == "f" or \
+                self._arr.dtype.kind in "bu" or self._arr.dtype not in (np.int64, np.float32):
+            extra += f", dtype={self._arr.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn=<{self.grad_fn.op.name}>"
         elif self.requires_grad:
@@ -217,10 +226,10 @@ class Tensor(OpMethods):
     __hash__ = object.__hash__  # identity hash, C-level (tensors are dict keys in backward)
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is "
+        if self._arr.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self._arr.size} elements is "
                                f"ambiguous; use .any() or .all()")
-        return bool(self.data)
+        return bool(self._arr)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -229,7 +238,7 @@ class Tensor(OpMethods):
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._arr.dtype.kind not in "iub" or self._arr.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
@@ -255,7 +264,7 @@ class Tensor(OpMethods):
             raise RuntimeError("requires_grad_(): only leaf tensors can change requires_grad; "
                                "use .detach() to make a leaf")
         if requires_grad:
-            _check_grad_dtype(self.data.dtype, "requires_grad_()")
+            _check_grad_dtype(self._arr.dtype, "requires_grad_()")
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -324,7 +333,7 @@ class Tensor(OpMethods):
     def __invert__(self):
         if self.dtype != np.bool_:
             raise TypeError(f"~ is only defined for bool tensors, got {self.dtype}")
-        return Tensor._wrap(~self.data)
+        return Tensor._wrap(~self._arr)
 
     def __and__(self, other):
         return self._cmp(other, np.logical_and)
@@ -333,19 +342,19 @@ class Tensor(OpMethods):
         return self._cmp(other, np.logical_or)
 
     def logical_not(self):
-        return Tensor._wrap(np.logical_not(self.data))
+        return Tensor._wrap(np.logical_not(self._arr))
 
     def any(self, dim=None, keepdim=False):
-        return Tensor._wrap(np.asarray(self.data.any(axis=dim, keepdims=keepdim)))
+        return Tensor._wrap(np.asarray(self._arr.any(axis=dim, keepdims=keepdim)))
 
     def all(self, dim=None, keepdim=False):
-        return Tensor._wrap(np.asarray(self.data.all(axis=dim, keepdims=keepdim)))
+        return Tensor._wrap(np.asarray(self._arr.all(axis=dim, keepdims=keepdim)))
 
     def isnan(self):
-        return Tensor._wrap(np.isnan(self.data))
+        return Tensor._wrap(np.isnan(self._arr))
 
     def isfinite(self):
-        return Tensor._wrap(np.isfinite(self.data))
+        return Tensor._wrap(np.isfinite(self._arr))
 
     # ------------------------------------------------------------------ dtype
     # (``to``/``astype`` are the cast op's methods, ``clone`` the clone op's)
@@ -365,7 +374,7 @@ class Tensor(OpMethods):
         return self.to(np.bool_)
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._arr.dtype.kind == "f"
 
     def contiguous(self) -> "Tensor":
         return self

@@ -81,10 +81,10 @@ def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
         var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
         if running_mean is not None:
             with ag.no_grad():
-                m = mean.data.reshape(-1)
-                v = var.data.reshape(-1) * n / (n - 1)
-                running_mean.data = ((1 - momentum) * running_mean.data + momentum * m).astype(running_mean.dtype)
-                running_var.data = ((1 - momentum) * running_var.data + momentum * v).astype(running_var.dtype)
+                m = np.asarray(mean).reshape(-1)
+                v = np.asarray(var).reshape(-1) * n / (n - 1)
+                running_mean.data = ((1 - momentum) * np.asarray(running_mean) + momentum * m).astype(running_mean.dtype)
+                running_var.data = ((1 - momentum) * np.asarray(running_var) + momentum * v).astype(running_var.dtype)
     else:
         if running_mean is None:
             raise ValueError("batch_norm: eval mode needs running statistics")
@@ -178,7 +178,7 @@ def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
     p (1-p) at 1e-12, like PyTorch (finite at p = 0 and p = 1)."""
     p, y = ag.as_tensor(p), ag.as_tensor(y)
     _same_shape(p, y, "binary_cross_entropy")
-    if ((p.data < 0) | (p.data > 1)).any():
+    if ((np.asarray(p) < 0) | (np.asarray(p) > 1)).any():
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
     if y.dtype != p.dtype:
@@ -206,7 +206,7 @@ def binary_cross_entropy_with_logits(z, y, weight=None, reduction: str = "mean",
 
 def one_hot(y, num_classes: int) -> Tensor:
     """Integer class indices -> float one-hot rows."""
-    y = np.asarray(ag.as_tensor(y).data)
+    y = np.asarray(ag.as_tensor(y))
     out = np.zeros(y.shape + (num_classes,), dtype=ag.get_default_dtype())
     np.put_along_axis(out, y[..., None].astype(np.int64), 1.0, axis=-1)
     return ag.tensor(out)
@@ -228,7 +228,7 @@ def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) 
 def nll_loss(logp, y, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """-logp[n, y_n] (weighted), averaged over the weights of non-ignored targets."""
     logp = ag.as_tensor(logp)
-    yt = np.asarray(ag.as_tensor(y).data)
+    yt = np.asarray(ag.as_tensor(y))
     if yt.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: targets must be integer class indices, got {yt.dtype}")
     _check_targets("nll_loss", logp, yt, ignore_index)
@@ -238,7 +238,7 @@ def nll_loss(logp, y, weight=None, ignore_index: int = -100, reduction: str = "m
         yt = yt.reshape(-1)
     keep = yt != ignore_index
     idx = np.where(keep, yt, 0)
-    w = np.ones(logp.shape[-1], dtype=logp.dtype) if weight is None else np.asarray(ag.as_tensor(weight).data, dtype=logp.dtype)
+    w = np.ones(logp.shape[-1], dtype=logp.dtype) if weight is None else np.asarray(ag.as_tensor(weight), dtype=logp.dtype)
     wn = w[idx] * keep
     if logp.ndim == 1:
         picked = logp[int(idx)]
@@ -272,7 +272,7 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if (yt.dtype.kind in "iu" and label_smoothing == 0.0 and logits.ndim in (1, 2)
             and logits.dtype.kind == "f"):
-        _check_targets("nll_loss", logits, np.asarray(yt.data), ignore_index)
+        _check_targets("nll_loss", logits, np.asarray(yt), ignore_index)
         return ag.softmax_cross_entropy(logits, yt, weight=weight, ignore_index=ignore_index,
                                         reduction=reduction)
     dim = 1 if logits.ndim > 1 else 0
@@ -294,7 +294,7 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     if label_smoothing == 0.0:
         return nll
     # smoothing term: -(1/C) sum_c w_c logp_c per sample, reduced like PyTorch
-    ytn = np.asarray(yt.data)
+    ytn = np.asarray(yt)
     wshape = (1, c) + (1,) * (logits.ndim - 2) if logits.ndim > 1 else (c,)
     lp = logp if wt is None else logp * ag.reshape(wt, wshape)
     smooth = -lp.sum(axis=dim) / c
@@ -302,10 +302,10 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     smooth = smooth * keep
     if reduction == "mean":
         if wt is None:
-            denom = float(keep.data.sum())
+            denom = float(np.asarray(keep).sum())
         else:
             idx = np.where(ytn != ignore_index, ytn, 0)
-            denom = float((np.asarray(wt.data)[idx] * keep.data).sum())
+            denom = float((np.asarray(wt)[idx] * np.asarray(keep)).sum())
         s = _weighted_mean(smooth.sum(), denom)
     elif reduction == "sum":
         s = smooth.sum()

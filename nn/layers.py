@@ -204,7 +204,7 @@ class _BatchNorm(Module):
                              f"{self.num_features} channels in dim 1, got {tuple(x.shape)}")
         use_batch = self.training or not self.track_running_stats
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+            self.num_batches_tracked.data = np.asarray(self.num_batches_tracked) + 1
         return F.batch_norm(x, self.running_mean if self.track_running_stats else None,
                             self.running_var if self.track_running_stats else None,
                             self.weight, self.bias, use_batch, self.momentum, self.eps)

@@ -23,7 +23,7 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.zeros((0,), dtype=ag.get_default_dtype())
-        arr = data.data if isinstance(data, Tensor) else data
+        arr = np.asarray(data) if isinstance(data, Tensor) else data
         super().__init__(arr, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
@@ -163,7 +163,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad.data[...] = 0
+                p.grad.zero_()
 
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
         for p in self.parameters():
@@ -187,7 +187,7 @@ class Module:
             for d in (m._parameters, m._buffers):
                 for k, t in d.items():
                     if t is not None and t.dtype.kind == "f":
-                        t.data = t.data.astype(dtype)
+                        t.data = np.asarray(t).astype(dtype)
                         if t.grad is not None:
                             t.grad = None
         return self
@@ -197,9 +197,9 @@ class Module:
         """Parameters and buffers by dotted path, as NumPy arrays (copies)."""
         out: "OrderedDict[str, np.ndarray]" = OrderedDict()
         for name, p in self.named_parameters():
-            out[name] = p.data.copy()
+            out[name] = np.asarray(p).copy()
         for name, b in self.named_buffers():
-            out[name] = b.data.copy()
+            out[name] = np.asarray(b).copy()
         return out
 
     def load_state_dict(self, state: Dict[str, Any], strict: bool = True):
@@ -216,7 +216,7 @@ class Module:
         for k, t in own.items():
             if k in state:
                 v = state[k]
-                arr = v.data if isinstance(v, Tensor) else np.asarray(v)
+                arr = np.asarray(v)
                 if arr.shape != t.shape:
                     bad.append(f"{k}: checkpoint shape {arr.shape} vs model shape {tuple(t.shape)}")
         if bad:
@@ -239,7 +239,7 @@ class Module:
             for k, t in own.items():
                 if k in state:
                     v = state[k]
-                    arr = v.data if isinstance(v, Tensor) else np.asarray(v)
+                    arr = np.asarray(v)
                     t.data = np.array(arr, dtype=t.dtype)
         return _IncompatibleKeys(missing, unexpected)
 

@@ -44,7 +44,7 @@ class CheckpointError(ValueError):
 def _encode(obj: Any, blobs: List[bytes], pos: List[int]) -> Any:
     if isinstance(obj, Tensor) or isinstance(obj, np.ndarray):
         is_tensor = isinstance(obj, Tensor)
-        arr = np.array(obj.data if is_tensor else obj, order="C")  # (ascontiguousarray makes 0-d 1-d)
+        arr = np.array(np.asarray(obj) if is_tensor else obj, order="C")  # (ascontiguousarray makes 0-d 1-d)
         dt = arr.dtype.newbyteorder("<") if arr.dtype.byteorder == ">" else arr.dtype
         arr = arr.astype(dt, copy=False)
         if dt.str not in _ALLOWED:

@@ -445,7 +445,7 @@ def cast(x, dtype):
     if dtype == x.dtype:
         return x
     if dtype.kind != "f":
-        return Tensor._wrap(x.data.astype(dtype))
+        return Tensor._wrap(x._arr.astype(dtype))
     return apply(_cast, (x,), {"dtype": dtype})
 
 

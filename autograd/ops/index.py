@@ -31,7 +31,7 @@ def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
     dim = 0  # the input dimension the next index entry addresses (before an Ellipsis)
     for k, i in enumerate(index):
         if isinstance(i, Tensor):
-            i = i.data
+            i = i._arr
         if isinstance(i, (list, np.ndarray)) or (isinstance(i, np.generic) and i.dtype == np.bool_):
             arr = np.asarray(i)
             if arr.dtype == np.bool_:
@@ -221,7 +221,7 @@ def take(x, indices):
 # indexing and np.add.at are the same work a dedicated kernel would do.
 def _index_array(index, op: str) -> np.ndarray:
     """``index`` (Tensor, list, array) as an int64 array; PyTorch takes int32/int64 only."""
-    arr = np.asarray(index.data if isinstance(index, Tensor) else index)
+    arr = np.asarray(index._arr if isinstance(index, Tensor) else index)
     if arr.dtype.kind not in "iu" and not (arr.size == 0 and isinstance(index, list)):
         raise DtypeError(f"{op}: expected an int32 or int64 index, got {arr.dtype} "
                          f"(index shape {arr.shape}); convert it with .long()")

@@ -31,7 +31,7 @@ from .index import normalize_index
 
 
 def inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
-    """Apply op ``opname(x, *args)`` and write the result into ``x.data``.
+    """Apply op ``opname(x, *args)`` and write the result into ``x._arr``.
 
     When recording, the op is recorded on a copy of the old value and ``x`` takes
     over the new node, so ``x`` stays one object (like PyTorch) while nodes that
@@ -59,7 +59,7 @@ def inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
             f"out-of-place form.")
     if not recording:
         try:
-            res = op.forward(x.data, *[o._d for o in others], **attrs)
+            res = op.forward(x._arr, *[o._d for o in others], **attrs)
         except ValueError as exc:
             raise ShapeError(
                 f"{opname}_: cannot apply in place to a tensor of shape {x.shape} with "
@@ -100,7 +100,7 @@ def _inplace_shared(x: Tensor, op, opname: str, others: list, attrs: dict) -> Op
             f"{opname}_: a view of a leaf tensor that requires grad is being used in an "
             f"in-place operation. Wrap the update in `with no_grad():` or compute the "
             f"new value out of place.")
-    region = x.data
+    region = x._arr
     if x is root and opname == "setitem" and _is_basic_index(attrs["index"]):
         idx = attrs["index"]
         region = region[idx + (Ellipsis,)] if Ellipsis not in idx else region[idx]
@@ -125,7 +125,7 @@ def _inplace_shared(x: Tensor, op, opname: str, others: list, attrs: dict) -> Op
         res = _new_value(parent, OPS["setitem"], "setitem", [res], {"index": idx})
         t = parent
     bump(root)  # bumps every tensor on the buffer: nodes that saved one will refuse
-    assign(root, res.data, opname)
+    assign(root, res._arr, opname)
     _take_over(root, res)
     for t, r in updates:
         _take_over(t, r)
@@ -139,7 +139,7 @@ def _inplace_shared(x: Tensor, op, opname: str, others: list, attrs: dict) -> Op
 def _old_value(x: Tensor) -> Tensor:
     """A copy of ``x``'s value that keeps its history (what the recorded op reads, while
     ``x``'s own buffer is overwritten)."""
-    old = Tensor._wrap(x.data.copy())
+    old = Tensor._wrap(x._arr.copy())
     old.grad_fn = x.grad_fn
     old.requires_grad = x.requires_grad
     return old
@@ -168,7 +168,7 @@ def _record_inplace(x: Tensor, op, others: list, attrs: dict) -> Tensor:
     others = [old if o is x else o for o in others]
     bump(x)
     res = op(old, *others, **attrs)
-    assign(x, res.data, op.name)
+    assign(x, res._arr, op.name)
     _take_over(x, res)
     return x
 

@@ -123,7 +123,7 @@ def _auto_range(roots: Sequence[Tensor]) -> Tuple[float, float]:
         ms.append(_mean_abs(n.grad))
         for p in n.parents:
             if isinstance(p, Tensor) and p.grad is not None:
-                ms.append(_mean_abs(p.grad.data))
+                ms.append(_mean_abs(p.grad._arr))
     ms = [m for m in ms if m is not None and m > 0 and math.isfinite(m)]
     if not ms:
         return _HEALTH_RANGE

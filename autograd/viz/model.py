@@ -160,7 +160,7 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
                 if show_shapes and x.ndim:
                     cl.append(_shape_str(x.shape, x.dtype))
                 if show_values:
-                    cl.append(_fmt_array(x.data, small))
+                    cl.append(_fmt_array(x._arr, small))
                 items[cid] = _Item(cid, "const", cl, n.scope, _CONST, "box", "filled,dashed",
                                    "constant (no gradient)", "1", owner=me)
                 edges.append((cid, me, elabel))
@@ -193,8 +193,8 @@ def _leaf_item(lid: str, p: Tensor, scope: tuple, nmap, auto, show_values: bool,
     if show_shapes:
         ll.append(_shape_str(p.shape, p.dtype))
     if show_values:
-        ll.append("value " + _fmt_array(p.data, small))
-    lg = p.grad.data if (p.grad is not None and grads_known) else None
+        ll.append("value " + _fmt_array(p._arr, small))
+    lg = p.grad._arr if (p.grad is not None and grads_known) else None
     if show_grads and lg is not None:
         ll.append("grad " + _fmt_grad(lg, small))
     fill, tip = _LEAF, ("leaf (requires grad)" if p.requires_grad else "leaf")

@@ -131,7 +131,7 @@ def gradcheck_model(args: argparse.Namespace) -> int:
     model, dataset, in_shape, n_classes = untrained_model(args.model, args.dataset, args.seed)
     params = list(model.named_parameters())
     for _, p in params:
-        p.data = p.data.astype(np.float64)
+        p.data = np.asarray(p).astype(np.float64)
     rng = np.random.default_rng(args.seed)
     x = ag.tensor(rng.standard_normal((3,) + in_shape))
     y = ag.tensor(rng.integers(0, n_classes, 3))
@@ -148,11 +148,11 @@ def gradcheck_model(args: argparse.Namespace) -> int:
     failed = 0
     eps = 1e-6
     for name, p in params:
-        ana = np.zeros(p.shape) if p.grad is None else np.asarray(p.grad.data, np.float64)
-        flat = p.data.reshape(-1)
-        if not p.data.flags.c_contiguous:
-            p.data = np.ascontiguousarray(p.data)
-            flat = p.data.reshape(-1)
+        ana = np.zeros(p.shape) if p.grad is None else np.asarray(p.grad, np.float64)
+        flat = np.asarray(p).reshape(-1)
+        if not np.asarray(p).flags.c_contiguous:
+            p.data = np.ascontiguousarray(np.asarray(p))
+            flat = np.asarray(p).reshape(-1)
         k = min(args.max_elements, flat.size)
         idx = rng.choice(flat.size, k, replace=False)
         num = np.zeros(k)

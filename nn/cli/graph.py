@@ -51,14 +51,14 @@ def run(args: argparse.Namespace) -> int:
         out = evaluate_expression(tree, env)
         if not isinstance(out, ag.Tensor):
             raise CLIError("the expression does not depend on any variable")
-        print(f"{args.expression} = {np.asarray(out.data).round(6).tolist()}")
+        print(f"{args.expression} = {np.asarray(out).round(6).tolist()}")
         for n, t in env.items():
-            print(f"  {n} = {np.asarray(t.data).round(6).tolist()}")
+            print(f"  {n} = {np.asarray(t).round(6).tolist()}")
         if not args.no_backward and out.requires_grad:
             (out.sum() if out.ndim else out).backward(retain_graph=True)
             for n, t in env.items():
                 if t.grad is not None:
-                    print(f"  d/d{n} = {np.asarray(t.grad.data).round(6).tolist()}")
+                    print(f"  d/d{n} = {np.asarray(t.grad).round(6).tolist()}")
         path = render(out, args.out, **options)
     else:
         import nn

@@ -50,7 +50,7 @@ def plot_boundary(model: Any, X: np.ndarray, y: np.ndarray, path: Path, title: s
     grid = np.c_[gx.ravel(), gy.ravel()].astype(np.float32)
     model.eval()
     with ag.no_grad():
-        logits = np.asarray(model(ag.tensor(grid)).data)
+        logits = np.asarray(model(ag.tensor(grid)))
     p = np.exp(logits - logits.max(1, keepdims=True))
     p = (p / p.sum(1, keepdims=True))[:, 1].reshape(gx.shape)
     fig, ax = plt.subplots(figsize=(5, 4.5))

@@ -167,7 +167,7 @@ def evaluate(model: Any, X: np.ndarray, y: np.ndarray,
         for b in _batches(len(X), bs, None):
             out = model(ag.tensor(X[b]))
             total += float(lossf(out, ag.tensor(y[b])).item())
-            preds.append(np.asarray(out.data).argmax(1))
+            preds.append(np.asarray(out).argmax(1))
     pred = np.concatenate(preds) if preds else np.zeros(0, np.int64)
     return total / max(1, len(X)), float((pred == y).mean()) if len(y) else 0.0, pred
 
@@ -290,7 +290,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
             opt.step()
             seen += len(b)
             loss_sum += float(loss.item()) * len(b)
-            correct += int((np.asarray(logits.data).argmax(1) == ytr[b]).sum())
+            correct += int((np.asarray(logits).argmax(1) == ytr[b]).sum())
             bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}",
                             refresh=False)
             bar.update(1)
