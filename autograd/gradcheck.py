@@ -483,6 +483,8 @@ def blame(roots: Union[Tensor, Sequence[Tensor]], eps: float = 1e-6, atol: float
     for n in nodes:
         vals = n.vals if n.vals is not None else (
             tuple(t._arr for t in n.inputs) if n.inputs is not None else None)
+        if vals is not None and any(getattr(v, "freed", False) for v in vals):
+            vals = None  # only shapes kept (engine._free): nothing to replay
         if vals is None or n.op.forward is None:
             reports.append(BlameReport(n, n.op.name, n.seq, True, 0.0, {}, "skipped: values freed"))
             continue

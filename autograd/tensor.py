@@ -20,6 +20,7 @@ from typing import Any, Callable, List, Optional, Tuple, Union
 
 import numpy as np
 
+from .devices import check_device
 from .errors import ShapeError
 from .storage import link_view
 
@@ -95,7 +96,7 @@ class Tensor(OpMethods):
     # Rarely set fields live in the instance dict (created lazily) with class defaults,
     # so creating an op's output assigns three slots only.
     __slots__ = ("_d", "requires_grad", "grad_fn", "__dict__", "__weakref__")
-    grad = None
+    _grad = None
     name = None
     _hooks = None
     _version = 0
@@ -105,11 +106,30 @@ class Tensor(OpMethods):
     __array_ufunc__ = None  # `ndarray op Tensor` defers to Tensor's reflected operator
     __array_priority__ = 1000
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype=None,
+    def __init__(self, *args: Any, requires_grad: bool = False, dtype=None,
                  name: Optional[str] = None) -> None:
-        arr = _to_array(data, dtype)
+        """``Tensor(data)`` copies ``data`` (NumPy arrays keep their dtype; Python lists
+        and numbers become the default float dtype, as ``torch.Tensor`` does);
+        ``Tensor(2, 3)`` is a zero-filled tensor of that shape (PyTorch leaves it
+        uninitialised) and ``Tensor()`` an empty one. ``tensor()`` is the usual way."""
+        if not args:
+            arr = np.zeros((0,), dtype=dtype or get_default_dtype())
+        elif all(isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+                 for a in args):
+            arr = np.zeros(tuple(int(a) for a in args), dtype=dtype or get_default_dtype())
+        elif len(args) == 1:
+            data = args[0]
+            if dtype is None and not isinstance(data, (Tensor, np.ndarray, np.generic)):
+                dtype = get_default_dtype()
+            arr = _to_array(data, dtype)
+        else:
+            raise TypeError(f"Tensor(): expected data or sizes (ints), got "
+                            f"{', '.join(type(a).__name__ for a in args)}")
+        self._init(arr, requires_grad, name)
+
+    def _init(self, arr: np.ndarray, requires_grad: bool, name: Optional[str]) -> None:
         self._d = arr
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._version = 0
         self._mod_stamp = 0
@@ -152,6 +172,30 @@ class Tensor(OpMethods):
         if isinstance(value, Tensor):
             value = value._arr
         self._d = value if type(value) is np.ndarray else np.asarray(value)
+
+    @property
+    def grad(self) -> Optional["Tensor"]:
+        """The accumulated gradient (a Tensor shaped like this one), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Optional["Tensor"]) -> None:
+        # PyTorch's checks and phrases: a Tensor (or None) of the same size and dtype
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a "
+                    f"tensor of size '{list(self.shape)}'. Please ensure that the gradient "
+                    f"and the tensor are the same size")
+            if value.dtype != self.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor "
+                    f"with dtype '{self.dtype}'. The gradient must match the tensor's dtype; "
+                    f"convert it first, e.g. g.to(t.dtype)")
+        self._grad = value
 
     @property
     def shape(self) -> Tuple[int, ...]:
@@ -218,7 +262,7 @@ class Tensor(OpMethods):
                 self._arr.dtype.kind in "bu" or self._arr.dtype not in (np.int64, np.float32):
             extra += f", dtype={self._arr.dtype}"
         if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.op.name}>"
+            extra += f", grad_fn=<{self.grad_fn.name()}>"
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
@@ -330,17 +374,6 @@ class Tensor(OpMethods):
     def __ge__(self, other):
         return self._cmp(other, np.greater_equal)
 
-    def __invert__(self):
-        if self.dtype != np.bool_:
-            raise TypeError(f"~ is only defined for bool tensors, got {self.dtype}")
-        return Tensor._wrap(~self._arr)
-
-    def __and__(self, other):
-        return self._cmp(other, np.logical_and)
-
-    def __or__(self, other):
-        return self._cmp(other, np.logical_or)
-
     def logical_not(self):
         return Tensor._wrap(np.logical_not(self._arr))
 
@@ -445,12 +478,18 @@ def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
         return Tensor._wrap(np.array(x, dtype=_scalar_dtype(x, like)))
     if x is None:
         raise TypeError("expected a tensor, a number or an array, got None")
-    return Tensor(x)
+    return tensor(x)
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype=None, name: Optional[str] = None) -> Tensor:
-    """Create a leaf tensor (copies ``data``). Floats and lists default to float32."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+def tensor(data: Any, requires_grad: bool = False, dtype=None, name: Optional[str] = None,
+           device=None) -> Tensor:
+    """Create a leaf tensor (copies ``data``). Floats and lists of floats default to
+    float32, integers to int64, bools to bool (``torch.tensor``'s rules)."""
+    if device is not None:
+        check_device(device, "tensor")
+    t = object.__new__(Tensor)
+    t._init(_to_array(data, dtype), requires_grad, name)
+    return t
 
 
 def from_numpy(a: np.ndarray) -> Tensor:

@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterable, Iterator, Mapping, Optional, Tuple, Unio
 import numpy as np
 
 import autograd as ag
-from autograd import Tensor
+from autograd import Tensor, check_device
 
 __all__ = ["Parameter", "Module", "Sequential", "ModuleList"]
 
@@ -182,6 +182,44 @@ class Module:
     def float(self) -> "Module":
         return self._cast(np.float32)
 
+    def to(self, *args: Any, **kwargs: Any) -> "Module":
+        """``module.to(device)``, ``.to(dtype)``, ``.to(device, dtype)``, ``.to(tensor)``
+        (its dtype), as in PyTorch: floating parameters and buffers are cast to a
+        floating ``dtype``; the device must be the CPU (tapegrad's only device).
+        Returns the module itself."""
+        dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.to() got unexpected keyword argument(s) "
+                            f"{sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, ag.device)) and not _is_dtype_name(a):
+                device = a
+            elif a is not None:
+                dtype = a
+        check_device(device, f"{type(self).__name__}.to")
+        if dtype is None:
+            return self
+        dt = np.dtype(dtype)
+        if dt.kind != "f":
+            raise TypeError(f"{type(self).__name__}.to only accepts floating point dtypes, "
+                            f"but got desired dtype={dt}")
+        return self._cast(dt)
+
+    def cpu(self) -> "Module":
+        """The module itself (everything is on the CPU)."""
+        return self
+
+    def cuda(self, device: Any = None) -> "Module":
+        """Raises: tapegrad runs on the CPU only (``cuda.is_available()`` is False)."""
+        check_device("cuda" if device is None else device, f"{type(self).__name__}.cuda")
+        return self
+
+    def half(self) -> "Module":
+        return self._cast(np.float16)
+
     def _cast(self, dtype) -> "Module":
         for m in self.modules():
             for d in (m._parameters, m._buffers):
@@ -256,6 +294,16 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _is_dtype_name(a: Any) -> bool:
+    if not isinstance(a, str):
+        return False
+    try:
+        np.dtype(a)
+        return True
+    except TypeError:
+        return False
 
 
 class _IncompatibleKeys(tuple):

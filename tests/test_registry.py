@@ -166,7 +166,7 @@ def test_init_is_imports_and_all_only():
 
 def test_imports_are_one_way():
     """The core layers import only downwards: tape <- storage <- tensor <- registry <- ops."""
-    layers = ["tape", "errors", "storage", "tensor", "registry"]
+    layers = ["devices", "tape", "errors", "storage", "tensor", "registry"]
     for k, mod in enumerate(layers):
         _, imports = _imports(PKG / f"{mod}.py")
         for node in imports:
@@ -177,7 +177,8 @@ def test_imports_are_one_way():
 
 def test_no_vjp_tests_its_backend():
     hits = [f"{p.relative_to(ROOT)}:{i}" for p in PKG.rglob("*.py")
-            for i, line in enumerate(p.read_text().splitlines(), 1) if "is_tensor" in line]
+            for i, line in enumerate(p.read_text().splitlines(), 1) if "is_tensor" in line
+            and p.name != "surface.py"]  # (torch.is_tensor, a public function, lives there)
     assert not hits, hits
 
 

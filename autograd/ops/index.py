@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Tuple
 
+import operator
+
 import numpy as np
 
 from ..errors import DtypeError, ShapeError
@@ -25,6 +27,10 @@ def _is_basic(index: tuple) -> bool:
 
 def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
     """A canonical tuple index: ints, slices, None, Ellipsis and int64 arrays only."""
+    if type(index) is list and len(index) < 32 and any(
+            isinstance(i, (list, tuple, Tensor, np.ndarray, slice, range)) or i is None
+            or i is Ellipsis for i in index):
+        index = tuple(index)  # PyTorch (and old NumPy): x[[[0, 1], [1, 2]]] is x[[0, 1], [1, 2]]
     if not isinstance(index, tuple):
         index = (index,)
     out = []
@@ -32,6 +38,8 @@ def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
     for k, i in enumerate(index):
         if isinstance(i, Tensor):
             i = i._arr
+        elif isinstance(i, range):  # x[range(3)] is x[[0, 1, 2]], as in PyTorch
+            i = np.arange(i.start, i.stop, i.step, dtype=np.int64)
         if isinstance(i, (list, np.ndarray)) or (isinstance(i, np.generic) and i.dtype == np.bool_):
             arr = np.asarray(i)
             if arr.dtype == np.bool_:
@@ -67,6 +75,10 @@ def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
             out.append(int(i))
             dim += 1
         elif isinstance(i, slice):
+            if not all(v is None or type(v) is int for v in (i.start, i.stop, i.step)):
+                # tensor / NumPy bounds (x[:n] with n a 0-d tensor): plain ints
+                i = slice(*(None if v is None else operator.index(v)
+                            for v in (i.start, i.stop, i.step)))
             out.append(i)
             dim += 1
         elif i is None:

@@ -42,8 +42,8 @@ def inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
     recording = STATE.grad_enabled and (x.requires_grad or any(o.requires_grad for o in others))
     if recording and x.grad_fn is None and x.requires_grad:
         raise RuntimeError(
-            f"{opname}_: a leaf tensor that requires grad is being used in an in-place "
-            f"operation. Wrap the update in `with no_grad():` (as optimizers do) or use "
+            f"{opname}_: a leaf Variable that requires grad is being used in an in-place "
+            f"operation (a leaf tensor that requires grad). Wrap the update in `with no_grad():` (as optimizers do) or use "
             f"the out-of-place form.")
     if recording and (x._base is not None or x._views):
         done = _inplace_shared(x, op, opname, others, attrs)
@@ -97,7 +97,8 @@ def _inplace_shared(x: Tensor, op, opname: str, others: list, attrs: dict) -> Op
         chain.append(t)
     if x is not root and root.grad_fn is None and root.requires_grad:
         raise RuntimeError(
-            f"{opname}_: a view of a leaf tensor that requires grad is being used in an "
+            f"{opname}_: a view of a leaf Variable (a view of a leaf tensor that requires grad) "
+            f"is being used in an "
             f"in-place operation. Wrap the update in `with no_grad():` or compute the "
             f"new value out of place.")
     region = x._arr

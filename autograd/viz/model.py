@@ -107,6 +107,8 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
     for n in nodes:
         lines = [_op_label(n)]
         out = n.out
+        if getattr(out, "freed", False):  # a freed node keeps only shapes (engine._free)
+            out = None
         if show_shapes and out is not None:
             lines.append(_shape_str(np.shape(out), out.dtype))
         if show_values:
