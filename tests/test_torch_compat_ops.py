@@ -92,13 +92,13 @@ def test_torch_keyword_names():
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
     b = np.arange(12, dtype=np.float32).reshape(3, 4) / 10
     same(lambda L: L.matmul(input=L.tensor(a), other=L.tensor(b)))
-    same(lambda L: L.mm(input=L.tensor(a), mat2=L.tensor(b)) if L is torch else
-         L.mm(L.tensor(a), L.tensor(b)))
+    same(lambda L: L.mm(input=L.tensor(a), mat2=L.tensor(b)))
     same(lambda L: L.add(input=L.tensor(a), other=L.tensor(a)))
     same(lambda L: L.mul(L.tensor(a), other=2.0))
     same(lambda L: L.sub(input=L.tensor(a), other=1.0))
     same(lambda L: L.div(L.tensor(a), other=4.0))
-    same(lambda L: L.pow(input=L.tensor(a), exponent=2) if L is torch else L.pow(input=L.tensor(a), other=2))
+    same(lambda L: L.pow(input=L.tensor(a), exponent=2))
+    same(lambda L: L.where(condition=L.tensor(a) > 2, input=L.tensor(a), other=L.tensor(-a)))
     same(lambda L: L.exp(input=L.tensor(a)), rtol=1e-5)
     same(lambda L: L.sum(input=L.tensor(a), dim=1, keepdim=True))
     same(lambda L: L.mean(L.tensor(a), dim=0, keepdim=False))

@@ -30,6 +30,9 @@ from .elementwise import cast
 from .index import normalize_index
 
 
+_UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
+
+
 def inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
     """Apply op ``opname(x, *args)`` and write the result into ``x._arr``.
 
@@ -58,6 +61,18 @@ def inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
             f"y[:, 1] = v are supported.) Clone first (y = y.clone()) or use the "
             f"out-of-place form.")
     if not recording:
+        uf = _UFUNCS.get(opname)
+        buf = x._d
+        if uf is not None and type(buf) is np.ndarray and buf.flags.writeable:
+            # p.data -= lr * g, optimizers: NumPy's in-place ufunc, no temporary array
+            # (dtype or shape trouble falls through to the path below, which explains it)
+            try:
+                uf(buf, others[0]._d, out=buf, casting="same_kind")
+            except (TypeError, ValueError):
+                pass
+            else:
+                bump(x)
+                return x
         try:
             res = op.forward(x._arr, *[o._d for o in others], **attrs)
         except ValueError as exc:

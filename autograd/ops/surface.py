@@ -303,36 +303,40 @@ method("normal_", lambda t, mean=0.0, std=1.0, generator=None: _random_fill(
 
 # --------------------------------------------------------------------------- keyword names
 _RENAME = {"x": "input", "y": "other"}
+# where PyTorch's names are not input/other (torch.pow(input, exponent), ...)
+_TORCH_PARAMS = {"pow": ("input", "exponent"), "mm": ("input", "mat2"),
+                 "where": ("condition", "input", "other")}
 
 
-def torch_keywords(fn: types.FunctionType) -> types.FunctionType:
-    """Give ``fn`` PyTorch's parameter names ``input`` (first) and ``other`` (second)
-    where tapegrad's are ``x``/``y``, so ``matmul(input=a, other=b)`` works.
+def torch_keywords(fn: types.FunctionType, names=None) -> types.FunctionType:
+    """Give ``fn`` PyTorch's parameter names: ``input`` (first) and ``other`` (second)
+    where tapegrad's are ``x``/``y``, or the given ``names`` in order, so
+    ``matmul(input=a, other=b)`` and ``pow(input=a, exponent=2)`` work.
 
     Done by renaming the parameters in the function's code object (positional calls
     are unchanged and no wrapper is added: the method and function forms stay one
     function and cost nothing extra). Parameters that a nested function captures are
     left alone (renaming those would need the closures rewritten too)."""
     code = fn.__code__
-    names = list(code.co_varnames)
+    old = list(code.co_varnames)
+    new = list(old)
     nargs = code.co_argcount
-    changed = False
-    for i, old in enumerate(names[:min(nargs, 2)]):
-        new = _RENAME.get(old)
-        if new is None or (i == 1 and names[0] not in ("x", "input")) or new in names:
+    if names is None:
+        names = [_RENAME.get(v) for v in old[:min(nargs, 2)]]
+        if len(names) == 2 and old[0] != "x":
+            names[1] = None
+    for i, nm in enumerate(names[:nargs]):
+        if nm is None or nm in old or old[i] in code.co_cellvars:
             continue
-        if old in code.co_cellvars:
-            continue
-        names[i] = new
-        changed = True
-    if changed:
-        fn.__code__ = code.replace(co_varnames=tuple(names))
+        new[i] = nm
+    if new != old:
+        fn.__code__ = code.replace(co_varnames=tuple(new))
     return fn
 
 
 for _n, _f in list(PUBLIC.items()):
-    if isinstance(_f, types.FunctionType) and _n != "where":
-        torch_keywords(_f)
+    if isinstance(_f, types.FunctionType):
+        torch_keywords(_f, _TORCH_PARAMS.get(_n))
 del _n, _f
 
 
