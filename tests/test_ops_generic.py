@@ -172,6 +172,8 @@ NO_ZERO_D = {
     "cat": "0-d tensors cannot be concatenated (stack them)",
     "pad": "a 0-d tensor has no dimension to pad",
     "matmul": "both operands need at least one dimension",
+    "bmm": "(b, n, m) and (b, m, p) only", "outer": "two vectors",
+    "tril": "needs at least 2 dimensions", "triu": "needs at least 2 dimensions",
     "linear": "the input needs a feature dimension, the weight two",
     "unfold": "needs (N, C, H, W)", "fold": "produces (N, C, H, W)",
     "conv2d": "needs (N, C, H, W)", "max_pool2d": "needs (C, H, W) or (N, C, H, W)",

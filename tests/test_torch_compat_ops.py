@@ -159,3 +159,21 @@ def test_bitwise_on_floats_raises_like_torch(expr):
     phrase = "only implemented on integer and Boolean" if expr == "~x" else "not implemented for"
     assert phrase in str(et) and phrase in str(ea)
     assert isinstance(ea, TypeError)  # (torch: NotImplementedError / TypeError by op)
+
+
+def test_predicates_and_torchmath_functions():
+    a = np.array([[1.0, np.inf, -2.0], [np.nan, 0.0, 3.0]], dtype=np.float32)
+    same(lambda L: (L.isinf(L.tensor(a)), L.isnan(L.tensor(a)), L.isfinite(L.tensor(a)),
+                    L.logical_not(L.tensor(a)), L.any(L.tensor(a) > 2), L.all(L.tensor(a) > -5),
+                    L.count_nonzero(L.tensor(a)), L.tensor(a).isinf(),
+                    L.tensor(a).count_nonzero()))
+    m = np.arange(1, 13, dtype=np.float32).reshape(3, 4) / 4
+    same(lambda L: (L.tril(L.tensor(m)), L.triu(L.tensor(m), 1), L.tensor(m).tril(-1),
+                    L.log2(L.tensor(m)), L.log10(L.tensor(m)), L.exp2(L.tensor(m)),
+                    L.sinh(L.tensor(m)), L.cosh(L.tensor(m)),
+                    L.outer(L.tensor(m[0]), L.tensor(m[1])),
+                    L.bmm(L.tensor(m.reshape(1, 3, 4)), L.tensor(m.reshape(1, 4, 3)))), rtol=1e-5)
+    same(lambda L: (L.tensor(m).round(), L.tensor(m).floor(), L.ceil(L.tensor(m)),
+                    L.trunc(-L.tensor(m)), L.frac(L.tensor(m)), L.round(L.tensor(m), decimals=1),
+                    L.tensor(m).gt(1), L.ge(L.tensor(m), 1), L.tensor(m).lt(1),
+                    L.le(L.tensor(m), 1), L.eq(L.tensor(m), 1), L.tensor(m).ne(1)), rtol=1e-6)

@@ -1,7 +1,8 @@
 """The op families; importing them registers every op in the registry's tables.
 
 One module per family: elementwise, reduce, scan (cumsum, cumprod), shape, index,
-linalg, conv, loss, rounding (round, floor, ceil, trunc), and
+linalg, conv, loss, rounding (round, floor, ceil, trunc), torchmath (composites
+PyTorch scripts call: log2, sinh, bmm, outer, tril, ... and predicates), and
 inplace (the in-place methods), and surface (PyTorch's method names, in-place
 variants, bitwise operators, dtype/device methods and keyword names). Each declares its primitives (``defop``), composites
 (``@composite``), public functions, Tensor methods and backend functions beside each
@@ -11,7 +12,7 @@ other; this package lists none of them. Its public names are the registry's
 """
 from ..registry import PUBLIC
 from . import (elementwise, reduce, scan, shape, index, linalg, conv, loss, inplace,  # noqa: F401
-               rounding, surface)
+               rounding, torchmath, surface)
 
 __all__ = sorted(PUBLIC)
 
