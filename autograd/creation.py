@@ -1,17 +1,27 @@
-"""Creation functions: zeros, ones, full, arange, linspace, eye and the *_like forms."""
+"""Creation functions: zeros, ones, full, arange, linspace, eye, the *_like forms and
+``normal``, with PyTorch's keywords (``dtype=``, ``device=``, ``requires_grad=``; the
+size as ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``)."""
 from __future__ import annotations
 
 import numpy as np
 
 from ._checks import allocate, dtype_arg, int_arg, size_arg
+from .devices import check_device
 from .errors import InvalidArgumentError
+from .random import _draw_normal, _draw_uniform, _gen, randint, random_array
 from .tensor import Tensor, _check_grad_dtype, as_tensor, get_default_dtype
 
 __all__ = ["zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
+           "empty_like", "rand_like", "randn_like", "randint_like", "normal",
            "arange", "linspace", "eye"]
 
 
-def _shape(size, op: str = "zeros") -> tuple:
+def _shape(size, kw_size=None, op: str = "zeros") -> tuple:
+    """The size as ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``, checked."""
+    if kw_size is not None:
+        if size:
+            raise TypeError(f"{op}(): got the size both positionally and as size=")
+        size = (kw_size,)
     return size_arg(size, op)
 
 
@@ -20,7 +30,9 @@ def _new(fill, shape, dtype, op):
     return allocate(lambda: fill(shape, dtype), shape, dtype, op)
 
 
-def _leaf(arr: np.ndarray, requires_grad: bool) -> Tensor:
+def _leaf(arr: np.ndarray, requires_grad: bool, device=None, where: str = "tensor") -> Tensor:
+    if device is not None:
+        check_device(device, where)
     t = Tensor._wrap(arr)
     if requires_grad:
         _check_grad_dtype(arr.dtype, "requires_grad=True")
@@ -28,60 +40,158 @@ def _leaf(arr: np.ndarray, requires_grad: bool) -> Tensor:
     return t
 
 
-def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False,
+          **kw) -> Tensor:
     """A tensor of zeros (float32 by default)."""
-    return _leaf(_new(np.zeros, _shape(size, "zeros"), dtype, "zeros"), requires_grad)
+    shape = _shape(size, kw.pop("size", None), "zeros")
+    _no_extra("zeros", kw)
+    return _leaf(_new(np.zeros, shape, dtype, "zeros"), requires_grad, device, "zeros")
 
 
-def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad: bool = False,
+         **kw) -> Tensor:
     """A tensor of ones (float32 by default)."""
-    return _leaf(_new(np.ones, _shape(size, "ones"), dtype, "ones"), requires_grad)
+    shape = _shape(size, kw.pop("size", None), "ones")
+    _no_extra("ones", kw)
+    return _leaf(_new(np.ones, shape, dtype, "ones"), requires_grad, device, "ones")
 
 
-empty = zeros
+def empty(*size, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:
+    """An "uninitialised" tensor: zeros here (PyTorch leaves the memory as it is; a
+    script must not read it before writing, and with zeros it reads a defined value)."""
+    shape = _shape(size, kw.pop("size", None), "empty")
+    _no_extra("empty", kw)
+    return _leaf(_new(np.zeros, shape, dtype, "empty"), requires_grad, device, "empty")
 
 
-def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def _no_extra(where: str, kw: dict) -> None:
+    kw.pop("layout", None)
+    kw.pop("pin_memory", None)
+    kw.pop("memory_format", None)
+    if "out" in kw and kw["out"] is None:
+        del kw["out"]
+    if kw:
+        raise TypeError(f"{where}() got unexpected keyword argument(s) {sorted(kw)}")
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value`` (bool/int values keep their kind, floats are float32)."""
     dtype = dtype_arg(dtype, "full")
-    if dtype is None:
-        dtype = (np.bool_ if isinstance(fill_value, bool) else
-                 np.int64 if isinstance(fill_value, (int, np.integer)) else get_default_dtype())
-    shape = size_arg((size,), "full")
     if not isinstance(fill_value, (bool, int, float, np.bool_, np.integer, np.floating)) and \
             not (isinstance(fill_value, Tensor) and fill_value.ndim == 0):
         raise TypeError(f"full: fill_value must be a real number or a bool, got "
                         f"{type(fill_value).__name__} {fill_value!r}")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if dtype is None:
+        dtype = (np.bool_ if isinstance(fill_value, bool) else
+                 np.int64 if isinstance(fill_value, (int, np.integer)) else get_default_dtype())
+    shape = size_arg((size,), "full")
     return _leaf(_new(lambda s, d: np.full(s, fill_value, dtype=d), shape, dtype, "full"),
-                 requires_grad)
+                 requires_grad, device, "full")
 
 
-def zeros_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+def _like(x, dtype, device, where):
     x = as_tensor(x)
-    return _leaf(np.zeros(x.shape, dtype=dtype_arg(dtype, "zeros_like", x.dtype)), requires_grad)
+    check_device(device, where)
+    return x.shape, dtype_arg(dtype, where, x.dtype)
 
 
-def ones_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
-    x = as_tensor(x)
-    return _leaf(np.ones(x.shape, dtype=dtype_arg(dtype, "ones_like", x.dtype)), requires_grad)
+def zeros_like(input, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
+    """Zeros with ``input``'s shape and dtype (or ``dtype``)."""
+    shape, dt = _like(input, dtype, device, "zeros_like")
+    return _leaf(np.zeros(shape, dtype=dt), requires_grad)
 
 
-def full_like(x, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    x = as_tensor(x)
+def ones_like(input, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
+    """Ones with ``input``'s shape and dtype (or ``dtype``)."""
+    shape, dt = _like(input, dtype, device, "ones_like")
+    return _leaf(np.ones(shape, dtype=dt), requires_grad)
+
+
+empty_like = zeros_like
+
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad: bool = False,  # noqa: A002
+              **kw) -> Tensor:
+    """``fill_value`` everywhere, with ``input``'s shape and dtype (or ``dtype``)."""
+    shape, dt = _like(input, dtype, device, "full_like")
     _real(("fill_value", fill_value), op="full_like")
-    dt = dtype_arg(dtype, "full_like", x.dtype)
     try:
-        return _leaf(np.full(x.shape, fill_value, dtype=dt), requires_grad)
+        return _leaf(np.full(shape, fill_value, dtype=dt), requires_grad)
     except OverflowError:
         raise InvalidArgumentError(f"full_like: value {fill_value!r} cannot be converted to "
                                    f"type {dt} without overflow") from None
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def _float_like(input, dtype, device, where):  # noqa: A002
+    shape, dt = _like(input, dtype, device, where)
+    if dt.kind != "f":
+        raise RuntimeError(f"{where}: expected a floating point dtype, got {dt} "
+                           f"(pass dtype=float32, or call it on a float tensor)")
+    return shape, dt
+
+
+def rand_like(input, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
+    """Uniform samples in [0, 1) with ``input``'s shape (global generator)."""
+    shape, dt = _float_like(input, dtype, device, "rand_like")
+    return _leaf(random_array(_draw_uniform, None, shape, dt), requires_grad)
+
+
+def randn_like(input, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
+    """Standard normal samples with ``input``'s shape (global generator)."""
+    shape, dt = _float_like(input, dtype, device, "randn_like")
+    return _leaf(random_array(_draw_normal, None, shape, dt), requires_grad)
+
+
+def randint_like(input, low: int = 0, high=None, dtype=None, device=None) -> Tensor:  # noqa: A002
+    """Integers in [low, high) (or [0, low)) with ``input``'s shape and dtype."""
+    shape, dt = _like(input, dtype, device, "randint_like")
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, shape, dtype=dt)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Samples of N(mean, std**2), in PyTorch's forms: ``normal(mean, std, size=(2, 3))``
+    with float mean and std, or element-wise with tensor ``mean`` and/or ``std`` (the
+    result has their broadcast shape; not differentiable in mean/std, like PyTorch)."""
+    check_device(device, "normal")
+    tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not tm and not ts:
+        if size is None:
+            raise TypeError("normal(): with float mean and std, pass size=(...), e.g. "
+                            "normal(0.0, 1.0, size=(2, 3))")
+        shape = size_arg((size,), "normal")
+        dt = dtype_arg(dtype, "normal", get_default_dtype())
+        return _leaf(random_array(_draw_normal_affine, generator, shape, float(mean),
+                                  float(std), dt), requires_grad)
+    m = as_tensor(mean).detach()
+    s = as_tensor(std).detach()
+    if np.any(s._arr < 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    shape = np.broadcast_shapes(m.shape, s.shape)
+    dt = (mean if tm else std).dtype if dtype is None else dtype_arg(dtype, "normal")
+    # the draw goes through random_array and the arithmetic through recorded ops, so
+    # autograd.compile replays fresh samples with the current mean and std
+    z = Tensor._wrap(random_array(_draw_normal, generator, shape, np.float64))
+    out = (m + s * z).to(dt)
+    if requires_grad:
+        out.requires_grad_()
+    return out
+
+
+def _draw_normal_affine(g, shape, mean: float, std: float, dtype) -> np.ndarray:
+    return (mean + std * _gen(g).standard_normal(shape)).astype(dtype)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Values from start to end (exclusive) by step; int64 for integer arguments."""
     if end is None:
         start, end = 0, start
     _real(("start", start), ("end", end), ("step", step), op="arange")
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step == 0:
         raise InvalidArgumentError("arange: step must be nonzero")
     if not np.isfinite(float(start)) or not np.isfinite(float(end)):
@@ -104,10 +214,10 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
         dtype = np.int64 if ints else get_default_dtype()
     n = int(np.ceil((end - start) / step))
     return _leaf(allocate(lambda: np.arange(start, end, step).astype(dtype), (n,), dtype,
-                          "arange"), requires_grad)
+                          "arange"), requires_grad, device, "arange")
 
 
-def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from start to end inclusive."""
     _real(("start", start), ("end", end), op="linspace")
     start, end = (float(v) if isinstance(v, int) and abs(v) > 2 ** 53 else v for v in (start, end))
@@ -116,16 +226,17 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
         raise InvalidArgumentError(f"linspace: number of steps must be non-negative, got {steps}")
     dt = dtype_arg(dtype, "linspace", get_default_dtype())
     return _leaf(allocate(lambda: np.linspace(start, end, steps).astype(dt), (steps,), dt,
-                          "linspace"), requires_grad)
+                          "linspace"), requires_grad, device, "linspace")
 
 
-def eye(n: int, m=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """The identity matrix."""
     n = int_arg(n, "n", "eye")
     m = n if m is None else int_arg(m, "m", "eye")
     if n < 0 or m < 0:
         raise InvalidArgumentError(f"eye: n and m must be >= 0, got n={n}, m={m}")
-    return _leaf(_new(lambda s, d: np.eye(n, m, dtype=d), (n, m), dtype, "eye"), requires_grad)
+    return _leaf(_new(lambda s, d: np.eye(n, m, dtype=d), (n, m), dtype, "eye"), requires_grad, device,
+                 "eye")
 
 
 def _real(*named, op: str) -> None:
@@ -140,3 +251,64 @@ def _real(*named, op: str) -> None:
             extra = " (tapegrad does not support complex numbers)" if isinstance(v, complex) else ""
             raise TypeError(f"{op}: {name} must be a real number, got {type(v).__name__} "
                             f"{v!r}{extra}")
+
+
+# --------------------------------------------------------------------------- legacy types
+class _LegacyTensorType(type):
+    """``FloatTensor`` & co: called, they build a tensor of their dtype
+    (``FloatTensor(2, 3)`` zeros of that shape, ``LongTensor([1, 2])`` from data);
+    ``isinstance(t, FloatTensor)`` checks the dtype, as in PyTorch."""
+
+    def __call__(cls, *args, requires_grad: bool = False, device=None):
+        check_device(device, cls.__name__)
+        dt = np.dtype(cls._legacy_dtype)
+        if not args or all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                           for a in args):
+            return _leaf(np.zeros(tuple(int(a) for a in args) if args else (0,), dtype=dt),
+                         requires_grad)
+        if len(args) != 1:
+            raise TypeError(f"{cls.__name__}(): expected data or sizes (ints)")
+        data = args[0]
+        arr = np.array(data._arr if isinstance(data, Tensor) else data, dtype=dt)
+        return _leaf(arr, requires_grad)
+
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype == np.dtype(cls._legacy_dtype)
+
+    def __repr__(cls) -> str:
+        return f"<class 'autograd.{cls.__name__}'>"
+
+
+def _legacy(name: str, dtype) -> type:
+    return _LegacyTensorType(name, (), {"_legacy_dtype": dtype, "__doc__":
+                                        f"Legacy constructor: a {np.dtype(dtype)} tensor."})
+
+
+FloatTensor = _legacy("FloatTensor", np.float32)
+DoubleTensor = _legacy("DoubleTensor", np.float64)
+HalfTensor = _legacy("HalfTensor", np.float16)
+LongTensor = _legacy("LongTensor", np.int64)
+IntTensor = _legacy("IntTensor", np.int32)
+ShortTensor = _legacy("ShortTensor", np.int16)
+ByteTensor = _legacy("ByteTensor", np.uint8)
+CharTensor = _legacy("CharTensor", np.int8)
+BoolTensor = _legacy("BoolTensor", np.bool_)
+__all__ += ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
+            "ShortTensor", "ByteTensor", "CharTensor", "BoolTensor"]
+
+
+class Size(tuple):
+    """``torch.Size``: a tuple of dimension sizes (``t.shape`` is a plain tuple here,
+    and compares equal to a Size)."""
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= int(s)
+        return n
+
+    def __repr__(self) -> str:
+        return f"Size({list(self)})"
+
+
+__all__ += ["Size"]

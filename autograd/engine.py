@@ -70,6 +70,7 @@ import numpy as np
 
 from .ops._util import sum_to_array
 from .ops.elementwise import clone
+from .freeing import free_saved as _free
 from .registry import NP, TG, method
 from .tape import INPLACE, STATE, Node
 from .tensor import Tensor, as_tensor
@@ -106,10 +107,11 @@ _seq_key = operator.attrgetter("seq")
 
 def _freed_error(node: Node) -> RuntimeError:
     return RuntimeError(
-        f"Trying to backward through the graph a second time: the values saved by "
-        f"`{node.op.name}` (node #{node.seq}) were freed after the first backward. "
-        f"Pass retain_graph=True to the first backward() or grad() call if you need to "
-        f"backward through the same graph again.")
+        f"Trying to backward through the graph a second time (or directly access saved "
+        f"tensors after they have already been freed): the values saved by "
+        f"`{node.op.name}` (node #{node.seq}, {node.name()}) were freed after the first "
+        f"backward. Specify retain_graph=True if you need to backward through the graph a "
+        f"second time or if you need to access saved tensors after calling backward.")
 
 
 def _check_versions(node: Node) -> None:
@@ -124,15 +126,17 @@ def _check_versions(node: Node) -> None:
         for i, t in enumerate(node.inputs):
             if t._mod_stamp > stamp and (reads is None or i in reads):
                 raise RuntimeError(
-                    f"one of the tensors needed for gradient computation has been modified "
-                    f"by an in-place operation: input {i} of `{op.name}` (shape "
+                    f"one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation (modified by an in-place operation): input {i} "
+                    f"of `{op.name}` (shape "
                     f"{tuple(t.shape)}, {t.dtype}) is at version {t._version} and was "
                     f"changed after `{op.name}` saved it. Clone it before the in-place "
                     f"change (x = x.clone()), or do the in-place change before using it.")
     if op.uses_out and node.dirty:
         raise RuntimeError(
-            f"one of the tensors needed for gradient computation has been modified by an "
-            f"in-place operation: the output of `{op.name}` (shape "
+            f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation (modified by an in-place operation): the output of "
+            f"`{op.name}` (shape "
             f"{tuple(np.shape(node.out))}) was changed after `{op.name}` saved it, but "
             f"`{op.name}` needs its original value for backward. Use an out-of-place op "
             f"(y = y * 2 instead of y.mul_(2)) or clone the output first.")
@@ -309,7 +313,7 @@ class _Pass:
                 if graph:
                     gi = _conform_tensor(gi, inputs[i])
                     if anomaly:
-                        _check_finite(node, i, gi.data)
+                        _check_finite(node, i, gi._arr)
                     prev = get(p)
                     grads[p] = gi if prev is None else prev + gi
                     continue
@@ -331,9 +335,7 @@ class _Pass:
                     if type(acc) is _ndarray:
                         owned.add(p)
             if not retain:
-                node.inputs = None
-                node.vals = None
-                node.out = None
+                _free(node)
 
     def _leaves(self) -> None:
         """Everything left in ``grads`` is keyed by a leaf tensor (or a pruned node)."""
@@ -356,7 +358,7 @@ class _Pass:
         if node in self.targets:
             self.captured[node] = g
         if self.record:
-            node.grad = g.data if self.graph else np.asarray(g)
+            node.grad = g._arr if self.graph else np.asarray(g)
         if node.retain:  # as in PyTorch, also during grad() and backward(inputs=...)
             t = node.out_ref()
             if t is not None:
@@ -401,19 +403,19 @@ def _accumulate_grad(t: Tensor, g, create_graph: bool, owned: bool) -> None:
     """Add ``g`` into ``t.grad`` without ever sharing a buffer between two tensors."""
     if create_graph:
         gt = clone(g)  # a new tensor object and buffer, still differentiable
-        t.grad = gt if t.grad is None else t.grad + gt
+        t._grad = gt if t.grad is None else t.grad + gt
         return
     cur = t.grad
     if cur is None:
-        t.grad = Tensor._wrap(g if owned else np.array(g))
+        t._grad = Tensor._wrap(g if owned else np.array(g))
     elif (cur.grad_fn is not None or cur.requires_grad or type(cur._d) is not _ndarray
           or cur._d.shape != g.shape or not cur._d.flags.writeable):
-        t.grad = Tensor._wrap(np.asarray(cur._d + g))
+        t._grad = Tensor._wrap(np.asarray(cur._d + g))
     else:
         np.add(cur._d, g, out=cur._d, casting="same_kind")
 
 
-def _seed(root: Tensor, gradient, create_graph: bool, what: str):
+def _seed(root: Tensor, gradient, create_graph: bool, what: str, i: int = 0):
     if gradient is None:
         if root._d.size != 1:
             raise RuntimeError(
@@ -427,8 +429,10 @@ def _seed(root: Tensor, gradient, create_graph: bool, what: str):
         return Tensor._wrap(arr) if create_graph else _value(arr)
     gt = as_tensor(gradient, like=root)
     if gt.shape != root.shape:
-        raise RuntimeError(f"{what}: gradient has shape {tuple(gt.shape)} but the output has "
-                           f"shape {tuple(root.shape)}; they must match")
+        raise RuntimeError(f"{what}: Mismatch in shape: grad_output[{i}] has a shape of "
+                           f"{tuple(gt.shape)} and output[{i}] has a shape of "
+                           f"{tuple(root.shape)}; the gradient must have the output's shape "
+                           f"(they must match)")
     if create_graph:
         return gt
     return np.asarray(gt._d, dtype=root._d.dtype)
@@ -439,7 +443,8 @@ def _check_root(t, i: int, what: str) -> Tensor:
         raise TypeError(f"{what}: expected Tensors as outputs, got {type(t).__name__} at {i}")
     if not t.requires_grad:
         raise RuntimeError(
-            f"{what}: element {i} of the outputs does not require grad and has no grad_fn. "
+            f"{what}: element {i} of tensors does not require grad and does not have a "
+            f"grad_fn (element {i} of the outputs does not require grad and has no grad_fn). "
             f"Make sure an input was created with requires_grad=True and that the output "
             f"was not computed under no_grad().")
     return t
@@ -456,7 +461,8 @@ def backward(tensors: Sequence[Tensor], grad_tensors: Optional[Sequence] = None,
         grad_tensors = [None] * len(roots)
     elif isinstance(grad_tensors, (Tensor, np.ndarray)):
         grad_tensors = [grad_tensors]
-    seeds = [_seed(r, gt, create_graph, "backward") for r, gt in zip(roots, grad_tensors)]
+    seeds = [_seed(r, gt, create_graph, "backward", i)
+             for i, (r, gt) in enumerate(zip(roots, grad_tensors))]
     if retain_graph is None:
         retain_graph = create_graph
     if inputs is not None:
@@ -505,7 +511,8 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
         grad_outputs = [None] * len(roots)
     elif isinstance(grad_outputs, (Tensor, np.ndarray)) or np.isscalar(grad_outputs):
         grad_outputs = [grad_outputs]
-    seeds = [_seed(r, go, create_graph, "grad") for r, go in zip(roots, grad_outputs)]
+    seeds = [_seed(r, go, create_graph, "grad", i)
+             for i, (r, go) in enumerate(zip(roots, grad_outputs))]
     if retain_graph is None:
         retain_graph = create_graph
     res = _run(roots, seeds, retain_graph, create_graph, ins, accumulate=False)
@@ -515,9 +522,10 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the "
-                    f"outputs, so it has no gradient. Pass allow_unused=True to get None "
-                    f"for it instead.")
+                    f"grad: The differentiated Tensor at index {i} appears to not have been "
+                    f"used in the graph. Set allow_unused=True if this is the desired behavior "
+                    f"(it then gets None): input {i} (shape {tuple(t.shape)}) was not used to "
+                    f"compute the outputs, so it has no gradient.")
             if materialize_grads:
                 z = Tensor._wrap(np.zeros(t.shape, dtype=t.dtype))
                 out.append(z)

@@ -20,7 +20,7 @@ __all__ = ["jacobian", "hessian", "vjp", "jvp"]
 def _prep(inputs) -> Tuple[Tuple[Tensor, ...], bool]:
     single = isinstance(inputs, Tensor)
     xs = (inputs,) if single else tuple(inputs)
-    return tuple(Tensor._wrap(x.data).requires_grad_() if x.dtype.kind == "f" else x
+    return tuple(Tensor._wrap(x._arr).requires_grad_() if x.dtype.kind == "f" else x
                  for x in map(as_tensor, xs)), single
 
 
@@ -129,7 +129,7 @@ def jacobian(func: Callable, inputs, create_graph: bool = False, strict: bool = 
                 if create_graph:
                     rows_t[i].append(_zeros_if_none(g, x, True))
                 elif g is not None:
-                    rows[i][tuple(idx)] = g.data
+                    rows[i][tuple(idx)] = g._arr
         if create_graph:
 
             per_in = tuple(reshape(stack(r), o.shape + x.shape) if r else

@@ -113,7 +113,7 @@ def _promote(inputs: Sequence) -> List:
     out = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            t = Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad)
+            t = Tensor(x._arr.astype(np.float64), requires_grad=x.requires_grad)
             out.append(t)
         else:
             out.append(x)
@@ -150,7 +150,7 @@ def _element_differences(f: Callable, xs: Sequence, flat: np.ndarray, j: int,
 
     def at(t: float) -> List[np.ndarray]:       # f at x + t e_j
         flat[j] = orig + t
-        return [o.data for o in _outputs(f, xs)]
+        return [o._arr for o in _outputs(f, xs)]
 
     try:
         return _differences(at, eps)
@@ -180,9 +180,9 @@ def numerical_jacobian(f: Callable, inputs: Inputs, eps: float = 1e-6,
                 (wrt is not None and i not in wrt):
             continue
         cols = [np.zeros(o.shape + x.shape) for o in outs0]
-        if not x.data.flags.c_contiguous:
-            x.data = np.ascontiguousarray(x.data)
-        flat = x.data.reshape(-1)               # a view: element j moves in place
+        if not x._arr.flags.c_contiguous:
+            x.data = np.ascontiguousarray(x._arr)
+        flat = x._arr.reshape(-1)               # a view: element j moves in place
         for j in range(flat.size):
             d = _element_differences(f, xs, flat, j, eps)
             idx = np.unravel_index(j, x.shape) if x.shape else ()
@@ -209,7 +209,7 @@ def numerical_grad(f: Callable, inputs: Inputs, eps: float = 1e-6) -> Union[np.n
     xs = [as_tensor(x) if not isinstance(x, Tensor) else x for x in _as_tuple(inputs)]
     with no_grad():
         outs = _outputs(f, xs)
-    if len(outs) != 1 or outs[0].data.size != 1:
+    if len(outs) != 1 or outs[0]._arr.size != 1:
         raise ValueError(f"numerical_grad: f must return one scalar, got outputs of shapes "
                          f"{[tuple(o.shape) for o in outs]}; use numerical_jacobian for "
                          f"vector outputs")
@@ -226,14 +226,14 @@ def _analytical_jacobian(f: Callable, xs: Sequence) -> Tuple[List[List[np.ndarra
     for k, o in enumerate(outs):
         if not o.requires_grad:
             continue
-        for j in range(o.data.size):
+        for j in range(o._arr.size):
             seed = np.zeros(o.shape, dtype=o.dtype)
             idx = np.unravel_index(j, o.shape) if o.shape else ()
             seed[tuple(idx)] = 1.0
             gs = _grad([o], [xs[i] for i in diff], [seed], retain_graph=True, allow_unused=True)
             for i, gi in zip(diff, gs):
                 if gi is not None:
-                    jac[k][i][tuple(idx)] = gi.data
+                    jac[k][i][tuple(idx)] = gi._arr
     return jac, outs
 
 
@@ -323,14 +323,14 @@ def _fast_check(f, xs, eps, atol, rtol, seed) -> GradcheckReport:
                    allow_unused=True)
         for i, gi in zip(diff, gs):
             if gi is not None:
-                ana += float(np.sum(gi.data * us[i]))
+                ana += float(np.sum(gi._arr * us[i]))
     # numerical v^T (J u), one directional central difference along u (all inputs at once)
-    saved = {i: xs[i].data.copy() for i in diff}
+    saved = {i: xs[i]._arr.copy() for i in diff}
 
     def at(t: float) -> List[np.ndarray]:       # f at x + t u
         for i in diff:
             xs[i].data = saved[i] + t * us[i]
-        return [o.data for o in _outputs(f, xs)]
+        return [o._arr for o in _outputs(f, xs)]
 
     try:
         ju = _differences(at, eps)
@@ -364,7 +364,7 @@ def gradgradcheck(f: Callable, inputs: Inputs, grad_outputs: Optional[Sequence] 
     if grad_outputs is None:
         vs = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outs]
     else:
-        vs = [Tensor(np.asarray(as_tensor(v).data, dtype=np.float64), requires_grad=True)
+        vs = [Tensor(np.asarray(as_tensor(v)._arr, dtype=np.float64), requires_grad=True)
               for v in _as_tuple(grad_outputs)]
     n = len(xs)
 
@@ -537,7 +537,9 @@ def blame(roots: Union[Tensor, Sequence[Tensor]], eps: float = 1e-6, atol: float
     nodes.reverse()                                 # creation order
     for n in nodes:
         vals = n.vals if n.vals is not None else (
-            tuple(t.data for t in n.inputs) if n.inputs is not None else None)
+            tuple(t._arr for t in n.inputs) if n.inputs is not None else None)
+        if vals is not None and any(getattr(v, "freed", False) for v in vals):
+            vals = None  # only shapes kept (engine._free): nothing to replay
         if vals is None or n.op.forward is None:
             reports.append(BlameReport(n, n.op.name, n.seq, True, 0.0, {}, "skipped: values freed"))
             continue

@@ -6,6 +6,7 @@ from typing import Optional
 import numpy as np
 
 from ._checks import allocate, dtype_arg, int_arg, size_arg
+from .devices import check_device
 from .errors import InvalidArgumentError
 from .tape import STATE
 from .tensor import Tensor, get_default_dtype, _check_grad_dtype
@@ -91,8 +92,14 @@ def _leaf(arr, requires_grad):
     return t
 
 
-def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
+def _cpu(device, where: str) -> None:
+    if device is not None:
+        check_device(device, where)
+
+
+def randn(*size, dtype=None, requires_grad: bool = False, generator=None, device=None) -> Tensor:
     """Standard normal samples of the given shape."""
+    _cpu(device, "randn")
     _generator(generator, "randn")
     shape, dt = _shape(size, "randn"), _float_dtype(dtype, "randn")
     return _leaf(allocate(lambda: random_array(_draw_normal, generator, shape, dt), shape, dt,
@@ -100,17 +107,20 @@ def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Ten
                  requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
+def rand(*size, dtype=None, requires_grad: bool = False, generator=None, device=None) -> Tensor:
     """Uniform samples in [0, 1)."""
+    _cpu(device, "rand")
     _generator(generator, "rand")
     shape, dt = _shape(size, "rand"), _float_dtype(dtype, "rand")
     return _leaf(allocate(lambda: random_array(_draw_uniform, generator, shape, dt), shape, dt,
                           "rand"), requires_grad)
 
 
-def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, generator=None) -> Tensor:
+def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, generator=None,
+            device=None) -> Tensor:
     """Integers in [low, high) (or [0, low) when high is None). As in PyTorch,
     ``randint(high, size)`` (two positional arguments, the second a tuple) also works."""
+    _cpu(device, "randint")
     _generator(generator, "randint")
     dtype = dtype_arg(dtype, "randint")
     if isinstance(high, (tuple, list)) and size == ():
@@ -127,11 +137,13 @@ def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, gener
                                  shape, np.int64, "randint"))
 
 
-def randperm(n: int, generator=None) -> Tensor:
+def randperm(n: int, generator=None, dtype=np.int64, device=None) -> Tensor:
     """A random permutation of 0..n-1."""
+    _cpu(device, "randperm")
     _generator(generator, "randperm")
     n = int_arg(n, "n", "randperm")
+    dtype = dtype_arg(dtype, "randperm")
     if n < 0:
         raise InvalidArgumentError(f"randperm: n must be non-negative, got {n}")
-    return Tensor._wrap(allocate(lambda: random_array(_draw_perm, generator, n), (n,), np.int64,
-                                 "randperm"))
+    return Tensor._wrap(allocate(lambda: random_array(_draw_perm, generator, n).astype(dtype),
+                                 (n,), dtype, "randperm"))

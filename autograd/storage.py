@@ -80,7 +80,7 @@ def assign(t, value, opname: str) -> None:
     """Write ``value`` into ``t``'s buffer (same-kind casting, broadcasting to its shape),
     with errors that name the in-place op."""
     value = np.asarray(value)
-    buf = t.data
+    buf = t._arr
     if not np.can_cast(value.dtype, buf.dtype, casting="same_kind"):
         raise RuntimeError(f"{opname}_: result type {value.dtype} can't be cast to the "
                            f"desired output type {buf.dtype}")

@@ -38,7 +38,7 @@ from typing import Any, Callable, TypeVar
 
 __all__ = [
     "Node", "new_node", "INPLACE", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "name_scope", "detect_anomaly", "is_anomaly_enabled", "record_grads",
+    "name_scope", "detect_anomaly", "is_anomaly_enabled", "record_grads", "OpName", "torch_name",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -89,9 +89,15 @@ class Node:
     grad = None
 
     @property
-    def name(self) -> str:
-        """The op's registered name (also its graph label)."""
-        return self.op.name
+    def name(self) -> "OpName":
+        """The op's registered name (also its graph label): ``node.name == "mul"``.
+        Called, it gives PyTorch's name, ``node.name() == "MulBackward0"``."""
+        return OpName(self.op.name, self)
+
+    @property
+    def torch_name(self) -> str:
+        """PyTorch's name for this node's backward (``MulBackward0``, ``MmBackward0``)."""
+        return torch_name(self)
 
     @property
     def next_functions(self) -> tuple:
@@ -99,7 +105,55 @@ class Node:
         return self.parents
 
     def __repr__(self) -> str:
-        return f"<{self.op.name} node #{self.seq}>"
+        return f"<{torch_name(self)} ({self.op.name} node #{self.seq})>"
+
+
+class OpName(str):
+    """A node's name: the registered op name as a string; calling it gives PyTorch's
+    backward name (``grad_fn.name()`` in PyTorch code)."""
+
+    def __new__(cls, name: str, node: "Node") -> "OpName":
+        s = super().__new__(cls, name)
+        s._node = node
+        return s
+
+    def __call__(self) -> str:
+        return torch_name(self._node)
+
+
+# PyTorch's backward-node names where they are not CamelCase(op) + "Backward0"
+_TORCH_NAMES = {"matmul": "MmBackward0", "linear": "AddmmBackward0", "getitem": "IndexBackward0",
+                "reshape": "ViewBackward0", "cast": "ToCopyBackward0", "clamp": "ClampBackward1",
+                "conv2d": "ConvolutionBackward0", "max_pool2d": "MaxPool2DWithIndicesBackward0",
+                "softmax_cross_entropy": "NllLossBackward0", "broadcast_to": "ExpandBackward0",
+                "setitem": "CopySlices", "copy_from": "CopyBackwards", "log_softmax":
+                "LogSoftmaxBackward0", "logsumexp": "LogsumexpBackward0", "leaky_relu":
+                "LeakyReluBackward0", "max": "MaxBackward1", "min": "MinBackward1"}
+_DIM_REDUCTIONS = {"sum": "SumBackward", "mean": "MeanBackward", "prod": "ProdBackward"}
+
+
+def torch_name(node: "Node") -> str:
+    """PyTorch's name for ``node``'s backward: ``MulBackward0`` for mul, ``SumBackward0``
+    for a full sum and ``SumBackward1`` over dims, ``MvBackward0``/``MmBackward0``/
+    ``BmmBackward0`` for matmul by rank, ``PowBackward0``/``1`` for a scalar/tensor
+    exponent, ``<Class>Backward`` for a custom Function (``op.torch_name`` if set)."""
+    op = node.op
+    given = getattr(op, "torch_name", None)
+    if given:
+        return given
+    n = op.name
+    if n in _DIM_REDUCTIONS:
+        full = node.attrs.get("axis", node.attrs.get("dim")) is None if node.attrs else True
+        return _DIM_REDUCTIONS[n] + ("0" if full else "1")
+    if n == "matmul" and node.vals is not None and len(node.vals) == 2:
+        nd = tuple(getattr(v, "ndim", 0) for v in node.vals)
+        return {(2, 1): "MvBackward0", (1, 1): "DotBackward0"}.get(
+            nd, "MmBackward0" if nd == (2, 2) else "UnsafeViewBackward0" if max(nd) > 2 else "MmBackward0")
+    if n == "pow" and node.parents is not None and len(node.parents) == 2:
+        return "PowBackward1" if node.parents[1] is not None else "PowBackward0"
+    if n in _TORCH_NAMES:
+        return _TORCH_NAMES[n]
+    return "".join(w[:1].upper() + w[1:] for w in n.split("_")) + "Backward0"
 
 
 _new = object.__new__

@@ -21,6 +21,7 @@ from typing import Any, Callable, List, Optional, Tuple, Union
 
 import numpy as np
 
+from .devices import check_device
 from .errors import DtypeError, InvalidArgumentError, ShapeError
 from .storage import link_view
 
@@ -80,7 +81,7 @@ def _to_array(data: Any, dtype=None) -> np.ndarray:
         if dt.kind not in "biuf":
             raise TypeError(f"tensor: unsupported dtype {dt}; use bool, integer or float")
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._arr
         return arr.astype(dtype) if dtype is not None and arr.dtype != np.dtype(dtype) else arr.copy()
     if isinstance(data, (np.ndarray, np.generic)):
         arr = np.array(data, dtype=dtype)  # copies: a tensor never aliases the caller's array
@@ -146,9 +147,28 @@ class Tensor(OpMethods):
     __array_ufunc__ = None  # `ndarray op Tensor` defers to Tensor's reflected operator
     __array_priority__ = 1000
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype=None,
+    def __init__(self, *args: Any, requires_grad: bool = False, dtype=None,
                  name: Optional[str] = None) -> None:
-        arr = _to_array(data, dtype)
+        """``Tensor(data)`` copies ``data`` (NumPy arrays keep their dtype; Python lists
+        and numbers become the default float dtype, as ``torch.Tensor`` does);
+        ``Tensor(2, 3)`` is a zero-filled tensor of that shape (PyTorch leaves it
+        uninitialised) and ``Tensor()`` an empty one. ``tensor()`` is the usual way."""
+        if not args:
+            arr = np.zeros((0,), dtype=dtype or get_default_dtype())
+        elif all(isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+                 for a in args):
+            arr = np.zeros(tuple(int(a) for a in args), dtype=dtype or get_default_dtype())
+        elif len(args) == 1:
+            data = args[0]
+            if dtype is None and not isinstance(data, (Tensor, np.ndarray, np.generic)):
+                dtype = get_default_dtype()
+            arr = _to_array(data, dtype)
+        else:
+            raise TypeError(f"Tensor(): expected data or sizes (ints), got "
+                            f"{', '.join(type(a).__name__ for a in args)}")
+        self._init(arr, requires_grad, name)
+
+    def _init(self, arr: np.ndarray, requires_grad: bool, name: Optional[str]) -> None:
         self._d = arr
         self._grad = None
         self.grad_fn = None
@@ -172,10 +192,34 @@ class Tensor(OpMethods):
 
     # ------------------------------------------------------------------ attributes
     @property
+    def _arr(self) -> np.ndarray:
+        """Internal: the value as a NumPy array (a 0-d scalar value becomes a 0-d array,
+        stored, so the same array object comes back on every access)."""
+        d = self._d
+        if type(d) is not np.ndarray:
+            d = self._d = np.asarray(d)
+        return d
+
+    @property
+    def data(self) -> "Tensor":
+        """The value as a new Tensor sharing this one's storage, outside the graph (as in
+        PyTorch): ``requires_grad=False``, and changes made through it are not seen by
+        autograd (``p.data -= lr * p.grad`` updates ``p`` without recording or bumping its
+        version). Use ``.numpy()`` / ``np.asarray(t)`` for a NumPy array."""
+        return Tensor._wrap(self._arr)
+
+    @data.setter
+    def data(self, value) -> None:
+        if isinstance(value, Tensor):
+            value = value._arr
+        self._d = value if type(value) is np.ndarray else np.asarray(value)
+
+    @property
     def grad(self) -> Optional["Tensor"]:
-        """The accumulated gradient (leaves, and non-leaves after ``retain_grad()``).
-        Reading it on a non-leaf that does not retain it warns, as in PyTorch: it
-        is never populated there, so the None is almost always a mistake."""
+        """The accumulated gradient (a Tensor shaped like this one: leaves, and non-leaves
+        after ``retain_grad()``), or None. Reading it on a non-leaf that does not retain
+        it warns, as in PyTorch: it is never populated there, so the None is almost
+        always a mistake."""
         g = self._grad
         if g is None and self.grad_fn is not None and not self.grad_fn.retain:
             warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
@@ -183,21 +227,22 @@ class Tensor(OpMethods):
 
     @grad.setter
     def grad(self, value: Optional["Tensor"]) -> None:
+        # PyTorch's checks and phrases: a Tensor (or None) of the same size and dtype
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a "
+                    f"tensor of size '{list(self.shape)}'. Please ensure that the gradient "
+                    f"and the tensor are the same size")
+            if value.dtype != self.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor "
+                    f"with dtype '{self.dtype}'. The gradient must match the tensor's dtype; "
+                    f"convert it first, e.g. g.to(t.dtype)")
         self._grad = value
-
-    @property
-    def data(self) -> np.ndarray:
-        """The value as a NumPy array (the same array object on every access)."""
-        d = self._d
-        if type(d) is not np.ndarray:
-            d = self._d = np.asarray(d)
-        return d
-
-    @data.setter
-    def data(self, value) -> None:
-        if isinstance(value, Tensor):
-            value = value.data
-        self._d = value if type(value) is np.ndarray else np.asarray(value)
 
     @property
     def shape(self) -> Tuple[int, ...]:
@@ -226,45 +271,45 @@ class Tensor(OpMethods):
         return self.transpose(-2, -1)
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._arr.ndim
 
     def size(self, dim: Optional[int] = None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._arr.shape if dim is None else self._arr.shape[dim]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._arr.size)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._arr.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._arr.shape[0]
 
     def item(self) -> Union[float, int, bool]:
-        if self.data.size != 1:
+        if self._arr.size != 1:
             raise InvalidArgumentError(f"item(): only one-element tensors can be converted to Python "
                              f"scalars, this one has shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self._arr.reshape(()).item()
 
     def numpy(self) -> np.ndarray:
         if self.requires_grad:
             raise RuntimeError("numpy(): can't call numpy() on a tensor that requires grad; "
                                "use t.detach().numpy()")
-        return self.data
+        return self._arr
 
     def tolist(self):
-        return self.data.tolist()
+        return self._arr.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._arr if dtype is None else self._arr.astype(dtype)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._arr, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype != get_default_dtype() and self.data.dtype.kind == "f" or \
-                self.data.dtype.kind in "bu" or self.data.dtype not in (np.int64, np.float32):
-            extra += f", dtype={self.data.dtype}"
+        if self._arr.dtype != get_default_dtype() and self._arr.dtype.kind == "f" or \
+                self._arr.dtype.kind in "bu" or self._arr.dtype not in (np.int64, np.float32):
+            extra += f", dtype={self._arr.dtype}"
         if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.op.name}>"
+            extra += f", grad_fn=<{self.grad_fn.name()}>"
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
@@ -272,10 +317,10 @@ class Tensor(OpMethods):
     __hash__ = object.__hash__  # identity hash, C-level (tensors are dict keys in backward)
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is "
+        if self._arr.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self._arr.size} elements is "
                                f"ambiguous; use .any() or .all()")
-        return bool(self.data)
+        return bool(self._arr)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -284,7 +329,7 @@ class Tensor(OpMethods):
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._arr.dtype.kind not in "iub" or self._arr.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
@@ -310,7 +355,7 @@ class Tensor(OpMethods):
             raise RuntimeError("requires_grad_(): only leaf tensors can change requires_grad; "
                                "use .detach() to make a leaf")
         if requires_grad:
-            _check_grad_dtype(self.data.dtype, "requires_grad_()")
+            _check_grad_dtype(self._arr.dtype, "requires_grad_()")
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -376,33 +421,22 @@ class Tensor(OpMethods):
     def __ge__(self, other):
         return self._cmp(other, np.greater_equal)
 
-    def __invert__(self):
-        if self.dtype != np.bool_:
-            raise TypeError(f"~ is only defined for bool tensors, got {self.dtype}")
-        return Tensor._wrap(~self.data)
-
-    def __and__(self, other):
-        return self._cmp(other, np.logical_and)
-
-    def __or__(self, other):
-        return self._cmp(other, np.logical_or)
-
     def logical_not(self):
-        return Tensor._wrap(np.logical_not(self.data))
+        return Tensor._wrap(np.logical_not(self._arr))
 
     def any(self, dim=None, keepdim=False):
         _int_dim(dim, self.ndim, "any")
-        return Tensor._wrap(np.asarray(self.data.any(axis=dim, keepdims=keepdim)))
+        return Tensor._wrap(np.asarray(self._arr.any(axis=dim, keepdims=keepdim)))
 
     def all(self, dim=None, keepdim=False):
         _int_dim(dim, self.ndim, "all")
-        return Tensor._wrap(np.asarray(self.data.all(axis=dim, keepdims=keepdim)))
+        return Tensor._wrap(np.asarray(self._arr.all(axis=dim, keepdims=keepdim)))
 
     def isnan(self):
-        return Tensor._wrap(np.isnan(self.data))
+        return Tensor._wrap(np.isnan(self._arr))
 
     def isfinite(self):
-        return Tensor._wrap(np.isfinite(self.data))
+        return Tensor._wrap(np.isfinite(self._arr))
 
     # ------------------------------------------------------------------ dtype
     # (``to``/``astype`` are the cast op's methods, ``clone`` the clone op's)
@@ -422,7 +456,7 @@ class Tensor(OpMethods):
         return self.to(np.bool_)
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._arr.dtype.kind == "f"
 
     def contiguous(self) -> "Tensor":
         return self
@@ -506,12 +540,18 @@ def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
         return Tensor._wrap(np.array(x, dtype=_scalar_dtype(x, like)))
     if x is None:
         raise TypeError("expected a tensor, a number or an array, got None")
-    return Tensor(x)
+    return tensor(x)
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype=None, name: Optional[str] = None) -> Tensor:
-    """Create a leaf tensor (copies ``data``). Floats and lists default to float32."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+def tensor(data: Any, requires_grad: bool = False, dtype=None, name: Optional[str] = None,
+           device=None) -> Tensor:
+    """Create a leaf tensor (copies ``data``). Floats and lists of floats default to
+    float32, integers to int64, bools to bool (``torch.tensor``'s rules)."""
+    if device is not None:
+        check_device(device, "tensor")
+    t = object.__new__(Tensor)
+    t._init(_to_array(data, dtype), requires_grad, name)
+    return t
 
 
 def from_numpy(a: np.ndarray) -> Tensor:

@@ -116,7 +116,7 @@ def scalar_step():
         loss.backward()
         with ag.no_grad():
             for p in params:
-                p.data -= 0.01 * p.grad.data
+                p.data -= 0.01 * p.grad.data.numpy()
     return step
 
 

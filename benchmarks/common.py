@@ -78,11 +78,11 @@ def one_hot(y: np.ndarray, k: int, dtype: Any = np.float64) -> np.ndarray:
 
 def tensor_dtypes(loss: Any, tensors: Sequence[Any]) -> set:
     """dtype names of a tapegrad loss and of the data and ``.grad`` of ``tensors``."""
-    out = {np.asarray(loss.data).dtype.name}
+    out = {np.asarray(loss.data.numpy()).dtype.name}
     for t in tensors:
-        out.add(np.asarray(t.data).dtype.name)
+        out.add(np.asarray(t.data.numpy()).dtype.name)
         if t.grad is not None:
-            out.add(np.asarray(t.grad.data).dtype.name)
+            out.add(np.asarray(t.grad.data.numpy()).dtype.name)
     return out
 
 

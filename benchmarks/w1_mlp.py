@@ -112,7 +112,7 @@ class TapegradW1:
         loss = (1 - self.y * s).relu().mean() + ALPHA * sum((w * w).sum() for w in p.values())
         loss.backward()
         for t in p.values():
-            t.data -= LR * t.grad.data
+            t.data -= LR * t.grad.data.numpy()
         self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def dtypes(self) -> set:
@@ -120,8 +120,8 @@ class TapegradW1:
         return tensor_dtypes(self.loss, list(self.p.values()))
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(float(self.loss.item()), _f64({k: t.grad.data for k, t in self.p.items()}),
-                        _f64({k: t.data for k, t in self.p.items()}))
+        return Snapshot(float(self.loss.item()), _f64({k: t.grad.data.numpy() for k, t in self.p.items()}),
+                        _f64({k: t.data.numpy() for k, t in self.p.items()}))
 
 
 def torch_dtype(dtype: np.dtype) -> Any:
@@ -277,7 +277,7 @@ class TapegradW1s:
         loss = scalar_loss(self.model, self.X, self.y, self.params)
         loss.backward()
         for p in self.params:
-            p.data -= LR * p.grad.data
+            p.data -= LR * p.grad.data.numpy()
         self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def dtypes(self) -> set:

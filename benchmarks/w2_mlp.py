@@ -114,7 +114,7 @@ class TapegradMLP:
         loss = self.ag.softmax_cross_entropy(z, self.y)     # fused, like F.cross_entropy
         loss.backward()
         for t in p.values():
-            t.data -= self.lr * t.grad.data
+            t.data -= self.lr * t.grad.data.numpy()
         self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def dtypes(self) -> set:
@@ -122,8 +122,8 @@ class TapegradMLP:
         return tensor_dtypes(self.loss, list(self.p.values()))
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(float(self.loss.item()), _f64({k: t.grad.data for k, t in self.p.items()}),
-                        _f64({k: t.data for k, t in self.p.items()}))
+        return Snapshot(float(self.loss.item()), _f64({k: t.grad.data.numpy() for k, t in self.p.items()}),
+                        _f64({k: t.data.numpy() for k, t in self.p.items()}))
 
 
 class TorchMLP:

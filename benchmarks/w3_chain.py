@@ -122,8 +122,8 @@ class TapegradW3:
         return tensor_dtypes(self.loss, [self.x0])
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(float(self.loss.item()), {"x0": self.x0.grad.data.astype(np.float64)},
-                        {"x0": self.x0.data.astype(np.float64)})
+        return Snapshot(float(self.loss.item()), {"x0": self.x0.grad.data.numpy().astype(np.float64)},
+                        {"x0": self.x0.data.numpy().astype(np.float64)})
 
 
 class TorchW3:

@@ -183,7 +183,7 @@ class TapegradCNN:
         loss = ag.softmax_cross_entropy(z, self.y)     # fused, like F.cross_entropy
         loss.backward()
         for t in p.values():
-            t.data -= LR * t.grad.data
+            t.data -= LR * t.grad.data.numpy()
         self.loss = loss.detach()  # not the graph: holding it would keep the nodes alive
 
     def dtypes(self) -> set:
@@ -191,8 +191,8 @@ class TapegradCNN:
         return tensor_dtypes(self.loss, list(self.p.values()))
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(float(self.loss.item()), _f64({k: t.grad.data for k, t in self.p.items()}),
-                        _f64({k: t.data for k, t in self.p.items()}))
+        return Snapshot(float(self.loss.item()), _f64({k: t.grad.data.numpy() for k, t in self.p.items()}),
+                        _f64({k: t.data.numpy() for k, t in self.p.items()}))
 
 
 class TorchCNN:

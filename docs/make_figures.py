@@ -42,9 +42,9 @@ def seed_network() -> ag.Tensor:
     """softmax(W2 @ relu(W1 @ x + b1) + b2), cross-entropy against class 2."""
     ag.manual_seed(0)
     x = ag.tensor([0.5, -1.0, 2.0], name="x")                       # (3,) input, no grad
-    W1 = ag.tensor(ag.randn(4, 3).data * 0.7, requires_grad=True, name="W1")  # (4, 3)
+    W1 = ag.tensor(ag.randn(4, 3).data.numpy() * 0.7, requires_grad=True, name="W1")  # (4, 3)
     b1 = ag.tensor([0.1, -0.2, 0.0, 0.3], requires_grad=True, name="b1")     # (4,)
-    W2 = ag.tensor(ag.randn(3, 4).data * 0.7, requires_grad=True, name="W2")  # (3, 4)
+    W2 = ag.tensor(ag.randn(3, 4).data.numpy() * 0.7, requires_grad=True, name="W2")  # (3, 4)
     b2 = ag.tensor([0.0, 0.1, -0.1], requires_grad=True, name="b2")          # (3,)
     h = ag.relu(W1 @ x + b1)                                          # (4,)
     p = ag.softmax(W2 @ h + b2, dim=0)                                # (3,) probabilities
@@ -75,7 +75,7 @@ def big_graph(stages: int = 5, branches: int = 4, steps: int = 250) -> ag.Tensor
             outs = []
             for b in range(branches):
                 with ag.name_scope(f"branch{b}"):
-                    W = ag.tensor(ag.randn(8, 8).data * 0.3, requires_grad=True,
+                    W = ag.tensor(ag.randn(8, 8).data.numpy() * 0.3, requires_grad=True,
                                   name=f"stage{s}.branch{b}.W")       # (8, 8)
                     z = h
                     for _ in range(steps):

@@ -53,7 +53,7 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors) -> None:
         if not tensors:
             raise ValueError("TensorDataset: needs at least one tensor")
-        self.tensors = [t.data if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
+        self.tensors = [np.asarray(t) for t in tensors]
         n = len(self.tensors[0])
         for k, t in enumerate(self.tensors):
             if len(t) != n:
@@ -384,7 +384,7 @@ def train_test_split(*arrays, test_size: float = 0.25, seed: int = 0):
     k = int(round(n * (1 - test_size)))
     out = []
     for a in arrays:
-        a = a.data if isinstance(a, Tensor) else np.asarray(a)
+        a = np.asarray(a)
         out += [a[p[:k]], a[p[k:]]]
     return out
 

@@ -150,10 +150,10 @@ def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
         var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
         if running_mean is not None:
             with ag.no_grad():
-                m = mean.data.reshape(-1)
-                v = var.data.reshape(-1) * n / (n - 1)
-                running_mean.data = ((1 - momentum) * running_mean.data + momentum * m).astype(running_mean.dtype)
-                running_var.data = ((1 - momentum) * running_var.data + momentum * v).astype(running_var.dtype)
+                m = np.asarray(mean).reshape(-1)
+                v = np.asarray(var).reshape(-1) * n / (n - 1)
+                running_mean.data = ((1 - momentum) * np.asarray(running_mean) + momentum * m).astype(running_mean.dtype)
+                running_var.data = ((1 - momentum) * np.asarray(running_var) + momentum * v).astype(running_var.dtype)
     else:
         if running_mean is None or running_var is None:
             raise ag.InvalidArgumentError("batch_norm: eval mode needs running statistics")
@@ -261,7 +261,7 @@ def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
         # (a target that requires grad is gradchecked: finite differences step out of it)
         raise ag.InvalidArgumentError("binary_cross_entropy: all elements of the target "
                                       "must be between 0 and 1")
-    if ((p.data < 0) | (p.data > 1)).any():
+    if ((np.asarray(p) < 0) | (np.asarray(p) > 1)).any():
         raise ag.InvalidArgumentError("binary_cross_entropy: input must be probabilities in "
                                       "[0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
@@ -359,7 +359,7 @@ def nll_loss(logp, y, weight=None, ignore_index: int = -100, reduction: str = "m
         yt = yt.reshape(-1)
     keep = yt != ignore_index
     idx = np.where(keep, yt, 0)
-    w = np.ones(logp.shape[-1], dtype=logp.dtype) if weight is None else np.asarray(ag.as_tensor(weight).data, dtype=logp.dtype)
+    w = np.ones(logp.shape[-1], dtype=logp.dtype) if weight is None else np.asarray(ag.as_tensor(weight), dtype=logp.dtype)
     wn = w[idx] * keep
     if logp.ndim == 1:
         picked = logp[int(idx)]
@@ -429,7 +429,7 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     if label_smoothing == 0.0:
         return nll
     # smoothing term: -(1/C) sum_c w_c logp_c per sample, reduced like PyTorch
-    ytn = np.asarray(yt.data)
+    ytn = np.asarray(yt)
     wshape = (1, c) + (1,) * (logits.ndim - 2) if logits.ndim > 1 else (c,)
     lp = logp if wt is None else logp * ag.reshape(wt, wshape)
     smooth = -lp.sum(axis=dim) / c
@@ -437,10 +437,10 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     smooth = smooth * keep
     if reduction == "mean":
         if wt is None:
-            denom = float(keep.data.sum())
+            denom = float(np.asarray(keep).sum())
         else:
             idx = np.where(ytn != ignore_index, ytn, 0)
-            denom = float((np.asarray(wt.data)[idx] * keep.data).sum())
+            denom = float((np.asarray(wt)[idx] * np.asarray(keep)).sum())
         s = _weighted_mean(smooth.sum(), denom)
     elif reduction == "sum":
         s = smooth.sum()

@@ -140,9 +140,14 @@ class Conv2d(Module):
                         self.groups)
 
     def extra_repr(self) -> str:
+        # PyTorch's form: padding, dilation, groups and bias only when not the default
+        pad = (f", padding={self.padding!r}" if isinstance(self.padding, str) else
+               f", padding={self.padding}" if self.padding != (0, 0) else "")
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}"
-                + (f", groups={self.groups}" if self.groups != 1 else ""))
+                f"stride={self.stride}{pad}"
+                + (f", dilation={self.dilation}" if self.dilation != (1, 1) else "")
+                + (f", groups={self.groups}" if self.groups != 1 else "")
+                + (", bias=False" if self.bias is None else ""))
 
 
 class MaxPool2d(Module):
@@ -204,7 +209,7 @@ class Dropout(Module):
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace=False"
 
 
 class _BatchNorm(Module):
@@ -237,13 +242,15 @@ class _BatchNorm(Module):
                              f"{self.num_features} channels in dim 1, got {tuple(x.shape)}")
         use_batch = self.training or not self.track_running_stats
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+            self.num_batches_tracked.data = np.asarray(self.num_batches_tracked) + 1
         return F.batch_norm(x, self.running_mean if self.track_running_stats else None,
                             self.running_var if self.track_running_stats else None,
                             self.weight, self.bias, use_batch, self.momentum, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -400,3 +407,19 @@ class NLLLoss(_Loss):
 
     def forward(self, logp, y):
         return F.nll_loss(logp, y, self.weight, self.ignore_index, self.reduction)
+
+
+# PyTorch's reprs for the layers whose arguments are attributes (Flatten(start_dim=1, ...))
+def _repr_of(*names: str):
+    def extra_repr(self) -> str:
+        return ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+    return extra_repr
+
+
+Flatten.extra_repr = _repr_of("start_dim", "end_dim")
+LeakyReLU.extra_repr = _repr_of("negative_slope")
+ELU.extra_repr = _repr_of("alpha")
+GELU.extra_repr = _repr_of("approximate")
+Softmax.extra_repr = _repr_of("dim")
+LogSoftmax.extra_repr = _repr_of("dim")
+Softplus.extra_repr = _repr_of("beta", "threshold")

@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterable, Iterator, Mapping, Optional, Tuple, Unio
 import numpy as np
 
 import autograd as ag
-from autograd import Tensor
+from autograd import Tensor, check_device
 
 __all__ = ["Parameter", "Module", "Sequential", "ModuleList", "RemovableHandle"]
 
@@ -23,7 +23,7 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.zeros((0,), dtype=ag.get_default_dtype())
-        arr = data.data if isinstance(data, Tensor) else data
+        arr = np.asarray(data) if isinstance(data, Tensor) else data
         super().__init__(arr, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
@@ -231,7 +231,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad.data[...] = 0
+                p.grad.zero_()
 
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
         for p in self.parameters():
@@ -250,12 +250,50 @@ class Module:
     def float(self) -> "Module":
         return self._cast(np.float32)
 
+    def to(self, *args: Any, **kwargs: Any) -> "Module":
+        """``module.to(device)``, ``.to(dtype)``, ``.to(device, dtype)``, ``.to(tensor)``
+        (its dtype), as in PyTorch: floating parameters and buffers are cast to a
+        floating ``dtype``; the device must be the CPU (tapegrad's only device).
+        Returns the module itself."""
+        dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.to() got unexpected keyword argument(s) "
+                            f"{sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, ag.device)) and not _is_dtype_name(a):
+                device = a
+            elif a is not None:
+                dtype = a
+        check_device(device, f"{type(self).__name__}.to")
+        if dtype is None:
+            return self
+        dt = np.dtype(dtype)
+        if dt.kind != "f":
+            raise TypeError(f"{type(self).__name__}.to only accepts floating point dtypes, "
+                            f"but got desired dtype={dt}")
+        return self._cast(dt)
+
+    def cpu(self) -> "Module":
+        """The module itself (everything is on the CPU)."""
+        return self
+
+    def cuda(self, device: Any = None) -> "Module":
+        """Raises: tapegrad runs on the CPU only (``cuda.is_available()`` is False)."""
+        check_device("cuda" if device is None else device, f"{type(self).__name__}.cuda")
+        return self
+
+    def half(self) -> "Module":
+        return self._cast(np.float16)
+
     def _cast(self, dtype) -> "Module":
         for m in self.modules():
             for d in (m._parameters, m._buffers):
                 for k, t in d.items():
                     if t is not None and t.dtype.kind == "f":
-                        t.data = t.data.astype(dtype)
+                        t.data = np.asarray(t).astype(dtype)
                         if t.grad is not None:
                             t.grad = None
         return self
@@ -418,6 +456,14 @@ def _call_with_hooks(module: Module, args: tuple, kwargs: dict) -> Any:
                     pass   # the forward's exception is the one to report
         raise
     return result
+def _is_dtype_name(a: Any) -> bool:
+    if not isinstance(a, str):
+        return False
+    try:
+        np.dtype(a)
+        return True
+    except TypeError:
+        return False
 
 
 class _IncompatibleKeys(tuple):

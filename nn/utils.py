@@ -30,7 +30,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
         (5.0, [0.6, 0.8])
     """
     params = _params(parameters)           # once: `parameters` may be a generator
-    grads = [p.grad.data for p in params if p.grad is not None]
+    grads = [np.asarray(p.grad) for p in params if p.grad is not None]
     if not grads:
         return ag.tensor(0.0)
     norm_type = float(norm_type)
@@ -45,7 +45,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     if coef < 1:
         for p in params:
             if p.grad is not None:
-                p.grad.data = p.grad.data * coef
+                p.grad.data = np.asarray(p.grad) * coef
     return ag.tensor(total, dtype=grads[0].dtype)
 
 
@@ -61,7 +61,7 @@ def clip_grad_value_(parameters, clip_value: float) -> None:
     """
     for p in _params(parameters):
         if p.grad is not None:
-            p.grad.data = np.clip(p.grad.data, -clip_value, clip_value)
+            p.grad.data = np.clip(np.asarray(p.grad), -clip_value, clip_value)
 
 
 def l1_penalty(parameters, weight: float = 1.0) -> Tensor:

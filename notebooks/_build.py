@@ -143,8 +143,8 @@ for _ in range(steps):
     loss = ((w * Xt + b - Yt) ** 2).mean()
     loss.backward()
     with ag.no_grad():
-        w.data -= lr * w.grad.data
-        b.data -= lr * b.grad.data
+        w.data -= lr * w.grad
+        b.data -= lr * b.grad
     w.grad = None; b.grad = None
     losses.append(loss.item())
 auto = (w.item(), b.item())
@@ -224,11 +224,11 @@ p = ag.softmax(z2, dim=0) # (3,) probabilities
 loss = -ag.log(p[y])      # cross-entropy of the target class
 for t in (z1, h, z2, p):
     t.retain_grad()
-print("z1 =", z1.data, "\\nh  =", h.data, "\\nz2 =", z2.data, "\\np  =", p.data)
+print("z1 =", z1.detach().numpy(), "\\nh  =", h.detach().numpy(), "\\nz2 =", z2.detach().numpy(), "\\np  =", p.detach().numpy())
 print("loss =", loss.item())
-assert abs(p.data.sum() - 1) < 1e-12
-assert abs(loss.item() + np.log(p.data[y])) < 1e-12
-assert (z1.data < 0).sum() == 1        # one hidden unit is off: relu passes no gradient"""),
+assert abs(p.detach().numpy().sum() - 1) < 1e-12
+assert abs(loss.item() + np.log(p.detach().numpy()[y])) < 1e-12
+assert (z1.detach().numpy() < 0).sum() == 1        # one hidden unit is off: relu passes no gradient"""),
         md("""\
 ## Forward values and backward gradients on the graph
 
@@ -260,11 +260,11 @@ $$\\delta_1 = \\frac{\\partial L}{\\partial z_1} = (W_2^T \\delta_2) \\odot \\ma
 Softmax and cross-entropy together give the famously simple $\\delta_2 = p - e_y$
 (the softmax Jacobian $\\mathrm{diag}(p) - p p^T$ times $-e_y / p_y$)."""),
         code("""\
-xv, pv, hv, z1v = x.data, p.data, h.data, z1.data
+xv, pv, hv, z1v = x.detach().numpy(), p.detach().numpy(), h.detach().numpy(), z1.detach().numpy()
 e_y = np.eye(3)[y]
 delta2 = pv - e_y                                   # (3,)
 dW2, db2 = np.outer(delta2, hv), delta2             # (3, 4), (3,)
-dh = W2.data.T @ delta2                          # (4,)
+dh = W2.detach().numpy().T @ delta2                          # (4,)
 delta1 = dh * (z1v > 0)                             # (4,)
 dW1, db1 = np.outer(delta1, xv), delta1             # (4, 3), (4,)
 print("delta2 =", delta2, "\\ndelta1 =", delta1)
@@ -577,12 +577,12 @@ def f(p):
 def trajectory(make_opt, steps=60, start=(-4.5, 1.5)):
     p = nn.Parameter(ag.tensor(np.array(start)))
     opt = make_opt([p])
-    path = [p.data.copy()]
+    path = [p.detach().numpy().copy()]
     for _ in range(steps):
         opt.zero_grad()
         f(p).backward()
         opt.step()
-        path.append(p.data.copy())
+        path.append(p.detach().numpy().copy())
     return np.array(path)
 
 optimizers = {
@@ -704,7 +704,7 @@ def layer_grad_norms(model):
     model.zero_grad()
     (model(x) ** 2).mean().backward()
     ws = [p for n, p in model.named_parameters() if n.endswith("weight")][:-1]
-    return np.array([float(np.linalg.norm(p.grad.data)) for p in ws])
+    return np.array([float(np.linalg.norm(p.grad.numpy())) for p in ws])
 
 norms = {k: layer_grad_norms(deep_net(k)) for k in ["sigmoid", "ReLU", "residual"]}
 for k, v in norms.items():
@@ -770,7 +770,7 @@ b = layer_grad_norms(big)
 print(f"first-layer gradient norm {b[0]:.2e} (He init: {r[0]:.2e})")
 assert b[0] > 1e6 * r[0]
 total = float(nn.utils.clip_grad_norm_(list(big.parameters()), max_norm=1.0))
-after = np.sqrt(sum(float((p.grad.data.astype(np.float64) ** 2).sum()) for p in big.parameters()))
+after = np.sqrt(sum(float((p.grad.numpy().astype(np.float64) ** 2).sum()) for p in big.parameters()))
 print(f"total gradient norm {total:.2e} -> after clip_grad_norm_(max_norm=1): {after:.4f}")
 assert total > 1e6 and abs(after - 1.0) < 1e-3"""),
     ]

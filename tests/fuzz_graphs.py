@@ -232,8 +232,8 @@ def _backward_path(prog, ns, leaves, loss):
     """tapegrad's .backward() on the same graph: the gradients it accumulates, and the
     aliasing check (no two leaves' .grad may share memory; see the module docstring)."""
     loss.backward()
-    gs = [l.grad.data.copy() if l.grad is not None else np.zeros(l.shape) for l in leaves]
-    bufs = [l.grad.data for l in leaves if l.grad is not None]
+    gs = [l.grad.data.numpy().copy() if l.grad is not None else np.zeros(l.shape) for l in leaves]
+    bufs = [l.grad.data.numpy() for l in leaves if l.grad is not None]
     for i in range(len(bufs)):
         for j in range(i + 1, len(bufs)):
             if np.shares_memory(bufs[i], bufs[j]):
@@ -243,7 +243,7 @@ def _backward_path(prog, ns, leaves, loss):
 
 def _np(t) -> np.ndarray:
     if isinstance(t, ag.Tensor):
-        return np.array(t.data, dtype=np.float64)
+        return np.array(t.data.numpy(), dtype=np.float64)
     t = t.detach()
     if t._is_zerotensor():
         # PyTorch returns "efficient zero tensors" from double backward; .numpy() refuses
@@ -268,7 +268,7 @@ def _first_grads_ag(prog: Program, leaf_vals: Sequence[np.ndarray]) -> List[np.n
         leaves.append(t)
     exec("\n".join(source(prog, "ag")), ns)
     gs = ag.grad(ns["loss"], leaves, allow_unused=True)
-    return [np.zeros(np.shape(a)) if g is None else np.array(g.data, dtype=np.float64)
+    return [np.zeros(np.shape(a)) if g is None else np.array(g.data.numpy(), dtype=np.float64)
             for g, a in zip(gs, leaf_vals)]
 
 
@@ -576,7 +576,7 @@ def _eval_one(ins: Instr, vals: List[np.ndarray]) -> Optional[np.ndarray]:
     expr = OPS[ins.op][1]("ag", [f"a{k}" for k in range(len(ins.args))], ins.attrs)
     try:
         with np.errstate(all="ignore"), ag.no_grad():
-            return np.asarray(eval(expr, ns).data, dtype=np.float64)
+            return np.asarray(eval(expr, ns).data.numpy(), dtype=np.float64)
     except Exception:
         return None
 
@@ -716,7 +716,7 @@ def reproduction(prog: Program, why: str) -> str:
     out += leaves("torch") + source(prog, "torch")
     out += [f"th = torch.autograd.grad(loss, [{names}], allow_unused=True)",
             "for a, b in zip(tg, th):",
-            "    print(None if a is None else a.data, None if b is None else b.numpy())"]
+            "    print(None if a is None else a.data.numpy(), None if b is None else b.numpy())"]
     return "\n".join(out)
 
 

@@ -112,7 +112,7 @@ def test_plain_backward_runs_no_tensor_op() -> None:
     loss2, params2 = _mlp_loss(ag, np.random.default_rng(0))
     assert _count_calls(registry.apply.__code__, lambda: loss2.backward(create_graph=True)) > 0
     for p, q in zip(params, params2):  # same gradients either way
-        np.testing.assert_allclose(p.grad.data, q.grad.data, rtol=1e-6)
+        np.testing.assert_allclose(p.grad.data.numpy(), q.grad.data.numpy(), rtol=1e-6)
 
 
 def test_no_grad_forward_records_nothing() -> None:

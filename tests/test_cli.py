@@ -119,7 +119,7 @@ def test_expression_parser_evaluates_like_numpy():
     assert expr.expression_names(tree) == ["a", "b", "c"]
     a, b, c = np.array([0.3, -1.0]), np.array(2.0), np.array([1.0, 2.0])
     env = {k: ag.tensor(v) for k, v in dict(a=a, b=b, c=c).items()}
-    got = expr.evaluate_expression(tree, env).data
+    got = expr.evaluate_expression(tree, env).data.numpy()
     want = (1 / (1 + np.exp(-a))) ** 2 - np.log(b) / 3 + a @ c
     assert np.allclose(got, want)
 

@@ -9,7 +9,7 @@ def g(f, *vals):
     xs = [ag.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for v in vals]
     out = f(*xs)
     out.sum().backward()
-    return [x.grad.data for x in xs]
+    return [x.grad.data.numpy() for x in xs]
 
 
 @pytest.mark.parametrize("f, x, expected", [

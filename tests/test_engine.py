@@ -39,19 +39,19 @@ def test_diamond():
     d = (b * c).sum()          # d/dx = 2 (b c + b cos a)
     d.backward()
     av = 2 * np.array([1.0, 2.0])
-    np.testing.assert_allclose(x.grad.data, 2 * (np.exp(av) * np.sin(av) + np.exp(av) * np.cos(av)))
+    np.testing.assert_allclose(x.grad.data.numpy(), 2 * (np.exp(av) * np.sin(av) + np.exp(av) * np.cos(av)))
 
 
 def test_repeated_indices_accumulate():
     x = f64([1.0, 2.0, 3.0])
     x[[0, 0, 2, 0]].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad.data.numpy(), [3.0, 0.0, 1.0])
 
 
 def test_boolean_mask_gradient():
     x = f64([[1.0, -2.0], [3.0, -4.0]])
     (x[x > 0] * 10).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[10.0, 0.0], [10.0, 0.0]])
+    np.testing.assert_array_equal(x.grad.data.numpy(), [[10.0, 0.0], [10.0, 0.0]])
 
 
 def test_broadcast_to_0d_leaf():
@@ -67,8 +67,8 @@ def test_broadcast_size1_dims_reduced_to_exact_shape():
     b = f64(np.ones((1, 4)))
     (a + b).sum().backward()
     assert a.grad.shape == (3, 1) and b.grad.shape == (1, 4)
-    np.testing.assert_array_equal(a.grad.data, np.full((3, 1), 4.0))
-    np.testing.assert_array_equal(b.grad.data, np.full((1, 4), 3.0))
+    np.testing.assert_array_equal(a.grad.data.numpy(), np.full((3, 1), 4.0))
+    np.testing.assert_array_equal(b.grad.data.numpy(), np.full((1, 4), 3.0))
 
 
 def test_python_scalars_and_numpy_on_either_side():
@@ -77,7 +77,7 @@ def test_python_scalars_and_numpy_on_either_side():
     assert isinstance(y, ag.Tensor)
     y.sum().backward()
     xv = np.array([1.0, 2.0])
-    np.testing.assert_allclose(x.grad.data, 2 + 1 / xv ** 2 + 2 * xv + np.log(3) * 3 ** xv)
+    np.testing.assert_allclose(x.grad.data.numpy(), 2 + 1 / xv ** 2 + 2 * xv + np.log(3) * 3 ** xv)
 
 
 def test_float32_stays_float32():
@@ -116,16 +116,16 @@ def test_leaves_never_share_gradient_buffers():
 def test_add_passthrough_does_not_alias():
     a, b = f64([1.0, 2.0]), f64([3.0, 4.0])
     (a + b).sum().backward()
-    assert not np.shares_memory(a.grad.data, b.grad.data)
+    assert not np.shares_memory(a.grad.data.numpy(), b.grad.data.numpy())
     a.grad.zero_()
-    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(b.grad.data.numpy(), [1.0, 1.0])
 
 
 def test_user_gradient_is_not_aliased():
     x = f64([1.0, 2.0])
     g = np.array([1.0, 1.0])
     (x * 1).backward(g)
-    x.grad.data[0] = 7
+    x.grad.data.numpy()[0] = 7
     assert g[0] == 1.0
 
 
@@ -206,7 +206,7 @@ def test_nonscalar_backward_needs_gradient():
     with pytest.raises(RuntimeError, match="scalar outputs"):
         (x * 2).backward()
     (x * 2).backward(np.array([1.0, 3.0]))
-    np.testing.assert_array_equal(x.grad.data, [2.0, 6.0])
+    np.testing.assert_array_equal(x.grad.data.numpy(), [2.0, 6.0])
 
 
 def test_backward_on_tensor_without_grad():
@@ -244,7 +244,7 @@ def test_inplace_not_needed_by_backward_is_fine():
     a = x + 1                  # add needs no values
     a.mul_(3)                  # in-place on a non-leaf is recorded
     a.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.data.numpy(), [3.0, 3.0])
     assert a._version == 1
 
 
@@ -263,7 +263,7 @@ def test_setitem_is_differentiable():
     y = x * 1
     y[1] = v * 2
     (y * tensor([1.0, 10.0, 100.0], dtype=np.float64)).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [1.0, 0.0, 100.0])
+    np.testing.assert_array_equal(x.grad.data.numpy(), [1.0, 0.0, 100.0])
     assert v.grad.item() == 20.0
 
 
@@ -281,7 +281,7 @@ def test_grad_with_grad_outputs_does_not_touch_dot_grad():
     x = f64([1.0, 2.0])
     y = x * x
     (g,) = grad(y, x, grad_outputs=np.array([1.0, 10.0]))
-    np.testing.assert_array_equal(g.data, [2.0, 40.0])
+    np.testing.assert_array_equal(g.data.numpy(), [2.0, 40.0])
     assert x.grad is None
 
 
@@ -298,12 +298,12 @@ def test_hooks_and_retain_grad():
     h = x * 2
     h.retain_grad()
     seen = []
-    h.register_hook(lambda g: seen.append(g.data.copy()))
+    h.register_hook(lambda g: seen.append(g.data.numpy().copy()))
     x.register_hook(lambda g: g * 10)
     (h * h).sum().backward()
-    np.testing.assert_array_equal(h.grad.data, [4.0, 8.0])
+    np.testing.assert_array_equal(h.grad.data.numpy(), [4.0, 8.0])
     np.testing.assert_array_equal(seen[0], [4.0, 8.0])
-    np.testing.assert_array_equal(x.grad.data, [80.0, 160.0])
+    np.testing.assert_array_equal(x.grad.data.numpy(), [80.0, 160.0])
 
 
 def test_hook_handle_remove():
@@ -382,7 +382,7 @@ def test_hessian_closed_form():
 
     xv = np.array([0.3, -0.2])
     H = ag.functional.hessian(f, tensor(xv, dtype=np.float64))
-    np.testing.assert_allclose(H.data, 2 * a + np.diag(np.exp(xv)), rtol=1e-12)
+    np.testing.assert_allclose(H.data.numpy(), 2 * a + np.diag(np.exp(xv)), rtol=1e-12)
 
 
 def test_jacobian_vjp_jvp():
@@ -394,13 +394,13 @@ def test_jacobian_vjp_jvp():
     xv = np.array([0.1, -0.4, 0.9])
     J = W * (1 - np.tanh(xv) ** 2)
     x = tensor(xv, dtype=np.float64)
-    np.testing.assert_allclose(ag.functional.jacobian(f, x).data, J, rtol=1e-12)
+    np.testing.assert_allclose(ag.functional.jacobian(f, x).data.numpy(), J, rtol=1e-12)
     v = np.array([1.0, -2.0])
     _, vj = ag.functional.vjp(f, x, tensor(v, dtype=np.float64))
-    np.testing.assert_allclose(vj.data, v @ J, rtol=1e-12)
+    np.testing.assert_allclose(vj.data.numpy(), v @ J, rtol=1e-12)
     u = np.array([0.5, 0.25, -1.0])
     _, jv = ag.functional.jvp(f, x, tensor(u, dtype=np.float64))
-    np.testing.assert_allclose(jv.data, J @ u, rtol=1e-12)
+    np.testing.assert_allclose(jv.data.numpy(), J @ u, rtol=1e-12)
 
 
 def test_create_graph_gradient_is_differentiable_and_accumulates():
@@ -437,7 +437,7 @@ class WrongCube(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         wrong = 3 * x * x
-        wrong.data[..., -1] += 0.5          # a bug only in the last element
+        wrong.data.numpy()[..., -1] += 0.5          # a bug only in the last element
         return wrong * g
 
 
@@ -482,10 +482,10 @@ def test_scalar_constant_cache_keeps_signed_zero_and_dtype():
 def test_zero_d_results_expose_arrays():
     x = tensor(2.0, requires_grad=True)
     y = x * 3.0 + 1.0
-    assert isinstance(y.data, np.ndarray) and y.data.shape == ()
-    assert y.data is y.data
+    assert isinstance(y.data.numpy(), np.ndarray) and y.data.numpy().shape == ()
+    assert y.data.numpy() is y.data.numpy()
     y.backward()
-    assert isinstance(x.grad.data, np.ndarray) and x.grad.item() == 3.0
+    assert isinstance(x.grad.data.numpy(), np.ndarray) and x.grad.item() == 3.0
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -410,7 +410,7 @@ def test_numpy_on_the_left_gives_a_tensor():
     for out in (a > x, a == x, a <= x):
         assert type(out) is ag.Tensor and out.dtype == np.bool_
     (a * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, a)
+    np.testing.assert_array_equal(x.grad.data.numpy(), a)
 
 
 def test_where_double_where_rule():
@@ -420,15 +420,15 @@ def test_where_double_where_rule():
     x = ag.tensor([-1.0, 4.0], requires_grad=True, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         ag.where(x > 0, ag.sqrt(x), 0.0).sum().backward()
-    assert np.isnan(x.grad.data[0]) and x.grad.data[1] == 0.25
+    assert np.isnan(x.grad.data.numpy()[0]) and x.grad.data.numpy()[1] == 0.25
     x.grad = None
     ok = x > 0
     ag.where(ok, ag.sqrt(ag.where(ok, x, 1.0)), 0.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.25])
+    np.testing.assert_array_equal(x.grad.data.numpy(), [0.0, 0.25])
     # the same for log and division by zero
     x.grad = None
     ag.where(ok, ag.log(ag.where(ok, x, 1.0)), 0.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.25])
+    np.testing.assert_array_equal(x.grad.data.numpy(), [0.0, 0.25])
     x.grad = None
     ag.where(ok, 1.0 / ag.where(ok, x, 1.0), 0.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, -1 / 16])
+    np.testing.assert_array_equal(x.grad.data.numpy(), [0.0, -1 / 16])

@@ -325,7 +325,7 @@ def test_early_stopping_restores_best():
         stops.append(es.step(l, m))
     assert stops == [False, False, False, False, True] and es.best_epoch == 1
     es.restore(m)
-    assert (m.weight.data == 1.0).all()
+    assert (m.weight.data.numpy() == 1.0).all()
 
 
 # --------------------------------------------------------------------------- public API only

@@ -172,6 +172,8 @@ NO_ZERO_D = {
     "cat": "0-d tensors cannot be concatenated (stack them)",
     "pad": "a 0-d tensor has no dimension to pad",
     "matmul": "both operands need at least one dimension",
+    "bmm": "(b, n, m) and (b, m, p) only", "outer": "two vectors",
+    "tril": "needs at least 2 dimensions", "triu": "needs at least 2 dimensions",
     "linear": "the input needs a feature dimension, the weight two",
     "unfold": "needs (N, C, H, W)", "fold": "produces (N, C, H, W)",
     "conv2d": "needs (N, C, H, W)", "max_pool2d": "needs (C, H, W) or (N, C, H, W)",
@@ -247,11 +249,11 @@ def test_backward_is_pure(name, i):
         if not outs:
             pytest.skip("no differentiable output")
         gs = [rng.standard_normal(o.shape) for o in outs]
-        saved = [a.copy() for a in gs] + [o.data.copy() for o in outs] + [t.data.copy() for t in ts]
+        saved = [a.copy() for a in gs] + [o.data.numpy().copy() for o in outs] + [t.data.numpy().copy() for t in ts]
         g1 = ag.grad(outs, xs, gs, retain_graph=True, allow_unused=True)
-        g1_copy = [None if g is None else g.data.copy() for g in g1]
+        g1_copy = [None if g is None else g.data.numpy().copy() for g in g1]
         g2 = ag.grad(outs, xs, gs, allow_unused=True)
-    now = list(gs) + [o.data for o in outs] + [t.data for t in ts]
+    now = list(gs) + [o.data.numpy() for o in outs] + [t.data.numpy() for t in ts]
     for k, (a, b) in enumerate(zip(saved, now)):
         np.testing.assert_array_equal(a, b, err_msg=f"{name}: backward modified "
                                       f"{'an upstream gradient' if k < len(gs) else 'a saved value'}")
@@ -259,11 +261,11 @@ def test_backward_is_pure(name, i):
         if g is None:
             assert h is None
             continue
-        np.testing.assert_array_equal(g.data, gc, err_msg=f"{name}: the second backward "
+        np.testing.assert_array_equal(g.data.numpy(), gc, err_msg=f"{name}: the second backward "
                                                           f"changed the first one's gradient")
-        np.testing.assert_array_equal(g.data, h.data, err_msg=f"{name}: backward twice differs")
-        for other in now + [h.data]:
-            assert not np.shares_memory(g.data, other), \
+        np.testing.assert_array_equal(g.data.numpy(), h.data.numpy(), err_msg=f"{name}: backward twice differs")
+        for other in now + [h.data.numpy()]:
+            assert not np.shares_memory(g.data.numpy(), other), \
                 f"{name}: a returned gradient shares memory with an input, output or gradient"
 
 
@@ -366,7 +368,7 @@ def test_no_graph_without_grad(name, i):
             if t is None:
                 continue
             assert t.grad_fn is None and not t.requires_grad, f"{name}: recorded a node"
-            np.testing.assert_array_equal(t.data, o.data, err_msg=f"{name}: values differ")
+            np.testing.assert_array_equal(t.data.numpy(), o.data.numpy(), err_msg=f"{name}: values differ")
 
 
 def _scramble(arr, rng):
@@ -409,17 +411,17 @@ def test_registry_flags_are_honest(name, i):
             assert out.grad_fn.op is OPS[name]
             if scramble == "inputs":
                 for t in ts:
-                    _scramble(t.data, rng)
+                    _scramble(t.data.numpy(), rng)
             elif scramble == "output":
-                _scramble(out.data, rng)
-            g = np.linspace(-1.0, 1.0, out.data.size).reshape(out.shape)
+                _scramble(out.data.numpy(), rng)
+            g = np.linspace(-1.0, 1.0, out.data.numpy().size).reshape(out.shape)
             return ag.grad([out], [ts[k] for k in diff], [g], allow_unused=True)
 
     ref = gradients(None)
     for what in checks:
         for k, g, r in zip(diff, gradients(what), ref):
             np.testing.assert_array_equal(
-                np.zeros(()) if g is None else g.data, np.zeros(()) if r is None else r.data,
+                np.zeros(()) if g is None else g.data.numpy(), np.zeros(()) if r is None else r.data.numpy(),
                 err_msg=f"{name}: overwriting its {what} after the forward changed the "
                         f"gradient of input {k}, but the registry says the vjps do not read "
                         f"them ({'linear=True' if what == 'inputs' else 'uses_out=False'})")
@@ -445,11 +447,11 @@ def test_backward_accumulates_into_leaves(name, i):
     for k, g in zip(diff, once):
         got = ts[k].grad
         if g is None:
-            assert got is None or not np.any(got.data), f"{name}: input {k} got a gradient"
+            assert got is None or not np.any(got.data.numpy()), f"{name}: input {k} got a gradient"
             continue
-        np.testing.assert_allclose(got.data, 2 * g.data, rtol=1e-12, atol=0,
+        np.testing.assert_allclose(got.data.numpy(), 2 * g.data.numpy(), rtol=1e-12, atol=0,
                                    err_msg=f"{name}: .grad of input {k} after two backwards")
-        assert got.data.flags.writeable and not any(np.shares_memory(got.data, t.data) for t in ts)
+        assert got.data.numpy().flags.writeable and not any(np.shares_memory(got.data.numpy(), t.data.numpy()) for t in ts)
 
 
 @pytest.mark.parametrize("name,i", _params(lambda e, s: e.differentiable and s.grad
@@ -467,7 +469,7 @@ def test_inplace_on_output_never_corrupts_inputs(name, i):
         res = entry.run(sample, mids)
         out = res[0] if isinstance(res, tuple) else res
         saved = sum((mids[k] * mids[k]).sum() for k in diff)                 # saves mids
-        if out.dtype.kind == "f" and out.requires_grad and out.data.flags.writeable:
+        if out.dtype.kind == "f" and out.requires_grad and out.data.numpy().flags.writeable:
             try:
                 out.mul_(3.0)
             except (RuntimeError, ValueError):
@@ -477,7 +479,7 @@ def test_inplace_on_output_never_corrupts_inputs(name, i):
         except RuntimeError:
             return  # the version check caught it: fine
     for k, g in zip(diff, gs):
-        np.testing.assert_allclose(g.data, 2 * leaves[k].data, rtol=1e-12, atol=0,
+        np.testing.assert_allclose(g.data.numpy(), 2 * leaves[k].data.numpy(), rtol=1e-12, atol=0,
                                    err_msg=f"{name}: an in-place change of the output "
                                            f"silently changed input {k}'s saved value")
 

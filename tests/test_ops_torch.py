@@ -96,7 +96,7 @@ def test_matches_torch(name, i):
     for k, (o, to) in enumerate(zip(outs, touts)):
         assert o.shape == tuple(to.shape), f"{name}: output {k} shape {o.shape} vs torch {tuple(to.shape)}"
         assert o.dtype == _np_dtype(to), f"{name}: output {k} dtype {o.dtype} vs torch {to.dtype}"
-        np.testing.assert_allclose(o.data, to.detach().numpy(), rtol=RTOL, atol=ATOL,
+        np.testing.assert_allclose(o.data.numpy(), to.detach().numpy(), rtol=RTOL, atol=ATOL,
                                    err_msg=f"{name}-{i} ({sample.desc}): output {k} values")
 
     if not diff:
@@ -122,7 +122,7 @@ def test_matches_torch(name, i):
         theirs = (None,) * len(diff)
     for k, g, tg in zip(diff, ours, theirs):
         a = sample.inputs[k]
-        g = np.zeros(a.shape) if g is None else g.data
+        g = np.zeros(a.shape) if g is None else g.data.numpy()
         tg = np.zeros(a.shape) if tg is None else tg.numpy(force=True)
         assert g.shape == a.shape, f"{name}: gradient of input {k} has shape {g.shape}, input {a.shape}"
         np.testing.assert_allclose(g, tg, rtol=RTOL, atol=ATOL,
@@ -183,7 +183,7 @@ def test_double_backward_matches_torch(name, i):
         [torch.tensor(w) for w in ws], lambda o: o.requires_grad)
     for what, ours, theirs in (("first", first, tfirst), ("second", second, tsecond)):
         for k, x, g, tg in zip(diff, xs, ours, theirs):
-            g = np.zeros(x.shape) if g is None else g.data
+            g = np.zeros(x.shape) if g is None else g.data.numpy()
             tg = np.zeros(x.shape) if tg is None else tg.detach().numpy(force=True)
             np.testing.assert_allclose(g, tg, rtol=RTOL, atol=ATOL,
                                        err_msg=f"{name}-{i} ({sample.desc}): {what} "
@@ -209,7 +209,7 @@ def test_float32_dtypes_match_torch(name, i):
     touts = _tuple(ref(torch, *tt))
     for k, (o, to) in enumerate(zip(outs, touts)):
         assert o.dtype == _np_dtype(to), f"{name}: output {k} dtype {o.dtype} vs torch {to.dtype}"
-        np.testing.assert_allclose(o.data, to.detach().numpy(), rtol=1e-4, atol=1e-5,
+        np.testing.assert_allclose(o.data.numpy(), to.detach().numpy(), rtol=1e-4, atol=1e-5,
                                    err_msg=f"{name}-{i} ({sample.desc}): float32 output {k}")
     live = [k for k, o in enumerate(outs) if o.dtype.kind == "f" and o.requires_grad]
     if not diff or not live:
@@ -227,5 +227,5 @@ def test_float32_dtypes_match_torch(name, i):
             continue
         assert g.dtype == inputs[k].dtype, f"{name}: gradient of input {k} has dtype {g.dtype}"
         if tg is not None:
-            np.testing.assert_allclose(g.data, tg.numpy(force=True), rtol=1e-4, atol=1e-5,
+            np.testing.assert_allclose(g.data.numpy(), tg.numpy(force=True), rtol=1e-4, atol=1e-5,
                                        err_msg=f"{name}-{i} ({sample.desc}): float32 gradient {k}")

@@ -74,7 +74,7 @@ def _compare(f_ag, f_t, arrays, data, check_fd=True, nondiff=()):
     y = f_ag(*xs)
     yt = f_t(*ts)
     assert tuple(y.shape) == tuple(yt.shape), (y.shape, yt.shape)
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(y.data.numpy(), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
     g = _arr(data, tuple(y.shape), -1.0, 1.0)
     diff = [i for i, t in enumerate(ts) if t.requires_grad]
     if not diff:
@@ -82,7 +82,7 @@ def _compare(f_ag, f_t, arrays, data, check_fd=True, nondiff=()):
     got = ag.grad(y, [xs[i] for i in diff], ag.tensor(g), allow_unused=True)
     ref = torch.autograd.grad(yt, [ts[i] for i in diff], torch.tensor(g), allow_unused=True)
     for i, a, b in zip(diff, got, ref):
-        a = np.zeros(arrays[i].shape) if a is None else a.data
+        a = np.zeros(arrays[i].shape) if a is None else a.data.numpy()
         b = np.zeros(arrays[i].shape) if b is None else b.numpy()
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11, err_msg=f"input {i}")
     if check_fd:

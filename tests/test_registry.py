@@ -64,8 +64,8 @@ def test_method_and_function_forms_are_one_function():
     assert len(both) > 50, both
     for name in both:
         assert getattr(x, name).__func__ is PUBLIC[name], name
-    np.testing.assert_array_equal(x.exp().data, ag.exp(x).data)
-    np.testing.assert_array_equal(x.sum(dim=1).data, ag.sum(x, dim=1).data)
+    np.testing.assert_array_equal(x.exp().data.numpy(), ag.exp(x).data.numpy())
+    np.testing.assert_array_equal(x.sum(dim=1).data.numpy(), ag.sum(x, dim=1).data.numpy())
 
 
 def test_the_two_backends_have_the_same_names():
@@ -97,7 +97,7 @@ def test_tg_functions_record_and_agree_with_np(name):
                   [ag.tensor(v) for v in a] if isinstance(a, list) else a for a in args)
     got = getattr(TG, name)(*targs, **kw)
     assert isinstance(got, Tensor), name
-    np.testing.assert_allclose(got.data, np.asarray(want), rtol=1e-6)
+    np.testing.assert_allclose(got.data.numpy(), np.asarray(want), rtol=1e-6)
 
 
 API_MD = ROOT.parent / "shared" / "API.md"
@@ -166,7 +166,7 @@ def test_init_is_imports_and_all_only():
 
 def test_imports_are_one_way():
     """The core layers import only downwards: tape <- storage <- tensor <- registry <- ops."""
-    layers = ["tape", "errors", "storage", "tensor", "registry"]
+    layers = ["devices", "tape", "errors", "storage", "tensor", "registry"]
     for k, mod in enumerate(layers):
         _, imports = _imports(PKG / f"{mod}.py")
         for node in imports:
@@ -177,7 +177,8 @@ def test_imports_are_one_way():
 
 def test_no_vjp_tests_its_backend():
     hits = [f"{p.relative_to(ROOT)}:{i}" for p in PKG.rglob("*.py")
-            for i, line in enumerate(p.read_text().splitlines(), 1) if "is_tensor" in line]
+            for i, line in enumerate(p.read_text().splitlines(), 1) if "is_tensor" in line
+            and p.name != "surface.py"]  # (torch.is_tensor, a public function, lives there)
     assert not hits, hits
 
 
@@ -242,7 +243,7 @@ def test_inputs_read_drives_the_inplace_check():
     with ag.no_grad():
         a.add_(1.0)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.exp([1.0, 2.0]), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.data.numpy(), np.exp([1.0, 2.0]), rtol=1e-6)
     b = x * 1.0
     z = b * b.detach()
     with ag.no_grad():
@@ -277,5 +278,5 @@ def test_function_backward_runs_once_per_node_visit():
     assert _Counted.calls == 1                   # one call serves both inputs
     out.backward(seed)                           # the very same gradient object again
     assert _Counted.calls == 2                   # ... still a fresh call
-    np.testing.assert_allclose(x.grad.data, [6.0, 8.0])
-    np.testing.assert_allclose(y.grad.data, [2.0, 4.0])
+    np.testing.assert_allclose(x.grad.data.numpy(), [6.0, 8.0])
+    np.testing.assert_allclose(y.grad.data.numpy(), [2.0, 4.0])

@@ -26,7 +26,7 @@ def assert_same(a: ag.Tensor, t, atol: float = 1e-6) -> None:
     tn = t.detach().numpy()
     assert a.shape == tuple(t.shape), (a.shape, tuple(t.shape))
     assert a.dtype == tn.dtype, (a.dtype, tn.dtype)
-    np.testing.assert_allclose(a.data, tn, atol=atol, rtol=1e-6)
+    np.testing.assert_allclose(a.data.numpy(), tn, atol=atol, rtol=1e-6)
 
 
 def weights(T, shape):
@@ -420,9 +420,9 @@ def test_setitem_repeated_indices_last_write_wins_and_only_it_gets_the_gradient(
     (y, xg, vg), (ty, txg, tvg) = run(ag), run(torch)
     assert_same(y, ty)
     assert_same(xg, txg)
-    np.testing.assert_array_equal(vg.data[0], 0)  # overwritten: no effect on y
-    np.testing.assert_array_equal(vg.data[1], weights(np, (2, 3, 4))[0])
-    assert not np.array_equal(vg.data, tvg.numpy())  # the documented difference
+    np.testing.assert_array_equal(vg.data.numpy()[0], 0)  # overwritten: no effect on y
+    np.testing.assert_array_equal(vg.data.numpy()[1], weights(np, (2, 3, 4))[0])
+    assert not np.array_equal(vg.data.numpy(), tvg.numpy())  # the documented difference
 
 
 def test_negative_slice_step_is_an_extension():
@@ -432,9 +432,9 @@ def test_negative_slice_step_is_an_extension():
         torch.tensor(X23)[:, ::-1]
     x = ag.tensor(X23, requires_grad=True)
     y = x[:, ::-1]
-    np.testing.assert_array_equal(y.data, X23[:, ::-1])
+    np.testing.assert_array_equal(y.data.numpy(), X23[:, ::-1])
     (y * ag.tensor(weights(np, (2, 3)))).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, weights(np, (2, 3))[:, ::-1])
+    np.testing.assert_array_equal(x.grad.data.numpy(), weights(np, (2, 3))[:, ::-1])
 
 
 # --------------------------------------------------------------------------- shape methods
@@ -487,9 +487,9 @@ def test_deliberate_view_of_noncontiguous_copies():
         torch.tensor(X234).transpose(0, 1).view(6, 4)
     x = ag.tensor(X234)
     v = x.transpose(0, 1).view(6, 4)
-    np.testing.assert_array_equal(v.data, X234.transpose(1, 0, 2).reshape(6, 4))
+    np.testing.assert_array_equal(v.data.numpy(), X234.transpose(1, 0, 2).reshape(6, 4))
     v.add_(1)  # a copy: x is unchanged
-    np.testing.assert_array_equal(x.data, X234)
+    np.testing.assert_array_equal(x.data.numpy(), X234)
 
 
 def test_deliberate_self_multiply_in_place_gives_the_right_gradient():
@@ -497,7 +497,7 @@ def test_deliberate_self_multiply_in_place_gives_the_right_gradient():
     y = x * 2
     y.mul_(y)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 8 * X23)  # d/dx (2x)^2
+    np.testing.assert_allclose(x.grad.data.numpy(), 8 * X23)  # d/dx (2x)^2
     tx = torch.tensor(X23, requires_grad=True)
     ty = tx * 2
     ty.mul_(ty)
@@ -510,7 +510,7 @@ def test_deliberate_data_assignment_after_forward_keeps_the_forward_value():
     y = (x * x).sum()
     x.data = ag.tensor(X23 * 10)
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * X23)  # PyTorch: 2 * (10 * X23)
+    np.testing.assert_allclose(x.grad.data.numpy(), 2 * X23)  # PyTorch: 2 * (10 * X23)
 
 
 def test_deliberate_supersets_and_mean_of_empty():
@@ -522,7 +522,7 @@ def test_deliberate_supersets_and_mean_of_empty():
     assert (b ** b).dtype == np.int8
     x = ag.tensor(X23, requires_grad=True)
     (x * 2).sum().backward(2.0)
-    np.testing.assert_allclose(x.grad.data, 4.0)
+    np.testing.assert_allclose(x.grad.data.numpy(), 4.0)
     with pytest.raises(ValueError, match="empty"):
         ag.zeros(2, 0).mean(1)
 

@@ -130,7 +130,7 @@ def _train(seed: int, steps: int = 40):
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    return losses, [p.data.copy() for p in model.parameters()]
+    return losses, [p.data.numpy().copy() for p in model.parameters()]
 
 
 def test_two_threads_training_match_sequential():

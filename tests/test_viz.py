@@ -217,13 +217,13 @@ def test_edge_gradients_are_the_engines_replay():
             if b == "n0"}
     assert x.grad.dtype == np.float32 and x.grad.shape == (3,)
     shown = [float(v) for v in into["0"][1][len("grad ["):-1].split(",")]
-    assert np.allclose(shown, w.data.sum(axis=0), atol=1e-3)
+    assert np.allclose(shown, w.data.numpy().sum(axis=0), atol=1e-3)
     assert [l for l in nodes["l0"][0] if l.startswith("grad")] == [into["0"][1]]
     # a custom backward that cannot be replayed: no edge gradients, the drawing still works
     s = f64(2.0, "s")
     z = BackwardOnce.apply(s)
     ag.viz.record(z)
-    assert float(s.grad.data) == 3.0
+    assert float(s.grad.data.numpy()) == 3.0
     nodes, edges = check_against_graph(ag.viz.to_dot(z), [z])
     assert "grad 1" in nodes["n0"][0] and "grad 3" in nodes["l0"][0]
     assert [edge_label(at) for *_, at in edges] == ["scalar float64"]
@@ -319,7 +319,7 @@ def test_module_clustered_mlp():
     assert where[leaves["0.weight"]] == ("cluster_Sequential", "cluster_Sequential__0")
     assert where[leaves["2.bias"]] == ("cluster_Sequential", "cluster_Sequential__2")
     for name, p in model.named_parameters():        # leaf gradients: .grad, summarised
-        g = p.grad.data.astype(np.float64)
+        g = p.grad.data.numpy().astype(np.float64)
         lab = nodes[leaves[name]][0]
         if g.size > 6:
             assert lab[3] == f"grad |g| {np.sqrt((g * g).sum()):.4g} max {np.abs(g).max():.4g}"
@@ -454,8 +454,8 @@ def test_sigmoid_mlp_shows_vanishing_gradient():
     # lighter towards the input: never darker than the next layer, and a wide spread
     assert all(a <= b for a, b in zip(rank, rank[1:])), rank
     assert rank[-1] - rank[0] >= 4, rank
-    w0 = model[0][0].weight.grad.data
-    w19 = model[19][0].weight.grad.data
+    w0 = model[0][0].weight.grad.data.numpy()
+    w19 = model[19][0].weight.grad.data.numpy()
     assert np.abs(w0).mean() < 1e-4 * np.abs(w19).mean()     # the drawing is not lying
 
 

@@ -1,15 +1,18 @@
 """The op families; importing them registers every op in the registry's tables.
 
 One module per family: elementwise, reduce, scan (cumsum, cumprod), shape, index,
-linalg, conv, loss, and
-inplace (the in-place methods). Each declares its primitives (``defop``), composites
+linalg, conv, loss, rounding (round, floor, ceil, trunc), torchmath (composites
+PyTorch scripts call: log2, sinh, bmm, outer, tril, ... and predicates), and
+inplace (the in-place methods), and surface (PyTorch's method names, in-place
+variants, bitwise operators, dtype/device methods and keyword names). Each declares its primitives (``defop``), composites
 (``@composite``), public functions, Tensor methods and backend functions beside each
 other; this package lists none of them. Its public names are the registry's
 ``PUBLIC`` table, read on attribute access (``autograd.ops.exp``) and by
 ``from autograd.ops import *``.
 """
 from ..registry import PUBLIC
-from . import elementwise, reduce, scan, shape, index, linalg, conv, loss, inplace  # noqa: F401
+from . import (elementwise, reduce, scan, shape, index, linalg, conv, loss, inplace,  # noqa: F401
+               rounding, torchmath, surface)
 from . import convt, resample, nnlayers  # noqa: F401  (issue 13: conv1d, conv_transpose2d, resampling, norms, activations, losses)
 
 __all__ = sorted(PUBLIC)

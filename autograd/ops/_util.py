@@ -30,7 +30,7 @@ def sum_to_array(x: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
 
 def raw(a):
     """The NumPy array behind ``a`` (a Tensor or already an array): for constant masks."""
-    return a.data if isinstance(a, Tensor) else a
+    return a._arr if isinstance(a, Tensor) else a
 
 
 def norm_axis(axis: Axis, ndim: int, op: str) -> Optional[Tuple[int, ...]]:

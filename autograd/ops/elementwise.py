@@ -496,7 +496,7 @@ def cast(x, dtype):
     if dtype == x.dtype:
         return x
     if dtype.kind != "f":
-        return Tensor._wrap(x.data.astype(dtype))
+        return Tensor._wrap(x._arr.astype(dtype))
     return apply(_cast, (x,), {"dtype": dtype})
 
 
@@ -564,7 +564,7 @@ for _f in (exp, log, log1p, sqrt, sin, cos, tan, tanh, sigmoid, relu, abs, sign,
     public(_f, method=True)
 public(clamp, method=("clamp", "clip"), aliases=("clip",))
 public(where)
-public(cast, method=("to", "astype"))
+public(cast, method=("astype",))  # (`to` is in surface.py: dtype, device or tensor)
 # floor division is piecewise constant (no gradient); its samples reach it through mul,
 # and remainder's (a composite of sub and mul, exact value) through sub
 public(floor_divide, method=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Tuple
 
+import operator
+
 import numpy as np
 
 from ..errors import DtypeError, ShapeError
@@ -25,13 +27,19 @@ def _is_basic(index: tuple) -> bool:
 
 def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
     """A canonical tuple index: ints, slices, None, Ellipsis and int64 arrays only."""
+    if type(index) is list and len(index) < 32 and any(
+            isinstance(i, (list, tuple, Tensor, np.ndarray, slice, range)) or i is None
+            or i is Ellipsis for i in index):
+        index = tuple(index)  # PyTorch (and old NumPy): x[[[0, 1], [1, 2]]] is x[[0, 1], [1, 2]]
     if not isinstance(index, tuple):
         index = (index,)
     out = []
     dim = 0  # the input dimension the next index entry addresses (before an Ellipsis)
     for k, i in enumerate(index):
         if isinstance(i, Tensor):
-            i = i.data
+            i = i._arr
+        elif isinstance(i, range):  # x[range(3)] is x[[0, 1, 2]], as in PyTorch
+            i = np.arange(i.start, i.stop, i.step, dtype=np.int64)
         if isinstance(i, (list, np.ndarray)) or (isinstance(i, np.generic) and i.dtype == np.bool_):
             try:
                 arr = np.asarray(i)
@@ -71,6 +79,10 @@ def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
             out.append(int(i))
             dim += 1
         elif isinstance(i, slice):
+            if not all(v is None or type(v) is int for v in (i.start, i.stop, i.step)):
+                # tensor / NumPy bounds (x[:n] with n a 0-d tensor): plain ints
+                i = slice(*(None if v is None else operator.index(v)
+                            for v in (i.start, i.stop, i.step)))
             out.append(i)
             dim += 1
         elif i is None:
@@ -236,7 +248,7 @@ def take(x, indices):
 def _index_array(index, op: str) -> np.ndarray:
     """``index`` (Tensor, list, array) as an int64 array; PyTorch takes int32/int64 only."""
     try:
-        arr = np.asarray(index.data if isinstance(index, Tensor) else index)
+        arr = np.asarray(index._arr if isinstance(index, Tensor) else index)
     except ValueError:  # a ragged list
         raise TypeError(f"{op}: the index must be an integer tensor or a rectangular list of "
                         f"ints, got {index!r}"[:200]) from None

@@ -31,6 +31,7 @@ from .index import normalize_index
 
 
 _LABELS = {"copy_from": "copy"}
+_UFUNCS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
 
 
 def inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
@@ -45,7 +46,7 @@ def inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
 
 
 def _inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
-    """Apply op ``opname(x, *args)`` and write the result into ``x.data``.
+    """Apply op ``opname(x, *args)`` and write the result into ``x._arr``.
 
     When recording, the op is recorded on a copy of the old value and ``x`` takes
     over the new node, so ``x`` stays one object (like PyTorch) while nodes that
@@ -57,8 +58,8 @@ def _inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
     recording = STATE.grad_enabled and (x.requires_grad or any(o.requires_grad for o in others))
     if recording and x.grad_fn is None and x.requires_grad:
         raise RuntimeError(
-            f"{label}_: a leaf tensor that requires grad is being used in an in-place "
-            f"operation. Wrap the update in `with no_grad():` (as optimizers do) or use "
+            f"{label}_: a leaf Variable that requires grad is being used in an in-place "
+            f"operation (a leaf tensor that requires grad). Wrap the update in `with no_grad():` (as optimizers do) or use "
             f"the out-of-place form.")
     if recording and (x._base is not None or x._views):
         done = _inplace_shared(x, op, label, others, attrs)
@@ -73,8 +74,20 @@ def _inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
             f"y[:, 1] = v are supported.) Clone first (y = y.clone()) or use the "
             f"out-of-place form.")
     if not recording:
+        uf = _UFUNCS.get(opname)
+        buf = x._d
+        if uf is not None and type(buf) is np.ndarray and buf.flags.writeable:
+            # p.data -= lr * g, optimizers: NumPy's in-place ufunc, no temporary array
+            # (dtype or shape trouble falls through to the path below, which explains it)
+            try:
+                uf(buf, others[0]._d, out=buf, casting="same_kind")
+            except (TypeError, ValueError):
+                pass
+            else:
+                bump(x)
+                return x
         try:
-            res = op.forward(x.data, *[o._d for o in others], **attrs)
+            res = op.forward(x._arr, *[o._d for o in others], **attrs)
         except ValueError as exc:
             raise ShapeError(
                 f"{label}_: cannot apply in place to a tensor of shape {x.shape} with "
@@ -112,10 +125,11 @@ def _inplace_shared(x: Tensor, op, opname: str, others: list, attrs: dict) -> Op
         chain.append(t)
     if x is not root and root.grad_fn is None and root.requires_grad:
         raise RuntimeError(
-            f"{opname}_: a view of a leaf tensor that requires grad is being used in an "
+            f"{opname}_: a view of a leaf Variable (a view of a leaf tensor that requires grad) "
+            f"is being used in an "
             f"in-place operation. Wrap the update in `with no_grad():` or compute the "
             f"new value out of place.")
-    region = x.data
+    region = x._arr
     if x is root and opname == "setitem" and _is_basic_index(attrs["index"]):
         idx = attrs["index"]
         region = region[idx + (Ellipsis,)] if Ellipsis not in idx else region[idx]
@@ -140,7 +154,7 @@ def _inplace_shared(x: Tensor, op, opname: str, others: list, attrs: dict) -> Op
         res = _new_value(parent, OPS["setitem"], "setitem", [res], {"index": idx})
         t = parent
     bump(root)  # bumps every tensor on the buffer: nodes that saved one will refuse
-    assign(root, res.data, opname)
+    assign(root, res._arr, opname)
     _take_over(root, res)
     for t, r in updates:
         _take_over(t, r)
@@ -154,7 +168,7 @@ def _inplace_shared(x: Tensor, op, opname: str, others: list, attrs: dict) -> Op
 def _old_value(x: Tensor) -> Tensor:
     """A copy of ``x``'s value that keeps its history (what the recorded op reads, while
     ``x``'s own buffer is overwritten)."""
-    old = Tensor._wrap(x.data.copy())
+    old = Tensor._wrap(x._arr.copy())
     old.grad_fn = x.grad_fn
     old.requires_grad = x.requires_grad
     return old
@@ -183,7 +197,7 @@ def _record_inplace(x: Tensor, op, others: list, attrs: dict) -> Tensor:
     others = [old if o is x else o for o in others]
     bump(x)
     res = op(old, *others, **attrs)
-    assign(x, res.data, op.name)
+    assign(x, res._arr, op.name)
     _take_over(x, res)
     return x
 

@@ -72,7 +72,7 @@ def sum(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False
     if dtype is not None:
         x = x.to(dtype)
     if x.dtype.kind in "biu":
-        return Tensor._wrap(np.asarray(np.sum(x.data, axis=ax, keepdims=kd,
+        return Tensor._wrap(np.asarray(np.sum(x._arr, axis=ax, keepdims=kd,
                                               dtype=np.int64 if dtype is None else x.dtype)))
     return apply(_sum, (x,), {"axis": ax, "keepdims": kd})
 
@@ -561,7 +561,7 @@ def norm(x, p=2, dim=None, keepdim: bool = False):
         return sum(_abs(x), axis=ax, keepdims=kd)
     s = sum(x * x, axis=ax, keepdims=kd) if p == 2 else \
         sum(_pow(_abs(x), p), axis=ax, keepdims=kd)
-    nz = Tensor._wrap(np.asarray(s.data > 0))
+    nz = Tensor._wrap(np.asarray(s._arr > 0))
     safe = where(nz, s, 1.0)                             # the root never sees a 0
     root = sqrt(safe) if p == 2 else _pow(safe, 1.0 / p)
     return where(nz, root, 0.0)

@@ -42,7 +42,7 @@ from __future__ import annotations
 from typing import Dict
 
 from ..registry import COMPOSITES, OPS
-from . import elementwise, reduce, shape, nn, composites  # noqa: F401  (per-op builders)
+from . import elementwise, reduce, shape, nn, composites, rounding, torchmath  # noqa: F401  (per-op builders)
 from . import nnlayers  # noqa: F401  (issue 13: conv1d, conv_transpose2d, resampling, norms, losses)
 from . import forms  # noqa: F401  (after the builders: it extends their lists)
 from ._base import DB, REFS, OpEntry, Sample, distinct, dodge, make_inputs

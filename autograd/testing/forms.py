@@ -302,7 +302,7 @@ def _imul(z, y):
 
 def _set_public(x, v):
     y = x * 1.0
-    y[y.data > 0.5] = 0.0
+    y[y._arr > 0.5] = 0.0
     y[ag.tensor(np.array([0, 2]))] = v
     return y
 

@@ -108,6 +108,8 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
     for n in nodes:
         lines = [_op_label(n)]
         out = n.out
+        if getattr(out, "freed", False):  # a freed node keeps only shapes (engine._free)
+            out = None
         if show_shapes and out is not None:
             lines.append(_shape_str(np.shape(out), out.dtype))
         if show_values:
@@ -161,7 +163,7 @@ def _build(roots: Sequence[Tensor], names, show_values: bool, show_grads: bool,
                 if show_shapes and x.ndim:
                     cl.append(_shape_str(x.shape, x.dtype))
                 if show_values:
-                    cl.append(_fmt_array(x.data, small))
+                    cl.append(_fmt_array(x._arr, small))
                 items[cid] = _Item(cid, "const", cl, n.scope, _CONST, "box", "filled,dashed",
                                    "constant (no gradient)", "1", owner=me)
                 edges.append((cid, me, elabel))
@@ -194,8 +196,8 @@ def _leaf_item(lid: str, p: Tensor, scope: tuple, nmap, auto, show_values: bool,
     if show_shapes:
         ll.append(_shape_str(p.shape, p.dtype))
     if show_values:
-        ll.append("value " + _fmt_array(p.data, small))
-    lg = p.grad._d if (p.grad is not None and grads_known) else None
+        ll.append("value " + _fmt_array(p._arr, small))
+    lg = p.grad._arr if (p.grad is not None and grads_known) else None
     if show_grads and lg is not None:
         ll.append("grad " + _fmt_grad(lg, small))
     fill, tip = _LEAF, ("leaf (requires grad)" if p.requires_grad else "leaf")

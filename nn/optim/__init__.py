@@ -101,7 +101,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad.data[...] = 0
+                    p.grad.zero_()
 
     def _state(self, p: Tensor) -> Dict[str, Any]:
         return self.state.setdefault(id(p), {})
@@ -116,7 +116,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = np.array(p.grad.data, dtype=p.dtype)
+                g = np.array(np.asarray(p.grad), dtype=p.dtype)
                 if group.get("maximize", False):
                     g = -g
                 self._update(p, g, self._state(p), group)
@@ -229,7 +229,7 @@ class SGD(Optimizer):
     def _update(self, p, g, st, group):
         wd, mu = group["weight_decay"], group["momentum"]
         if wd:
-            g = g + wd * p.data
+            g = g + wd * np.asarray(p)
         if mu:
             if "momentum_buffer" not in st:
                 st["momentum_buffer"] = g.copy()
@@ -252,7 +252,7 @@ class Adagrad(Optimizer):
             st["sum"] = np.full(p.shape, group["initial_accumulator_value"], dtype=p.dtype)
         st["step"] += 1
         if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
+            g = g + group["weight_decay"] * np.asarray(p)
         clr = group["lr"] / (1 + (st["step"] - 1) * group["lr_decay"])
         st["sum"] = st["sum"] + g * g
         p.data -= clr * g / (np.sqrt(st["sum"]) + group["eps"])
@@ -274,7 +274,7 @@ class RMSprop(Optimizer):
                 st["grad_avg"] = np.zeros(p.shape, dtype=p.dtype)
         st["step"] += 1
         if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
+            g = g + group["weight_decay"] * np.asarray(p)
         a = group["alpha"]
         st["square_avg"] = a * st["square_avg"] + (1 - a) * g * g
         if group["centered"]:
@@ -301,7 +301,7 @@ class Adadelta(Optimizer):
             st["acc_delta"] = np.zeros(p.shape, dtype=p.dtype)
         st["step"] += 1
         if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
+            g = g + group["weight_decay"] * np.asarray(p)
         rho, eps = group["rho"], group["eps"]
         st["square_avg"] = rho * st["square_avg"] + (1 - rho) * g * g
         delta = np.sqrt(st["acc_delta"] + eps) / np.sqrt(st["square_avg"] + eps) * g
@@ -334,7 +334,7 @@ class Adam(Optimizer):
             if self._decoupled:
                 p.data *= 1 - lr * wd
             else:
-                g = g + wd * p.data
+                g = g + wd * np.asarray(p)
         st["exp_avg"] = b1 * st["exp_avg"] + (1 - b1) * g
         st["exp_avg_sq"] = b2 * st["exp_avg_sq"] + (1 - b2) * g * g
         bc1 = 1 - b1 ** t

@@ -1,0 +1,138 @@
+"""Composites that PyTorch scripts call and tapegrad builds from its primitives:
+log2, log10, exp2, sinh, cosh, bmm, outer, tril, triu; and the non-differentiable
+predicates isnan, isinf, isfinite, logical_not, any, all, count_nonzero.
+
+No new primitive: each composite is a line of existing ops (so gradients come from
+theirs), accurate to float rounding on the sampled domains (sinh/cosh from exp are
+fine away from |x| ~ 0 for sinh, where the cancellation costs a few ulps).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..registry import composite, method, public
+from ..tensor import Tensor, as_tensor
+from .elementwise import exp, log, where
+from .linalg import matmul
+
+__all__ = ["log2", "log10", "exp2", "sinh", "cosh", "bmm", "outer", "tril", "triu", "isnan",
+           "isinf", "isfinite", "logical_not", "any", "all", "count_nonzero"]
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+@composite(method=True)
+def log2(input):  # noqa: A002
+    """log(x) / log(2)."""
+    return log(input) / _LN2
+
+
+@composite(method=True)
+def log10(input):  # noqa: A002
+    """log(x) / log(10)."""
+    return log(input) / _LN10
+
+
+@composite(method=True)
+def exp2(input):  # noqa: A002
+    """2 ** x, as exp(x log 2)."""
+    return exp(as_tensor(input) * _LN2)
+
+
+@composite(method=True)
+def sinh(input):  # noqa: A002
+    """(e**x - e**-x) / 2."""
+    x = as_tensor(input)
+    return (exp(x) - exp(-x)) * 0.5
+
+
+@composite(method=True)
+def cosh(input):  # noqa: A002
+    """(e**x + e**-x) / 2."""
+    x = as_tensor(input)
+    return (exp(x) + exp(-x)) * 0.5
+
+
+@composite(method=True)
+def bmm(input, mat2):  # noqa: A002
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors (matmul, with the
+    shapes checked as torch.bmm checks them)."""
+    a, b = as_tensor(input), as_tensor(mat2)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"bmm: expected (b, n, m) and (b, m, p) tensors, got shapes "
+                           f"{tuple(a.shape)} and {tuple(b.shape)}")
+    return matmul(a, b)
+
+
+@composite(method=True, aliases=("ger",))
+def outer(input, vec2):  # noqa: A002
+    """The outer product x[:, None] * y[None, :] of two vectors."""
+    a, b = as_tensor(input), as_tensor(vec2)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {tuple(a.shape)} and "
+                           f"{tuple(b.shape)}")
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+def _tri(x, diagonal: int, lower: bool):
+    x = as_tensor(x)
+    if x.ndim < 2:
+        raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 "
+                           f"dimensions, got shape {tuple(x.shape)}")
+    n, m = x.shape[-2:]
+    keep = (np.tri(n, m, diagonal, dtype=bool) if lower else
+            ~np.tri(n, m, diagonal - 1, dtype=bool))
+    return where(Tensor._wrap(keep), x, Tensor._wrap(np.zeros((), dtype=x.dtype)))
+
+
+@composite(method=True)
+def tril(input, diagonal: int = 0):  # noqa: A002
+    """The lower triangle (j <= i + diagonal) of the last two dims; zeros above."""
+    return _tri(input, diagonal, True)
+
+
+@composite(method=True)
+def triu(input, diagonal: int = 0):  # noqa: A002
+    """The upper triangle (j >= i + diagonal) of the last two dims; zeros below."""
+    return _tri(input, diagonal, False)
+
+
+# --------------------------------------------------------------------------- predicates
+def _pred(name: str, np_fn, doc: str):
+    def fn(input):  # noqa: A002
+        return Tensor._wrap(np.asarray(np_fn(as_tensor(input)._d)))
+
+    fn.__name__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+isinf = public(_pred("isinf", np.isinf, "True where the element is +-inf (a bool tensor)."),
+               method=True)
+for _n, _f, _d in (("isnan", np.isnan, "True where the element is NaN (a bool tensor)."),
+                   ("isfinite", np.isfinite, "True where the element is finite (a bool tensor)."),
+                   ("logical_not", np.logical_not, "True where the element is zero/False.")):
+    public(_pred(_n, _f, _d))
+
+
+def any(input, dim=None, keepdim: bool = False):  # noqa: A001,A002
+    """True if any element (along ``dim``) is non-zero."""
+    return as_tensor(input).any(dim, keepdim)
+
+
+def all(input, dim=None, keepdim: bool = False):  # noqa: A001,A002
+    """True if every element (along ``dim``) is non-zero."""
+    return as_tensor(input).all(dim, keepdim)
+
+
+def count_nonzero(input, dim=None):  # noqa: A002
+    """The number of non-zero elements (along ``dim``), an int64 tensor."""
+    return Tensor._wrap(np.asarray(np.count_nonzero(as_tensor(input)._d, axis=dim), dtype=np.int64))
+
+
+for _f in (any, all, count_nonzero):
+    public(_f)
+method("count_nonzero", count_nonzero)
