@@ -28,7 +28,15 @@ class MultiheadAttention(Module):
 
     ``forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
     average_attn_weights=True, is_causal=False)`` returns (output, weights or None); masks
-    as in PyTorch (a True entry of a bool mask is *not* attended)."""
+    as in PyTorch (a True entry of a bool mask is *not* attended).
+
+    >>> import autograd as ag, nn
+    >>> mha = nn.MultiheadAttention(8, 2, batch_first=True)
+    >>> x = ag.ones(3, 5, 8)
+    >>> out, w = mha(x, x, x)
+    >>> out.shape, w.shape
+    ((3, 5, 8), (3, 5, 5))
+    """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False,

@@ -34,7 +34,13 @@ def _pairs(values, what: str, sort_plain: bool = False):
 
 class ModuleDict(Module):
     """An ordered dict of submodules, registered under their keys:
-    ``ModuleDict({'conv': Conv2d(1, 8, 3), 'act': ReLU()})``."""
+    ``ModuleDict({'conv': Conv2d(1, 8, 3), 'act': ReLU()})``.
+
+    >>> import autograd as ag, nn
+    >>> d = nn.ModuleDict({'fc': nn.Linear(4, 2), 'act': nn.ReLU()})
+    >>> list(d.keys()), d['act'](d['fc'](ag.ones(1, 4))).shape
+    (['fc', 'act'], (1, 2))
+    """
 
     def __init__(self, modules: Optional[Mapping[str, Module]] = None) -> None:
         super().__init__()
@@ -97,7 +103,13 @@ def _as_param(value: Any) -> Any:
 
 class ParameterList(Module):
     """A list of parameters registered as "0", "1", ... (plain tensors become Parameters
-    keeping their requires_grad, as in PyTorch)."""
+    keeping their requires_grad, as in PyTorch).
+
+    >>> import autograd as ag, nn
+    >>> pl = nn.ParameterList([nn.Parameter(ag.ones(2)), ag.zeros(3)])
+    >>> len(pl), [p.shape for p in pl]
+    (2, [(2,), (3,)])
+    """
 
     def __init__(self, values: Optional[Iterable[Any]] = None) -> None:
         super().__init__()
@@ -148,7 +160,13 @@ class ParameterList(Module):
 
 class ParameterDict(Module):
     """An ordered dict of parameters registered under their keys (a plain dict passed in
-    is taken in sorted key order, an OrderedDict in its own order: PyTorch's rule)."""
+    is taken in sorted key order, an OrderedDict in its own order: PyTorch's rule).
+
+    >>> import autograd as ag, nn
+    >>> pd = nn.ParameterDict({'scale': nn.Parameter(ag.ones(3))})
+    >>> list(pd.keys()), pd['scale'].shape
+    (['scale'], (3,))
+    """
 
     def __init__(self, parameters: Any = None) -> None:
         super().__init__()

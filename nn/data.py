@@ -221,7 +221,13 @@ class DistributedSampler:
     of each epoch to get a new shuffle (the same on every rank). ``num_replicas`` and
     ``rank`` default to nn.distributed's world size and rank. The permutation comes from
     NumPy (``default_rng(seed + epoch)``), so the shuffled order differs from PyTorch's;
-    the padding and the split are PyTorch's exactly."""
+    the padding and the split are PyTorch's exactly.
+
+    >>> import nn.data
+    >>> s = nn.data.DistributedSampler(list(range(10)), num_replicas=2, rank=0, shuffle=False)
+    >>> list(s)
+    [0, 2, 4, 6, 8]
+    """
 
     def __init__(self, dataset, num_replicas: Optional[int] = None, rank: Optional[int] = None,
                  shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:

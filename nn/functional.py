@@ -38,12 +38,24 @@ pad = ag.pad            # F.pad(x, (left, right, top, bottom, ...)): last dimens
 
 
 def linear(x, weight, bias=None) -> Tensor:
-    """x @ weight.T + bias (one fused autograd op)."""
+    """x @ weight.T + bias (one fused autograd op).
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> F.linear(ag.ones(1, 2), ag.tensor([[1.0, 2.0]]), ag.tensor([0.5])).tolist()
+    [[3.5]]
+    """
     return ag.linear(x, weight, bias)
 
 
 def gelu(x, approximate: str = "none") -> Tensor:
-    """GELU: exact x*Phi(x), ``'tanh'`` approximation, or ``'sigmoid'``: x*sigmoid(1.702x)."""
+    """GELU: exact x*Phi(x), ``'tanh'`` approximation, or ``'sigmoid'``: x*sigmoid(1.702x).
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> [round(v, 4) for v in F.gelu(ag.tensor([-1.0, 0.0, 1.0])).tolist()]
+    [-0.1587, 0.0, 0.8413]
+    """
     if approximate == "sigmoid":
         x = ag.as_tensor(x)
         return x * ag.sigmoid(x * 1.702)
@@ -121,7 +133,14 @@ def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
 
     In training the batch statistics are used (biased variance) and the running
     statistics are updated in place with ``momentum`` (unbiased variance, like PyTorch);
-    in eval the running statistics are used."""
+    in eval the running statistics are used.
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> x = ag.tensor([[1.0], [3.0]])
+    >>> F.batch_norm(x, None, None, training=True).round(decimals=4).tolist()
+    [[-1.0], [1.0]]
+    """
     x = ag.as_tensor(x)
     # (ag.tensor, a copy, for numbers and arrays: the running statistics are updated in
     # place, and as_tensor(1.0) is a cached constant shared by every caller)
@@ -187,7 +206,13 @@ def _same_shape(x: Tensor, y: Tensor, name: str) -> None:
 
 @_named("mse_loss", shape_first=True)
 def mse_loss(x, y, reduction: str = "mean") -> Tensor:
-    """mean((x - y)**2)."""
+    """mean((x - y)**2).
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> F.mse_loss(ag.tensor([1.0, 2.0]), ag.tensor([0.0, 4.0])).item()
+    2.5
+    """
     x, y = ag.as_tensor(x), ag.as_tensor(y)
     _same_shape(x, y, "mse_loss")
     d = x - y
@@ -196,7 +221,13 @@ def mse_loss(x, y, reduction: str = "mean") -> Tensor:
 
 @_named("l1_loss", shape_first=True)
 def l1_loss(x, y, reduction: str = "mean") -> Tensor:
-    """mean(|x - y|)."""
+    """mean(|x - y|).
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> F.l1_loss(ag.tensor([1.0, 2.0]), ag.tensor([0.0, 4.0])).item()
+    1.5
+    """
     x, y = ag.as_tensor(x), ag.as_tensor(y)
     _same_shape(x, y, "l1_loss")
     return _reduce(ag.abs(x - y), reduction, "l1_loss")
@@ -204,7 +235,13 @@ def l1_loss(x, y, reduction: str = "mean") -> Tensor:
 
 @_named("huber_loss", shape_first=True)
 def huber_loss(x, y, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """0.5 d**2 where |d| < delta, else delta (|d| - delta/2), with d = x - y."""
+    """0.5 d**2 where |d| < delta, else delta (|d| - delta/2), with d = x - y.
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> F.huber_loss(ag.tensor([0.0, 3.0]), ag.tensor([0.5, 0.0])).item()
+    1.3125
+    """
     x, y = ag.as_tensor(x), ag.as_tensor(y)
     _same_shape(x, y, "huber_loss")
     if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)):
@@ -254,7 +291,13 @@ class _BinaryCrossEntropy(ag.Function):
 @_named("binary_cross_entropy")
 def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
     """-(y log p + (1-y) log(1-p)), logs clamped at -100 and the gradient's denominator
-    p (1-p) at 1e-12, like PyTorch (finite at p = 0 and p = 1)."""
+    p (1-p) at 1e-12, like PyTorch (finite at p = 0 and p = 1).
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> round(F.binary_cross_entropy(ag.tensor([0.5, 0.5]), ag.tensor([1.0, 0.0])).item(), 4)
+    0.6931
+    """
     p, y = ag.as_tensor(p), ag.as_tensor(y)
     _same_shape(p, y, "binary_cross_entropy")
     if not y.requires_grad and ((np.asarray(y) < 0) | (np.asarray(y) > 1)).any():
@@ -276,7 +319,13 @@ def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
 @_named("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(z, y, weight=None, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:
-    """BCE on logits, stable for large |z|: (1 - y) z + (1 + (pw - 1) y) softplus(-z)."""
+    """BCE on logits, stable for large |z|: (1 - y) z + (1 + (pw - 1) y) softplus(-z).
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> round(F.binary_cross_entropy_with_logits(ag.tensor([0.0]), ag.tensor([1.0])).item(), 4)
+    0.6931
+    """
     z, y = ag.as_tensor(z), ag.as_tensor(y)
     _same_shape(z, y, "binary_cross_entropy_with_logits")
     sp = ag.softplus(-z)          # log(1 + e^-z), linear for large -z
@@ -296,7 +345,13 @@ def binary_cross_entropy_with_logits(z, y, weight=None, reduction: str = "mean",
 
 def one_hot(y, num_classes: int = -1) -> Tensor:
     """Integer class indices -> float one-hot rows (``num_classes=-1``: max + 1, as in
-    PyTorch; PyTorch's result is int64, tapegrad's float, ready for a loss)."""
+    PyTorch; PyTorch's result is int64, tapegrad's float, ready for a loss).
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> F.one_hot(ag.tensor([0, 2]), num_classes=3).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
     y = np.asarray(ag.as_tensor(y))
     if y.dtype.kind not in "iu":
         raise ag.DtypeError(f"one_hot: is only applicable to integer class indices, got "
@@ -337,7 +392,13 @@ def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) 
 
 @_named("nll_loss")
 def nll_loss(logp, y, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
-    """-logp[n, y_n] (weighted), averaged over the weights of non-ignored targets."""
+    """-logp[n, y_n] (weighted), averaged over the weights of non-ignored targets.
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> F.nll_loss(ag.tensor([[-1.0, -2.0], [-3.0, -0.5]]), ag.tensor([0, 1])).item()
+    0.75
+    """
     logp = ag.as_tensor(logp)
     yt = np.asarray(ag.as_tensor(y))
     if logp.ndim == 0:  # PyTorch's order of checks: rank, target rank, batch size, dtype
@@ -387,7 +448,13 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
 
     Class indices with (N, C) or (C,) logits and no label smoothing (the usual
     classifier loss) take autograd's fused ``softmax_cross_entropy``: one graph node
-    instead of four to six; the other cases are composed from log_softmax below."""
+    instead of four to six; the other cases are composed from log_softmax below.
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> round(F.cross_entropy(ag.zeros(2, 4), ag.tensor([0, 3])).item(), 4)
+    1.3863
+    """
     logits = ag.as_tensor(logits)
     yt = ag.as_tensor(y)
     if logits.ndim == 0:

@@ -36,7 +36,14 @@ def embedding(input, weight: Tensor, padding_idx: Optional[int] = None,
 
     The gradient of row v is the sum of the upstream gradients of every position that
     reads v (a scatter-add, getitem's vjp); with ``padding_idx`` that row gets no
-    gradient, as in PyTorch (its value is still returned)."""
+    gradient, as in PyTorch (its value is still returned).
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> w = ag.arange(6.0).reshape(3, 2)
+    >>> F.embedding(ag.tensor([2, 0]), w).tolist()
+    [[4.0, 5.0], [0.0, 1.0]]
+    """
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError(
             "embedding: max_norm, scale_grad_by_freq and sparse are not supported; "
@@ -74,7 +81,13 @@ def layer_norm(input, normalized_shape: _Shape, weight: Optional[Tensor] = None,
     """Normalise over the trailing ``normalized_shape`` dimensions:
     y = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance
     (divided by n, as PyTorch). A composite of mean, sub, mul, rsqrt (its gradient is
-    the usual dx = rstd (g' - mean(g') - xhat mean(g' xhat)) that autograd derives)."""
+    the usual dx = rstd (g' - mean(g') - xhat mean(g' xhat)) that autograd derives).
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> [round(v, 4) for v in F.layer_norm(ag.tensor([[1.0, 2.0, 3.0]]), (3,))[0].tolist()]
+    [-1.2247, 0.0, 1.2247]
+    """
     x = ag.as_tensor(input)
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(ns)
@@ -158,7 +171,14 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     is *allowed* (False -> -inf), a float mask is added to the scores. ``is_causal``
     masks j > i (and cannot be combined with attn_mask). ``dropout_p`` drops attention
     weights whenever it is > 0, as torch does (pass 0.0 in eval). A query with every
-    key masked gets output 0 (and no gradient), as torch 2.13 gives."""
+    key masked gets output 0 (and no gradient), as torch 2.13 gives.
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> q = ag.ones(2, 3, 5, 4)
+    >>> F.scaled_dot_product_attention(q, q, q, is_causal=True).shape
+    (2, 3, 5, 4)
+    """
     q, k, v = (ag.as_tensor(t) for t in (query, key, value))
     if enable_gqa:
         raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported;"
@@ -215,7 +235,16 @@ def multi_head_attention_forward(
     are added. Returns (output, weights): weights (N, L, S) averaged over heads, or
     (N, H, L, S), or None without ``need_weights``. PyTorch's argument order, plus
     ``batch_first`` (tapegrad's: no transposes for batch-first input); ``static_k`` and
-    ``static_v`` are not supported."""
+    ``static_v`` are not supported.
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> E = 4; x = ag.ones(5, 2, E)
+    >>> out, w = F.multi_head_attention_forward(x, x, x, E, 2, ag.ones(3 * E, E), None, None,
+    ...                                         None, False, 0.0, ag.ones(E, E), None)
+    >>> out.shape, w.shape
+    ((5, 2, 4), (2, 5, 5))
+    """
     if static_k is not None or static_v is not None:
         raise NotImplementedError("multi_head_attention_forward: static_k/static_v are not "
                                   "supported; pass the keys and values as key and value")

@@ -44,13 +44,25 @@ def _sizes(layer: str, **sizes) -> None:
 
 
 class Identity(Module):
+    """y = x (a placeholder layer).
+
+    >>> import autograd as ag, nn
+    >>> nn.Identity()(ag.tensor([1.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
+
     def forward(self, x):
         return x
 
 
 class Linear(Module):
     """y = x W^T + b with W (out_features, in_features); PyTorch's init:
-    W ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform with a = sqrt(5)), same bound for b."""
+    W ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming_uniform with a = sqrt(5)), same bound for b.
+
+    >>> import autograd as ag, nn
+    >>> nn.Linear(4, 2)(ag.ones(3, 4)).shape
+    (3, 2)
+    """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
         super().__init__()
@@ -84,7 +96,12 @@ class Linear(Module):
 
 
 class Conv2d(Module):
-    """2-D convolution (cross-correlation) with PyTorch's parameters and init."""
+    """2-D convolution (cross-correlation) with PyTorch's parameters and init.
+
+    >>> import autograd as ag, nn
+    >>> nn.Conv2d(3, 8, 3, padding=1)(ag.ones(2, 3, 5, 5)).shape
+    (2, 8, 5, 5)
+    """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair,
                  stride: IntPair = 1, padding: Union[IntPair, str] = 0, dilation: IntPair = 1,
@@ -151,7 +168,12 @@ class Conv2d(Module):
 
 
 class MaxPool2d(Module):
-    """Max over each window (PyTorch's arguments; ``ceil_mode`` keeps partial windows)."""
+    """Max over each window (PyTorch's arguments; ``ceil_mode`` keeps partial windows).
+
+    >>> import autograd as ag, nn
+    >>> nn.MaxPool2d(2)(ag.arange(16.0).reshape(1, 1, 4, 4)).tolist()
+    [[[[5.0, 7.0], [13.0, 15.0]]]]
+    """
 
     def __init__(self, kernel_size: IntPair, stride: Optional[IntPair] = None,
                  padding: IntPair = 0, dilation: IntPair = 1, ceil_mode: bool = False) -> None:
@@ -169,7 +191,12 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
-    """Mean over each window (PyTorch's arguments, including ``count_include_pad``)."""
+    """Mean over each window (PyTorch's arguments, including ``count_include_pad``).
+
+    >>> import autograd as ag, nn
+    >>> nn.AvgPool2d(2)(ag.ones(1, 1, 4, 4)).shape
+    (1, 1, 2, 2)
+    """
 
     def __init__(self, kernel_size: IntPair, stride: Optional[IntPair] = None,
                  padding: IntPair = 0, ceil_mode: bool = False,
@@ -187,6 +214,13 @@ class AvgPool2d(Module):
 
 
 class Flatten(Module):
+    """Flattens dims start_dim..end_dim into one: (N, C, H, W) -> (N, C*H*W) by default.
+
+    >>> import autograd as ag, nn
+    >>> nn.Flatten()(ag.ones(2, 3, 4, 5)).shape
+    (2, 60)
+    """
+
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
@@ -197,7 +231,13 @@ class Flatten(Module):
 
 class Dropout(Module):
     """Zero elements with probability p in training (scaling the rest by 1/(1-p));
-    the identity in eval mode."""
+    the identity in eval mode.
+
+    >>> import autograd as ag, nn
+    >>> d = nn.Dropout(0.5).eval()
+    >>> d(ag.ones(3)).tolist()
+    [1.0, 1.0, 1.0]
+    """
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
@@ -254,22 +294,48 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch norm over (N, C) or (N, C, L) inputs."""
+    """Batch norm over (N, C) or (N, C, L) inputs.
+
+    >>> import autograd as ag, nn
+    >>> _ = ag.manual_seed(0)
+    >>> nn.BatchNorm1d(3)(ag.randn(4, 3)).shape
+    (4, 3)
+    """
     _ndims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch norm over (N, C, H, W) inputs."""
+    """Batch norm over (N, C, H, W) inputs.
+
+    >>> import autograd as ag, nn
+    >>> _ = ag.manual_seed(0)
+    >>> nn.BatchNorm2d(3)(ag.randn(2, 3, 4, 4)).shape
+    (2, 3, 4, 4)
+    """
     _ndims = (4,)
 
 
 # --------------------------------------------------------------------------- activations
 class ReLU(Module):
+    """ReLU(x) = max(0, x).
+
+    >>> import autograd as ag, nn
+    >>> nn.ReLU()(ag.tensor([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
+
     def forward(self, x):
         return ag.relu(x)
 
 
 class LeakyReLU(Module):
+    """LeakyReLU(x) = x if x >= 0 else negative_slope * x.
+
+    >>> import autograd as ag, nn
+    >>> nn.LeakyReLU(0.5)(ag.tensor([-2.0, 3.0])).tolist()
+    [-1.0, 3.0]
+    """
+
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
         self.negative_slope = negative_slope
@@ -279,6 +345,13 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
+    """ELU(x) = x if x > 0 else alpha (exp(x) - 1).
+
+    >>> import autograd as ag, nn
+    >>> [round(v, 4) for v in nn.ELU()(ag.tensor([-1.0, 0.0, 2.0])).tolist()]
+    [-0.6321, 0.0, 2.0]
+    """
+
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
         self.alpha = alpha
@@ -288,7 +361,12 @@ class ELU(Module):
 
 
 class GELU(Module):
-    """approximate: 'none' (exact, erf), 'tanh', or 'sigmoid' (x * sigmoid(1.702 x))."""
+    """approximate: 'none' (exact, erf), 'tanh', or 'sigmoid' (x * sigmoid(1.702 x)).
+
+    >>> import autograd as ag, nn
+    >>> [round(v, 4) for v in nn.GELU()(ag.tensor([-1.0, 0.0, 1.0])).tolist()]
+    [-0.1587, 0.0, 0.8413]
+    """
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
@@ -301,21 +379,49 @@ class GELU(Module):
 
 
 class SiLU(Module):
+    """SiLU(x) = x * sigmoid(x).
+
+    >>> import autograd as ag, nn
+    >>> [round(v, 4) for v in nn.SiLU()(ag.tensor([0.0, 1.0])).tolist()]
+    [0.0, 0.7311]
+    """
+
     def forward(self, x):
         return ag.silu(x)
 
 
 class Sigmoid(Module):
+    """Sigmoid(x) = 1 / (1 + exp(-x)).
+
+    >>> import autograd as ag, nn
+    >>> nn.Sigmoid()(ag.tensor([0.0])).tolist()
+    [0.5]
+    """
+
     def forward(self, x):
         return ag.sigmoid(x)
 
 
 class Tanh(Module):
+    """Tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)).
+
+    >>> import autograd as ag, nn
+    >>> [round(v, 4) for v in nn.Tanh()(ag.tensor([0.0, 1.0])).tolist()]
+    [0.0, 0.7616]
+    """
+
     def forward(self, x):
         return ag.tanh(x)
 
 
 class Softmax(Module):
+    """Softmax(x)_i = exp(x_i) / sum_j exp(x_j) along ``dim``.
+
+    >>> import autograd as ag, nn
+    >>> nn.Softmax(dim=1)(ag.zeros(1, 4)).tolist()
+    [[0.25, 0.25, 0.25, 0.25]]
+    """
+
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
         self.dim = dim
@@ -325,6 +431,13 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
+    """LogSoftmax(x)_i = x_i - log sum_j exp(x_j) along ``dim``.
+
+    >>> import autograd as ag, nn
+    >>> [round(v, 4) for v in nn.LogSoftmax(dim=1)(ag.zeros(1, 2))[0].tolist()]
+    [-0.6931, -0.6931]
+    """
+
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
         self.dim = dim
@@ -334,6 +447,13 @@ class LogSoftmax(Module):
 
 
 class Softplus(Module):
+    """Softplus(x) = log(1 + exp(beta x)) / beta (linear above ``threshold``).
+
+    >>> import autograd as ag, nn
+    >>> [round(v, 4) for v in nn.Softplus()(ag.tensor([0.0])).tolist()]
+    [0.6931]
+    """
+
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
         self.beta, self.threshold = beta, threshold
@@ -353,16 +473,37 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
+    """Mean squared error: l = (input - target)^2, then reduced.
+
+    >>> import autograd as ag, nn
+    >>> nn.MSELoss()(ag.tensor([1.0, 2.0]), ag.tensor([0.0, 4.0])).item()
+    2.5
+    """
+
     def forward(self, x, y):
         return F.mse_loss(x, y, self.reduction)
 
 
 class L1Loss(_Loss):
+    """Mean absolute error: l = |input - target|, then reduced.
+
+    >>> import autograd as ag, nn
+    >>> nn.L1Loss()(ag.tensor([1.0, 2.0]), ag.tensor([0.0, 4.0])).item()
+    1.5
+    """
+
     def forward(self, x, y):
         return F.l1_loss(x, y, self.reduction)
 
 
 class HuberLoss(_Loss):
+    """Huber loss: 0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), d = input - target.
+
+    >>> import autograd as ag, nn
+    >>> nn.HuberLoss()(ag.tensor([0.0, 3.0]), ag.tensor([0.5, 0.0])).item()
+    1.3125
+    """
+
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
         self.delta = delta
@@ -372,6 +513,13 @@ class HuberLoss(_Loss):
 
 
 class BCELoss(_Loss):
+    """Binary cross-entropy on probabilities: l = -(y log p + (1 - y) log(1 - p)), then reduced.
+
+    >>> import autograd as ag, nn
+    >>> round(nn.BCELoss()(ag.tensor([0.5, 0.5]), ag.tensor([1.0, 0.0])).item(), 4)
+    0.6931
+    """
+
     def __init__(self, weight=None, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.weight = weight
@@ -381,6 +529,13 @@ class BCELoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy on logits: l = -(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))).
+
+    >>> import autograd as ag, nn
+    >>> round(nn.BCEWithLogitsLoss()(ag.tensor([0.0, 2.0]), ag.tensor([1.0, 1.0])).item(), 4)
+    0.41
+    """
+
     def __init__(self, weight=None, reduction: str = "mean", pos_weight=None) -> None:
         super().__init__(reduction)
         self.weight, self.pos_weight = weight, pos_weight
@@ -390,6 +545,13 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
+    """Cross-entropy on logits: l = -log softmax(x)[target] (or -sum_c p_c log softmax(x)_c).
+
+    >>> import autograd as ag, nn
+    >>> round(nn.CrossEntropyLoss()(ag.zeros(2, 4), ag.tensor([0, 3])).item(), 4)
+    1.3863
+    """
+
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
@@ -401,6 +563,13 @@ class CrossEntropyLoss(_Loss):
 
 
 class NLLLoss(_Loss):
+    """Negative log-likelihood on log-probabilities: l = -input[target], then reduced.
+
+    >>> import autograd as ag, nn
+    >>> nn.NLLLoss()(ag.tensor([[-1.0, -2.0], [-3.0, -0.5]]), ag.tensor([0, 1])).item()
+    0.75
+    """
+
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.weight, self.ignore_index = weight, ignore_index

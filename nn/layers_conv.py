@@ -45,7 +45,12 @@ def _conv_init(weight: Parameter, bias: Optional[Parameter]) -> None:
 
 class Conv1d(Module):
     """1-D convolution over (N, C, L) or (C, L) inputs; weight (out, in / groups, k),
-    bias (out,). ``padding_mode`` 'zeros', 'reflect', 'replicate' or 'circular'."""
+    bias (out,). ``padding_mode`` 'zeros', 'reflect', 'replicate' or 'circular'.
+
+    >>> import autograd as ag, nn
+    >>> nn.Conv1d(2, 4, 3, padding=1)(ag.ones(1, 2, 10)).shape
+    (1, 4, 10)
+    """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1,
                  padding: Union[int, Sequence[int], str] = 0, dilation=1, groups: int = 1,
@@ -124,7 +129,12 @@ class ConvTranspose2d(Module):
     """Transposed 2-D convolution (the gradient of Conv2d with respect to its input):
     weight (in, out / groups, kh, kw), bias (out,); output size
     (H - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1, or the
-    ``output_size`` passed to forward."""
+    ``output_size`` passed to forward.
+
+    >>> import autograd as ag, nn
+    >>> nn.ConvTranspose2d(4, 2, 2, stride=2)(ag.ones(1, 4, 3, 3)).shape
+    (1, 2, 6, 6)
+    """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
@@ -201,7 +211,12 @@ class ConvTranspose2d(Module):
 
 
 class AdaptiveAvgPool2d(Module):
-    """Average pooling to a fixed ``output_size`` (int, pair, None entries keep a size)."""
+    """Average pooling to a fixed ``output_size`` (int, pair, None entries keep a size).
+
+    >>> import autograd as ag, nn
+    >>> nn.AdaptiveAvgPool2d((2, 2))(ag.ones(1, 3, 5, 7)).shape
+    (1, 3, 2, 2)
+    """
 
     def __init__(self, output_size) -> None:
         super().__init__()
@@ -217,7 +232,12 @@ class AdaptiveAvgPool2d(Module):
 class Upsample(Module):
     """``interpolate`` as a module: ``size`` or ``scale_factor``; mode 'nearest',
     'nearest-exact', 'linear', 'bilinear' or 'area'; ``align_corners`` for the linear
-    modes."""
+    modes.
+
+    >>> import autograd as ag, nn
+    >>> nn.Upsample(scale_factor=2)(ag.ones(1, 1, 2, 3)).shape
+    (1, 1, 4, 6)
+    """
 
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest",
                  align_corners: Optional[bool] = None,
@@ -242,14 +262,24 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
-    """Upsample with mode='nearest' (PyTorch's legacy module)."""
+    """Upsample with mode='nearest' (PyTorch's legacy module).
+
+    >>> import autograd as ag, nn
+    >>> nn.UpsamplingNearest2d(size=(4, 4))(ag.ones(1, 1, 2, 2)).shape
+    (1, 1, 4, 4)
+    """
 
     def __init__(self, size=None, scale_factor=None) -> None:
         super().__init__(size, scale_factor, mode="nearest")
 
 
 class UpsamplingBilinear2d(Upsample):
-    """Upsample with mode='bilinear' and align_corners=True (PyTorch's legacy module)."""
+    """Upsample with mode='bilinear' and align_corners=True (PyTorch's legacy module).
+
+    >>> import autograd as ag, nn
+    >>> nn.UpsamplingBilinear2d(scale_factor=2)(ag.ones(1, 1, 2, 3)).shape
+    (1, 1, 4, 6)
+    """
 
     def __init__(self, size=None, scale_factor=None) -> None:
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

@@ -18,7 +18,13 @@ __all__ = ["Parameter", "Module", "Sequential", "ModuleList", "RemovableHandle"]
 
 
 class Parameter(Tensor):
-    """A leaf tensor that a Module registers as a trainable parameter (requires grad)."""
+    """A leaf tensor that a Module registers as a trainable parameter (requires grad).
+
+    >>> import autograd as ag, nn
+    >>> p = nn.Parameter(ag.zeros(2, 3))
+    >>> p.shape, p.requires_grad
+    ((2, 3), True)
+    """
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
@@ -31,7 +37,22 @@ class Parameter(Tensor):
 
 
 class Module:
-    """Base class of all layers: override ``forward``; call the module to run it."""
+    """Base class of all layers: override ``forward``; call the module to run it.
+
+    >>> import autograd as ag, nn
+    >>> class Net(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.fc = nn.Linear(4, 2)
+    ...     def forward(self, x):
+    ...         return self.fc(x).relu()
+    ...
+    >>> net = Net()
+    >>> net(ag.ones(3, 4)).shape
+    (3, 2)
+    >>> [n for n, _ in net.named_parameters()]
+    ['fc.weight', 'fc.bias']
+    """
 
     training: bool
 
@@ -506,7 +527,13 @@ class _ModuleSequence(Module):
 
 
 class Sequential(_ModuleSequence):
-    """Modules applied in order: ``Sequential(Linear(2, 8), ReLU(), Linear(8, 1))``."""
+    """Modules applied in order: ``Sequential(Linear(2, 8), ReLU(), Linear(8, 1))``.
+
+    >>> import autograd as ag, nn
+    >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> net(ag.ones(3, 4)).shape
+    (3, 2)
+    """
 
     def __init__(self, *mods: Module) -> None:
         super().__init__()
@@ -524,7 +551,13 @@ class Sequential(_ModuleSequence):
 
 
 class ModuleList(_ModuleSequence):
-    """A list of modules whose parameters are registered."""
+    """A list of modules whose parameters are registered.
+
+    >>> import autograd as ag, nn
+    >>> layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+    >>> len(layers), len(list(layers.parameters()))
+    (3, 6)
+    """
 
     def __init__(self, mods: Optional[Iterable[Module]] = None) -> None:
         super().__init__()

@@ -62,7 +62,13 @@ def _gru_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Optional[Tensor]):
 
 # --------------------------------------------------------------------------- the layers
 class RNNBase(Module):
-    """The multi-layer, optionally bidirectional recurrent layer behind RNN, LSTM and GRU."""
+    """The multi-layer, optionally bidirectional recurrent layer behind RNN, LSTM and GRU.
+
+    >>> import autograd as ag, nn
+    >>> out, h = nn.RNNBase('GRU', 4, 8)(ag.ones(5, 3, 4))
+    >>> out.shape, h.shape
+    ((5, 3, 8), (1, 3, 8))
+    """
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -234,7 +240,13 @@ class RNNBase(Module):
 
 
 class RNN(RNNBase):
-    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu)."""
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+
+    >>> import autograd as ag, nn
+    >>> out, h = nn.RNN(4, 8, bidirectional=True)(ag.ones(5, 3, 4))
+    >>> out.shape, h.shape
+    ((5, 3, 16), (2, 3, 8))
+    """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
@@ -249,7 +261,13 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """Long short-term memory; returns (output, (h_n, c_n)). Gates i, f, g, o."""
+    """Long short-term memory; returns (output, (h_n, c_n)). Gates i, f, g, o.
+
+    >>> import autograd as ag, nn
+    >>> out, (h, c) = nn.LSTM(4, 8, batch_first=True)(ag.ones(3, 5, 4))
+    >>> out.shape, h.shape, c.shape
+    ((3, 5, 8), (1, 3, 8), (1, 3, 8))
+    """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
@@ -259,7 +277,13 @@ class LSTM(RNNBase):
 
 
 class GRU(RNNBase):
-    """Gated recurrent unit. Gates r, z, n: h' = (1 - z) n + z h."""
+    """Gated recurrent unit. Gates r, z, n: h' = (1 - z) n + z h.
+
+    >>> import autograd as ag, nn
+    >>> out, h = nn.GRU(4, 8, num_layers=2)(ag.ones(5, 3, 4))
+    >>> out.shape, h.shape
+    ((5, 3, 8), (2, 3, 8))
+    """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
@@ -312,7 +336,12 @@ class _CellBase(Module):
 
 
 class RNNCell(_CellBase):
-    """One step of RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
+    """One step of RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu).
+
+    >>> import autograd as ag, nn
+    >>> nn.RNNCell(4, 8)(ag.ones(3, 4)).shape
+    (3, 8)
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device=None, dtype=None) -> None:
@@ -329,7 +358,13 @@ class RNNCell(_CellBase):
 
 
 class LSTMCell(_CellBase):
-    """One step of LSTM; returns (h', c')."""
+    """One step of LSTM; returns (h', c').
+
+    >>> import autograd as ag, nn
+    >>> h, c = nn.LSTMCell(4, 8)(ag.ones(3, 4))
+    >>> h.shape, c.shape
+    ((3, 8), (3, 8))
+    """
     _gates = 4
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
@@ -348,7 +383,12 @@ class LSTMCell(_CellBase):
 
 
 class GRUCell(_CellBase):
-    """One step of GRU."""
+    """One step of GRU.
+
+    >>> import autograd as ag, nn
+    >>> nn.GRUCell(4, 8)(ag.ones(3, 4)).shape
+    (3, 8)
+    """
     _gates = 3
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,

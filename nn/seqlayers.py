@@ -18,7 +18,12 @@ class Embedding(Module):
     """A lookup table: ``Embedding(V, D)(idx)`` returns ``weight[idx]`` (shape idx.shape + (D,)).
 
     ``weight`` (V, D) ~ N(0, 1) like PyTorch; the ``padding_idx`` row starts at zero and
-    receives no gradient."""
+    receives no gradient.
+
+    >>> import autograd as ag, nn
+    >>> nn.Embedding(10, 3)(ag.tensor([[1, 2], [4, 9]])).shape
+    (2, 2, 3)
+    """
 
     def __init__(self, num_embeddings: int, embedding_dim: int,
                  padding_idx: Optional[int] = None, max_norm: Optional[float] = None,
@@ -80,7 +85,12 @@ class Embedding(Module):
 
 class LayerNorm(Module):
     """Normalise over the trailing ``normalized_shape`` dimensions, then scale and shift:
-    y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, weight = 1 and bias = 0 at start."""
+    y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, weight = 1 and bias = 0 at start.
+
+    >>> import autograd as ag, nn
+    >>> [round(v, 4) for v in nn.LayerNorm(3)(ag.tensor([[1.0, 2.0, 3.0]]))[0].tolist()]
+    [-1.2247, 0.0, 1.2247]
+    """
 
     def __init__(self, normalized_shape: Union[int, Sequence[int]], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True, device=None,

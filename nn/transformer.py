@@ -45,7 +45,13 @@ def _activation(act: Union[str, Callable]) -> Callable:
 
 class TransformerEncoderLayer(Module):
     """Self-attention and a feed-forward block, each with a residual connection and a
-    LayerNorm (after the residual by default, before the block with ``norm_first``)."""
+    LayerNorm (after the residual by default, before the block with ``norm_first``).
+
+    >>> import autograd as ag, nn
+    >>> layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+    >>> layer(ag.ones(3, 5, 8)).shape
+    (3, 5, 8)
+    """
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
                  dropout: float = 0.1, activation: Union[str, Callable] = F.relu,
@@ -88,7 +94,13 @@ class TransformerEncoderLayer(Module):
 
 class TransformerDecoderLayer(Module):
     """Self-attention on the target, attention to the encoder's ``memory``, and a
-    feed-forward block; each with a residual connection and a LayerNorm."""
+    feed-forward block; each with a residual connection and a LayerNorm.
+
+    >>> import autograd as ag, nn
+    >>> layer = nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+    >>> layer(ag.ones(3, 5, 8), ag.ones(3, 7, 8)).shape
+    (3, 5, 8)
+    """
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
                  dropout: float = 0.1, activation: Union[str, Callable] = F.relu,
@@ -152,7 +164,13 @@ def _clones(layer: Module, n: int) -> ModuleList:
 
 class TransformerEncoder(Module):
     """``num_layers`` deep copies of ``encoder_layer`` (``layers.0``, ``layers.1``, ...)
-    applied in turn, then the optional final ``norm``."""
+    applied in turn, then the optional final ``norm``.
+
+    >>> import autograd as ag, nn
+    >>> layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+    >>> nn.TransformerEncoder(layer, num_layers=2)(ag.ones(3, 5, 8)).shape
+    (3, 5, 8)
+    """
 
     def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int,
                  norm: Optional[Module] = None, enable_nested_tensor: bool = True,
@@ -173,7 +191,14 @@ class TransformerEncoder(Module):
 
 
 class TransformerDecoder(Module):
-    """``num_layers`` deep copies of ``decoder_layer`` applied in turn, then ``norm``."""
+    """``num_layers`` deep copies of ``decoder_layer`` applied in turn, then ``norm``.
+
+    >>> import autograd as ag, nn
+    >>> layer = nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+    >>> dec = nn.TransformerDecoder(layer, num_layers=2)
+    >>> dec(ag.ones(3, 5, 8), ag.ones(3, 7, 8)).shape
+    (3, 5, 8)
+    """
 
     def __init__(self, decoder_layer: TransformerDecoderLayer, num_layers: int,
                  norm: Optional[Module] = None) -> None:

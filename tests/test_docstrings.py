@@ -74,7 +74,12 @@ def test_examples_list_only_shrinks():
 
 @pytest.mark.parametrize("mod", ["nn.data", "nn.summary", "nn.init", "nn.functional",
                                  "nn.utils", "autograd.viz.dot", "autograd.viz.walk",
-                                 "autograd.gradcheck", "autograd.functional"])
+                                 "autograd.gradcheck", "autograd.functional",
+                                 "nn.layers", "nn.layers_conv", "nn.layers_extra",
+                                 "nn.seqlayers", "nn.rnn", "nn.module", "nn.containers",
+                                 "nn.attention", "nn.transformer", "nn._functional_layers",
+                                 "nn.functional_seq", "nn.optim", "nn.optim.lr_scheduler",
+                                 "nn.serialization", "nn.serialization._files"])
 def test_doctests_run(mod):
     import sys
     importlib.import_module(mod)

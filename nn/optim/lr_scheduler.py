@@ -28,7 +28,19 @@ __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "PolynomialL
 
 
 class LRScheduler:
-    """Sets each param group's lr to ``lr_at(base_lr, epoch)`` on every ``step()``."""
+    """Sets each param group's lr to ``lr_at(base_lr, epoch)`` on every ``step()``.
+
+    >>> import autograd as ag, nn
+    >>> import nn.optim; from nn.optim import lr_scheduler as S
+    >>> opt = nn.optim.SGD([nn.Parameter(ag.zeros(1))], lr=0.1)
+    >>> sched = S.StepLR(opt, step_size=1, gamma=0.5)
+    >>> lrs = []
+    >>> for _ in range(3):
+    ...     lrs.append(round(opt.param_groups[0]['lr'], 4)); opt.step(); sched.step()
+    ...
+    >>> isinstance(sched, S.LRScheduler), lrs
+    (True, [0.1, 0.05, 0.025])
+    """
 
     def __init__(self, optimizer, last_epoch: int = -1) -> None:
         self.optimizer = optimizer
@@ -67,6 +79,20 @@ class LRScheduler:
 
 
 class StepLR(LRScheduler):
+    """lr = base_lr * gamma ** (epoch // step_size).
+
+    >>> import autograd as ag, nn
+    >>> import nn.optim; from nn.optim import lr_scheduler as S
+    >>> opt = nn.optim.SGD([nn.Parameter(ag.zeros(1))], lr=0.1)
+    >>> sched = S.StepLR(opt, step_size=2, gamma=0.5)
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(round(opt.param_groups[0]['lr'], 4)); opt.step(); sched.step()
+    ...
+    >>> lrs
+    [0.1, 0.1, 0.05, 0.05]
+    """
+
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         if step_size <= 0:
             raise ValueError(f"StepLR: step_size must be positive, got {step_size}")
@@ -78,6 +104,20 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
+    """lr = base_lr * gamma ** (number of milestones <= epoch).
+
+    >>> import autograd as ag, nn
+    >>> import nn.optim; from nn.optim import lr_scheduler as S
+    >>> opt = nn.optim.SGD([nn.Parameter(ag.zeros(1))], lr=0.1)
+    >>> sched = S.MultiStepLR(opt, milestones=[1, 3], gamma=0.1)
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(round(opt.param_groups[0]['lr'], 4)); opt.step(); sched.step()
+    ...
+    >>> lrs
+    [0.1, 0.01, 0.01, 0.001]
+    """
+
     def __init__(self, optimizer, milestones: Sequence[int], gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
         self.milestones, self.gamma = sorted(milestones), gamma
@@ -88,6 +128,20 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
+    """lr = base_lr * gamma ** epoch.
+
+    >>> import autograd as ag, nn
+    >>> import nn.optim; from nn.optim import lr_scheduler as S
+    >>> opt = nn.optim.SGD([nn.Parameter(ag.zeros(1))], lr=0.1)
+    >>> sched = S.ExponentialLR(opt, gamma=0.5)
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(round(opt.param_groups[0]['lr'], 4)); opt.step(); sched.step()
+    ...
+    >>> lrs
+    [0.1, 0.05, 0.025, 0.0125]
+    """
+
     def __init__(self, optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -98,7 +152,19 @@ class ExponentialLR(LRScheduler):
 
 class PolynomialLR(LRScheduler):
     """lr0 (1 - t/T)^power for t <= T, then 0 (or restarting every T with ``cycle``;
-    ``end_lr`` is the floor, 0 by default as in PyTorch)."""
+    ``end_lr`` is the floor, 0 by default as in PyTorch).
+
+    >>> import autograd as ag, nn
+    >>> import nn.optim; from nn.optim import lr_scheduler as S
+    >>> opt = nn.optim.SGD([nn.Parameter(ag.zeros(1))], lr=0.1)
+    >>> sched = S.PolynomialLR(opt, total_iters=4, power=1.0)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(round(opt.param_groups[0]['lr'], 4)); opt.step(); sched.step()
+    ...
+    >>> lrs
+    [0.1, 0.075, 0.05, 0.025, 0.0]
+    """
 
     def __init__(self, optimizer, total_iters: int = 5, power: float = 1.0,
                  cycle: bool = False, end_lr: float = 0.0, last_epoch: int = -1) -> None:
@@ -118,7 +184,19 @@ class PolynomialLR(LRScheduler):
 
 class PiecewiseConstantLR(LRScheduler):
     """values[i] on [boundaries[i-1], boundaries[i]): ``len(values) == len(boundaries) + 1``.
-    The values are absolute learning rates (TensorFlow's PiecewiseConstantDecay)."""
+    The values are absolute learning rates (TensorFlow's PiecewiseConstantDecay).
+
+    >>> import autograd as ag, nn
+    >>> import nn.optim; from nn.optim import lr_scheduler as S
+    >>> opt = nn.optim.SGD([nn.Parameter(ag.zeros(1))], lr=0.1)
+    >>> sched = S.PiecewiseConstantLR(opt, boundaries=[2], values=[0.1, 0.01])
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(round(opt.param_groups[0]['lr'], 4)); opt.step(); sched.step()
+    ...
+    >>> lrs
+    [0.1, 0.1, 0.01, 0.01]
+    """
 
     def __init__(self, optimizer, boundaries: Sequence[int], values: Sequence[float],
                  last_epoch: int = -1) -> None:
@@ -138,7 +216,18 @@ class ReduceLROnPlateau(LRScheduler):
     """Multiply lr by ``factor`` when the metric stops improving for ``patience`` epochs.
 
     A subclass of LRScheduler as in PyTorch (shared ``get_last_lr``/``state_dict``), but
-    driven by the metric passed to ``step`` rather than a closed form in the epoch."""
+    driven by the metric passed to ``step`` rather than a closed form in the epoch.
+
+    >>> import autograd as ag, nn
+    >>> import nn.optim; from nn.optim import lr_scheduler as S
+    >>> opt = nn.optim.SGD([nn.Parameter(ag.zeros(1))], lr=0.1)
+    >>> sched = S.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    >>> for loss in [1.0, 1.0, 1.0, 1.0]:
+    ...     sched.step(loss)
+    ...
+    >>> opt.param_groups[0]['lr']
+    0.05
+    """
 
     def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
@@ -190,7 +279,19 @@ class ReduceLROnPlateau(LRScheduler):
 # --------------------------------------------------------------------------- issue 13
 class CosineAnnealingLR(LRScheduler):
     """eta_min + (lr0 - eta_min) (1 + cos(pi t / T_max)) / 2: half a cosine from lr0 down
-    to eta_min over T_max steps (continuing periodically after, as PyTorch's does)."""
+    to eta_min over T_max steps (continuing periodically after, as PyTorch's does).
+
+    >>> import autograd as ag, nn
+    >>> import nn.optim; from nn.optim import lr_scheduler as S
+    >>> opt = nn.optim.SGD([nn.Parameter(ag.zeros(1))], lr=0.1)
+    >>> sched = S.CosineAnnealingLR(opt, T_max=4)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(round(opt.param_groups[0]['lr'], 4)); opt.step(); sched.step()
+    ...
+    >>> lrs
+    [0.1, 0.0854, 0.05, 0.0146, 0.0]
+    """
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         if T_max <= 0:
@@ -204,7 +305,19 @@ class CosineAnnealingLR(LRScheduler):
 
 class LinearLR(LRScheduler):
     """lr0 times a factor going linearly from ``start_factor`` to ``end_factor`` over
-    ``total_iters`` steps, then constant."""
+    ``total_iters`` steps, then constant.
+
+    >>> import autograd as ag, nn
+    >>> import nn.optim; from nn.optim import lr_scheduler as S
+    >>> opt = nn.optim.SGD([nn.Parameter(ag.zeros(1))], lr=0.1)
+    >>> sched = S.LinearLR(opt, start_factor=0.5, total_iters=2)
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(round(opt.param_groups[0]['lr'], 4)); opt.step(); sched.step()
+    ...
+    >>> lrs
+    [0.05, 0.075, 0.1, 0.1]
+    """
 
     def __init__(self, optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
                  total_iters: int = 5, last_epoch: int = -1) -> None:
@@ -236,7 +349,19 @@ class OneCycleLR(LRScheduler):
     (``three_phase``: back to the initial lr first, then to the minimum); with
     ``cycle_momentum`` the momentum (Adam's beta1) moves from max_momentum to
     base_momentum and back. ``anneal_strategy`` 'cos' or 'linear'. Step once per batch;
-    stepping past total_steps raises, as in PyTorch."""
+    stepping past total_steps raises, as in PyTorch.
+
+    >>> import autograd as ag, nn
+    >>> import nn.optim; from nn.optim import lr_scheduler as S
+    >>> opt = nn.optim.SGD([nn.Parameter(ag.zeros(1))], lr=0.1)
+    >>> sched = S.OneCycleLR(opt, max_lr=1.0, total_steps=4)
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(round(opt.param_groups[0]['lr'], 4)); opt.step(); sched.step()
+    ...
+    >>> lrs
+    [0.04, 0.8117, 0.2831, 0.0]
+    """
 
     def __init__(self, optimizer, max_lr, total_steps: Optional[int] = None,
                  epochs: Optional[int] = None, steps_per_epoch: Optional[int] = None,
@@ -324,7 +449,20 @@ class OneCycleLR(LRScheduler):
 
 class SequentialLR(LRScheduler):
     """Run ``schedulers`` one after another: scheduler i + 1 takes over at
-    ``milestones[i]``, restarting from its epoch 0 (PyTorch's SequentialLR)."""
+    ``milestones[i]``, restarting from its epoch 0 (PyTorch's SequentialLR).
+
+    >>> import autograd as ag, nn
+    >>> import nn.optim; from nn.optim import lr_scheduler as S
+    >>> opt = nn.optim.SGD([nn.Parameter(ag.zeros(1))], lr=0.1)
+    >>> first, then = S.StepLR(opt, step_size=5), S.ExponentialLR(opt, gamma=0.9)
+    >>> sched = S.SequentialLR(opt, [first, then], milestones=[2])
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(round(opt.param_groups[0]['lr'], 4)); opt.step(); sched.step()
+    ...
+    >>> lrs
+    [0.1, 0.1, 0.1, 0.09]
+    """
 
     def __init__(self, optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int],
                  last_epoch: int = -1) -> None:

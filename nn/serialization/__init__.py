@@ -55,7 +55,15 @@ def save(obj: Any, f: FileLike) -> None:
     object) as a safetensors file; ``nn.load(f)`` rebuilds it.
 
     ``obj`` is a tree of dicts (str or int keys), lists, tuples, None, bools, ints,
-    floats, strings, NumPy arrays and scalars and Tensors. TypeError names anything else."""
+    floats, strings, NumPy arrays and scalars and Tensors. TypeError names anything else.
+
+    >>> import autograd as ag, nn
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> nn.save({'model': nn.Linear(2, 1).state_dict(), 'epoch': 5}, buf); _ = buf.seek(0)
+    >>> nn.load(buf)['epoch']
+    5
+    """
     tree, arrays = _tree.encode(obj)
     meta = {"format": "pt", "tapegrad.format": FORMAT, "tapegrad.version": "2",
             _tree.TREE_KEY: tree}
@@ -66,7 +74,15 @@ def save_state_dict(state_dict: Mapping[str, Any], f: FileLike,
                     metadata: Optional[Mapping[str, str]] = None) -> None:
     """Write a flat state dict (name -> Tensor or array, e.g. ``model.state_dict()``) as a
     plain safetensors file, the file ``safetensors.torch.load_file`` reads into a torch
-    state dict. ``metadata`` (str -> str) goes into the header's ``__metadata__``."""
+    state dict. ``metadata`` (str -> str) goes into the header's ``__metadata__``.
+
+    >>> import autograd as ag, nn
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> nn.save_state_dict({'w': ag.ones(2, 3)}, buf, metadata={'format': 'pt'}); _ = buf.seek(0)
+    >>> nn.load_state_dict_file(buf)['w'].shape
+    (2, 3)
+    """
     if not isinstance(state_dict, Mapping):
         raise TypeError(f"save_state_dict: expected a mapping name -> tensor, got "
                         f"{type(state_dict).__name__}")
@@ -116,7 +132,15 @@ def _flat(arrays: Dict[str, np.ndarray]) -> "OrderedDict[str, Tensor]":
 def load(f: FileLike) -> Any:
     """Read a checkpoint: the tree ``nn.save`` wrote, a flat ``{name: Tensor}`` dict for
     any other safetensors file (e.g. from ``safetensors.torch.save_file``), or a file of
-    tapegrad's first format. Raises CheckpointError (a ValueError) for anything else."""
+    tapegrad's first format. Raises CheckpointError (a ValueError) for anything else.
+
+    >>> import autograd as ag, nn
+    >>> import io
+    >>> buf = io.BytesIO(); nn.save({'w': ag.ones(2), 'step': 3}, buf); _ = buf.seek(0)
+    >>> ck = nn.load(buf)
+    >>> ck['w'].tolist(), ck['step']
+    ([1.0, 1.0], 3)
+    """
     kind, meta, arrays = _read(f, "nn.load")
     if kind == "legacy":
         return meta
@@ -130,7 +154,14 @@ def load(f: FileLike) -> Any:
 def load_state_dict_file(f: FileLike) -> "OrderedDict[str, Tensor]":
     """Every tensor of a safetensors file by name, as Tensors (in file order): a state dict
     saved by ``save_state_dict`` or ``safetensors.torch.save_file``, or the dotted-path
-    tensors of an ``nn.save`` checkpoint. Raises CheckpointError for a malformed file."""
+    tensors of an ``nn.save`` checkpoint. Raises CheckpointError for a malformed file.
+
+    >>> import autograd as ag, nn
+    >>> import io
+    >>> buf = io.BytesIO(); nn.save_state_dict(nn.Linear(2, 1).state_dict(), buf); _ = buf.seek(0)
+    >>> {k: v.shape for k, v in nn.load_state_dict_file(buf).items()}
+    {'weight': (1, 2), 'bias': (1,)}
+    """
     kind, meta, arrays = _read(f, "load_state_dict_file")
     if kind == "legacy":
         raise CheckpointError("load_state_dict_file: this is a checkpoint of tapegrad's first "

@@ -35,7 +35,12 @@ SLACK = 16 * 1024 * 1024
 
 class CheckpointError(ValueError):
     """A file that is not a valid tapegrad checkpoint (foreign, truncated, corrupted,
-    hostile, or not a regular file)."""
+    hostile, or not a regular file).
+
+    >>> import nn
+    >>> issubclass(nn.CheckpointError, Exception)
+    True
+    """
 
 
 def budget(size: int) -> int:
