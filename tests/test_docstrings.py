@@ -74,7 +74,11 @@ def test_examples_list_only_shrinks():
 
 @pytest.mark.parametrize("mod", ["nn.data", "nn.summary", "nn.init", "nn.functional",
                                  "nn.utils", "autograd.viz.dot", "autograd.viz.walk",
-                                 "autograd.gradcheck", "autograd.functional"])
+                                 "autograd.gradcheck", "autograd.functional",
+                                 "autograd.ops.elementwise", "autograd.ops.surface",
+                                 "autograd.ops.torchmath", "autograd.ops.rounding",
+                                 "autograd.ops.scan", "autograd.ops.linalg",
+                                 "autograd.ops.index", "autograd.ops.loss"])
 def test_doctests_run(mod):
     import sys
     importlib.import_module(mod)
