@@ -150,8 +150,7 @@ def neg(x):
 
     >>> import autograd as ag
     >>> ag.neg(ag.tensor([1.0, -2.0])).tolist()
-    [-1.0, 2.0]
-    """
+    [-1.0, 2.0]"""
     return apply(_neg, (as_tensor(x),), {})
 
 # --------------------------------------------------------------------------- unary math
@@ -239,8 +238,7 @@ def leaky_relu(x, negative_slope: float = 0.01):
 
     >>> import autograd as ag
     >>> ag.leaky_relu(ag.tensor([-2.0, 3.0]), 0.5).tolist()
-    [-1.0, 3.0]
-    """
+    [-1.0, 3.0]"""
     return apply(_leaky, (_floating(x, "leaky_relu"),), {"negative_slope": real_arg(negative_slope, "negative_slope", "leaky_relu")})
 
 
@@ -262,8 +260,7 @@ def elu(x, alpha: float = 1.0):
 
     >>> import autograd as ag
     >>> ag.elu(ag.tensor([0.0, 2.0])).tolist()
-    [0.0, 2.0]
-    """
+    [0.0, 2.0]"""
     return apply(_elu, (_floating(x, "elu"),), {"alpha": real_arg(alpha, "alpha", "elu")})
 
 
@@ -295,8 +292,7 @@ def gelu(x, approximate: str = "none"):
 
     >>> import autograd as ag
     >>> ag.gelu(ag.tensor([0.0])).tolist()
-    [0.0]
-    """
+    [0.0]"""
     return apply(_gelu, (_floating(x, "gelu"),), {"approximate": approximate})
 
 
@@ -317,8 +313,7 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0):
 
     >>> import autograd as ag
     >>> ag.softplus(ag.tensor([30.0])).tolist()
-    [30.0]
-    """
+    [30.0]"""
     return apply(_softplus, (_floating(x, "softplus"),),
                  {"beta": real_arg(beta, "beta", "softplus"),
                   "threshold": real_arg(threshold, "threshold", "softplus")})
@@ -330,8 +325,7 @@ def silu(x):
 
     >>> import autograd as ag
     >>> ag.silu(ag.tensor([0.0])).tolist()
-    [0.0]
-    """
+    [0.0]"""
     x = _floating(x, "silu")
     return x * sigmoid(x)
 
@@ -368,8 +362,7 @@ def clamp(x, min=None, max=None):
 
     >>> import autograd as ag
     >>> ag.clamp(ag.tensor([-2.0, 0.5, 3.0]), min=0, max=1).tolist()
-    [0.0, 0.5, 1.0]
-    """
+    [0.0, 0.5, 1.0]"""
     x = as_tensor(x)
     for name, b in (("min", min), ("max", max)):
         if b is not None and not isinstance(b, Tensor):
@@ -430,8 +423,7 @@ def floor_divide(x, y, *, _op: str = "floor_divide") -> Tensor:
 
     >>> import autograd as ag
     >>> ag.floor_divide(ag.tensor([7, -7]), 2).tolist()
-    [3, -4]
-    """
+    [3, -4]"""
     x, y = _int_pair(x, y, _op)
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -449,8 +441,7 @@ def remainder(x, y) -> Tensor:
 
     >>> import autograd as ag
     >>> ag.remainder(ag.tensor([7, -7]), 3).tolist()
-    [1, 2]
-    """
+    [1, 2]"""
     x, y = _int_pair(x, y, "remainder")
     q = floor_divide(x, y, _op="remainder")
     res = sub(x, mul(y, q))
@@ -518,8 +509,7 @@ def where(cond, x, y):
 
     >>> import autograd as ag
     >>> ag.where(ag.tensor([True, False]), ag.tensor([1.0, 2.0]), 0.0).tolist()
-    [1.0, 0.0]
-    """
+    [1.0, 0.0]"""
     x, y = _operands(x, y)
     return apply(_where, (as_tensor(cond), x, y), {})
 
@@ -538,8 +528,7 @@ def cast(x, dtype):
 
     >>> import autograd as ag
     >>> ag.cast(ag.tensor([1.5, 2.0]), ag.int64).tolist()
-    [1, 2]
-    """
+    [1, 2]"""
     x = as_tensor(x)
     if dtype is None:
         return x  # PyTorch: x.to(None) is x
@@ -567,8 +556,7 @@ def clone(x):
 
     >>> import autograd as ag
     >>> ag.clone(ag.tensor([1.0, 2.0])).tolist()
-    [1.0, 2.0]
-    """
+    [1.0, 2.0]"""
     return apply(_clone, (as_tensor(x),), {})
 
 
@@ -599,8 +587,7 @@ def square(x):
 
     >>> import autograd as ag
     >>> ag.square(ag.tensor([3.0, -2.0])).tolist()
-    [9.0, 4.0]
-    """
+    [9.0, 4.0]"""
     x = as_tensor(x)
     if x._d.dtype.kind == "b":
         x = cast(x, np.int64)  # PyTorch: square(bool) is int64 (bool * bool would stay bool)
@@ -613,8 +600,7 @@ def rsqrt(x):
 
     >>> import autograd as ag
     >>> ag.rsqrt(ag.tensor([4.0, 0.25])).tolist()
-    [0.5, 2.0]
-    """
+    [0.5, 2.0]"""
     return 1 / sqrt(x)
 
 
@@ -624,8 +610,7 @@ def reciprocal(x):
 
     >>> import autograd as ag
     >>> ag.reciprocal(ag.tensor([2.0, 0.5])).tolist()
-    [0.5, 2.0]
-    """
+    [0.5, 2.0]"""
     return 1 / as_tensor(x)
 
 
