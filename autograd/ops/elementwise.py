@@ -113,7 +113,11 @@ def _promote(x, y, true_div=False):
     return x, y
 
 
-def _binary(op, true_div=False):
+def _ex(call, result):  # a docstring's example: (the call, its printed result)
+    return f"\n\n>>> import autograd as ag\n>>> {call}\n{result}"
+
+
+def _binary(op, true_div=False, ex=("", "")):
     empty: dict = {}
 
     def fn(x, y):
@@ -130,30 +134,34 @@ def _binary(op, true_div=False):
         return apply(op, (x, y), empty)
 
     fn.__name__ = op.name
-    fn.__doc__ = f"{op.doc} (broadcasting; Python scalars take the tensor's dtype)"
+    fn.__doc__ = f"{op.doc} (broadcasting; Python scalars take the tensor's dtype)" + _ex(*ex)
     return fn
 
 
-add = _binary(_add)
-sub = _binary(_sub)
-mul = _binary(_mul)
-div = _binary(_div, true_div=True)
-pow = _binary(_pow)
+add = _binary(_add, ex=("ag.add(ag.tensor([1.0, 2.0]), 3).tolist()", "[4.0, 5.0]"))
+sub = _binary(_sub, ex=("ag.sub(ag.tensor([5.0, 2.0]), 1.5).tolist()", "[3.5, 0.5]"))
+mul = _binary(_mul, ex=("ag.mul(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0])).tolist()", "[3.0, 8.0]"))
+div = _binary(_div, true_div=True, ex=("ag.div(ag.tensor([1, 3]), 2).tolist()", "[0.5, 1.5]"))
+pow = _binary(_pow, ex=("ag.pow(ag.tensor([2.0, 3.0]), 2).tolist()", "[4.0, 9.0]"))
 
 
 def neg(x):
-    """-x"""
+    """-x
+
+    >>> import autograd as ag
+    >>> ag.neg(ag.tensor([1.0, -2.0])).tolist()
+    [-1.0, 2.0]"""
     return apply(_neg, (as_tensor(x),), {})
 
 # --------------------------------------------------------------------------- unary math
-def _unary(name, fwd, vjp, doc, **kw):
+def _unary(name, fwd, vjp, doc, ex=("", ""), **kw):
     op = defop(name, fwd, (vjp,), doc=doc, **kw)
 
     def fn(x):
         return apply(op, (as_tensor(x),), {})
 
     fn.__name__ = name
-    fn.__doc__ = doc
+    fn.__doc__ = doc + _ex(f"ag.{name}(ag.tensor({ex[0]})).tolist()", ex[1])
     return fn
 
 
@@ -179,30 +187,30 @@ def _float_only(name, f):
 
 
 abs = _unary("abs", _abs_fwd, lambda F, g, out, x: g * F.sign(x),
-             "|x|; gradient sign(x), 0 at 0", smooth=False)
+             "|x|; gradient sign(x), 0 at 0", smooth=False, ex=("[-2.0, 3.0]", "[2.0, 3.0]"))
 sign = _unary("sign", _sign_fwd, lambda F, g, out, x: F.zeros_like(g),
               "sign(x), 0 at NaN like PyTorch; zero gradient everywhere (its derivative is "
-              "0 a.e.)", smooth=False)
+              "0 a.e.)", smooth=False, ex=("[-2.0, 0.0, 3.0]", "[-1.0, 0.0, 1.0]"))
 exp = _unary("exp", _float_only("exp", np.exp), lambda F, g, out, x: g * out, "e**x",
-             uses_out=True)
+             uses_out=True, ex=("[0.0]", "[1.0]"))
 log = _unary("log", _float_only("log", np.log), lambda F, g, out, x: g / x,
-             "natural log; gradient 1/x")
+             "natural log; gradient 1/x", ex=("[1.0]", "[0.0]"))
 log1p = _unary("log1p", _float_only("log1p", np.log1p), lambda F, g, out, x: g / (1 + x),
-               "log(1 + x), accurate for small x; gradient 1/(1+x)")
+               "log(1 + x), accurate for small x; gradient 1/(1+x)", ex=("[0.0]", "[0.0]"))
 sqrt = _unary("sqrt", _float_only("sqrt", np.sqrt), lambda F, g, out, x: g / (2 * out),
-              "sqrt(x); gradient 1/(2 sqrt(x))", uses_out=True)
-sin = _unary("sin", _float_only("sin", np.sin), lambda F, g, out, x: g * F.cos(x), "sin(x)")
-cos = _unary("cos", _float_only("cos", np.cos), lambda F, g, out, x: -g * F.sin(x), "cos(x)")
+              "sqrt(x); gradient 1/(2 sqrt(x))", uses_out=True, ex=("[4.0, 9.0]", "[2.0, 3.0]"))
+sin = _unary("sin", _float_only("sin", np.sin), lambda F, g, out, x: g * F.cos(x), "sin(x)", ex=("[0.0]", "[0.0]"))
+cos = _unary("cos", _float_only("cos", np.cos), lambda F, g, out, x: -g * F.sin(x), "cos(x)", ex=("[0.0]", "[1.0]"))
 tan = _unary("tan", _float_only("tan", np.tan), lambda F, g, out, x: g * (1 + out * out),
-             "tan(x); gradient 1 + tan(x)**2", uses_out=True)
+             "tan(x); gradient 1 + tan(x)**2", uses_out=True, ex=("[0.0]", "[0.0]"))
 tanh = _unary("tanh", _float_only("tanh", np.tanh), lambda F, g, out, x: g * (1 - out * out),
-              "tanh(x); gradient 1 - tanh(x)**2", uses_out=True)
+              "tanh(x); gradient 1 - tanh(x)**2", uses_out=True, ex=("[0.0]", "[0.0]"))
 sigmoid = _unary("sigmoid", _float_only("sigmoid", _sigmoid_np),
                  lambda F, g, out, x: g * out * (1 - out),
-                 "1/(1+e**-x), computed without overflow; gradient s(1-s)", uses_out=True)
+                 "1/(1+e**-x), computed without overflow; gradient s(1-s)", uses_out=True, ex=("[0.0]", "[0.5]"))
 erf = _unary("erf", _float_only("erf", _erf_np),
              lambda F, g, out, x: g * _TWO_OVER_SQRT_PI * F.exp(-(x * x)),
-             "the error function; gradient 2/sqrt(pi) e**(-x**2)")
+             "the error function; gradient 2/sqrt(pi) e**(-x**2)", ex=("[0.0]", "[0.0]"))
 def _relu_fwd(x):
     if x.dtype.kind == "b":
         raise DtypeError("relu: not implemented for bool tensors (as in PyTorch)")
@@ -212,7 +220,7 @@ relu = _unary("relu", _relu_fwd,
               # reads out, not x (out > 0 exactly where x > 0), as PyTorch saves relu's
               # result: changing the input in place afterwards is harmless
               lambda F, g, out, x: g * ~(raw(out) <= 0),  # (NaN passes g, as in PyTorch)
-              "max(x, 0); gradient 1 for x > 0, 0 for x <= 0", smooth=False, uses_out=True)
+              "max(x, 0); gradient 1 for x > 0, 0 for x <= 0", smooth=False, uses_out=True, ex=("[-1.0, 2.0]", "[0.0, 2.0]"))
 
 
 def _leaky_fwd(x, negative_slope=0.01):
@@ -226,7 +234,11 @@ _leaky = defop("leaky_relu", _leaky_fwd,
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
-    """x if x > 0 else negative_slope * x."""
+    """x if x > 0 else negative_slope * x.
+
+    >>> import autograd as ag
+    >>> ag.leaky_relu(ag.tensor([-2.0, 3.0]), 0.5).tolist()
+    [-1.0, 3.0]"""
     return apply(_leaky, (_floating(x, "leaky_relu"),), {"negative_slope": real_arg(negative_slope, "negative_slope", "leaky_relu")})
 
 
@@ -244,7 +256,11 @@ _elu = defop("elu", _elu_fwd,
 
 
 def elu(x, alpha: float = 1.0):
-    """x if x > 0 else alpha * (exp(x) - 1)."""
+    """x if x > 0 else alpha * (exp(x) - 1).
+
+    >>> import autograd as ag
+    >>> ag.elu(ag.tensor([0.0, 2.0])).tolist()
+    [0.0, 2.0]"""
     return apply(_elu, (_floating(x, "elu"),), {"alpha": real_arg(alpha, "alpha", "elu")})
 
 
@@ -272,7 +288,11 @@ _gelu = defop("gelu", _gelu_fwd, (_gelu_vjp,),
 
 
 def gelu(x, approximate: str = "none"):
-    """Gaussian error linear unit: x * Phi(x); ``approximate='tanh'`` for the tanh form."""
+    """Gaussian error linear unit: x * Phi(x); ``approximate='tanh'`` for the tanh form.
+
+    >>> import autograd as ag
+    >>> ag.gelu(ag.tensor([0.0])).tolist()
+    [0.0]"""
     return apply(_gelu, (_floating(x, "gelu"),), {"approximate": approximate})
 
 
@@ -289,7 +309,11 @@ _softplus = defop("softplus", _softplus_fwd,
 
 
 def softplus(x, beta: float = 1.0, threshold: float = 20.0):
-    """log(1 + exp(beta*x)) / beta (linear where beta*x > threshold, like PyTorch)."""
+    """log(1 + exp(beta*x)) / beta (linear where beta*x > threshold, like PyTorch).
+
+    >>> import autograd as ag
+    >>> ag.softplus(ag.tensor([30.0])).tolist()
+    [30.0]"""
     return apply(_softplus, (_floating(x, "softplus"),),
                  {"beta": real_arg(beta, "beta", "softplus"),
                   "threshold": real_arg(threshold, "threshold", "softplus")})
@@ -297,7 +321,11 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0):
 
 @composite(method=True, aliases=("swish",))
 def silu(x):
-    """x * sigmoid(x) (swish). A composite: its gradient comes from mul and sigmoid."""
+    """x * sigmoid(x) (swish). A composite: its gradient comes from mul and sigmoid.
+
+    >>> import autograd as ag
+    >>> ag.silu(ag.tensor([0.0])).tolist()
+    [0.0]"""
     x = _floating(x, "silu")
     return x * sigmoid(x)
 
@@ -330,7 +358,11 @@ def clamp(x, min=None, max=None):
     """Clip ``x`` to [min, max]; the gradient passes where min <= x <= max (inclusive).
 
     ``min``/``max`` may be numbers or tensors (broadcasting, like ``torch.clamp``); a
-    tensor bound gets the gradient where it is the result (x < min, resp. > max)."""
+    tensor bound gets the gradient where it is the result (x < min, resp. > max).
+
+    >>> import autograd as ag
+    >>> ag.clamp(ag.tensor([-2.0, 0.5, 3.0]), min=0, max=1).tolist()
+    [0.0, 0.5, 1.0]"""
     x = as_tensor(x)
     for name, b in (("min", min), ("max", max)):
         if b is not None and not isinstance(b, Tensor):
@@ -387,7 +419,11 @@ def floor_divide(x, y, *, _op: str = "floor_divide") -> Tensor:
     """``x // y``, rounding toward -inf (Python's and PyTorch's floor division).
 
     Not differentiable (PyTorch has no derivative for it either): the result is a
-    constant that does not require grad."""
+    constant that does not require grad.
+
+    >>> import autograd as ag
+    >>> ag.floor_divide(ag.tensor([7, -7]), 2).tolist()
+    [3, -4]"""
     x, y = _int_pair(x, y, _op)
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -401,7 +437,11 @@ def remainder(x, y) -> Tensor:
 
     Gradients as PyTorch: 1 for x, ``-floor(x / y)`` for y. Built as the composite
     ``x - floor_divide(x, y) * y`` for the gradient; its value is then replaced by
-    NumPy's exactly rounded remainder (the vjps of sub and mul do not read it)."""
+    NumPy's exactly rounded remainder (the vjps of sub and mul do not read it).
+
+    >>> import autograd as ag
+    >>> ag.remainder(ag.tensor([7, -7]), 3).tolist()
+    [1, 2]"""
     x, y = _int_pair(x, y, "remainder")
     q = floor_divide(x, y, _op="remainder")
     res = sub(x, mul(y, q))
@@ -438,8 +478,8 @@ _minimum = defop("minimum", np.minimum,
                   lambda F, g, out, x, y: _tie_split(F, g, y, x, np.greater)),
                  smooth=False, doc="elementwise min; a tie splits the gradient evenly, a "
                                    "NaN gives both inputs the gradient")
-maximum = _binary(_maximum)
-minimum = _binary(_minimum)
+maximum = _binary(_maximum, ex=("ag.maximum(ag.tensor([1.0, 5.0]), 3.0).tolist()", "[3.0, 5.0]"))
+minimum = _binary(_minimum, ex=("ag.minimum(ag.tensor([1.0, 5.0]), 3.0).tolist()", "[1.0, 3.0]"))
 
 
 def _where_fwd(cond, x, y):
@@ -466,7 +506,10 @@ def where(cond, x, y):
     The unselected branch gets an exact zero gradient, but a NaN/Inf *value* computed
     in that branch still poisons ``0 * inf``-style products upstream. Use the
     double-where form: ``where(ok, f(where(ok, x, safe)), other)``.
-    """
+
+    >>> import autograd as ag
+    >>> ag.where(ag.tensor([True, False]), ag.tensor([1.0, 2.0]), 0.0).tolist()
+    [1.0, 0.0]"""
     x, y = _operands(x, y)
     return apply(_where, (as_tensor(cond), x, y), {})
 
@@ -481,7 +524,11 @@ _cast = defop("cast", _cast_fwd, (lambda F, g, out, x, dtype: g,), linear=True,
 
 
 def cast(x, dtype):
-    """``x`` converted to ``dtype`` (differentiable between float dtypes)."""
+    """``x`` converted to ``dtype`` (differentiable between float dtypes).
+
+    >>> import autograd as ag
+    >>> ag.cast(ag.tensor([1.5, 2.0]), ag.int64).tolist()
+    [1, 2]"""
     x = as_tensor(x)
     if dtype is None:
         return x  # PyTorch: x.to(None) is x
@@ -505,7 +552,11 @@ _clone = defop("clone", np.copy, (lambda F, g, out, x: g,), linear=True,
 
 
 def clone(x):
-    """A copy of ``x`` that is still connected to the graph."""
+    """A copy of ``x`` that is still connected to the graph.
+
+    >>> import autograd as ag
+    >>> ag.clone(ag.tensor([1.0, 2.0])).tolist()
+    [1.0, 2.0]"""
     return apply(_clone, (as_tensor(x),), {})
 
 
@@ -532,7 +583,11 @@ def ones_like(x, dtype=None):
 
 @composite(method=True)
 def square(x):
-    """x * x (a composite of mul)."""
+    """x * x (a composite of mul).
+
+    >>> import autograd as ag
+    >>> ag.square(ag.tensor([3.0, -2.0])).tolist()
+    [9.0, 4.0]"""
     x = as_tensor(x)
     if x._d.dtype.kind == "b":
         x = cast(x, np.int64)  # PyTorch: square(bool) is int64 (bool * bool would stay bool)
@@ -541,13 +596,21 @@ def square(x):
 
 @composite(method=True)
 def rsqrt(x):
-    """1 / sqrt(x) (a composite)."""
+    """1 / sqrt(x) (a composite).
+
+    >>> import autograd as ag
+    >>> ag.rsqrt(ag.tensor([4.0, 0.25])).tolist()
+    [0.5, 2.0]"""
     return 1 / sqrt(x)
 
 
 @composite(method=True)
 def reciprocal(x):
-    """1 / x (a composite)."""
+    """1 / x (a composite).
+
+    >>> import autograd as ag
+    >>> ag.reciprocal(ag.tensor([2.0, 0.5])).tolist()
+    [0.5, 2.0]"""
     return 1 / as_tensor(x)
 
 

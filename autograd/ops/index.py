@@ -164,7 +164,12 @@ _index_add = defop("index_add", lambda g, index, shape: _index_add_np(g, index, 
 
 
 def getitem(x, index):
-    """``x[index]``: ints, slices, None, ..., integer arrays (repeats allowed), bool masks."""
+    """``x[index]``: ints, slices, None, ..., integer arrays (repeats allowed), bool masks.
+
+    >>> import autograd as ag
+    >>> ag.getitem(ag.tensor([[1, 2], [3, 4]]), (slice(None), 1)).tolist()
+    [2, 4]
+    """
     x = as_tensor(x)
     idx = normalize_index(index, x.shape)
     res = apply(_getitem, (x,), {"index": idx})
@@ -177,7 +182,12 @@ def getitem(x, index):
 
 
 def index_add(g, index, shape):
-    """zeros(shape) with ``g`` added at ``index`` (repeated indices accumulate)."""
+    """zeros(shape) with ``g`` added at ``index`` (repeated indices accumulate).
+
+    >>> import autograd as ag
+    >>> ag.index_add(ag.tensor([1.0, 2.0]), ([0, 0],), (3,)).tolist()
+    [3.0, 0.0, 0.0]
+    """
     from .._checks import size_arg
 
     g = as_tensor(g)
@@ -232,7 +242,12 @@ _setitem = defop("setitem", _setitem_fwd, (_setitem_dx, _setitem_dv), linear=Tru
 
 
 def take(x, indices):
-    """Elements of the flattened ``x`` at ``indices``."""
+    """Elements of the flattened ``x`` at ``indices``.
+
+    >>> import autograd as ag
+    >>> ag.take(ag.tensor([[1, 2], [3, 4]]), ag.tensor([0, 3])).tolist()
+    [1, 4]
+    """
     x = as_tensor(x)
     idx = _index_array(indices, "take")
     _check_range(np.where(idx < 0, idx + x.numel(), idx), x.numel(), 0, "take", x.shape,
@@ -272,7 +287,12 @@ def gather(x, dim: int, index):
     ``index`` is an integer tensor with as many dimensions as ``x`` (a 0-d ``x`` counts
     as 1-d), no larger than ``x`` except along ``dim``; the result has ``index``'s
     shape. Gradient: ``g`` scatter-added into zeros shaped like ``x`` at the gathered
-    positions (repeated indices accumulate), i.e. ``torch.scatter_add``."""
+    positions (repeated indices accumulate), i.e. ``torch.scatter_add``.
+
+    >>> import autograd as ag
+    >>> ag.gather(ag.tensor([[1, 2], [3, 4]]), 1, ag.tensor([[1], [0]])).tolist()
+    [[2], [3]]
+    """
     x = as_tensor(x)
     from .._checks import dim_arg
 
@@ -303,7 +323,12 @@ def index_select(x, dim: int, index):
     ``torch.index_select``): ``out`` is ``x`` with dimension ``dim`` replaced by
     ``len(index)``, ``out.select(dim, i) = x.select(dim, index[i])``. ``index`` is a 1-d
     (or 0-d) integer tensor; repeats allowed. Gradient: ``g``'s slices added back at
-    ``index`` along ``dim`` into zeros (``index_add``), repeats accumulating."""
+    ``index`` along ``dim`` into zeros (``index_add``), repeats accumulating.
+
+    >>> import autograd as ag
+    >>> ag.index_select(ag.tensor([[1, 2], [3, 4]]), 0, ag.tensor([1, 1])).tolist()
+    [[3, 4], [3, 4]]
+    """
     from .._checks import dim_arg
 
     x = as_tensor(x)

@@ -70,7 +70,12 @@ _matmul = defop("matmul", _matmul_fwd, (_matmul_dx, _matmul_dy), check=_matmul_c
 
 
 def matmul(x, y):
-    """Matrix product with NumPy broadcasting of batch dimensions."""
+    """Matrix product with NumPy broadcasting of batch dimensions.
+
+    >>> import autograd as ag
+    >>> ag.matmul(ag.ones(5, 2, 3), ag.ones(3, 4)).shape
+    (5, 2, 4)
+    """
     if isinstance(x, Tensor):
         y = as_tensor(y, like=x)
     else:
@@ -87,7 +92,12 @@ def _operands(x, y):
 
 
 def mm(x, y):
-    """2-D matrix product (both operands 2-D, as ``torch.mm``; use matmul for batches)."""
+    """2-D matrix product (both operands 2-D, as ``torch.mm``; use matmul for batches).
+
+    >>> import autograd as ag
+    >>> ag.mm(ag.tensor([[1.0, 2.0]]), ag.tensor([[3.0], [4.0]])).tolist()
+    [[11.0]]
+    """
     x, y = _operands(x, y)
     if x.ndim != 2 or y.ndim != 2:
         raise ShapeError(f"mm: both operands must be matrices (2-D), got shapes {x.shape} and "
@@ -99,7 +109,12 @@ def mm(x, y):
 
 
 def dot(x, y):
-    """Inner product of two 1-D tensors of the same length (as ``torch.dot``)."""
+    """Inner product of two 1-D tensors of the same length (as ``torch.dot``).
+
+    >>> import autograd as ag
+    >>> ag.dot(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0])).item()
+    11.0
+    """
     x, y = _operands(x, y)
     if x.ndim != 1 or y.ndim != 1:
         raise ShapeError(f"dot: 1-D tensors expected, got shapes {x.shape} and {y.shape}; use "
@@ -150,7 +165,12 @@ _linear = defop("linear", _linear_fwd,
 
 
 def linear(x, weight, bias=None):
-    """``x @ weight.T + bias`` for weight (out_features, in_features), like F.linear."""
+    """``x @ weight.T + bias`` for weight (out_features, in_features), like F.linear.
+
+    >>> import autograd as ag
+    >>> ag.linear(ag.tensor([[1.0, 2.0]]), ag.tensor([[1.0, 1.0], [0.0, 2.0]]), ag.tensor([0.5, 0.0])).tolist()
+    [[3.5, 4.0]]
+    """
     x, weight = as_tensor(x), as_tensor(weight)
     args = (x, weight) if bias is None else (x, weight, as_tensor(bias))
     return apply(_linear, args, {})

@@ -107,6 +107,10 @@ def softmax_cross_entropy(logits, target, weight=None, ignore_index: int = -100,
     returns l, "sum" sum(l), "mean" sum(l) / sum(c) (NaN when every target is ignored,
     with a zero gradient). The gradient is dl_n/dz_n = c_n (softmax(z_n) - onehot(y_n)).
     ``weight`` is a constant (C,) array: no gradient flows to it, as in PyTorch.
+
+    >>> import autograd as ag
+    >>> round(ag.softmax_cross_entropy(ag.zeros(2, 4), ag.tensor([0, 3])).item(), 4)  # log(4)
+    1.3863
     """
     z, y = as_tensor(logits), as_tensor(target)
     if z.dtype.kind != "f":

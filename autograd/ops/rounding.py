@@ -41,7 +41,12 @@ def _exact(x):
 
 def round(input, decimals: int = 0):  # noqa: A001
     """``input`` rounded half to even (``decimals``: to that many decimal places);
-    zero gradient."""
+    zero gradient.
+
+    >>> import autograd as ag
+    >>> ag.round(ag.tensor([0.5, 1.5, 2.5])).tolist(), ag.round(ag.tensor([15.0]), decimals=-1).tolist()
+    ([0.0, 2.0, 2.0], [20.0])
+    """
     x = as_tensor(input)
     if _exact(x) and decimals >= 0:
         return x.clone()
@@ -49,26 +54,46 @@ def round(input, decimals: int = 0):  # noqa: A001
 
 
 def floor(input):  # noqa: A002
-    """The largest integer not greater than each element; zero gradient."""
+    """The largest integer not greater than each element; zero gradient.
+
+    >>> import autograd as ag
+    >>> ag.floor(ag.tensor([-1.5, 1.5])).tolist()
+    [-2.0, 1.0]
+    """
     x = as_tensor(input)
     return x.clone() if _exact(x) else apply(_floor, (x,), {})
 
 
 def ceil(input):  # noqa: A002
-    """The smallest integer not less than each element; zero gradient."""
+    """The smallest integer not less than each element; zero gradient.
+
+    >>> import autograd as ag
+    >>> ag.ceil(ag.tensor([-1.5, 1.5])).tolist()
+    [-1.0, 2.0]
+    """
     x = as_tensor(input)
     return x.clone() if _exact(x) else apply(_ceil, (x,), {})
 
 
 def trunc(input):  # noqa: A002
-    """Each element rounded towards zero; zero gradient."""
+    """Each element rounded towards zero; zero gradient.
+
+    >>> import autograd as ag
+    >>> ag.trunc(ag.tensor([-1.5, 1.5])).tolist()
+    [-1.0, 1.0]
+    """
     x = as_tensor(input)
     return x.clone() if _exact(x) else apply(_trunc, (x,), {})
 
 
 @composite(method=True)
 def frac(input):  # noqa: A002
-    """The fractional part, x - trunc(x) (gradient 1)."""
+    """The fractional part, x - trunc(x) (gradient 1).
+
+    >>> import autograd as ag
+    >>> ag.frac(ag.tensor([-1.5, 2.25])).tolist()
+    [-0.5, 0.25]
+    """
     x = as_tensor(input)
     return x - trunc(x)
 

@@ -50,7 +50,12 @@ def cumsum(x, dim: int, *, dtype=None):
     """``out[..., i, ...] = sum_{j <= i} x[..., j, ...]`` along ``dim`` (PyTorch's
     ``torch.cumsum``). Integer and bool inputs give int64, floats keep their dtype;
     ``dtype=`` casts the input first. Gradient: ``g`` summed from the end,
-    ``flip(cumsum(flip(g)))``."""
+    ``flip(cumsum(flip(g)))``.
+
+    >>> import autograd as ag
+    >>> ag.cumsum(ag.tensor([1.0, 2.0, 3.0]), dim=0).tolist()
+    [1.0, 3.0, 6.0]
+    """
     return _scan(_cumsum, x, dim, dtype, reverse=False)
 
 
@@ -132,7 +137,12 @@ def cumprod(x, dim: int, *, dtype=None):
     """``out[..., i, ...] = prod_{j <= i} x[..., j, ...]`` along ``dim`` (PyTorch's
     ``torch.cumprod``; integer and bool inputs give int64, ``dtype=`` casts first).
     Gradient ``dx_k = sum_{j >= k} g_j * prod_{i <= j, i != k} x_i``, exact when ``x``
-    has zeros (no division by x there), as in PyTorch."""
+    has zeros (no division by x there), as in PyTorch.
+
+    >>> import autograd as ag
+    >>> ag.cumprod(ag.tensor([1.0, 2.0, 3.0]), dim=0).tolist()
+    [1.0, 2.0, 6.0]
+    """
     return _scan(_cumprod, x, dim, dtype)
 
 

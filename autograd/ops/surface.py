@@ -94,7 +94,7 @@ method("clamp_max", lambda t, max: clamp(t, max=max))
 
 
 # --------------------------------------------------------------------------- bitwise / logical
-def _bitwise(name: str, np_fn, bool_fn):
+def _bitwise(name: str, np_fn, bool_fn, ex):
     def fn(input, other):  # noqa: A002
         a = as_tensor(input)
         b = as_tensor(other, like=a)
@@ -108,20 +108,31 @@ def _bitwise(name: str, np_fn, bool_fn):
 
     fn.__name__ = name
     fn.__doc__ = (f"Element-wise {name.replace('bitwise_', 'bitwise ')} of integer or bool "
-                  f"tensors (logical on bools), as ``torch.{name}``; not differentiable.")
+                  f"tensors (logical on bools), as ``torch.{name}``; not differentiable."
+                  f"\n\n>>> import autograd as ag\n>>> ag.{name}(ag.tensor([12, 8]), 2).tolist()"
+                  f"\n{ex}")
     return fn
 
 
-bitwise_and = public(_bitwise("bitwise_and", np.bitwise_and, np.logical_and), method=True)
-bitwise_or = public(_bitwise("bitwise_or", np.bitwise_or, np.logical_or), method=True)
-bitwise_xor = public(_bitwise("bitwise_xor", np.bitwise_xor, np.logical_xor), method=True)
-bitwise_left_shift = public(_bitwise("bitwise_left_shift", np.left_shift, np.left_shift))
-bitwise_right_shift = public(_bitwise("bitwise_right_shift", np.right_shift, np.right_shift))
+bitwise_and = public(_bitwise("bitwise_and", np.bitwise_and, np.logical_and, "[0, 0]"),
+                     method=True)
+bitwise_or = public(_bitwise("bitwise_or", np.bitwise_or, np.logical_or, "[14, 10]"), method=True)
+bitwise_xor = public(_bitwise("bitwise_xor", np.bitwise_xor, np.logical_xor, "[14, 10]"),
+                     method=True)
+bitwise_left_shift = public(_bitwise("bitwise_left_shift", np.left_shift, np.left_shift,
+                                     "[48, 32]"))
+bitwise_right_shift = public(_bitwise("bitwise_right_shift", np.right_shift, np.right_shift,
+                                      "[3, 2]"))
 
 
 def bitwise_not(input):  # noqa: A002
     """Element-wise bitwise NOT of an integer or bool tensor (logical NOT on bools:
-    ``~x``), as ``torch.bitwise_not``; not differentiable."""
+    ``~x``), as ``torch.bitwise_not``; not differentiable.
+
+    >>> import autograd as ag
+    >>> ag.bitwise_not(ag.tensor([0, 5])).tolist()
+    [-1, -6]
+    """
     t = as_tensor(input)
     if t.dtype.kind not in "biu":
         raise TypeError(f"~ (operator.invert) is only implemented on integer and Boolean-type "
@@ -133,19 +144,21 @@ def bitwise_not(input):  # noqa: A002
 public(bitwise_not, method=True)
 
 
-def _logical(name: str, np_fn):
+def _logical(name: str, np_fn, ex):
     def fn(input, other):  # noqa: A002
         a = as_tensor(input)
         return Tensor._wrap(np.asarray(np_fn(a._d, as_tensor(other, like=a)._d)))
 
     fn.__name__ = name
-    fn.__doc__ = f"Element-wise {name.replace('_', ' ')} (non-zero is True), a bool tensor."
+    fn.__doc__ = (f"Element-wise {name.replace('_', ' ')} (non-zero is True), a bool tensor."
+                  f"\n\n>>> import autograd as ag\n>>> ag.{name}(ag.tensor([0, 1, 2]), "
+                  f"ag.tensor([0, 0, 3])).tolist()\n{ex}")
     return fn
 
 
-public(_logical("logical_and", np.logical_and), method=True)
-public(_logical("logical_or", np.logical_or), method=True)
-public(_logical("logical_xor", np.logical_xor), method=True)
+public(_logical("logical_and", np.logical_and, "[False, False, True]"), method=True)
+public(_logical("logical_or", np.logical_or, "[False, True, True]"), method=True)
+public(_logical("logical_xor", np.logical_xor, "[False, True, False]"), method=True)
 
 method("__and__", bitwise_and)
 method("__rand__", lambda t, other: bitwise_and(other, t))
@@ -341,48 +354,79 @@ del _n, _f
 
 
 # --------------------------------------------------------------------------- comparisons
-def _comparison(name: str, op: str):
+def _comparison(name: str, op: str, ex: str):
     def fn(input, other):  # noqa: A002
         return getattr(as_tensor(input), op)(other)
 
     fn.__name__ = name
-    fn.__doc__ = f"Element-wise ``input {_SYMBOLS[op]} other``, a bool tensor (``torch.{name}``)."
+    fn.__doc__ = (f"Element-wise ``input {_SYMBOLS[op]} other``, a bool tensor (``torch.{name}``)."
+                  f"\n\n>>> import autograd as ag\n>>> ag.{name}(ag.tensor([1, 2, 3]), 2).tolist()"
+                  f"\n{ex}")
     return fn
 
 
 _SYMBOLS = {"__eq__": "==", "__ne__": "!=", "__gt__": ">", "__ge__": ">=", "__lt__": "<",
             "__le__": "<="}
-for _name, _op, _aliases in (("eq", "__eq__", ()), ("ne", "__ne__", ("not_equal",)),
-                             ("gt", "__gt__", ("greater",)), ("ge", "__ge__", ("greater_equal",)),
-                             ("lt", "__lt__", ("less",)), ("le", "__le__", ("less_equal",))):
-    public(_comparison(_name, _op), method=True, aliases=_aliases)
+for _name, _op, _aliases, _ex in (
+        ("eq", "__eq__", (), "[False, True, False]"),
+        ("ne", "__ne__", ("not_equal",), "[True, False, True]"),
+        ("gt", "__gt__", ("greater",), "[False, False, True]"),
+        ("ge", "__ge__", ("greater_equal",), "[False, True, True]"),
+        ("lt", "__lt__", ("less",), "[True, False, False]"),
+        ("le", "__le__", ("less_equal",), "[True, True, False]")):
+    public(_comparison(_name, _op, _ex), method=True, aliases=_aliases)
 
 
 def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:  # noqa: A002
-    """True when ``|input - other| <= atol + rtol * |other|`` everywhere (``torch.allclose``)."""
+    """True when ``|input - other| <= atol + rtol * |other|`` everywhere (``torch.allclose``).
+
+    >>> import autograd as ag
+    >>> ag.allclose(ag.tensor([1.0, 2.0]), ag.tensor([1.0, 2.0 + 1e-9]))
+    True
+    """
     return bool(np.allclose(as_tensor(input)._d, as_tensor(other)._d, rtol=rtol, atol=atol,
                             equal_nan=equal_nan))
 
 
 def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:  # noqa: A002
-    """Element-wise ``|input - other| <= atol + rtol * |other|``, a bool tensor."""
+    """Element-wise ``|input - other| <= atol + rtol * |other|``, a bool tensor.
+
+    >>> import autograd as ag
+    >>> ag.isclose(ag.tensor([1.0, 2.0]), ag.tensor([1.0, 2.5])).tolist()
+    [True, False]
+    """
     return Tensor._wrap(np.asarray(np.isclose(as_tensor(input)._d, as_tensor(other)._d,
                                               rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
 
 def equal(input, other) -> bool:  # noqa: A002
-    """True when both have the same shape and elements (``torch.equal``)."""
+    """True when both have the same shape and elements (``torch.equal``).
+
+    >>> import autograd as ag
+    >>> ag.equal(ag.tensor([1, 2]), ag.tensor([1, 2])), ag.equal(ag.tensor([1, 2]), ag.tensor([1]))
+    (True, False)
+    """
     a, b = as_tensor(input), as_tensor(other)
     return a.shape == b.shape and bool(np.array_equal(a._d, b._d))
 
 
 def is_tensor(obj: Any) -> bool:
-    """True for a Tensor (``torch.is_tensor``)."""
+    """True for a Tensor (``torch.is_tensor``).
+
+    >>> import autograd as ag
+    >>> ag.is_tensor(ag.tensor([1.0])), ag.is_tensor([1.0])
+    (True, False)
+    """
     return isinstance(obj, Tensor)
 
 
 def numel(input) -> int:  # noqa: A002
-    """The number of elements (``torch.numel``)."""
+    """The number of elements (``torch.numel``).
+
+    >>> import autograd as ag
+    >>> ag.numel(ag.zeros(2, 3))
+    6
+    """
     return as_tensor(input).numel()
 
 

@@ -26,32 +26,57 @@ _LN10 = math.log(10.0)
 
 @composite(method=True)
 def log2(input):  # noqa: A002
-    """log(x) / log(2)."""
+    """log(x) / log(2).
+
+    >>> import autograd as ag
+    >>> ag.log2(ag.tensor([1.0, 8.0])).tolist()
+    [0.0, 3.0]
+    """
     return log(input) / _LN2
 
 
 @composite(method=True)
 def log10(input):  # noqa: A002
-    """log(x) / log(10)."""
+    """log(x) / log(10).
+
+    >>> import autograd as ag
+    >>> [round(v, 4) for v in ag.log10(ag.tensor([1.0, 100.0])).tolist()]
+    [0.0, 2.0]
+    """
     return log(input) / _LN10
 
 
 @composite(method=True)
 def exp2(input):  # noqa: A002
-    """2 ** x, as exp(x log 2)."""
+    """2 ** x, as exp(x log 2).
+
+    >>> import autograd as ag
+    >>> [round(v, 4) for v in ag.exp2(ag.tensor([0.0, 3.0])).tolist()]
+    [1.0, 8.0]
+    """
     return exp(as_tensor(input) * _LN2)
 
 
 @composite(method=True)
 def sinh(input):  # noqa: A002
-    """(e**x - e**-x) / 2."""
+    """(e**x - e**-x) / 2.
+
+    >>> import autograd as ag
+    >>> ag.sinh(ag.tensor([0.0])).tolist()
+    [0.0]
+    """
     x = as_tensor(input)
     return (exp(x) - exp(-x)) * 0.5
 
 
 @composite(method=True)
 def cosh(input):  # noqa: A002
-    """(e**x + e**-x) / 2."""
+    """(e**x + e**-x) / 2.
+
+    >>> import autograd as ag
+    >>> ag.cosh(ag.tensor([0.0])).tolist()
+    [1.0]
+    """
     x = as_tensor(input)
     return (exp(x) + exp(-x)) * 0.5
 
@@ -59,7 +84,12 @@ def cosh(input):  # noqa: A002
 @composite(method=True)
 def bmm(input, mat2):  # noqa: A002
     """Batched matrix product of (b, n, m) and (b, m, p) tensors (matmul, with the
-    shapes checked as torch.bmm checks them)."""
+    shapes checked as torch.bmm checks them).
+
+    >>> import autograd as ag
+    >>> ag.bmm(ag.ones(2, 3, 4), ag.ones(2, 4, 5)).shape
+    (2, 3, 5)
+    """
     a, b = as_tensor(input), as_tensor(mat2)
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise RuntimeError(f"bmm: expected (b, n, m) and (b, m, p) tensors, got shapes "
@@ -69,7 +99,12 @@ def bmm(input, mat2):  # noqa: A002
 
 @composite(method=True, aliases=("ger",))
 def outer(input, vec2):  # noqa: A002
-    """The outer product x[:, None] * y[None, :] of two vectors."""
+    """The outer product x[:, None] * y[None, :] of two vectors.
+
+    >>> import autograd as ag
+    >>> ag.outer(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0])).tolist()
+    [[3.0, 4.0], [6.0, 8.0]]
+    """
     a, b = as_tensor(input), as_tensor(vec2)
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {tuple(a.shape)} and "
@@ -90,46 +125,76 @@ def _tri(x, diagonal: int, lower: bool):
 
 @composite(method=True)
 def tril(input, diagonal: int = 0):  # noqa: A002
-    """The lower triangle (j <= i + diagonal) of the last two dims; zeros above."""
+    """The lower triangle (j <= i + diagonal) of the last two dims; zeros above.
+
+    >>> import autograd as ag
+    >>> ag.tril(ag.ones(2, 2)).tolist()
+    [[1.0, 0.0], [1.0, 1.0]]
+    """
     return _tri(input, diagonal, True)
 
 
 @composite(method=True)
 def triu(input, diagonal: int = 0):  # noqa: A002
-    """The upper triangle (j >= i + diagonal) of the last two dims; zeros below."""
+    """The upper triangle (j >= i + diagonal) of the last two dims; zeros below.
+
+    >>> import autograd as ag
+    >>> ag.triu(ag.ones(2, 2)).tolist()
+    [[1.0, 1.0], [0.0, 1.0]]
+    """
     return _tri(input, diagonal, False)
 
 
 # --------------------------------------------------------------------------- predicates
-def _pred(name: str, np_fn, doc: str):
+def _pred(name: str, np_fn, doc: str, ex: str):
     def fn(input):  # noqa: A002
         return Tensor._wrap(np.asarray(np_fn(as_tensor(input)._d)))
 
     fn.__name__ = name
-    fn.__doc__ = doc
+    fn.__doc__ = (f"{doc}\n\n>>> import autograd as ag\n>>> ag.{name}(ag.tensor([1.0, "
+                  f"float('inf'), float('nan'), 0.0])).tolist()\n{ex}")
     return fn
 
 
-isinf = public(_pred("isinf", np.isinf, "True where the element is +-inf (a bool tensor)."),
-               method=True)
-for _n, _f, _d in (("isnan", np.isnan, "True where the element is NaN (a bool tensor)."),
-                   ("isfinite", np.isfinite, "True where the element is finite (a bool tensor)."),
-                   ("logical_not", np.logical_not, "True where the element is zero/False.")):
-    public(_pred(_n, _f, _d))
+isinf = public(_pred("isinf", np.isinf, "True where the element is +-inf (a bool tensor).",
+                     "[False, True, False, False]"), method=True)
+for _n, _f, _d, _e in (
+        ("isnan", np.isnan, "True where the element is NaN (a bool tensor).",
+         "[False, False, True, False]"),
+        ("isfinite", np.isfinite, "True where the element is finite (a bool tensor).",
+         "[True, False, False, True]"),
+        ("logical_not", np.logical_not, "True where the element is zero/False.",
+         "[False, False, False, True]")):
+    public(_pred(_n, _f, _d, _e))
 
 
 def any(input, dim=None, keepdim: bool = False):  # noqa: A001,A002
-    """True if any element (along ``dim``) is non-zero."""
+    """True if any element (along ``dim``) is non-zero.
+
+    >>> import autograd as ag
+    >>> ag.any(ag.tensor([0, 2])).item(), ag.any(ag.tensor([[0, 0], [0, 1]]), dim=1).tolist()
+    (True, [False, True])
+    """
     return as_tensor(input).any(dim, keepdim)
 
 
 def all(input, dim=None, keepdim: bool = False):  # noqa: A001,A002
-    """True if every element (along ``dim``) is non-zero."""
+    """True if every element (along ``dim``) is non-zero.
+
+    >>> import autograd as ag
+    >>> ag.all(ag.tensor([1, 2])).item(), ag.all(ag.tensor([[1, 0], [1, 1]]), dim=1).tolist()
+    (True, [False, True])
+    """
     return as_tensor(input).all(dim, keepdim)
 
 
 def count_nonzero(input, dim=None):  # noqa: A002
-    """The number of non-zero elements (along ``dim``), an int64 tensor."""
+    """The number of non-zero elements (along ``dim``), an int64 tensor.
+
+    >>> import autograd as ag
+    >>> ag.count_nonzero(ag.tensor([[0, 1], [2, 3]]), dim=0).tolist()
+    [1, 2]
+    """
     return Tensor._wrap(np.asarray(np.count_nonzero(as_tensor(input)._d, axis=dim), dtype=np.int64))
 
 
