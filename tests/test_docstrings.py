@@ -74,7 +74,15 @@ def test_examples_list_only_shrinks():
 
 @pytest.mark.parametrize("mod", ["nn.data", "nn.summary", "nn.init", "nn.functional",
                                  "nn.utils", "autograd.viz.dot", "autograd.viz.walk",
-                                 "autograd.gradcheck", "autograd.functional"])
+                                 "autograd.gradcheck", "autograd.functional",
+                                 "autograd.creation", "autograd.errors", "autograd.function",
+                                 "autograd.tape", "autograd.registry", "autograd.tensor",
+                                 "autograd.autograd", "autograd.engine", "autograd.devices",
+                                 "autograd.random", "autograd.storage", "autograd._lazy",
+                                 "autograd.compiler", "autograd.ops.reduce",
+                                 "autograd.ops.softmax_norm", "autograd.ops.shape",
+                                 "autograd.ops.conv", "autograd.ops.convt",
+                                 "autograd.ops.resample", "autograd.ops.nnlayers"])
 def test_doctests_run(mod):
     import sys
     importlib.import_module(mod)
