@@ -110,7 +110,14 @@ def __getattr__(name: str):
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
                      profile=None, sci_mode=None) -> None:
-    """``torch.set_printoptions``: sets NumPy's print options, which tensor reprs use."""
+    """``torch.set_printoptions``: sets NumPy's print options, which tensor reprs use.
+
+    >>> import autograd as ag
+    >>> ag.set_printoptions(precision=2)
+    >>> print(ag.tensor([1 / 3]))
+    tensor([0.33])
+    >>> ag.set_printoptions(precision=8)  # NumPy's default again
+    """
     opts = {k: v for k, v in (("precision", precision), ("threshold", threshold),
                               ("edgeitems", edgeitems), ("linewidth", linewidth)) if v is not None}
     if sci_mode is not None:

@@ -20,7 +20,13 @@ __all__ = ["grad", "backward", "Function", "FunctionCtx", "once_differentiable",
 
 def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:
     """``torch.autograd.Variable``: in PyTorch today the identity on a tensor (Variables
-    and Tensors merged in 0.4); ``requires_grad=True`` makes it require grad."""
+    and Tensors merged in 0.4); ``requires_grad=True`` makes it require grad.
+
+    >>> import autograd as ag
+    >>> v = ag.Variable(ag.tensor([1., 2.]), requires_grad=True)
+    >>> type(v).__name__, v.requires_grad
+    ('Tensor', True)
+    """
     t = data if isinstance(data, Tensor) else tensor(data)
     if requires_grad:
         t.requires_grad_(True)

@@ -42,7 +42,12 @@ def _leaf(arr: np.ndarray, requires_grad: bool, device=None, where: str = "tenso
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False,
           **kw) -> Tensor:
-    """A tensor of zeros (float32 by default)."""
+    """A tensor of zeros (float32 by default).
+
+    >>> import autograd as ag
+    >>> ag.zeros(2, 3).shape, ag.zeros(2).tolist()
+    ((2, 3), [0.0, 0.0])
+    """
     shape = _shape(size, kw.pop("size", None), "zeros")
     _no_extra("zeros", kw)
     return _leaf(_new(np.zeros, shape, dtype, "zeros"), requires_grad, device, "zeros")
@@ -50,7 +55,12 @@ def zeros(*size, dtype=None, device=None, requires_grad: bool = False,
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False,
          **kw) -> Tensor:
-    """A tensor of ones (float32 by default)."""
+    """A tensor of ones (float32 by default).
+
+    >>> import autograd as ag
+    >>> ag.ones(2, dtype=ag.int64).tolist()
+    [1, 1]
+    """
     shape = _shape(size, kw.pop("size", None), "ones")
     _no_extra("ones", kw)
     return _leaf(_new(np.ones, shape, dtype, "ones"), requires_grad, device, "ones")
@@ -58,7 +68,12 @@ def ones(*size, dtype=None, device=None, requires_grad: bool = False,
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:
     """An "uninitialised" tensor: zeros here (PyTorch leaves the memory as it is; a
-    script must not read it before writing, and with zeros it reads a defined value)."""
+    script must not read it before writing, and with zeros it reads a defined value).
+
+    >>> import autograd as ag
+    >>> ag.empty(2, 3).shape
+    (2, 3)
+    """
     shape = _shape(size, kw.pop("size", None), "empty")
     _no_extra("empty", kw)
     return _leaf(_new(np.zeros, shape, dtype, "empty"), requires_grad, device, "empty")
@@ -75,7 +90,12 @@ def _no_extra(where: str, kw: dict) -> None:
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A tensor filled with ``fill_value`` (bool/int values keep their kind, floats are float32)."""
+    """A tensor filled with ``fill_value`` (bool/int values keep their kind, floats are float32).
+
+    >>> import autograd as ag
+    >>> ag.full((2,), 7).tolist(), ag.full((1,), 0.5).dtype
+    ([7, 7], dtype('float32'))
+    """
     dtype = dtype_arg(dtype, "full")
     if not isinstance(fill_value, (bool, int, float, np.bool_, np.integer, np.floating)) and \
             not (isinstance(fill_value, Tensor) and fill_value.ndim == 0):
@@ -98,13 +118,23 @@ def _like(x, dtype, device, where):
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
-    """Zeros with ``input``'s shape and dtype (or ``dtype``)."""
+    """Zeros with ``input``'s shape and dtype (or ``dtype``).
+
+    >>> import autograd as ag
+    >>> ag.zeros_like(ag.tensor([[1, 2]])).tolist()
+    [[0, 0]]
+    """
     shape, dt = _like(input, dtype, device, "zeros_like")
     return _leaf(np.zeros(shape, dtype=dt), requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
-    """Ones with ``input``'s shape and dtype (or ``dtype``)."""
+    """Ones with ``input``'s shape and dtype (or ``dtype``).
+
+    >>> import autograd as ag
+    >>> ag.ones_like(ag.tensor([1., 2.])).tolist()
+    [1.0, 1.0]
+    """
     shape, dt = _like(input, dtype, device, "ones_like")
     return _leaf(np.ones(shape, dtype=dt), requires_grad)
 
@@ -114,7 +144,12 @@ empty_like = zeros_like
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad: bool = False,  # noqa: A002
               **kw) -> Tensor:
-    """``fill_value`` everywhere, with ``input``'s shape and dtype (or ``dtype``)."""
+    """``fill_value`` everywhere, with ``input``'s shape and dtype (or ``dtype``).
+
+    >>> import autograd as ag
+    >>> ag.full_like(ag.tensor([1, 2]), 9).tolist()
+    [9, 9]
+    """
     shape, dt = _like(input, dtype, device, "full_like")
     _real(("fill_value", fill_value), op="full_like")
     try:
@@ -133,19 +168,36 @@ def _float_like(input, dtype, device, where):  # noqa: A002
 
 
 def rand_like(input, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
-    """Uniform samples in [0, 1) with ``input``'s shape (global generator)."""
+    """Uniform samples in [0, 1) with ``input``'s shape (global generator).
+
+    >>> import autograd as ag
+    >>> r = ag.rand_like(ag.zeros(2, 3))
+    >>> r.shape, r.dtype, bool(((r >= 0) & (r < 1)).all())
+    ((2, 3), dtype('float32'), True)
+    """
     shape, dt = _float_like(input, dtype, device, "rand_like")
     return _leaf(random_array(_draw_uniform, None, shape, dt), requires_grad)
 
 
 def randn_like(input, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
-    """Standard normal samples with ``input``'s shape (global generator)."""
+    """Standard normal samples with ``input``'s shape (global generator).
+
+    >>> import autograd as ag
+    >>> ag.randn_like(ag.zeros(2, 3)).shape
+    (2, 3)
+    """
     shape, dt = _float_like(input, dtype, device, "randn_like")
     return _leaf(random_array(_draw_normal, None, shape, dt), requires_grad)
 
 
 def randint_like(input, low: int = 0, high=None, dtype=None, device=None) -> Tensor:  # noqa: A002
-    """Integers in [low, high) (or [0, low)) with ``input``'s shape and dtype."""
+    """Integers in [low, high) (or [0, low)) with ``input``'s shape and dtype.
+
+    >>> import autograd as ag
+    >>> r = ag.randint_like(ag.zeros(4, dtype=ag.int64), 3)
+    >>> r.dtype, bool(((r >= 0) & (r < 3)).all())
+    (dtype('int64'), True)
+    """
     shape, dt = _like(input, dtype, device, "randint_like")
     if high is None:
         low, high = 0, low
@@ -156,7 +208,14 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
            requires_grad: bool = False) -> Tensor:
     """Samples of N(mean, std**2), in PyTorch's forms: ``normal(mean, std, size=(2, 3))``
     with float mean and std, or element-wise with tensor ``mean`` and/or ``std`` (the
-    result has their broadcast shape; not differentiable in mean/std, like PyTorch)."""
+    result has their broadcast shape; not differentiable in mean/std, like PyTorch).
+
+    >>> import autograd as ag
+    >>> ag.normal(0.0, 1.0, size=(2, 3)).shape
+    (2, 3)
+    >>> ag.normal(ag.zeros(4), 0.0).tolist()  # std 0: the means
+    [0.0, 0.0, 0.0, 0.0]
+    """
     check_device(device, "normal")
     tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not tm and not ts:
@@ -187,7 +246,12 @@ def _draw_normal_affine(g, shape, mean: float, std: float, dtype) -> np.ndarray:
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Values from start to end (exclusive) by step; int64 for integer arguments."""
+    """Values from start to end (exclusive) by step; int64 for integer arguments.
+
+    >>> import autograd as ag
+    >>> ag.arange(5).tolist(), ag.arange(0, 1, 0.25).tolist()
+    ([0, 1, 2, 3, 4], [0.0, 0.25, 0.5, 0.75])
+    """
     if end is None:
         start, end = 0, start
     _real(("start", start), ("end", end), ("step", step), op="arange")
@@ -218,7 +282,12 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
 
 
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from start to end inclusive."""
+    """``steps`` evenly spaced values from start to end inclusive.
+
+    >>> import autograd as ag
+    >>> ag.linspace(0, 1, 5).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
     _real(("start", start), ("end", end), op="linspace")
     start, end = (float(v) if isinstance(v, int) and abs(v) > 2 ** 53 else v for v in (start, end))
     steps = int_arg(steps, "steps", "linspace")
@@ -230,7 +299,12 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: boo
 
 
 def eye(n: int, m=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """The identity matrix."""
+    """The identity matrix.
+
+    >>> import autograd as ag
+    >>> ag.eye(2).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
     n = int_arg(n, "n", "eye")
     m = n if m is None else int_arg(m, "m", "eye")
     if n < 0 or m < 0:
@@ -281,7 +355,9 @@ class _LegacyTensorType(type):
 
 def _legacy(name: str, dtype) -> type:
     return _LegacyTensorType(name, (), {"_legacy_dtype": dtype, "__doc__":
-                                        f"Legacy constructor: a {np.dtype(dtype)} tensor."})
+                                        f"Legacy constructor: a {np.dtype(dtype)} tensor, like ``torch.{name}``."
+                                        f"\n\n>>> import autograd as ag\n>>> ag.{name}([1, 0]).dtype\n"
+                                        f"{np.dtype(dtype)!r}\n"})
 
 
 FloatTensor = _legacy("FloatTensor", np.float32)
@@ -299,7 +375,13 @@ __all__ += ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTenso
 
 class Size(tuple):
     """``torch.Size``: a tuple of dimension sizes (``t.shape`` is a plain tuple here,
-    and compares equal to a Size)."""
+    and compares equal to a Size).
+
+    >>> import autograd as ag
+    >>> s = ag.Size([2, 3])
+    >>> s, s.numel(), ag.zeros(2, 3).shape == s
+    (Size([2, 3]), 6, True)
+    """
 
     def numel(self) -> int:
         n = 1

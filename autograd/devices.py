@@ -29,7 +29,13 @@ class device:
     """A device description like ``torch.device``: ``device('cpu')``, ``device('cuda', 0)``.
 
     Constructing one for another type is allowed (as in PyTorch); using it to place a
-    tensor raises, since tapegrad computes with NumPy on the CPU."""
+    tensor raises, since tapegrad computes with NumPy on the CPU.
+
+    >>> import autograd as ag
+    >>> d = ag.device('cuda', 0)
+    >>> d.type, d.index, str(d), str(ag.device('cpu'))
+    ('cuda', 0, 'cuda:0', 'cpu')
+    """
 
     __slots__ = ("type", "index")
 
@@ -81,7 +87,17 @@ CPU = device("cpu")
 
 
 def check_device(dev: Any, where: str) -> device:
-    """``dev`` as a device, or a RuntimeError naming ``where`` unless it is the CPU."""
+    """``dev`` as a device, or a RuntimeError naming ``where`` unless it is the CPU.
+
+    >>> import autograd as ag
+    >>> ag.check_device('cpu', 'zeros')
+    device(type='cpu')
+    >>> try:
+    ...     ag.check_device('cuda', 'zeros')
+    ... except RuntimeError as e:
+    ...     print(str(e)[:37])
+    zeros: device 'cuda' is not available
+    """
     if dev is None:
         return CPU
     d = dev if isinstance(dev, device) else device(dev)
@@ -95,10 +111,21 @@ def check_device(dev: Any, where: str) -> device:
 
 
 def set_default_device(dev: Any) -> None:
-    """Accepts the CPU (the only device); any other device raises."""
+    """Accepts the CPU (the only device); any other device raises.
+
+    >>> import autograd as ag
+    >>> ag.set_default_device('cpu')
+    >>> ag.get_default_device()
+    device(type='cpu')
+    """
     check_device(dev, "set_default_device")
 
 
 def get_default_device() -> device:
-    """The device new tensors are created on: always the CPU."""
+    """The device new tensors are created on: always the CPU.
+
+    >>> import autograd as ag
+    >>> ag.get_default_device(), ag.zeros(1).device
+    (device(type='cpu'), device(type='cpu'))
+    """
     return CPU

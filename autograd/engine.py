@@ -86,6 +86,12 @@ def graph_nodes(roots: Iterable[Union[Tensor, Node]]) -> List[Node]:
 
     Iterative depth-first collection; the result is sorted by creation sequence
     (descending), which is a valid topological order for backward.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([1., 2.], requires_grad=True)
+    >>> y = (x * 2).exp().sum()
+    >>> [n.op.name for n in ag.graph_nodes([y])]
+    ['sum', 'exp', 'mul']
     """
     stack: List[Node] = []
     for r in roots:
@@ -453,7 +459,14 @@ def _check_root(t, i: int, what: str) -> Tensor:
 def backward(tensors: Sequence[Tensor], grad_tensors: Optional[Sequence] = None,
              retain_graph: Optional[bool] = None, create_graph: bool = False,
              inputs: Optional[Sequence[Tensor]] = None) -> None:
-    """Accumulate the gradients of ``tensors`` into ``.grad`` of the leaves (or ``inputs``)."""
+    """Accumulate the gradients of ``tensors`` into ``.grad`` of the leaves (or ``inputs``).
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([1., 2.], requires_grad=True)
+    >>> ag.backward((x * x).sum())
+    >>> x.grad.tolist()  # d/dx sum(x^2) = 2x
+    [2.0, 4.0]
+    """
     if isinstance(tensors, Tensor):
         tensors = [tensors]
     roots = [_check_root(t, i, "backward") for i, t in enumerate(tensors)]
@@ -490,6 +503,12 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
     outputs do not depend on, ``materialize_grads=True`` zeros instead, as in PyTorch.
     ``only_inputs`` is accepted and ignored (deprecated in PyTorch, where it has no
     effect either); ``is_grads_batched=True`` is not supported.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([1., 2.], requires_grad=True)
+    >>> (g,) = ag.grad((x ** 3).sum(), (x,))
+    >>> g.tolist()  # 3x^2
+    [3.0, 12.0]
     """
     if is_grads_batched:
         raise NotImplementedError("grad: is_grads_batched=True is not supported; call grad() "

@@ -24,16 +24,48 @@ __all__ = ["ShapeError", "DtypeError", "InvalidArgumentError", "OutOfMemoryError
 
 
 class ShapeError(ValueError, RuntimeError):
-    """Operand shapes that do not fit the op (NumPy: ValueError, PyTorch: RuntimeError)."""
+    """Operand shapes that do not fit the op (NumPy: ValueError, PyTorch: RuntimeError).
+
+    >>> import autograd as ag
+    >>> try:
+    ...     ag.ones(2) + ag.ones(3)
+    ... except ag.ShapeError as e:
+    ...     print(isinstance(e, ValueError), isinstance(e, RuntimeError))
+    True True
+    """
 
 
 class DtypeError(TypeError, RuntimeError):
-    """Operand dtypes the op is not defined for (NumPy: TypeError, PyTorch: RuntimeError)."""
+    """Operand dtypes the op is not defined for (NumPy: TypeError, PyTorch: RuntimeError).
+
+    >>> import autograd as ag
+    >>> try:
+    ...     ag.mean(ag.tensor([1, 2]))
+    ... except ag.DtypeError as e:
+    ...     print(isinstance(e, TypeError), isinstance(e, RuntimeError))
+    True True
+    """
 
 
 class InvalidArgumentError(ValueError, RuntimeError):
-    """An argument value the op refuses (PyTorch: RuntimeError; tapegrad before: ValueError)."""
+    """An argument value the op refuses (PyTorch: RuntimeError; tapegrad before: ValueError).
+
+    >>> import autograd as ag
+    >>> try:
+    ...     raise ag.InvalidArgumentError('p must be in [0, 1]')
+    ... except RuntimeError as e:
+    ...     print(type(e).__name__, e)
+    InvalidArgumentError p must be in [0, 1]
+    """
 
 
 class OutOfMemoryError(MemoryError, RuntimeError):
-    """An allocation larger than the memory available (PyTorch: RuntimeError)."""
+    """An allocation larger than the memory available (PyTorch: RuntimeError).
+
+    >>> import autograd as ag
+    >>> try:
+    ...     ag.zeros(2**40, 2**20)
+    ... except ag.OutOfMemoryError as e:
+    ...     print(isinstance(e, MemoryError))
+    True
+    """

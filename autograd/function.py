@@ -36,7 +36,24 @@ class FunctionCtx:
     ``needs_input_grad`` (one bool per forward argument), ``mark_non_differentiable``
     (outputs that get no gradient, e.g. an argmax), ``set_materialize_grads`` (False:
     backward receives None, not zeros, for an output that got no gradient), and free
-    attributes (``ctx.k = 3``)."""
+    attributes (``ctx.k = 3``).
+
+    >>> import autograd as ag
+    >>> class Scale(ag.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x, k):
+    ...         ctx.k = k  # a free attribute
+    ...         print(ctx.needs_input_grad)
+    ...         return x * k
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         return g * ctx.k, None
+    >>> x = ag.ones(2, requires_grad=True)
+    >>> Scale.apply(x, 3.0).sum().backward()
+    (True, False)
+    >>> x.grad.tolist()
+    [3.0, 3.0]
+    """
 
     def __init__(self) -> None:
         self._saved: Tuple = ()
@@ -69,7 +86,24 @@ class FunctionCtx:
 
 def once_differentiable(fn: Callable) -> Callable:
     """Decorate a ``backward`` that is not itself differentiable (written with NumPy, or
-    with ops whose graph should not be kept): it runs with grad mode off, as in PyTorch."""
+    with ops whose graph should not be kept): it runs with grad mode off, as in PyTorch.
+
+    >>> import autograd as ag
+    >>> class Double(ag.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         return x * 2
+    ...     @staticmethod
+    ...     @ag.once_differentiable
+    ...     def backward(ctx, g):
+    ...         print(ag.is_grad_enabled())
+    ...         return g * 2
+    >>> x = ag.ones(2, requires_grad=True)
+    >>> Double.apply(x).sum().backward(create_graph=True)
+    False
+    >>> x.grad.tolist()
+    [2.0, 2.0]
+    """
     @functools.wraps(fn)
     def wrapper(ctx, *grads):
         with no_grad():
@@ -81,7 +115,23 @@ def once_differentiable(fn: Callable) -> Callable:
 class Function:
     """Base class for custom ops with a static ``forward(ctx, ...)`` and
     ``backward(ctx, *grads)`` (one gradient per forward output; forward may return a
-    Tensor or a tuple of them)."""
+    Tensor or a tuple of them).
+
+    >>> import autograd as ag
+    >>> class Cube(ag.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         (x,) = ctx.saved_tensors
+    ...         return g * 3 * x ** 2
+    >>> x = ag.tensor([1., 2.], requires_grad=True)
+    >>> Cube.apply(x).sum().backward()
+    >>> x.grad.tolist()
+    [3.0, 12.0]
+    """
 
     @staticmethod
     def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Any:

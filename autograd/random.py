@@ -18,7 +18,13 @@ _GEN = [np.random.default_rng()]
 
 
 def manual_seed(n: int) -> np.random.Generator:
-    """Seed the global generator (used by randn/rand/randint, dropout and nn.init)."""
+    """Seed the global generator (used by randn/rand/randint, dropout and nn.init).
+
+    >>> import autograd as ag
+    >>> _ = ag.manual_seed(0); a = ag.rand(3).tolist()
+    >>> _ = ag.manual_seed(0); a == ag.rand(3).tolist()
+    True
+    """
     _GEN[0] = np.random.default_rng(int(n))
     return _GEN[0]
 
@@ -27,7 +33,13 @@ seed = manual_seed
 
 
 def default_generator() -> np.random.Generator:
-    """The global NumPy Generator behind tapegrad's random functions."""
+    """The global NumPy Generator behind tapegrad's random functions.
+
+    >>> import autograd as ag
+    >>> _ = ag.manual_seed(0)
+    >>> type(ag.default_generator()).__name__
+    'Generator'
+    """
     return _GEN[0]
 
 
@@ -98,7 +110,13 @@ def _cpu(device, where: str) -> None:
 
 
 def randn(*size, dtype=None, requires_grad: bool = False, generator=None, device=None) -> Tensor:
-    """Standard normal samples of the given shape."""
+    """Standard normal samples of the given shape.
+
+    >>> import autograd as ag
+    >>> _ = ag.manual_seed(0)
+    >>> ag.randn(2, 3).shape, ag.randn(4, dtype=ag.float64).dtype
+    ((2, 3), dtype('float64'))
+    """
     _cpu(device, "randn")
     _generator(generator, "randn")
     shape, dt = _shape(size, "randn"), _float_dtype(dtype, "randn")
@@ -108,7 +126,14 @@ def randn(*size, dtype=None, requires_grad: bool = False, generator=None, device
 
 
 def rand(*size, dtype=None, requires_grad: bool = False, generator=None, device=None) -> Tensor:
-    """Uniform samples in [0, 1)."""
+    """Uniform samples in [0, 1).
+
+    >>> import autograd as ag
+    >>> _ = ag.manual_seed(0)
+    >>> r = ag.rand(2, 3)
+    >>> r.shape, r.dtype, bool(((r >= 0) & (r < 1)).all())
+    ((2, 3), dtype('float32'), True)
+    """
     _cpu(device, "rand")
     _generator(generator, "rand")
     shape, dt = _shape(size, "rand"), _float_dtype(dtype, "rand")
@@ -119,7 +144,14 @@ def rand(*size, dtype=None, requires_grad: bool = False, generator=None, device=
 def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, generator=None,
             device=None) -> Tensor:
     """Integers in [low, high) (or [0, low) when high is None). As in PyTorch,
-    ``randint(high, size)`` (two positional arguments, the second a tuple) also works."""
+    ``randint(high, size)`` (two positional arguments, the second a tuple) also works.
+
+    >>> import autograd as ag
+    >>> _ = ag.manual_seed(0)
+    >>> r = ag.randint(0, 10, (5,))
+    >>> r.dtype, bool(((r >= 0) & (r < 10)).all())
+    (dtype('int64'), True)
+    """
     _cpu(device, "randint")
     _generator(generator, "randint")
     dtype = dtype_arg(dtype, "randint")
@@ -138,7 +170,13 @@ def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, gener
 
 
 def randperm(n: int, generator=None, dtype=np.int64, device=None) -> Tensor:
-    """A random permutation of 0..n-1."""
+    """A random permutation of 0..n-1.
+
+    >>> import autograd as ag
+    >>> _ = ag.manual_seed(0)
+    >>> sorted(ag.randperm(5).tolist())
+    [0, 1, 2, 3, 4]
+    """
     _cpu(device, "randperm")
     _generator(generator, "randperm")
     n = int_arg(n, "n", "randperm")

@@ -97,6 +97,12 @@ class OpDef:
     ``uses_out``: some vjp reads ``out`` (in-place changes to the output are unsafe).
     ``check``: optional validator ``check(*arrays, **attrs)`` that raises a readable
     error before the forward runs.
+
+    >>> import autograd as ag
+    >>> from autograd.registry import OPS
+    >>> op = OPS['exp']
+    >>> op, op.smooth, op.uses_out, len(op.vjps)
+    (<op exp>, True, True, 1)
     """
 
     __slots__ = ("name", "forward", "vjps", "smooth", "linear", "uses_out", "check", "doc",
@@ -170,7 +176,17 @@ def defop(name: str, forward: Callable, vjps: Sequence[Optional[Callable]] = (),
     ``backend=True`` also makes the op callable from vjp formulas as
     ``F.<name>(*inputs, **attrs)``: its forward on ``NP``, the recorded op on ``TG``.
     That is how a hard backward (a conv input gradient, say) becomes a primitive of
-    its own with its own vjp, so no formula needs to know which backend it runs on."""
+    its own with its own vjp, so no formula needs to know which backend it runs on.
+
+    >>> import autograd as ag
+    >>> from autograd.registry import OPS
+    >>> cube = ag.defop('cube_demo', lambda x: x ** 3,
+    ...                vjps=(lambda F, g, out, x: g * 3 * x ** 2,))
+    >>> x = ag.tensor([2.], requires_grad=True)
+    >>> cube(x).sum().backward(); x.grad.tolist()
+    [12.0]
+    >>> del OPS['cube_demo']  # (a demo: a real op stays registered)
+    """
     if name in OPS:
         raise ValueError(f"op {name!r} is already registered")
     op = OpDef(name, forward, vjps, smooth, linear, uses_out, check, doc, differentiable)
@@ -244,7 +260,17 @@ def composite(name: Optional[str] = None, *, smooth: bool = True, method: Names 
 
     Registered in ``COMPOSITES`` (so the generic tests gradcheck it, and gradgradcheck it
     when ``smooth``, on its samples), published as ``autograd.<name>`` (and ``aliases``),
-    and as Tensor method(s) ``method``."""
+    and as Tensor method(s) ``method``.
+
+    >>> import autograd as ag
+    >>> from autograd.registry import COMPOSITES, PUBLIC
+    >>> @ag.composite('softplus_demo')
+    ... def softplus_demo(x):
+    ...     return (x.exp() + 1).log()
+    >>> round(softplus_demo(ag.tensor([0.])).item(), 4)  # log 2
+    0.6931
+    >>> del COMPOSITES['softplus_demo'], PUBLIC['softplus_demo']  # (a demo)
+    """
     def deco(f: Callable) -> Callable:
         n = name or f.__name__
         if n in COMPOSITES or n in OPS:

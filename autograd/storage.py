@@ -71,7 +71,19 @@ def increment_version(tensors) -> None:
     ``torch.autograd.graph.increment_version``: every node that saved one of them (or a
     view of its buffer) then refuses to run its backward. For code that writes a
     tensor's buffer behind autograd's back on purpose (optimizers call it after each
-    update; writes through ``.data`` do not, as in PyTorch)."""
+    update; writes through ``.data`` do not, as in PyTorch).
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([1., 2.], requires_grad=True)
+    >>> w = ag.tensor([3., 4.])
+    >>> y = (x * w).sum()
+    >>> ag.increment_version(w)
+    >>> try:
+    ...     y.backward()
+    ... except RuntimeError as e:
+    ...     print('modified by an inplace operation' in str(e))
+    True
+    """
     for t in (tensors if isinstance(tensors, (list, tuple)) else (tensors,)):
         bump(t)
 

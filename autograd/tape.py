@@ -77,7 +77,14 @@ class Node:
     Built only by :func:`new_node`, which takes the creation sequence number, the
     in-place stamp, the name scope and (in anomaly mode) the user's line itself. The rarely set fields (``out_ref``, ``dirty``, ``hooks``,
     ``retain``, ``trace``, ``grad``) are class defaults that an instance overrides only
-    when needed, so recording an op assigns nine slots."""
+    when needed, so recording an op assigns nine slots.
+
+    >>> import autograd as ag
+    >>> x = ag.ones(2, requires_grad=True)
+    >>> y = x * 2
+    >>> type(y.grad_fn).__name__, y.grad_fn.op.name
+    ('Node', 'mul')
+    """
 
     __slots__ = ("op", "inputs", "vals", "parents", "attrs", "out", "seq", "stamp", "scope",
                  "__dict__", "__weakref__")
@@ -215,19 +222,44 @@ class _GradMode:
 
 
 class no_grad(_GradMode):
-    """Disable recording: ops inside produce tensors with no ``grad_fn``."""
+    """Disable recording: ops inside produce tensors with no ``grad_fn``.
+
+    >>> import autograd as ag
+    >>> x = ag.ones(2, requires_grad=True)
+    >>> with ag.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad, y.grad_fn is None
+    (False, True)
+    """
 
     enabled = False
 
 
 class enable_grad(_GradMode):
-    """Enable recording (e.g. inside a ``no_grad`` block)."""
+    """Enable recording (e.g. inside a ``no_grad`` block).
+
+    >>> import autograd as ag
+    >>> x = ag.ones(2, requires_grad=True)
+    >>> with ag.no_grad():
+    ...     with ag.enable_grad():
+    ...         y = x * 2
+    >>> y.requires_grad
+    True
+    """
 
     enabled = True
 
 
 class set_grad_enabled(_GradMode):
-    """``set_grad_enabled(mode)``: sets grad mode now; also usable as a context manager."""
+    """``set_grad_enabled(mode)``: sets grad mode now; also usable as a context manager.
+
+    >>> import autograd as ag
+    >>> with ag.set_grad_enabled(False):
+    ...     print(ag.is_grad_enabled())
+    False
+    >>> ag.is_grad_enabled()
+    True
+    """
 
     def __init__(self, mode: bool) -> None:
         self.enabled = bool(mode)
@@ -239,7 +271,15 @@ class set_grad_enabled(_GradMode):
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record nodes in this thread."""
+    """True when ops record nodes in this thread.
+
+    >>> import autograd as ag
+    >>> ag.is_grad_enabled()
+    True
+    >>> with ag.no_grad():
+    ...     print(ag.is_grad_enabled())
+    False
+    """
     return STATE.grad_enabled
 
 
@@ -251,6 +291,13 @@ class name_scope:
 
     Scopes nest (``("model", "fc1")``); nn.Module opens one per module call so drawings
     cluster by module. Per thread.
+
+    >>> import autograd as ag
+    >>> x = ag.ones(2, requires_grad=True)
+    >>> with ag.name_scope('fc1'):
+    ...     y = x * 2
+    >>> y.grad_fn.scope
+    ('fc1',)
     """
 
     def __init__(self, name: str) -> None:
@@ -293,7 +340,19 @@ def _user_frame() -> tuple:
 class detect_anomaly:
     """Anomaly mode: nodes remember where they were created, and backward raises
     ``RuntimeError`` at the first vjp that produces NaN or Inf, naming the forward op
-    and the user's file and line. Costs a stack walk per op, so it is off by default."""
+    and the user's file and line. Costs a stack walk per op, so it is off by default.
+
+    >>> import autograd as ag
+    >>> import warnings
+    >>> x = ag.tensor([-1.], requires_grad=True)
+    >>> with ag.detect_anomaly(), warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # NumPy's sqrt(-1) warning
+    ...     try:
+    ...         x.sqrt().sum().backward()
+    ...     except RuntimeError as e:
+    ...         print(str(e)[:47])
+    Function `sqrt` returned nan values in its grad
+    """
 
     def __init__(self, check_nan: bool = True) -> None:
         self.check_nan = check_nan
@@ -315,13 +374,30 @@ class detect_anomaly:
 
 
 def is_anomaly_enabled() -> bool:
-    """True inside ``detect_anomaly()`` in this thread."""
+    """True inside ``detect_anomaly()`` in this thread.
+
+    >>> import autograd as ag
+    >>> with ag.detect_anomaly():
+    ...     print(ag.is_anomaly_enabled())
+    True
+    >>> ag.is_anomaly_enabled()
+    False
+    """
     return STATE.anomaly
 
 
 class record_grads:
     """While active, backward stores each node's incoming gradient in ``node.grad``
-    (used by the drawing code to put gradients on edges)."""
+    (used by the drawing code to put gradients on edges).
+
+    >>> import autograd as ag
+    >>> x = ag.ones(2, requires_grad=True)
+    >>> y = (x * 3).sum()
+    >>> with ag.record_grads():
+    ...     y.backward()
+    >>> y.grad_fn.grad
+    array(1., dtype=float32)
+    """
 
     def __enter__(self) -> None:
         self._prev = STATE.record_grads

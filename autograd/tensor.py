@@ -32,12 +32,23 @@ _DEFAULT_DTYPE = [np.dtype(np.float32)]
 
 
 def get_default_dtype() -> np.dtype:
-    """The dtype Python floats and lists become (float32 unless changed)."""
+    """The dtype Python floats and lists become (float32 unless changed).
+
+    >>> import autograd as ag
+    >>> ag.get_default_dtype()
+    dtype('float32')
+    """
     return _DEFAULT_DTYPE[0]
 
 
 def set_default_dtype(dtype) -> None:
-    """Set the dtype Python floats and lists become (float32 or float64)."""
+    """Set the dtype Python floats and lists become (float32 or float64).
+
+    >>> import autograd as ag
+    >>> ag.set_default_dtype(ag.float64); ag.tensor([1.]).dtype
+    dtype('float64')
+    >>> ag.set_default_dtype(ag.float32)
+    """
     dt = np.dtype(dtype)
     if dt.kind != "f":
         raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dt}")
@@ -129,6 +140,10 @@ class Tensor(OpMethods):
 
     ``data`` is the NumPy array; ``grad`` the accumulated gradient (a Tensor, or None);
     ``grad_fn`` the Node that produced it (None for leaves).
+
+    >>> import autograd as ag
+    >>> (ag.tensor([[1., 2.]], requires_grad=True) * 3).sum()
+    tensor(9., grad_fn=<SumBackward0>)
     """
 
     # ``_d`` holds the value: an ndarray, or a NumPy scalar for a 0-d op result (scalar
@@ -507,7 +522,12 @@ def _scalar_dtype(x, like: Optional[Tensor]) -> np.dtype:
 
 
 def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
-    """``x`` as a Tensor without copying Tensors; Python scalars take ``like``'s dtype."""
+    """``x`` as a Tensor without copying Tensors; Python scalars take ``like``'s dtype.
+
+    >>> import autograd as ag
+    >>> t = ag.tensor([1, 2]); ag.as_tensor(t) is t, ag.as_tensor(2.5).dtype
+    (True, dtype('float32'))
+    """
     tx = type(x)
     if tx is Tensor:
         return x
@@ -546,7 +566,12 @@ def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
 def tensor(data: Any, requires_grad: bool = False, dtype=None, name: Optional[str] = None,
            device=None) -> Tensor:
     """Create a leaf tensor (copies ``data``). Floats and lists of floats default to
-    float32, integers to int64, bools to bool (``torch.tensor``'s rules)."""
+    float32, integers to int64, bools to bool (``torch.tensor``'s rules).
+
+    >>> import autograd as ag
+    >>> ag.tensor([1., 2.]).dtype, ag.tensor([1, 2]).dtype, ag.tensor([True]).dtype
+    (dtype('float32'), dtype('int64'), dtype('bool'))
+    """
     if device is not None:
         check_device(device, "tensor")
     t = object.__new__(Tensor)
@@ -555,7 +580,12 @@ def tensor(data: Any, requires_grad: bool = False, dtype=None, name: Optional[st
 
 
 def from_numpy(a: np.ndarray) -> Tensor:
-    """A tensor sharing memory with ``a`` (keeps its dtype)."""
+    """A tensor sharing memory with ``a`` (keeps its dtype).
+
+    >>> import autograd as ag
+    >>> import numpy as np; a = np.zeros(2); t = ag.from_numpy(a); a[0] = 7; t.tolist()
+    [7.0, 0.0]
+    """
     if not isinstance(a, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray, got {type(a).__name__}")
     return Tensor._wrap(a)

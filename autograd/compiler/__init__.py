@@ -349,5 +349,12 @@ def compile(fn: Callable, mode: str = "default", cache_size: int = 8) -> Compile
     backward. ``mode="eager"`` never replays (for debugging). ``cache_size``: how many
     signatures are kept (least recently used dropped). Tensors the function reads
     from outside (parameters) are read by reference at every call.
+
+    >>> import autograd as ag
+    >>> f = ag.compile(lambda x: (x * x).sum())
+    >>> x = ag.tensor([1., 2.], requires_grad=True)
+    >>> y = f(x); y.backward()
+    >>> y.item(), x.grad.tolist()
+    (5.0, [2.0, 4.0])
     """
     return Compiled(fn, mode=mode, cache_size=cache_size)

@@ -83,7 +83,11 @@ _fold = defop("fold", _fold_np,
 
 
 def unfold(x, kernel_size, stride=1, dilation=1):
-    """Sliding windows of a (N, C, H, W) tensor as (N, C, kh, kw, oh, ow)."""
+    """Sliding windows of a (N, C, H, W) tensor as (N, C, kh, kw, oh, ow).
+    >>> import autograd as ag
+    >>> ag.unfold(ag.zeros(1, 2, 4, 5), 3).shape  # (N, C, kh, kw, oh, ow)
+    (1, 2, 3, 3, 2, 3)
+    """
     x = as_tensor(x)
     return apply(_unfold, (x,), {"kernel": pair(kernel_size, "kernel_size", "unfold"),
                                  "stride": pair(stride, "stride", "unfold"),
@@ -91,7 +95,11 @@ def unfold(x, kernel_size, stride=1, dilation=1):
 
 
 def fold(cols, output_size, kernel_size, stride=1, dilation=1):
-    """The adjoint of ``unfold``: sum windows back into a (N, C, H, W) tensor."""
+    """The adjoint of ``unfold``: sum windows back into a (N, C, H, W) tensor.
+    >>> import autograd as ag
+    >>> ag.fold(ag.unfold(ag.ones(1, 1, 3, 3), 2), (1, 1, 3, 3), 2).tolist()  # window counts
+    [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
+    """
     cols = as_tensor(cols)
     from .._checks import size_arg
 
@@ -226,7 +234,11 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
     """2-D cross-correlation like PyTorch: x (N, C, H, W), weight (O, C / groups, kh, kw),
     bias (O,) -> (N, O, oh, ow). Computed as im2col + one matrix product; with ``groups``
     g > 1, group i's O/g filters see only its C/g input channels (one product per group,
-    outputs concatenated on channels)."""
+    outputs concatenated on channels).
+    >>> import autograd as ag
+    >>> ag.conv2d(ag.ones(1, 1, 3, 3), ag.ones(2, 1, 2, 2)).tolist()  # (N, O, oh, ow)
+    [[[[4.0, 4.0], [4.0, 4.0]], [[4.0, 4.0], [4.0, 4.0]]]]
+    """
     x, weight = as_tensor(x), as_tensor(weight)
     if x.ndim == 3:
         return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups)[0]
@@ -481,7 +493,11 @@ def _ceil_extra(size: int, k: int, s: int, p: int, d: int) -> int:
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False):
     """Max over each (kh, kw) window; the gradient goes to the first maximum of a window.
-    ``ceil_mode`` keeps the last partial window (the input is extended with -inf)."""
+    ``ceil_mode`` keeps the last partial window (the input is extended with -inf).
+    >>> import autograd as ag
+    >>> ag.max_pool2d(ag.arange(16.).reshape(1, 1, 4, 4), 2).tolist()
+    [[[[5.0, 7.0], [13.0, 15.0]]]]
+    """
     x, k, s, p, d = _pool_args(x, kernel_size, stride, padding, dilation, "max_pool2d")
     if x.ndim == 3:
         return max_pool2d(x.unsqueeze(0), k, s, p, d, ceil_mode)[0]
@@ -505,7 +521,11 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
     """Mean over each (kh, kw) window, like PyTorch: the zero padding counts towards the
     divisor by default; with ``count_include_pad=False`` only input elements do.
     ``ceil_mode`` keeps the last partial window, whose divisor stops at the padded input.
-    In general out = window sums / window counts, the counts a constant."""
+    In general out = window sums / window counts, the counts a constant.
+    >>> import autograd as ag
+    >>> ag.avg_pool2d(ag.arange(16.).reshape(1, 1, 4, 4), 2).tolist()
+    [[[[2.5, 4.5], [10.5, 12.5]]]]
+    """
     from .reduce import mean, sum as sum_
 
     x, k, s, p, d = _pool_args(x, kernel_size, stride, padding, 1, "avg_pool2d")
@@ -534,7 +554,11 @@ def dropout(x, p: float = 0.5, training: bool = True, seed: Optional[int] = None
     """Zero each element with probability p and scale the rest by 1/(1-p) (training only).
 
     ``seed`` draws the mask from a private generator (reproducible, e.g. for gradcheck);
-    otherwise the global generator (``manual_seed``) is used."""
+    otherwise the global generator (``manual_seed``) is used.
+    >>> import autograd as ag
+    >>> ag.dropout(ag.ones(4), 0.5, training=False).tolist(), ag.dropout(ag.ones(3), 1.0).tolist()
+    ([1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0])
+    """
     from ..random import random_array
 
     from .._checks import real_arg

@@ -41,7 +41,13 @@ def conv1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Union[IntOrSeq, 
     oL = (L + 2 padding - dilation (k - 1) - 1) // stride + 1 and
     out[n, o, t] = b[o] + sum_{c, j} w[o, c, j] x[n, c, t stride + j dilation - padding].
     ``padding`` may be 'valid' or 'same' (stride 1). Computed by conv2d on a height-1
-    image."""
+    image.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[[1., 2., 3., 4.]]])  # (N, C, L)
+    >>> ag.conv1d(x, ag.ones(1, 1, 2)).tolist()
+    [[[3.0, 5.0, 7.0]]]
+    """
     x, weight = as_tensor(x), as_tensor(weight)
     if x.ndim == 2:
         return conv1d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups)[0]
@@ -66,7 +72,13 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     gradient of conv2d with respect to its input): x (N, Cin, H, W) or (Cin, H, W),
     weight (Cin, Cout / groups, kh, kw), bias (Cout,) -> (N, Cout, oH, oW) with
     oH = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1, and
-    out[n, o, i s + a d - p, j s + b d - p] += sum_c x[n, c, i, j] w[c, o, a, b]."""
+    out[n, o, i s + a d - p, j s + b d - p] += sum_c x[n, c, i, j] w[c, o, a, b].
+
+    >>> import autograd as ag
+    >>> x = ag.ones(1, 1, 2, 2)
+    >>> ag.conv_transpose2d(x, ag.ones(1, 1, 2, 2)).tolist()
+    [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
+    """
     x, weight = as_tensor(x), as_tensor(weight)
     if x.ndim == 3:
         return conv_transpose2d(x.unsqueeze(0), weight, bias, stride, padding, output_padding,

@@ -1,5 +1,5 @@
-"""Reductions (sum, mean, max, min, prod, logsumexp, var, std, argmax, argmin) and the
-softmax family (softmax, log_softmax).
+"""Reductions (sum, mean, max, min, prod, logsumexp, var, std, argmax, argmin); the
+softmax family and the vector norm are in ``softmax_norm.py``.
 
 ``axis`` (NumPy) and ``dim`` (PyTorch) are both accepted, as are ``keepdims`` and
 ``keepdim``. Tie conventions: a full ``max()``/``min()`` splits the gradient evenly
@@ -67,7 +67,13 @@ def sum(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False
     """Sum of elements over ``axis`` (all when None, or an empty tuple as in PyTorch).
 
     ``dtype``: the input is converted to it before summing (PyTorch's meaning; a float
-    ``dtype`` keeps the sum differentiable). Integer and bool inputs sum to int64."""
+    ``dtype`` keeps the sum differentiable). Integer and bool inputs sum to int64.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[1., 5., 2.], [4., 3., 6.]])
+    >>> ag.sum(x).item(), ag.sum(x, dim=1).tolist()
+    (21.0, [8.0, 13.0])
+    """
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "sum")
     if dtype is not None:
         x = x.to(dtype)
@@ -78,7 +84,13 @@ def sum(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False
 
 
 def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
-    """Arithmetic mean over ``axis``."""
+    """Arithmetic mean over ``axis``.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[1., 5., 2.], [4., 3., 6.]])
+    >>> ag.mean(x, dim=0).tolist()
+    [2.5, 4.0, 4.0]
+    """
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "mean")
     if x.dtype.kind != "f":
         from ..errors import DtypeError
@@ -92,7 +104,13 @@ def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fals
 
 
 def sum_to(x, shape):
-    """Differentiable sum of ``x`` down to ``shape`` (undoes broadcasting)."""
+    """Differentiable sum of ``x`` down to ``shape`` (undoes broadcasting).
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[1., 5., 2.], [4., 3., 6.]])
+    >>> ag.sum_to(x, (1, 3)).tolist()
+    [[5.0, 8.0, 8.0]]
+    """
     from .._checks import size_arg
 
     x = as_tensor(x)
@@ -217,7 +235,14 @@ def _extreme(op, argfn, x, axis, dim, keepdims, keepdim):
 # returns values only; ``max(a, b)`` with a tensor is the elementwise maximum.
 def max(x, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool = False):
     """Maximum over ``dim``/``axis``. With an int ``dim`` (``x.max(1)``, ``x.max(dim=1)``)
-    returns ``(values, indices)`` like ``torch.max``."""
+    returns ``(values, indices)`` like ``torch.max``.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[1., 5., 2.], [4., 3., 6.]])
+    >>> values, indices = ag.max(x, dim=1)
+    >>> values.tolist(), indices.tolist()
+    ([5.0, 6.0], [1, 2])
+    """
     if isinstance(dim, Tensor):
         from .elementwise import maximum
 
@@ -227,7 +252,14 @@ def max(x, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool = False
 
 def min(x, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool = False):
     """Minimum over ``dim``/``axis``. With an int ``dim`` (``x.min(1)``, ``x.min(dim=1)``)
-    returns ``(values, indices)`` like ``torch.min``."""
+    returns ``(values, indices)`` like ``torch.min``.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[1., 5., 2.], [4., 3., 6.]])
+    >>> values, indices = ag.min(x, dim=1)
+    >>> values.tolist(), indices.tolist()
+    ([1.0, 3.0], [0, 1])
+    """
     if isinstance(dim, Tensor):
         from .elementwise import minimum
 
@@ -237,7 +269,13 @@ def min(x, dim=None, keepdim: bool = False, *, axis=None, keepdims: bool = False
 
 def amax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
     """Maximum over ``axis`` (int or tuple), values only, like ``torch.amax``: tied
-    elements share the gradient evenly."""
+    elements share the gradient evenly.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[1., 5., 2.], [4., 3., 6.]])
+    >>> ag.amax(x, dim=1).tolist()
+    [5.0, 6.0]
+    """
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "amax")
     _nonempty(x, ax, "amax")
     return apply(_max, (x,), {"axis": ax, "keepdims": kd, "split": True})
@@ -245,7 +283,13 @@ def amax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fals
 
 def amin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
     """Minimum over ``axis`` (int or tuple), values only, like ``torch.amin``: tied
-    elements share the gradient evenly."""
+    elements share the gradient evenly.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[1., 5., 2.], [4., 3., 6.]])
+    >>> ag.amin(x, dim=0).tolist()
+    [1.0, 3.0, 2.0]
+    """
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "amin")
     _nonempty(x, ax, "amin")
     return apply(_min, (x,), {"axis": ax, "keepdims": kd, "split": True})
@@ -268,7 +312,13 @@ _argmin = defop("argmin", _arg_fwd(np.argmin), (), differentiable=False,
 
 
 def argmax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
-    """Index of the (first) maximum along ``axis`` (flattened when None)."""
+    """Index of the (first) maximum along ``axis`` (flattened when None).
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[1., 5., 2.], [4., 3., 6.]])
+    >>> ag.argmax(x, dim=1).tolist()
+    [1, 2]
+    """
     x = as_tensor(x)
     a = pick_axis({}, axis, dim)
     if a is not None:
@@ -278,7 +328,13 @@ def argmax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fa
 
 
 def argmin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
-    """Index of the (first) minimum along ``axis`` (flattened when None)."""
+    """Index of the (first) minimum along ``axis`` (flattened when None).
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[1., 5., 2.], [4., 3., 6.]])
+    >>> ag.argmin(x).item()
+    0
+    """
     x = as_tensor(x)
     a = pick_axis({}, axis, dim)
     if a is not None:
@@ -356,7 +412,13 @@ _prod = defop("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis,
 
 
 def prod(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
-    """Product of elements over ``axis`` (exact gradient even with zeros)."""
+    """Product of elements over ``axis`` (exact gradient even with zeros).
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[1., 5., 2.], [4., 3., 6.]])
+    >>> ag.prod(x, dim=1).tolist()
+    [10.0, 72.0]
+    """
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "prod")
     return apply(_prod, (x,), {"axis": ax, "keepdims": kd})
 
@@ -377,7 +439,13 @@ _lse = defop("logsumexp", _lse_fwd,
 
 
 def logsumexp(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
-    """log(sum(exp(x))) over ``axis``, stable for large inputs."""
+    """log(sum(exp(x))) over ``axis``, stable for large inputs.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([0., 0.])
+    >>> round(ag.logsumexp(x, dim=0).item(), 4)  # log 2
+    0.6931
+    """
     x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "logsumexp")
     if x.dtype.kind in "biu":
         x = x.to(np.float32)  # PyTorch: the default float dtype for integer input
@@ -441,7 +509,13 @@ def var(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False
     as ``sum(r * r)`` with ``r = (x - mean) / sqrt(dof)``: no term overflows unless the
     variance itself does, and the gradient ``2 r / sqrt(dof)`` stays finite even then,
     as in PyTorch. Warns, like PyTorch, when ``n - correction <= 0`` (the result is then
-    inf or NaN)."""
+    inf or NaN).
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([1., 2., 3., 4.])
+    >>> ag.var(x).item(), ag.var(x, correction=0).item()
+    (1.6666667461395264, 1.25)
+    """
     q, d, sc, ax, kd, dof = _centred(x, axis, dim, keepdims, keepdim, unbiased, correction,
                                      ddof, "var")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -456,7 +530,13 @@ def std(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False
     """Standard deviation sqrt(var(...)), computed as ``s * sqrt(sum(q**2) / dof)`` (no
     overflow for any finite input). Where the deviation is 0 (a constant group) the
     gradient is 0, as in PyTorch, not ``0 * inf = NaN``: the double-where rule
-    (docs/errors.md) keeps the square root off 0."""
+    (docs/errors.md) keeps the square root off 0.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([1., 3.])
+    >>> round(ag.std(x).item(), 4)  # sqrt(2)
+    1.4142
+    """
     from .elementwise import sqrt, where
 
     q, d, sc, ax, kd, dof = _centred(x, axis, dim, keepdims, keepdim, unbiased, correction,
@@ -470,109 +550,11 @@ def std(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False
         return where(nz, r, (ss / dof * sc).detach())
 
 
-# --------------------------------------------------------------------------- softmax family
-def _softmax_fwd(x, axis=-1):
-    if x.size == 0:
-        return np.empty_like(x)  # (np.max of nothing raises)
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
-def _log_softmax_fwd(x, axis=-1):
-    if x.size == 0:
-        return np.empty_like(x)
-    s = x - np.max(x, axis=axis, keepdims=True)
-    return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
-
-
-_softmax = defop("softmax", _softmax_fwd,
-                 (lambda F, g, out, x, axis=-1: out * (g - F.sum(g * out, axis=axis, keepdims=True)),),
-                 uses_out=True, doc="exp(x - max) / sum(exp(x - max)); gradient s * (g - <g, s>)")
-_log_softmax = defop("log_softmax", _log_softmax_fwd,
-                     (lambda F, g, out, x, axis=-1: g - F.exp(out) * F.sum(g, axis=axis, keepdims=True),),
-                     uses_out=True, doc="x - logsumexp(x); gradient g - softmax * sum(g)")
-
-
-def _softmax_axis(x, axis, dim, op):
-    a = pick_axis({}, axis, dim, default=-1)
-    return dim_arg(a, x.ndim, op)
-
-
-def softmax(x, axis=None, *, dim=None):
-    """exp(x) / sum(exp(x)) along ``dim`` (default last), stable for large inputs."""
-    x = as_tensor(x)
-    ax = _softmax_axis(x, axis, dim, "softmax")
-    if x.dtype.kind != "f":
-        raise DtypeError(f"softmax: needs a floating tensor, got {x.dtype} (as in PyTorch); "
-                         f"convert first with .float()")
-    return apply(_softmax, (x,), {"axis": None if x.ndim == 0 else ax})
-
-
-def log_softmax(x, axis=None, *, dim=None):
-    """x - logsumexp(x) along ``dim`` (default last), stable for large inputs."""
-    x = as_tensor(x)
-    ax = _softmax_axis(x, axis, dim, "log_softmax")
-    if x.dtype.kind != "f":
-        raise DtypeError(f"log_softmax: needs a floating tensor, got {x.dtype} (as in "
-                         f"PyTorch); convert first with .float()")
-    return apply(_log_softmax, (x,), {"axis": None if x.ndim == 0 else ax})
-
-
-# --------------------------------------------------------------------------- norm
-def norm(x, p=2, dim=None, keepdim: bool = False):
-    """The vector p-norm over ``dim`` (all elements when None), PyTorch's
-    ``torch.linalg.vector_norm(x, ord=p, dim=dim, keepdim=keepdim)``:
-
-    * ``p > 0``: ``(sum |x|**p) ** (1/p)``; ``p=2`` is ``sqrt(sum x**2)``, ``p=1`` is
-      ``sum |x|``;
-    * ``p=inf``: ``max |x|``, ``p=-inf``: ``min |x|`` (ties split the gradient evenly,
-      like PyTorch).
-
-    A composite. Where the norm is 0 (``p > 1``) the gradient is 0 like PyTorch's,
-    not ``0 * inf = NaN``: the double-where rule (docs/errors.md) keeps the root off 0.
-    ``p='fro'`` means 2. ``p <= 0`` is not supported."""
-    from .elementwise import abs as _abs
-    from .elementwise import pow as _pow
-    from .elementwise import sqrt, where
-
-    x = as_tensor(x)
-    if x.dtype.kind != "f":
-        from ..errors import DtypeError
-
-        raise DtypeError(f"norm: needs a floating point tensor, got {x.dtype} (shape "
-                         f"{x.shape}); convert with .float() first")
-    if isinstance(p, str) and p == "fro":
-        p = 2
-    if isinstance(p, (str, bool)) or not isinstance(p, (int, float, np.integer, np.floating)):
-        raise TypeError(f"norm: p must be a positive number, inf or -inf, got {p!r}")
-    p = float(p)
-    if not (p > 0 or p == -math.inf):
-        raise InvalidArgumentError(f"norm: p must be positive, inf or -inf, got {p!r} (p <= 0 is not "
-                         f"supported; for p=0 count the nonzeros: (x != 0).sum())")
-    ax = norm_axis(dim, x.ndim, "norm")
-    if ax == () and x.ndim:
-        ax = None  # dim=() reduces over everything, as in PyTorch
-    kd = bool(keepdim)
-    if p == math.inf:
-        return amax(_abs(x), axis=ax, keepdims=kd)
-    if p == -math.inf:
-        return amin(_abs(x), axis=ax, keepdims=kd)
-    if p == 1:
-        return sum(_abs(x), axis=ax, keepdims=kd)
-    s = sum(x * x, axis=ax, keepdims=kd) if p == 2 else \
-        sum(_pow(_abs(x), p), axis=ax, keepdims=kd)
-    nz = Tensor._wrap(np.asarray(s._arr > 0))
-    safe = where(nz, s, 1.0)                             # the root never sees a 0
-    root = sqrt(safe) if p == 2 else _pow(safe, 1.0 / p)
-    return where(nz, root, 0.0)
-
-
 # --------------------------------------------------------------------------- the surface
-for _f in (sum, mean, max, min, amax, amin, argmax, argmin, prod, logsumexp, softmax,
-           log_softmax):
+for _f in (sum, mean, max, min, amax, amin, argmax, argmin, prod, logsumexp):
     public(_f, method=True)
 public(sum_to)
-for _f in (var, std, norm):
+for _f in (var, std):
     composite(_f.__name__, method=True)(_f)
 
 backend("sum", lambda x, axis=None, keepdims=False: x.sum(axis=axis, keepdims=keepdims),

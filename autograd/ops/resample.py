@@ -62,7 +62,13 @@ def adaptive_avg_pool2d(x, output_size):
     """Average over windows that tile (H, W) into ``output_size`` (an int, a pair, with
     None meaning "keep that size"), like ``torch.nn.functional.adaptive_avg_pool2d``:
     out[..., i, j] = mean of x[..., h0:h1, w0:w1] with h0 = floor(i H / oH),
-    h1 = ceil((i + 1) H / oH) (same for w). x (N, C, H, W) or (C, H, W)."""
+    h1 = ceil((i + 1) H / oH) (same for w). x (N, C, H, W) or (C, H, W).
+
+    >>> import autograd as ag
+    >>> x = ag.arange(16.).reshape(1, 1, 4, 4)
+    >>> ag.adaptive_avg_pool2d(x, 2).tolist()
+    [[[[2.5, 4.5], [10.5, 12.5]]]]
+    """
     x = as_tensor(x)
     if x.ndim not in (3, 4):
         raise ShapeError(f"adaptive_avg_pool2d: expected (N, C, H, W) or (C, H, W), got "
@@ -122,7 +128,13 @@ def interpolate(x, size=None, scale_factor=None, mode: str = "nearest",
     or dst / scale_factor), 'nearest-exact' (floor((dst + 0.5) * ...)), 'linear' (3-D
     input), 'bilinear' (4-D), with ``align_corners`` (corner pixels aligned:
     src = dst (in - 1) / (out - 1)) or not (src = (dst + 0.5) in / out - 0.5), and
-    'area' (adaptive average pooling)."""
+    'area' (adaptive average pooling).
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[[1., 2.]]])
+    >>> ag.interpolate(x, scale_factor=2, mode='nearest').tolist()
+    [[[1.0, 1.0, 2.0, 2.0]]]
+    """
     x = as_tensor(x)
     op = "interpolate"
     if mode not in _MODES:
@@ -226,19 +238,34 @@ def _mode_pad(x, pad: Sequence[int], mode: str):
 def reflection_pad(x, pad: Sequence[int]):
     """Pad by mirroring without repeating the edge (``F.pad(x, pad, mode='reflect')``):
     ``pad = (left_last, right_last, left_2nd_last, ...)``; x[-i] = x[i]. Each padding
-    must be smaller than its dimension. A gather (index_select) per padded dimension."""
+    must be smaller than its dimension. A gather (index_select) per padded dimension.
+
+    >>> import autograd as ag
+    >>> ag.reflection_pad(ag.tensor([[[1., 2., 3.]]]), (1, 1)).tolist()
+    [[[2.0, 1.0, 2.0, 3.0, 2.0]]]
+    """
     return _mode_pad(x, pad, "reflect")
 
 
 @composite("replication_pad")
 def replication_pad(x, pad: Sequence[int]):
     """Pad by repeating the edge values (``F.pad(x, pad, mode='replicate')``):
-    x[-i] = x[0], x[n - 1 + i] = x[n - 1]."""
+    x[-i] = x[0], x[n - 1 + i] = x[n - 1].
+
+    >>> import autograd as ag
+    >>> ag.replication_pad(ag.tensor([[[1., 2., 3.]]]), (1, 1)).tolist()
+    [[[1.0, 1.0, 2.0, 3.0, 3.0]]]
+    """
     return _mode_pad(x, pad, "replicate")
 
 
 @composite("circular_pad")
 def circular_pad(x, pad: Sequence[int]):
     """Pad by wrapping around (``F.pad(x, pad, mode='circular')``): x[-i] = x[n - i];
-    each padding at most its dimension."""
+    each padding at most its dimension.
+
+    >>> import autograd as ag
+    >>> ag.circular_pad(ag.tensor([[[1., 2., 3.]]]), (1, 1)).tolist()
+    [[[3.0, 1.0, 2.0, 3.0, 1.0]]]
+    """
     return _mode_pad(x, pad, "circular")

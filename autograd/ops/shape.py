@@ -43,7 +43,12 @@ _reshape = defop("reshape", _reshape_fwd,
 
 
 def reshape(x, *shape):
-    """``x`` with a new shape (same number of elements; one dimension may be -1)."""
+    """``x`` with a new shape (same number of elements; one dimension may be -1).
+
+    >>> import autograd as ag
+    >>> ag.reshape(ag.arange(6), (2, 3)).tolist()
+    [[0, 1, 2], [3, 4, 5]]
+    """
     x = as_tensor(x)
     shape = _shape_arg(shape)
     # same shape: still a new tensor viewing x (PyTorch's view/reshape never return x
@@ -53,7 +58,12 @@ def reshape(x, *shape):
 
 
 def flatten(x, start_dim: int = 0, end_dim: int = -1):
-    """Merge dimensions start_dim..end_dim into one."""
+    """Merge dimensions start_dim..end_dim into one.
+
+    >>> import autograd as ag
+    >>> ag.flatten(ag.zeros(2, 3, 4), start_dim=1).shape
+    (2, 12)
+    """
     x = as_tensor(x)
     if x.ndim == 0:
         dim_arg(start_dim, 0, "flatten"), dim_arg(end_dim, 0, "flatten")
@@ -68,7 +78,12 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1):
 
 
 def squeeze(x, dim=None):
-    """Remove dimensions of size 1 (all of them, or only ``dim``)."""
+    """Remove dimensions of size 1 (all of them, or only ``dim``).
+
+    >>> import autograd as ag
+    >>> ag.squeeze(ag.zeros(1, 3, 1)).shape
+    (3,)
+    """
     x = as_tensor(x)
     if dim is None:
         return reshape(x, tuple(s for s in x.shape if s != 1))
@@ -77,7 +92,12 @@ def squeeze(x, dim=None):
 
 
 def unsqueeze(x, dim: int):
-    """Insert a dimension of size 1 at ``dim``."""
+    """Insert a dimension of size 1 at ``dim``.
+
+    >>> import autograd as ag
+    >>> ag.unsqueeze(ag.zeros(2, 3), 1).shape
+    (2, 1, 3)
+    """
     x = as_tensor(x)
     nd = x.ndim + 1
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
@@ -96,7 +116,12 @@ _permute = defop("permute", lambda x, axes: x.transpose(axes),
 
 
 def permute(x, *axes):
-    """Reorder dimensions: ``out.shape[i] = x.shape[axes[i]]``."""
+    """Reorder dimensions: ``out.shape[i] = x.shape[axes[i]]``.
+
+    >>> import autograd as ag
+    >>> ag.permute(ag.zeros(2, 3, 4), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
     x = as_tensor(x)
     axes = _shape_arg(axes, "permute") if axes else tuple(range(x.ndim - 1, -1, -1))
     if len(axes) == x.ndim:
@@ -111,7 +136,12 @@ def permute(x, *axes):
 
 
 def transpose(x, dim0: int = -2, dim1: int = -1):
-    """Swap two dimensions (the last two by default)."""
+    """Swap two dimensions (the last two by default).
+
+    >>> import autograd as ag
+    >>> ag.transpose(ag.zeros(2, 3, 4), 0, 2).shape
+    (4, 3, 2)
+    """
     x = as_tensor(x)
     a, b = dim_arg(dim0, x.ndim, "transpose"), dim_arg(dim1, x.ndim, "transpose")
     if x.ndim < 2:
@@ -138,7 +168,12 @@ _broadcast = defop("broadcast_to", _broadcast_fwd,
 
 
 def broadcast_to(x, *shape):
-    """``x`` broadcast to ``shape`` like NumPy."""
+    """``x`` broadcast to ``shape`` like NumPy.
+
+    >>> import autograd as ag
+    >>> ag.broadcast_to(ag.tensor([1., 2.]), (2, 2)).tolist()
+    [[1.0, 2.0], [1.0, 2.0]]
+    """
     x = as_tensor(x)
     shape = _shape_arg(shape, "broadcast_to")
     if shape == x.shape:
@@ -148,7 +183,12 @@ def broadcast_to(x, *shape):
 
 
 def expand(x, *sizes):
-    """PyTorch's expand: broadcast_to where -1 keeps a dimension."""
+    """PyTorch's expand: broadcast_to where -1 keeps a dimension.
+
+    >>> import autograd as ag
+    >>> ag.expand(ag.tensor([[1.], [2.]]), -1, 3).tolist()
+    [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+    """
     x = as_tensor(x)
     sizes = _shape_arg(sizes, "expand")
     lead = len(sizes) - x.ndim
@@ -190,7 +230,13 @@ _cat = defop("cat", _cat_fwd, Variadic(_cat_vjp), linear=True,
 
 
 def cat(tensors: Sequence, axis: int = 0, *, dim=None):
-    """Concatenate along an existing dimension."""
+    """Concatenate along an existing dimension.
+
+    >>> import autograd as ag
+    >>> a, b = ag.ones(1, 2), ag.zeros(1, 2)
+    >>> ag.cat([a, b], dim=0).tolist()
+    [[1.0, 1.0], [0.0, 0.0]]
+    """
     ts = _tensor_list(tensors, "cat")
     if not ts:
         raise InvalidArgumentError("cat: expected a non-empty list of tensors")
@@ -223,7 +269,12 @@ def _tensor_list(tensors, op: str) -> list:
 
 
 def stack(tensors: Sequence, axis: int = 0, *, dim=None):
-    """Join along a new dimension (unsqueeze each, then cat)."""
+    """Join along a new dimension (unsqueeze each, then cat).
+
+    >>> import autograd as ag
+    >>> ag.stack([ag.tensor([1, 2]), ag.tensor([3, 4])], dim=1).tolist()
+    [[1, 3], [2, 4]]
+    """
     ts = _tensor_list(tensors, "stack")
     if not ts:
         raise InvalidArgumentError("stack: expected a non-empty list of tensors")
@@ -242,7 +293,12 @@ def stack(tensors: Sequence, axis: int = 0, *, dim=None):
 
 
 def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
-    """Split into chunks of ``split_size`` (int) or of the given sizes (list), like PyTorch."""
+    """Split into chunks of ``split_size`` (int) or of the given sizes (list), like PyTorch.
+
+    >>> import autograd as ag
+    >>> [s.tolist() for s in ag.split(ag.arange(5), [2, 3])]
+    [[0, 1], [2, 3, 4]]
+    """
     x = as_tensor(x)
     if x.ndim == 0:
         raise InvalidArgumentError("split: expects at least a 1-dimensional tensor")
@@ -279,7 +335,12 @@ def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
 
 
 def chunk(x, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
-    """Split into ``chunks`` nearly equal pieces."""
+    """Split into ``chunks`` nearly equal pieces.
+
+    >>> import autograd as ag
+    >>> [c.tolist() for c in ag.chunk(ag.arange(5), 2)]
+    [[0, 1, 2], [3, 4]]
+    """
     x = as_tensor(x)
     if x.ndim == 0:
         raise InvalidArgumentError("chunk: expects at least a 1-dimensional tensor")
@@ -293,7 +354,12 @@ def chunk(x, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
 
 
 def unbind(x, dim: int = 0) -> Tuple[Tensor, ...]:
-    """Remove a dimension, returning the slices along it."""
+    """Remove a dimension, returning the slices along it.
+
+    >>> import autograd as ag
+    >>> [t.tolist() for t in ag.unbind(ag.tensor([[1, 2], [3, 4]]), dim=1)]
+    [[1, 3], [2, 4]]
+    """
     x = as_tensor(x)
     if x.ndim == 0:
         raise IndexError(f"unbind: dimension specified as {dim} but the tensor has no dimensions")
@@ -319,7 +385,12 @@ _pad = defop("pad", _pad_fwd, (_pad_vjp,), linear=True,
 
 
 def pad(x, pad: Sequence[int], mode: str = "constant", value: float = 0.0):
-    """PyTorch's ``F.pad``: ``pad = (left_last, right_last, left_2nd_last, ...)``."""
+    """PyTorch's ``F.pad``: ``pad = (left_last, right_last, left_2nd_last, ...)``.
+
+    >>> import autograd as ag
+    >>> ag.pad(ag.tensor([[1., 2.]]), (1, 2)).tolist()
+    [[0.0, 1.0, 2.0, 0.0, 0.0]]
+    """
     x = as_tensor(x)
     if not isinstance(pad, (tuple, list)) or not all(
             isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in pad):
@@ -341,7 +412,12 @@ def pad(x, pad: Sequence[int], mode: str = "constant", value: float = 0.0):
 
 
 def flip(x, dims):
-    """Reverse the order of elements along ``dims`` (a composite of indexing)."""
+    """Reverse the order of elements along ``dims`` (a composite of indexing).
+
+    >>> import autograd as ag
+    >>> ag.flip(ag.tensor([1, 2, 3]), dims=(0,)).tolist()
+    [3, 2, 1]
+    """
     x = as_tensor(x)
     if dims is None:
         raise TypeError("flip: dims must be an int or a tuple of ints, got None")
