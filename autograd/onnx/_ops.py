@@ -25,6 +25,8 @@ NOT_EXPORTABLE: Dict[str, str] = {
               "an argmax output is refused as not depending on the inputs",
     "argmin": "not differentiable, so it records no node on the tape that export reads; "
               "an argmin output is refused as not depending on the inputs",
+    "round": "not mapped yet: ONNX Round has no decimals argument (round(x, decimals) "
+             "would need a scaled Round, not bit-identical); planned",
 }
 
 
@@ -41,7 +43,8 @@ _BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
            "maximum": "Max", "minimum": "Min", "matmul": "MatMul"}
 _UNARY = {"neg": "Neg", "abs": "Abs", "sign": "Sign", "exp": "Exp", "log": "Log",
           "sqrt": "Sqrt", "sin": "Sin", "cos": "Cos", "tan": "Tan", "tanh": "Tanh",
-          "sigmoid": "Sigmoid", "erf": "Erf", "relu": "Relu", "clone": "Identity"}
+          "sigmoid": "Sigmoid", "erf": "Erf", "relu": "Relu", "clone": "Identity",
+          "floor": "Floor", "ceil": "Ceil"}
 
 
 def _binary(c: Ctx) -> str:
@@ -58,6 +61,13 @@ def _unary(c: Ctx) -> str:
 
 for _n in _BINARY:
     EXPORTERS[_n] = _binary
+
+
+@_reg("trunc")
+def _trunc(c: Ctx) -> str:
+    # ONNX has no Trunc: sign(x) * floor(|x|) (the same value, -0.0 included)
+    (x,) = c.ins_as_out()
+    return c.op("Mul", [c.op("Sign", [x]), c.op("Floor", [c.op("Abs", [x])])])
 for _n in _UNARY:
     EXPORTERS[_n] = _unary
 

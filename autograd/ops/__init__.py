@@ -11,7 +11,7 @@ other; this package lists none of them. Its public names are the registry's
 ``from autograd.ops import *``.
 """
 from ..registry import PUBLIC
-from . import (elementwise, reduce, softmax_norm, scan, shape, index, linalg, conv,  # noqa: F401
+from . import (elementwise, elementwise_surface, reduce, softmax_norm, scan, shape, index, linalg, conv,  # noqa: F401
                loss, inplace, rounding, torchmath, surface)
 from . import convt, resample, nnlayers  # noqa: F401  (issue 13: conv1d, conv_transpose2d, resampling, norms, activations, losses)
 
