@@ -286,37 +286,33 @@ class _Patch:
         if "__array__" in orig:
             self._set(T, "__array__", soft_array)
 
+        def guarded_read(prop, what):
+            """A getter for ``prop`` that marks a traced tensor's value read (a soft guard,
+            verified by a second recording) and records a 0-d scalar becoming an array."""
+            def get(self):
+                if not rec.traced(self):
+                    return prop.fget(self)
+                rec.guard(False, what)
+                old = self._d
+                d = prop.fget(self)
+                if self._d is not old:  # a 0-d scalar became an array: the replay does too
+                    s = rec.tmap[self]
+                    rec._step(9, None, (s,), None, s, "asarray")
+                    rec.V0[s] = self._d
+                    rec.amap[id(self._d)] = s
+                return d
+            return get
+
         # ``_arr`` is how tapegrad's own code reads a tensor's array (an index tensor's
         # values, a target check): the same soft guard as ``.data``
         arr_prop = vars(T).get("_arr")
         if isinstance(arr_prop, property):
-            def get_arr(self):
-                if not rec.traced(self):
-                    return arr_prop.fget(self)
-                rec.guard(False, "the array of a traced tensor read outside tapegrad's ops")
-                old = self._d
-                d = arr_prop.fget(self)
-                if self._d is not old:  # a 0-d scalar became an array: the replay does too
-                    s = rec.tmap[self]
-                    rec._step(9, None, (s,), None, s, "asarray")
-                    rec.V0[s] = self._d
-                    rec.amap[id(self._d)] = s
-                return d
-            self._set(T, "_arr", property(get_arr, doc=arr_prop.__doc__))
+            self._set(T, "_arr", property(guarded_read(
+                arr_prop, "the array of a traced tensor read outside tapegrad's ops"),
+                doc=arr_prop.__doc__))
 
         if isinstance(data_prop, property):
-            def get_data(self):
-                if not rec.traced(self):
-                    return data_prop.fget(self)
-                rec.guard(False, "`.data` of a traced tensor")
-                old = self._d
-                d = data_prop.fget(self)
-                if self._d is not old:  # a 0-d scalar became an array: the replay does too
-                    s = rec.tmap[self]
-                    rec._step(9, None, (s,), None, s, "asarray")
-                    rec.V0[s] = self._d
-                    rec.amap[id(self._d)] = s
-                return d
+            get_data = guarded_read(data_prop, "`.data` of a traced tensor")
 
             def set_data(self, value):
                 rec.guard(True, "assigning `.data` (an in-place write the replay would skip)")
