@@ -84,9 +84,6 @@ def test_an_error_naming_another_op_is_a_defect(monkeypatch):
     assert "raw" in _one("softplus")[1]
 
 
-@pytest.mark.xfail(strict=True, reason="NOT FINISHED (issue 17): with the new names in the tables, "
-                   "the 60 sampled exp calls no longer reach a value comparison; the sampling "
-                   "for only=name needs fixing")
 def test_a_silent_wrong_value_is_a_defect(monkeypatch):
     exp = registry.PUBLIC["exp"]
     monkeypatch.setitem(registry.PUBLIC, "exp", lambda x: exp(x) * 1.001)
