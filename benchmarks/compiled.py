@@ -20,9 +20,9 @@ from typing import Any, Callable, Dict, List, Tuple
 import numpy as np
 
 from .common import tapegrad
-from .w1_mlp import ALPHA
+from .w1_mlp import ALPHA, LR as W1_LR
 from .w3_chain import _chain
-from .w4_cnn import PAD
+from .w4_cnn import LR as W4_LR, PAD
 
 SYSTEM = "tapegrad compiled"
 # The goals of issue 11: compiled tapegrad's ratio to hand NumPy at most this.
@@ -59,6 +59,19 @@ class _Compiled:
     def dtypes(self) -> set:
         return self.r.dtypes()
 
+    def step(self) -> None:
+        """The eager runner's step with the loss compiled: the same SGD update."""
+        r = self.r
+        p = r.p
+        for t in p.values():
+            t.grad = None
+        loss = self.fn(*self.args)
+        loss.backward()
+        lr = self.lr
+        for t in p.values():
+            t.data -= lr * t.grad.data.numpy()
+        r.loss = loss.detach()
+
 
 class CompiledW1(_Compiled):
     """W1 with ``ag.compile`` over the loss (parameters read by reference)."""
@@ -67,18 +80,8 @@ class CompiledW1(_Compiled):
         super().__init__(r)
         p = r.p
         self.fn = tapegrad().compile(lambda X, y: w1_loss(p, X, y))
-        _warm(self, (r.X, r.y), p.values())
-
-    def step(self) -> None:
-        r = self.r
-        p = r.p
-        for t in p.values():
-            t.grad = None
-        loss = self.fn(r.X, r.y)
-        loss.backward()
-        for t in p.values():
-            t.data -= 0.05 * t.grad.data
-        r.loss = loss.detach()
+        self.args, self.lr = (r.X, r.y), W1_LR
+        _warm(self, self.args, p.values())
 
 
 def mlp_loss(ag, p, K: int, X, y):
@@ -96,18 +99,8 @@ class CompiledMLP(_Compiled):
         ag, p, K = r.ag, r.p, r.K
         self.yt = ag.tensor(np.asarray(r.y))
         self.fn = ag.compile(lambda X, y: mlp_loss(ag, p, K, X, y))
-        _warm(self, (r.X, self.yt), p.values())
-
-    def step(self) -> None:
-        r = self.r
-        p = r.p
-        for t in p.values():
-            t.grad = None
-        loss = self.fn(r.X, self.yt)
-        loss.backward()
-        for t in p.values():
-            t.data -= r.lr * t.grad.data
-        r.loss = loss.detach()
+        self.args, self.lr = (r.X, self.yt), r.lr
+        _warm(self, self.args, p.values())
 
 
 class CompiledW3(_Compiled):
@@ -141,18 +134,8 @@ class CompiledCNN(_Compiled):
         ag, p = r.ag, r.p
         self.yt = ag.tensor(np.asarray(r.y))
         self.fn = ag.compile(lambda X, y: cnn_loss(ag, p, X, y))
-        _warm(self, (r.X, self.yt), p.values())
-
-    def step(self) -> None:
-        r = self.r
-        p = r.p
-        for t in p.values():
-            t.grad = None
-        loss = self.fn(r.X, self.yt)
-        loss.backward()
-        for t in p.values():
-            t.data -= 0.05 * t.grad.data
-        r.loss = loss.detach()
+        self.args, self.lr = (r.X, self.yt), W4_LR
+        _warm(self, self.args, p.values())
 
 
 def w5_fn(n: int):
