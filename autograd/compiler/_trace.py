@@ -102,6 +102,23 @@ def _is_identity(vjp) -> bool:
             and code.co_varnames[1] == "g" and not code.co_flags & 0x0C)
 
 
+def _accumulate(G: list, own: list, p: int, gi, g) -> None:
+    """``G[p] += gi`` as the engine does it: in place only into a buffer a vjp allocated
+    (the hot loops inline this)."""
+    prev = G[p]
+    if prev is None:
+        G[p] = gi
+        if gi is not g and type(gi) is _ndarray and gi.base is None:
+            own[p] = True
+    elif own[p]:
+        _add(prev, gi, out=prev)
+    else:
+        acc = prev + gi
+        G[p] = acc
+        if type(acc) is _ndarray:
+            own[p] = True
+
+
 class Trace:
     """One replayable signature (built from a finished :class:`~._record.Recorder`)."""
 
@@ -368,18 +385,7 @@ class Trace:
                 if type(gi) is not type(xd) or gi.shape != xd.shape or gi.dtype is not xd.dtype:
                     conformed.add((gk, e))
                     gi = _conform(gi, xd)
-                prev = G[p]
-                if prev is None:
-                    G[p] = gi
-                    if gi is not g and type(gi) is _ndarray and gi.base is None:
-                        own[p] = True
-                elif own[p]:
-                    _add(prev, gi, out=prev)
-                else:
-                    acc = prev + gi
-                    G[p] = acc
-                    if type(acc) is _ndarray:
-                        own[p] = True
+                _accumulate(G, own, p, gi, g)
         fast = []
         for gk, saved, o, kw, edges in self.bnodes:
             es = tuple((None if _is_identity(vjp) else vjp, p, xs if (gk, e) in conformed else -1)
