@@ -283,8 +283,36 @@ def kernel_floor(key: str, reps: int = 20) -> Dict[str, float]:
             ts.append((time.process_time() - t0) / reps)
         return min(ts)
     return {"hand NumPy": best(hand.step), SYSTEM: best(comp.step),
+            "forward call": best(lambda: comp.fn(*args)),
             "eager kernels alone": best(kernels), "forward kernels": len(fcalls),
             "vjp calls": len(bcalls)}
+
+
+def unmet_profiles(rows, ratio: Callable, log: Callable[[str], None] = print) -> List[Tuple[str, Dict[str, float]]]:
+    """``kernel_floor`` for every compiled goal this run's rows do not meet."""
+    out = []
+    for key, limit in GOALS:
+        c = ratio(rows, key, SYSTEM)
+        if c is None or c <= limit:
+            continue
+        res = kernel_floor(key, reps=1 if key == "W5" else 20)
+        log(f"  profile {key}: " + ", ".join(
+            f"{k} {v * 1e3:.3f} ms" if isinstance(v, float) else f"{k} {v}" for k, v in res.items()))
+        out.append((key, res))
+    return out
+
+
+def profile_table(profiles) -> str:
+    """The unmet goals' profiles as a Markdown table: the step, its forward call, and the
+    floor every bit-identical replay has (the eager kernels alone)."""
+    lines = ["| workload | hand NumPy | compiled step | its forward call | eager kernels alone "
+             "(forward kernels + vjp calls) | compiled minus kernels |", "|---|---|---|---|---|---|"]
+    for key, r in profiles:
+        h, c, k = r["hand NumPy"], r[SYSTEM], r["eager kernels alone"]
+        lines.append(f"| {key} | {h * 1e3:.3f} ms | {c * 1e3:.3f} ms ({c / h:.2f}x) | "
+                     f"{r['forward call'] * 1e3:.3f} ms | {k * 1e3:.3f} ms ({k / h:.2f}x; "
+                     f"{r['forward kernels']} + {r['vjp calls']}) | {(c - k) * 1e3:.3f} ms |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
