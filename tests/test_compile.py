@@ -185,7 +185,46 @@ def test_generated_replay_source_is_the_schedule():
     assert src.co_filename == "<compiled forward>" and n_kernels >= 3
     n_vjps = sum(1 for *_, es, ps in tr.fast if ps is None for v, _, _ in es if v is not None)
     assert sum(1 for k in tr.run_bwd.__globals__ if k.startswith("v")) == n_vjps
-    assert _codegen.forward(tr.fsteps * (_codegen.MAX_LINES // len(tr.fsteps) + 1)) is None
+    assert _codegen.forward(tr.fsteps * 3) is not None
+    monkey = _codegen.MAX_LINES
+    try:
+        _codegen.MAX_LINES = 2 * len(tr.fsteps) - 1   # (under LOOP_MIN_STEPS: written out)
+        assert _codegen.forward(tr.fsteps * 2) is None
+    finally:
+        _codegen.MAX_LINES = monkey
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 301])
+def test_a_repeated_block_replays_as_a_loop_bitwise(n):
+    """x = f(x) a few hundred times is written once, as a loop over a table of slots;
+    the results are eager's to the bit, and short runs are written out."""
+    rng = np.random.default_rng(n)
+    c = ag.tensor(rng.standard_normal(3), requires_grad=True)
+    x0 = ag.tensor(rng.standard_normal(3), requires_grad=True)
+
+    def chain(x, c):
+        for _ in range(n):
+            x = (x + c).tanh() * 0.5
+        return x.sum()
+
+    x1 = ag.tensor(x0.detach().numpy(), requires_grad=True)
+    c1 = ag.tensor(c.detach().numpy(), requires_grad=True)
+    ref = chain(x1, c1)
+    ref.backward()
+    comp = ag.compile(chain)
+    for _ in range(3):
+        x0.grad = c.grad = None
+        out = comp(x0, c)
+        out.backward()
+        assert _same(_arr(out), _arr(ref)) and _same(_arr(x0.grad), _arr(x1.grad))
+        assert _same(_arr(c.grad), _arr(c1.grad))
+    tr = next(iter(comp._cache.values())).trace
+    lines = tr.run_fwd.__code__.co_lines
+    n_lines = len({ln for _, _, ln in lines() if ln is not None})
+    looped = 3 * n >= _codegen.LOOP_MIN_STEPS   # (add, tanh, mul: 3 kernels a round)
+    assert any(k.startswith("T") for k in tr.run_fwd.__globals__) == looped
+    assert any(k.startswith("T") for k in tr.run_bwd.__globals__) == looped
+    assert n_lines < 40 or not looped, n_lines  # (301 rounds: still a few lines)
 
 
 def test_mlp_with_sgd_momentum_dropout_and_label_smoothing_bitwise(replay_kind):
