@@ -252,6 +252,12 @@ def test_what_sequence_models_cannot_export_is_refused_by_name():
         w = ag.randn(7, 4)
         agonnx.export(lambda x, i: x[i] + w[i], (ag.randn(7, 4), ag.tensor([1, 2])), None,
                       dynamic_axes={"input_1": [0]})
+    # DecoderLM's positions np.arange(T) follow the sequence length, not an input
+    from nn.lm import DecoderLM
+    with pytest.raises(agonnx.ExportError, match="`getitem` reads a constant index array"):
+        agonnx.export(DecoderLM(V, 11, d_model=8, n_head=2, n_layer=1),
+                      (ag.tensor(np.zeros((2, T), np.int64)),), None,
+                      dynamic_axes={"input_0": {1: "time"}})
     # a dynamic sequence length unrolls the LSTM to a different number of steps
     with pytest.raises(agonnx.ExportError, match="different ops at another batch size"):
         agonnx.export(nn.LSTM(E, H, batch_first=True), (ag.randn(2, T, E),), None,

@@ -15,19 +15,28 @@ holding the value the forward saw: anything computed without the inputs, as
 torch.onnx's constant folding does). A Module is exported in eval mode (Dropout is the
 identity, BatchNorm uses its running statistics), and its training flags are restored.
 
+Index arrays: ``getitem`` (and gather / index_select) remember which of their index
+arrays were the caller's arrays (``Node.index_src``, by identity); one that is an int
+input's buffer becomes a Gather / GatherND / GatherElements input, so token ids
+(int64) are graph inputs. Frozen parameters and buffers require grad during the trace.
+
 Dynamic axes: with ``dynamic_axes``, the forward runs a second time on inputs one
 element longer along each dynamic axis (the input with its first slice appended);
 where a recorded shape differs between the two runs (reshape, broadcast_to), the ONNX
-node copies the dimension (0) or infers it (-1) instead of fixing it. The two runs must
-record the same ops.
+node copies the dimension (0), reads it from the input's shape (k times a dynamic
+dimension) or infers it (-1) instead of fixing it; a constant whose shape differs (an
+RNN's zero initial state) is its first slice expanded to the runtime size. The two runs
+must record the same ops.
 
 Limits, all refused with :class:`ExportError` naming the op or the input: an op without
 an ONNX equivalent (``NOT_EXPORTABLE``, with the reason), an output that does not
 depend on the inputs through recorded ops (argmax and argmin record nothing; neither
 does code under ``no_grad`` or ``detach``), an input the recorded graph never reads
-(e.g. an int tensor used only as an index, which indexing records as a constant), and
-Python control flow that changes with the batch size. Values read in Python
-(``.item()``, shapes) are fixed at their traced values, as in torch.onnx's tracer.
+(e.g. an index computed from an int input with NumPy), a constant or constant index
+whose shape changes with the batch size and cannot be expanded from a slice, and
+Python control flow that changes with the batch size (an RNN over a dynamic sequence
+length). Values read in Python (``.item()``, shapes) are fixed at their traced values,
+as in torch.onnx's tracer.
 """
 from __future__ import annotations
 

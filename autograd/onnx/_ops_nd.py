@@ -150,7 +150,15 @@ def _index(c: Ctx, x: str, shape: tuple, index: tuple, dyn: dict) -> str:
 
 @_reg("getitem")
 def _getitem(c: Ctx) -> str:
-    return _index(c, c.ins[0], c.shape(0), tuple(c.attrs["index"]), c.index_arrays())
+    dyn = c.index_arrays()
+    if c.n2 is not None and _gather_axis(list(c.attrs["index"]), dyn) is None:
+        for i, i2 in zip(c.attrs["index"], c.n2.attrs["index"]):
+            if isinstance(i, np.ndarray) and id(i) not in dyn and np.shape(i) != np.shape(i2):
+                raise c.fail(f"reads a constant index array of shape {np.shape(i)} that changes "
+                             f"with the batch size (to {np.shape(i2)}): it was computed from an "
+                             f"input outside the graph (NumPy, .shape); index with the input "
+                             f"itself or export with a fixed batch size")
+    return _index(c, c.ins[0], c.shape(0), tuple(c.attrs["index"]), dyn)
 
 
 def _positions(c: Ctx, shape, index):
