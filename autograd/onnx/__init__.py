@@ -194,6 +194,8 @@ def export(model_or_fn: Callable, args: Any, f: Union[str, "os.PathLike[str]", A
         raise ExportError(f"onnx export: dynamic_axes names {nm!r}, which is neither an input "
                           f"({in_names}) nor an output ({out_names})")
     by_id = {id(t): nm for t, nm in zip(inputs, in_names)}
+    # p.detach() shares p's buffer: the same initializer (Embedding's padding_idx row)
+    param_arr = {id(t._d): id(t) for t in leaves}
     # an int input's NumPy buffer, as getitem records it for an index array
     by_arr = {id(t._d): (nm, t._d.dtype, t._d.shape) for t, nm in zip(inputs, in_names)
               if t._d.dtype.kind in "iu"}
@@ -257,6 +259,7 @@ def export(model_or_fn: Callable, args: Any, f: Union[str, "os.PathLike[str]", A
         if key in by_id:
             used_inputs.add(key)
             return by_id[key]
+        key = param_arr.get(id(getattr(t, "_d", None)), key)   # a detached parameter
         if key in leaf:
             return leaf[key]
         arr = np.asarray(n.vals[i])
