@@ -99,9 +99,13 @@ def _to_array(data: Any, dtype=None) -> np.ndarray:
     else:
         try:
             arr = np.array(data, dtype=dtype)
+        except OverflowError as exc:
+            raise InvalidArgumentError(f"tensor: an int in the data does not fit in "
+                                       f"{dtype or 'int64'} ({exc})") from None
         except ValueError as exc:
             if "inhomogeneous" not in str(exc) and "sequence" not in str(exc):
-                raise
+                raise TypeError(f"tensor: cannot convert {type(data).__name__} {data!r:.40} "
+                                f"to a tensor of dtype {dtype}: {exc}") from None
             raise ValueError(f"tensor: {_ragged(data)}; every row must have the same "
                              f"length") from None
         if dtype is None:
@@ -133,6 +137,18 @@ class OpMethods:
     method written in the class body)."""
 
     __slots__ = ()
+
+
+_CMP_NAMES = {np.equal: "eq", np.not_equal: "ne", np.less: "lt", np.less_equal: "le",
+              np.greater: "gt", np.greater_equal: "ge"}
+
+
+def _comparison(fn):
+    """A comparison operator; NotImplemented for None or a str (``t == None`` is False)."""
+    def op(self, other):
+        return NotImplemented if other is None or isinstance(other, str) else self._cmp(other, fn)
+    op.__name__ = f"__{_CMP_NAMES[fn]}__"
+    return op
 
 
 class Tensor(OpMethods):
@@ -414,27 +430,15 @@ class Tensor(OpMethods):
             return Tensor._wrap(fn(self._d, o._d))
         except ValueError as exc:  # only on failure: name the op and the shapes
             raise ShapeError(
-                f"{fn.__name__}: cannot compare tensors of shapes {tuple(self.shape)} and "
-                f"{tuple(np.shape(o._d))}: {exc}. Shapes must be broadcastable (equal, or 1, "
-                f"in each trailing dimension); reshape or unsqueeze one input.") from None
+                f"{_CMP_NAMES.get(fn, '')} ({fn.__name__}): cannot compare tensors of shapes "
+                f"{tuple(self.shape)} and {tuple(np.shape(o._d))}: {exc}. Shapes must be "
+                f"broadcastable (equal, or 1, in each trailing dimension); reshape or "
+                f"unsqueeze one input.") from None
 
-    def __eq__(self, other):  # type: ignore[override]
-        return self._cmp(other, np.equal)
-
-    def __ne__(self, other):  # type: ignore[override]
-        return self._cmp(other, np.not_equal)
-
-    def __lt__(self, other):
-        return self._cmp(other, np.less)
-
-    def __le__(self, other):
-        return self._cmp(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._cmp(other, np.greater)
-
-    def __ge__(self, other):
-        return self._cmp(other, np.greater_equal)
+    __eq__ = _comparison(np.equal)  # type: ignore[assignment]
+    __ne__ = _comparison(np.not_equal)  # type: ignore[assignment]
+    __lt__, __le__ = _comparison(np.less), _comparison(np.less_equal)
+    __gt__, __ge__ = _comparison(np.greater), _comparison(np.greater_equal)
 
     def logical_not(self):
         return Tensor._wrap(np.logical_not(self._arr))
@@ -540,7 +544,10 @@ def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
         if c is None or c._version:
             if len(_CONSTS) > 4096:
                 _CONSTS.clear()
-            c = _CONSTS[key] = Tensor._wrap(dt.type(x))
+            try:
+                c = _CONSTS[key] = Tensor._wrap(dt.type(x))
+            except OverflowError:
+                raise InvalidArgumentError(f"tensor: the int {x} does not fit in {dt}") from None
         return c
     if isinstance(x, Tensor):
         return x

@@ -21,7 +21,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from ..registry import OPS, apply, method
 from ..storage import assign, bump
 from ..tape import STATE
@@ -88,6 +88,10 @@ def _inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
                 return x
         try:
             res = op.forward(x._arr, *[o._d for o in others], **attrs)
+        except TypeError as exc:  # NumPy's, for a dtype the op is not defined for (-bool)
+            raise DtypeError(f"{label}_: not implemented for a tensor of dtype {x.dtype}"
+                             f"{' with operands of dtype(s) ' if others else ''}"
+                             f"{', '.join(str(o.dtype) for o in others)}: {exc}") from None
         except ValueError as exc:
             raise ShapeError(
                 f"{label}_: cannot apply in place to a tensor of shape {x.shape} with "
@@ -266,20 +270,44 @@ _method("add_", lambda t, other, alpha=1: inplace(t, "add", other if alpha == 1 
 _method("sub_", lambda t, other, alpha=1: inplace(t, "sub", other if alpha == 1 else _scale(other, alpha, t)))
 _method("mul_", lambda t, other: inplace(t, "mul", other))
 _method("div_", lambda t, other: inplace(t, "div", other))
-_method("clamp_", lambda t, min=None, max=None: inplace(t, "clamp", min=min, max=max))
-_method("clip_", lambda t, min=None, max=None: inplace(t, "clamp", min=min, max=max))
-def _fill_value(t: Tensor, value: Any):
-    """fill_'s value as a number of t's kind; PyTorch refuses one that overflows it."""
+def clamp_(t: Tensor, min: Any = None, max: Any = None, *, _name: str = "clamp") -> Tensor:  # noqa: A002
+    """``t.clamp_(min, max)`` (and clip_, clamp_min_, clamp_max_): bounds are numbers or
+    tensors; a bound of another kind than ``t`` (a float for an int tensor) is
+    PyTorch's RuntimeError, since the result cannot be written back."""
     from .._checks import real_arg
 
-    v = real_arg(value, "value", "fill_")
+    for what, b in (("min", min), ("max", max)):
+        if isinstance(b, (complex, np.complexfloating)):
+            raise RuntimeError(f"{_name}_: result type complex can't be cast to the desired "
+                               f"output type {t.dtype}")
+        if b is not None and not isinstance(b, Tensor):
+            real_arg(b, what, _name + "_")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from .elementwise import clamp
+        from .surface import _inplace_composite
+
+        return _inplace_composite(t, _name, lambda x, lo, hi: clamp(x, lo, hi), min, max)
+    return inplace(t, "clamp", min=min, max=max, _label=_name)
+
+
+_method("clamp_", clamp_)
+_method("clip_", lambda t, min=None, max=None: clamp_(t, min, max, _name="clip"))
+def _fill_value(t: Tensor, value: Any, op: str = "fill_"):
+    """fill_'s (masked_fill's) value as a number of t's kind; PyTorch refuses one that
+    overflows it."""
+    from .._checks import real_arg
+
+    if isinstance(value, (complex, np.complexfloating)):
+        raise RuntimeError(f"{op}: value {value!r} cannot be converted to type {t.dtype} "
+                           f"without overflow (complex numbers are not supported)")
+    v = real_arg(value, "value", op)
     if t.dtype.kind == "f":
         return v
     if t.dtype.kind == "b":
         return bool(v)
     info = np.iinfo(t.dtype)
     if not (np.isfinite(v) and info.min <= v <= info.max):
-        raise RuntimeError(f"fill_: value {value!r} cannot be converted to type {t.dtype} "
+        raise RuntimeError(f"{op}: value {value!r} cannot be converted to type {t.dtype} "
                            f"without overflow")
     return int(v)
 
