@@ -153,3 +153,21 @@ def broadcast_arg(op: str, *shapes: Tuple[int, ...]) -> Tuple[int, ...]:
                              f"{', '.join(map(str, shapes))} do not broadcast (equal, or 1, in "
                              f"each trailing dimension); reshape or unsqueeze one input")
     raise ShapeError(f"{op}: shapes {', '.join(map(str, shapes))} do not broadcast")
+
+
+def device_arg(device: Any, op: str):
+    """``devices.check_device(device, op)`` with every error naming ``op``: a device that
+    is not the CPU is a RuntimeError (DeviceUnavailableError), a malformed one (a float,
+    ``'cuda:x'``) the TypeError/RuntimeError of ``device()``, prefixed with the op.
+
+    >>> device_arg(None, "zeros")
+    device(type='cpu')
+    """
+    from .devices import check_device
+
+    try:
+        return check_device(device, op)
+    except (TypeError, RuntimeError) as e:
+        if str(e).startswith(op):
+            raise
+        raise type(e)(f"{op}: {e}") from None

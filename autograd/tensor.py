@@ -4,8 +4,9 @@ This file holds no op and imports none. The op methods and operators (``t.exp()`
 ``t.sum(dim=1)``, ``t * u``, ``t.add_(u)``, ``t[0] = v``, ``t.backward()``) live in the
 table :class:`OpMethods`, a base class of Tensor that is empty here and filled by the
 op declarations through the registry (``registry.method``): adding an op adds its
-method, and no list of names is kept by hand. Python scalars on either side of an operator take the tensor's dtype
-(like PyTorch), Python floats and lists default to float32, NumPy arrays keep theirs.
+method, and no list of names is kept by hand. Python scalars on either side of an
+operator take the tensor's dtype (like PyTorch), Python floats and lists default to
+float32, NumPy arrays keep theirs.
 
 Views, as in PyTorch: basic indexing (``x[0]``, ``x[:, 1:]``, ``x[..., None]``) and the
 shape ops (reshape/view, permute/transpose, squeeze/unsqueeze, expand, detach) return
@@ -102,7 +103,7 @@ def _to_array(data: Any, dtype=None) -> np.ndarray:
         except OverflowError as exc:
             raise InvalidArgumentError(f"tensor: an int in the data does not fit in "
                                        f"{dtype or 'int64'} ({exc})") from None
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             if "inhomogeneous" not in str(exc) and "sequence" not in str(exc):
                 raise TypeError(f"tensor: cannot convert {type(data).__name__} {data!r:.40} "
                                 f"to a tensor of dtype {dtype}: {exc}") from None
@@ -111,9 +112,12 @@ def _to_array(data: Any, dtype=None) -> np.ndarray:
         if dtype is None:
             if arr.dtype.kind == "f":
                 arr = arr.astype(get_default_dtype())
-            elif arr.dtype.kind == "O":
-                raise DtypeError(f"tensor: cannot convert {type(data).__name__} to a tensor "
-                                f"(got an object array; give numbers, lists of numbers or arrays)")
+            elif arr.dtype.kind == "O":  # (an int beyond int64: PyTorch's ValueError)
+                big = any(type(v) is int for v in arr.reshape(-1))
+                raise (InvalidArgumentError if big else DtypeError)(
+                    f"tensor: cannot convert {type(data).__name__} to a tensor ("
+                    f"{'an int does not fit in int64' if big else 'got an object array'}"
+                    f"; give numbers, lists of numbers or arrays)")
             elif arr.dtype.kind == "i" and arr.dtype != np.int64:
                 arr = arr.astype(np.int64)
     if arr.dtype.kind not in "biuf":
@@ -141,14 +145,6 @@ class OpMethods:
 
 _CMP_NAMES = {np.equal: "eq", np.not_equal: "ne", np.less: "lt", np.less_equal: "le",
               np.greater: "gt", np.greater_equal: "ge"}
-
-
-def _comparison(fn):
-    """A comparison operator; NotImplemented for None or a str (``t == None`` is False)."""
-    def op(self, other):
-        return NotImplemented if other is None or isinstance(other, str) else self._cmp(other, fn)
-    op.__name__ = f"__{_CMP_NAMES[fn]}__"
-    return op
 
 
 class Tensor(OpMethods):
@@ -435,11 +431,6 @@ class Tensor(OpMethods):
                 f"broadcastable (equal, or 1, in each trailing dimension); reshape or "
                 f"unsqueeze one input.") from None
 
-    __eq__ = _comparison(np.equal)  # type: ignore[assignment]
-    __ne__ = _comparison(np.not_equal)  # type: ignore[assignment]
-    __lt__, __le__ = _comparison(np.less), _comparison(np.less_equal)
-    __gt__, __ge__ = _comparison(np.greater), _comparison(np.greater_equal)
-
     def logical_not(self):
         return Tensor._wrap(np.logical_not(self._arr))
 
@@ -580,7 +571,10 @@ def tensor(data: Any, requires_grad: bool = False, dtype=None, name: Optional[st
     (dtype('float32'), dtype('int64'), dtype('bool'))
     """
     if device is not None:
-        check_device(device, "tensor")
+        try:
+            check_device(device, "tensor")
+        except (TypeError, RuntimeError) as e:  # device()'s own errors: name the op
+            raise e if str(e).startswith("tensor") else type(e)(f"tensor: {e}") from None
     t = object.__new__(Tensor)
     t._init(_to_array(data, dtype), requires_grad, name)
     return t

@@ -26,7 +26,7 @@ from ..registry import OPS, apply, method
 from ..storage import assign, bump
 from ..tape import STATE
 from ..tensor import Tensor, as_tensor
-from .elementwise import cast
+from .elementwise import cast, int_bounds_fit
 from .index import normalize_index
 
 
@@ -282,6 +282,7 @@ def clamp_(t: Tensor, min: Any = None, max: Any = None, *, _name: str = "clamp")
                                f"output type {t.dtype}")
         if b is not None and not isinstance(b, Tensor):
             real_arg(b, what, _name + "_")
+    int_bounds_fit(t.dtype, (min, max), _name + "_")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         from .elementwise import clamp
         from .surface import _inplace_composite

@@ -96,6 +96,9 @@ def frac(input):  # noqa: A002
     [-0.5, 0.25]
     """
     x = as_tensor(input)
+    if x.dtype == np.bool_:
+        from ..errors import DtypeError
+        raise DtypeError("frac: not implemented for bool tensors (as in PyTorch)")
     return x - trunc(x)
 
 

@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import allocate, broadcast_arg, dtype_arg, is_int, real_arg, size_arg
-from ..devices import CPU, check_device
-from ..errors import DtypeError
+from .._checks import allocate, broadcast_arg, device_arg, dtype_arg, is_int, real_arg, size_arg
+from ..devices import CPU
+from ..errors import DtypeError, InvalidArgumentError
 from ..dtypes import dtype_name
 from ..registry import METHODS, OPS, PUBLIC, method, public
 from ..tape import STATE
@@ -98,16 +98,6 @@ def _bound(v: Any, name: str, op: str) -> Any:
     if not isinstance(v, Tensor) and not (op.endswith("_") and isinstance(v, complex)):
         real_arg(v, name, op)
     return v
-
-
-def _check_device(device: Any, op: str) -> None:
-    """check_device, with its errors naming ``op`` (the method called)."""
-    try:
-        check_device(device, op)
-    except (TypeError, RuntimeError) as e:
-        if str(e).startswith(op):
-            raise
-        raise type(e)(f"{op}: {e}") from None
 
 
 def masked_fill_args(t: Tensor, mask: Any, value: Any, op: str):
@@ -253,12 +243,20 @@ def _as_dtype(spec: Any, where: str) -> np.dtype:
         name = spec[len("torch."):] if spec.startswith("torch.") and spec not in _BY_TYPE_NAME else spec
         if spec in _BY_TYPE_NAME:
             return np.dtype(_BY_TYPE_NAME[spec])
-        try:
-            return np.dtype(name)
-        except TypeError:
-            raise TypeError(f"{where}: invalid type {spec!r}; use a dtype such as "
-                            f"float32/int64 or a name like 'torch.FloatTensor'") from None
-    return np.dtype(spec)
+        spec = name
+    try:
+        dt = np.dtype(spec)
+    except (TypeError, ValueError):
+        dt = None
+    if dt is None or dt.kind not in "biuf":
+        # a string that is not a supported dtype: PyTorch's ValueError for type(), its
+        # RuntimeError for to() (which reads it as a device)
+        cls = TypeError if not isinstance(spec, str) else \
+            DtypeError if where == "to" else InvalidArgumentError
+        raise cls(f"{where}: invalid type {spec!r} (tapegrad does not support "
+                  f"{dt if dt is not None else 'it'}); use bool, an integer or a float "
+                  f"dtype (float32, int64, 'torch.FloatTensor', ...)")
+    return dt
 
 
 def _is_device(a: Any) -> bool:
@@ -289,7 +287,7 @@ def to(self: Tensor, *args: Any, dtype=None, device=None, copy: bool = False,
             device = a
         elif a is not None:
             dtype = a
-    _check_device(device, "to")
+    device_arg(device, "to")
     out = self if dtype is None else cast(self, _as_dtype(dtype, "to"))
     return out.clone() if copy and out is self else out
 
@@ -323,8 +321,8 @@ def _cuda(self: Tensor, device=None, non_blocking: bool = False, memory_format=N
         raise RuntimeError(f"cuda(): device index must not be negative, got {device}")
     if isinstance(device, (str, device_cls)) and str(device).split(":")[0].strip() == "cpu":
         raise RuntimeError(f"cuda(): invalid device {str(device)!r}, must be a cuda device")
-    _check_device("cuda" if device is None else f"cuda:{device}" if is_int(device) else device,
-                  "cuda()")
+    device_arg("cuda" if device is None else f"cuda:{device}" if is_int(device) else device,
+               "cuda()")
     return self
 
 
@@ -345,7 +343,7 @@ method("get_device", lambda self: -1)
 def _new(self: Tensor, op: str, size, fill, dtype, requires_grad: bool, device) -> Tensor:
     """``t.new_zeros/new_ones/new_empty/new_full(size)``: a new tensor of ``t``'s dtype
     (or ``dtype``), with PyTorch's argument checks."""
-    _check_device(device, op)
+    device_arg(device, op)
     dt = dtype_arg(dtype, op, default=self.dtype)
     shape = size_arg(size, op)
     arr = allocate(lambda: np.full(shape, fill, dtype=dt), shape,
@@ -372,7 +370,7 @@ def _new_full(self: Tensor, size, fill_value, dtype=None, device=None,
 
 
 def _new_tensor(self: Tensor, data, dtype=None, device=None, requires_grad=False) -> Tensor:
-    _check_device(device, "new_tensor")
+    device_arg(device, "new_tensor")
     src = data.detach() if isinstance(data, Tensor) else data
     return tensor(src, dtype=dtype_arg(dtype, "new_tensor", default=self.dtype),
                   requires_grad=requires_grad)
@@ -465,7 +463,11 @@ del _n, _f
 # --------------------------------------------------------------------------- comparisons
 def _comparison(name: str, op: str, ex: str):
     def fn(input, other):  # noqa: A002
-        return getattr(as_tensor(input), op)(other)
+        out = getattr(as_tensor(input), op)(other)
+        if out is NotImplemented:
+            raise TypeError(f"{name}: other must be a tensor or a number, got "
+                            f"{type(other).__name__} {other!r}")
+        return out
 
     fn.__name__ = name
     fn.__doc__ = (f"Element-wise ``input {_SYMBOLS[op]} other``, a bool tensor (``torch.{name}``)."
@@ -484,6 +486,19 @@ for _name, _op, _aliases, _ex in (
         ("lt", "__lt__", ("less",), "[True, False, False]"),
         ("le", "__le__", ("less_equal",), "[True, True, False]")):
     public(_comparison(_name, _op, _ex), method=True, aliases=_aliases)
+
+
+def _operator_cmp(fn):
+    """A comparison operator (``t == u`` & co, Tensor._cmp); NotImplemented for None or a
+    string, so ``t == None`` is False, as in PyTorch and Python."""
+    def op(self, other):
+        return NotImplemented if other is None or isinstance(other, str) else self._cmp(other, fn)
+    return op
+
+
+for _op, _fn in (("__eq__", np.equal), ("__ne__", np.not_equal), ("__lt__", np.less),
+                 ("__le__", np.less_equal), ("__gt__", np.greater), ("__ge__", np.greater_equal)):
+    method(_op, _operator_cmp(_fn))
 
 
 def _isclose(op: str, input, other, rtol, atol, equal_nan) -> np.ndarray:  # noqa: A002
