@@ -89,6 +89,8 @@ def _pow_fwd(x, y):
     if x.dtype.kind in "iu" and y.dtype.kind in "iu" and (y < 0).any():
         raise InvalidArgumentError("pow: integers to negative integer powers are not allowed; use a "
                          "float base")
+    if x.dtype == np.bool_ and y.dtype == np.bool_:
+        return np.logical_or(x, np.logical_not(y))  # bool ** bool is bool (PyTorch; NumPy: int8)
     return np.power(x, y)
 
 

@@ -325,14 +325,21 @@ _method("__itruediv__", lambda t, other: inplace(t, "div", other))
 
 def _setitem(t: Tensor, index: Any, value: Any) -> None:
     """``t[index] = value``: a recorded in-place op (the ``setitem`` primitive)."""
-    if STATE.grad_enabled and t.requires_grad and t.grad_fn is None:  # PyTorch checks it first
-        raise RuntimeError("setitem_: a leaf tensor that requires grad is being used in an "
-                           "in-place operation. Wrap the update in `with no_grad():` (as "
-                           "optimizers do) or use the out-of-place form.")
+    leaf = STATE.grad_enabled and t.requires_grad and t.grad_fn is None
+    leaf_error = RuntimeError("setitem_: a leaf tensor that requires grad is being used in an "
+                              "in-place operation. Wrap the update in `with no_grad():` (as "
+                              "optimizers do) or use the out-of-place form.")
     try:
         index = normalize_index(index, t.shape)
     except IndexError as e:
+        # PyTorch checks ints and the number of indices first, tensor indices after the leaf
+        if leaf and t.ndim and "too many" not in str(e) and any(
+                isinstance(i, (Tensor, np.ndarray, list)) for i in
+                (index if isinstance(index, tuple) else (index,))):
+            raise leaf_error from None
         raise IndexError(str(e).replace("getitem:", "setitem:", 1)) from None
+    if leaf:
+        raise leaf_error
     inplace(t, "setitem", value, index=index)
 
 

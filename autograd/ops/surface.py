@@ -118,8 +118,21 @@ def masked_fill_args(t: Tensor, mask: Any, value: Any, op: str):
 method("masked_fill_", lambda t, mask, value: _inplace_composite(
     t, "masked_fill", lambda x, m, v: where(m, v, x), *masked_fill_args(t, mask, value,
                                                                          "masked_fill_")))
-method("clamp_min", lambda t, min: clamp(t, min=_bound(min, "min", "clamp_min")))
-method("clamp_max", lambda t, max: clamp(t, max=_bound(max, "max", "clamp_max")))
+def _renamed(op: str, fn, *args: Any, **kw: Any):
+    """``fn(*args)`` with errors that start "clamp:" (the op it calls) naming ``op``."""
+    try:
+        return fn(*args, **kw)
+    except (TypeError, ValueError, RuntimeError) as e:
+        base = fn.__name__ + ":"
+        if not str(e).startswith(base):
+            raise
+        raise type(e)(op + ":" + str(e)[len(base):]) from None
+
+
+method("clamp_min", lambda t, min: _renamed("clamp_min", clamp, t,
+                                            min=_bound(min, "min", "clamp_min")))
+method("clamp_max", lambda t, max: _renamed("clamp_max", clamp, t,
+                                            max=_bound(max, "max", "clamp_max")))
 
 # --------------------------------------------------------------------------- method aliases
 for _n in ("multiply", "subtract", "divide", "true_divide", "negative"):
