@@ -185,3 +185,17 @@ def test_tapegrads_own_assertion_error_subclass_is_not_raw():
     t = _target("Tensor.cuda")
     assert fz.is_clear(DeviceUnavailableError("cuda(): device 'cuda:0' is not available"), t)[0]
     assert not fz.is_clear(AssertionError("cuda(): boom"), t)[0]
+
+
+def test_a_clear_error_where_torch_asserts_is_clear_but_returning_is_silent():
+    def ours(x):
+        raise ValueError("frob: max_val must be greater than min_val")
+
+    def theirs(x):
+        assert False, "max_val must be greater than min_val"
+
+    t = fz.Target("function", "frob", ours, theirs, fz._params(ours))
+    x = fz.Arr(np.ones(3), False)
+    assert fz.classify(fz.Call(t, [x], n_hostile=1)) == ("clear", "")
+    t_ok = fz.Target("function", "frob", lambda x: x, theirs, fz._params(ours))
+    assert fz.classify(fz.Call(t_ok, [x], n_hostile=1))[0] == "silent"
