@@ -557,7 +557,7 @@ def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
             raise DtypeError("tapegrad does not support complex numbers")
         return Tensor._wrap(np.array(x, dtype=_scalar_dtype(x, like)))
     if x is None:
-        raise TypeError("expected a tensor, a number or an array, got None")
+        raise DtypeError("expected a tensor, a number or an array, got None")  # torch: RuntimeError
     return tensor(x)
 
 

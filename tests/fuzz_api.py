@@ -85,7 +85,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 META = {"backward", "grad", "graph_nodes", "increment_version", "blame", "gradcheck",
         "gradgradcheck", "numerical_grad", "numerical_jacobian", "default_generator",
         "manual_seed", "seed", "composite", "defop", "is_anomaly_enabled",
-        "is_grad_enabled", "set_default_dtype", "get_default_dtype", "compile"}
+        "is_grad_enabled", "set_default_dtype", "get_default_dtype", "compile",
+        # a helper for library code whose errors name the op passed to it (``where``)
+        "check_device"}
 META_METHODS = {"backward", "register_hook", "retain_grad", "detach_", "requires_grad_",
                 "numpy", "tolist", "item", "__array__", "register_post_accumulate_grad_hook"}
 

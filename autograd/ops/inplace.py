@@ -270,7 +270,8 @@ _method("add_", lambda t, other, alpha=1: inplace(t, "add", other if alpha == 1 
 _method("sub_", lambda t, other, alpha=1: inplace(t, "sub", other if alpha == 1 else _scale(other, alpha, t)))
 _method("mul_", lambda t, other: inplace(t, "mul", other))
 _method("div_", lambda t, other: inplace(t, "div", other))
-def clamp_(t: Tensor, min: Any = None, max: Any = None, *, _name: str = "clamp") -> Tensor:  # noqa: A002
+def clamp_(t: Tensor, min: Any = None, max: Any = None, *,  # noqa: A002
+           _name: str = "clamp") -> Tensor:
     """``t.clamp_(min, max)`` (and clip_, clamp_min_, clamp_max_): bounds are numbers or
     tensors; a bound of another kind than ``t`` (a float for an int tensor) is
     PyTorch's RuntimeError, since the result cannot be written back."""
