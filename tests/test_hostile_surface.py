@@ -32,11 +32,15 @@ def _torch_class(exc: BaseException) -> type:
     return next(k for k in tc.__mro__ if k.__module__ == "builtins")
 
 
+def _env(lib, env: dict) -> dict:
+    return {"L": lib, "np": np, **{k: make(lib) for k, make in env.items()}}
+
+
 def same_error(expr: str, names, **env):
     """``expr`` raises in both libraries; tapegrad's error is of torch's class and names
     the op (one of ``names``). ``L`` is the library in ``expr``."""
-    et = _raised(lambda: eval(expr, {"L": torch, **{k: v(torch) for k, v in env.items()}}))
-    ea = _raised(lambda: eval(expr, {"L": ag, **{k: v(ag) for k, v in env.items()}}))
+    et = _raised(lambda: eval(expr, _env(torch, env)))
+    ea = _raised(lambda: eval(expr, _env(ag, env)))
     assert isinstance(ea, _torch_class(et)), (expr, type(ea).__name__, ea, type(et).__name__, et)
     names = [names] if isinstance(names, str) else names
     assert any(n in str(ea) for n in names), (expr, str(ea))
@@ -44,8 +48,8 @@ def same_error(expr: str, names, **env):
 
 
 def same_value(expr: str, **env):
-    rt = eval(expr, {"L": torch, **{k: v(torch) for k, v in env.items()}})
-    ra = eval(expr, {"L": ag, **{k: v(ag) for k, v in env.items()}})
+    rt = eval(expr, _env(torch, env))
+    ra = eval(expr, _env(ag, env))
     if isinstance(rt, torch.Tensor):
         assert np.dtype(str(rt.dtype).replace("torch.", "")) == ra.dtype, (expr, ra.dtype, rt.dtype)
         np.testing.assert_allclose(np.asarray(ra.detach()), rt.detach().numpy(), rtol=1e-6)
@@ -102,6 +106,7 @@ def test_bitwise_values_and_dtypes_match_torch():
     same_value("L.tensor([1, -8, 3, 7]) >> L.tensor([70, -1, 64, 2])")
     same_value("L.tensor([True, False]) ^ L.tensor([True, True])")
     same_value("i.__iand__(L.ones(3, dtype=L.int32))", i=I)
+    same_value("L.tensor([3, 6]) & np.array([1, 2])")  # (a NumPy array is a tensor operand)
     same_error("L.tensor([True]) << L.tensor([True])", "bitwise_left_shift")
 
 

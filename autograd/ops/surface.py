@@ -222,7 +222,8 @@ def _operator(f, reflected: bool = False):
     """A Python operator method: NotImplemented for an operand that is not a tensor or a
     number (so ``t & "a"`` is Python's TypeError, as in PyTorch), else ``f(t, other)``."""
     def op(t, other):
-        if not isinstance(other, (Tensor, int, float, bool, complex, np.number, np.bool_)):
+        if not isinstance(other, (Tensor, int, float, bool, complex, np.number, np.bool_,
+                                  np.ndarray)):
             return NotImplemented
         return f(other, t) if reflected else f(t, other)
     return op
