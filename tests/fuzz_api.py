@@ -105,6 +105,10 @@ TORCH_NAME: Dict[str, Optional[Callable]] = {
     "std": lambda x, dim=None, keepdim=False: torch.std(x, dim, keepdim=keepdim),
     "sum_to": None, "softmax_cross_entropy": None, "index_add": None,
     "swish": TF.silu, "true_divide": torch.true_divide, "astype": None,
+    # torch.X is an undocumented ATen binding with another signature (reduction as an
+    # int, dropout's train required); tapegrad's X is nn.functional's
+    **{n: getattr(TF, n) for n in ("cosine_embedding_loss", "dropout", "group_norm", "kl_div",
+                                   "margin_ranking_loss", "max_pool2d", "rms_norm")},
 }
 
 
@@ -1020,6 +1024,9 @@ def classify(c: Call, timeout: float = 5.0) -> Tuple[str, str]:
                 c64 = copy.copy(c)
                 c64.args = [_as_float64(v, True) for v in c.args]
                 c64.this = _as_float64(c.this, True)
+                if t.kind == "layer":
+                    c64.extra_mod = (c.extra_mod[0], copy.deepcopy(c.extra_mod[1]).double())
+                    c64.extra = _as_float64(c.extra, True)
                 s2, r2 = _run(lambda: invoke(c64, 1), timeout)
                 out2 = compare(res_o, r2[0], ins_o, r2[1], loose=True)[0] if s2 == "ok" else out2
             if out2 == "match":
