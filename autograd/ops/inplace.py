@@ -270,6 +270,8 @@ _method("add_", lambda t, other, alpha=1: inplace(t, "add", other if alpha == 1 
 _method("sub_", lambda t, other, alpha=1: inplace(t, "sub", other if alpha == 1 else _scale(other, alpha, t)))
 _method("mul_", lambda t, other: inplace(t, "mul", other))
 _method("div_", lambda t, other: inplace(t, "div", other))
+
+
 def clamp_(t: Tensor, min: Any = None, max: Any = None, *,  # noqa: A002
            _name: str = "clamp") -> Tensor:
     """``t.clamp_(min, max)`` (and clip_, clamp_min_, clamp_max_): bounds are numbers or
@@ -294,6 +296,8 @@ def clamp_(t: Tensor, min: Any = None, max: Any = None, *,  # noqa: A002
 
 _method("clamp_", clamp_)
 _method("clip_", lambda t, min=None, max=None: clamp_(t, min, max, _name="clip"))
+
+
 def _fill_value(t: Tensor, value: Any, op: str = "fill_"):
     """fill_'s (masked_fill's) value as a number of t's kind; PyTorch refuses one that
     overflows it."""

@@ -118,6 +118,8 @@ def masked_fill_args(t: Tensor, mask: Any, value: Any, op: str):
 method("masked_fill_", lambda t, mask, value: _inplace_composite(
     t, "masked_fill", lambda x, m, v: where(m, v, x), *masked_fill_args(t, mask, value,
                                                                          "masked_fill_")))
+
+
 def _renamed(op: str, fn, *args: Any, **kw: Any):
     """``fn(*args)`` with errors that start "clamp:" (the op it calls) naming ``op``."""
     try:
@@ -360,8 +362,7 @@ def _new(self: Tensor, op: str, size, fill, dtype, requires_grad: bool, device) 
     device_arg(device, op)
     dt = dtype_arg(dtype, op, default=self.dtype)
     shape = size_arg(size, op)
-    arr = allocate(lambda: np.full(shape, fill, dtype=dt), shape,
-                   dt, op)
+    arr = allocate(lambda: np.full(shape, fill, dtype=dt), shape, dt, op)
     t = Tensor._wrap(arr)
     if requires_grad:
         t.requires_grad_(True)
