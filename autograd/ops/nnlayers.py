@@ -18,7 +18,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from ..registry import composite
 from ..tensor import Tensor, as_tensor
 from .elementwise import clamp, softplus, where
@@ -115,6 +115,9 @@ def softsign(x):
     [-0.5, 0.0, 0.75]
     """
     x = as_tensor(x)
+    if x.dtype == np.bool_:
+        raise DtypeError("softsign: not implemented for bool tensors (as in PyTorch); convert "
+                         "first, e.g. softsign(x.float())")
     return x / (x.abs() + 1)
 
 

@@ -66,6 +66,7 @@ def sinh(input):  # noqa: A002
     [0.0]
     """
     x = as_tensor(input)
+    x = x if x.dtype.kind == "f" else x.float()  # (-x of a bool tensor is undefined)
     return (exp(x) - exp(-x)) * 0.5
 
 
@@ -78,6 +79,7 @@ def cosh(input):  # noqa: A002
     [1.0]
     """
     x = as_tensor(input)
+    x = x if x.dtype.kind == "f" else x.float()  # (-x of a bool tensor is undefined)
     return (exp(x) + exp(-x)) * 0.5
 
 
