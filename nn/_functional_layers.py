@@ -45,7 +45,8 @@ def upsample(input, size=None, scale_factor=None, mode: str = "nearest",
     >>> F.upsample(ag.ones(1, 1, 2, 2), scale_factor=2).shape
     (1, 1, 4, 4)
     """
-    return ag.interpolate(input, size, scale_factor, mode, align_corners)
+    from autograd.ops.resample import resize
+    return resize(input, size, scale_factor, mode, align_corners, op="upsample")
 
 
 def pad(input, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from .._checks import dim_arg, int_arg
+from ..errors import InvalidArgumentError
 from ..registry import composite, method, public
 from ..tensor import Tensor, as_tensor
 from .elementwise import exp, log, where
@@ -105,6 +107,10 @@ def outer(input, vec2):  # noqa: A002
     >>> ag.outer(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0])).tolist()
     [[3.0, 4.0], [6.0, 8.0]]
     """
+    for name, v in (("input", input), ("vec2", vec2)):
+        if isinstance(v, (bool, int, float, complex, np.number, np.bool_)) or v is None:
+            raise TypeError(f"outer: {name} must be a 1-D tensor, got {type(v).__name__} "
+                            f"{v!r}"[:200])
     a, b = as_tensor(input), as_tensor(vec2)
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {tuple(a.shape)} and "
@@ -113,11 +119,16 @@ def outer(input, vec2):  # noqa: A002
 
 
 def _tri(x, diagonal: int, lower: bool):
+    op = "tril" if lower else "triu"
     x = as_tensor(x)
+    diagonal = int_arg(diagonal, "diagonal", op)
+    if not -2 ** 63 <= diagonal < 2 ** 63:
+        raise InvalidArgumentError(f"{op}: diagonal {diagonal} does not fit in int64")
     if x.ndim < 2:
-        raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 "
+        raise RuntimeError(f"{op}: input tensor must have at least 2 "
                            f"dimensions, got shape {tuple(x.shape)}")
     n, m = x.shape[-2:]
+    diagonal = max(-n - 1, min(diagonal, m + 1))  # (beyond the matrix: all or nothing)
     keep = (np.tri(n, m, diagonal, dtype=bool) if lower else
             ~np.tri(n, m, diagonal - 1, dtype=bool))
     return where(Tensor._wrap(keep), x, Tensor._wrap(np.zeros((), dtype=x.dtype)))
@@ -195,7 +206,15 @@ def count_nonzero(input, dim=None):  # noqa: A002
     >>> ag.count_nonzero(ag.tensor([[0, 1], [2, 3]]), dim=0).tolist()
     [1, 2]
     """
-    return Tensor._wrap(np.asarray(np.count_nonzero(as_tensor(input)._d, axis=dim), dtype=np.int64))
+    x = as_tensor(input)
+    if dim is not None:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        axes = [dim_arg(d, x.ndim, "count_nonzero") for d in dims]
+        if len(set(axes)) != len(axes):
+            raise InvalidArgumentError(f"count_nonzero: dim {sorted(axes)[0]} appears multiple "
+                                       f"times in the list of dims {list(dims)}")
+        dim = tuple(axes) if x.ndim and axes else None  # (() and a 0-d input: everything)
+    return Tensor._wrap(np.asarray(np.count_nonzero(x._d, axis=dim), dtype=np.int64))
 
 
 for _f in (any, all, count_nonzero):
