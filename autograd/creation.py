@@ -180,8 +180,8 @@ def _fill_value(v, dt: np.dtype, op: str):
     if dt.kind in "iu":
         info = np.iinfo(dt)
         bad = not np.isfinite(float(v)) or not info.min <= int(v) <= info.max
-    elif np.isfinite(float(v)) and dt != np.float16:  # (PyTorch rounds to inf in half)
-        bad = abs(float(v)) > float(np.finfo(dt).max)
+    elif np.isfinite(float(v)):  # (PyTorch's one-element fill rounds to inf in float16;
+        bad = abs(float(v)) > float(np.finfo(dt).max)  # every larger one refuses)
     if bad:
         raise InvalidArgumentError(f"{op}: value {v!r} cannot be converted to type {dt} "
                                    f"without overflow")
@@ -198,9 +198,7 @@ def full_like(input, fill_value, *, dtype=None, device=None,  # noqa: A002
     """
     shape, dt = _like(input, dtype, device, "full_like", kw, requires_grad)
     value = _fill_value(fill_value, dt, "full_like")
-    with np.errstate(over="ignore"):  # (float16: beyond 65504 is inf, as in PyTorch)
-        arr = np.full(shape, value, dtype=dt)
-    return _leaf(arr, requires_grad, where="full_like")
+    return _leaf(np.full(shape, value, dtype=dt), requires_grad, where="full_like")
 
 
 def _float_like(input, dtype, device, where, kw, requires_grad):  # noqa: A002
@@ -360,8 +358,27 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: boo
     if steps < 0:
         raise InvalidArgumentError(f"linspace: number of steps must be non-negative, got {steps}")
     dt = dtype_arg(dtype, "linspace", get_default_dtype())
-    return _leaf(allocate(lambda: np.linspace(start, end, steps).astype(dt), (steps,), dt,
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    return _leaf(allocate(lambda: _linspace(start, end, steps, dt), (steps,), dt,
                           "linspace"), requires_grad, device, "linspace")
+
+
+def _linspace(start, end, steps: int, dt: np.dtype) -> np.ndarray:
+    """PyTorch's kernel for floats, in the output dtype: step = (end - start) / (steps - 1),
+    the first half start + i step, the second half end - (steps - 1 - i) step (so the
+    ends are exact; with an infinite bound the values are PyTorch's NaN/inf too)."""
+    if dt.kind != "f" or steps < 2:
+        return np.full(1, start).astype(dt) if steps == 1 else \
+            np.linspace(start, end, steps).astype(dt)
+    for v in (start, end):
+        if np.isfinite(float(v)) and abs(float(v)) > float(np.finfo(dt).max):
+            raise InvalidArgumentError(f"linspace: value {v!r} cannot be converted to type "
+                                       f"{dt} without overflow")
+    with np.errstate(all="ignore"):
+        s, e = dt.type(start), dt.type(end)
+        step = (e - s) / dt.type(steps - 1)
+        i = np.arange(steps, dtype=dt)
+        return np.where(i < steps // 2, s + i * step, e - (dt.type(steps - 1) - i) * step)
 
 
 def eye(n: int, m=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

@@ -692,8 +692,9 @@ def _catchable(ours: BaseException, theirs: BaseException) -> bool:
 
 def _argparse_error(exc: BaseException) -> bool:
     """PyTorch refused the argument's Python type, in its C++ argument parser or by an
-    accident of Python code (an attribute missing on None, a tensor used as a bool)."""
-    return isinstance(exc, (TypeError, AttributeError, OverflowError)) or \
+    accident of Python code (an attribute missing on None, a tensor used as a bool, a
+    Python division by a zero argument: group_norm(x, 0.0))."""
+    return isinstance(exc, (TypeError, AttributeError, OverflowError, ZeroDivisionError)) or \
         "Boolean value of Tensor with" in str(exc) or \
         "without overflow" in str(exc) or "Overflow when unpacking" in str(exc)
 

@@ -211,20 +211,7 @@ def interpolate(x, size=None, scale_factor=None, mode: str = "nearest",
     >>> ag.interpolate(x, scale_factor=2, mode='nearest').tolist()
     [[[1.0, 1.0, 2.0, 2.0]]]
     """
-    return resize(x, size, scale_factor, mode, align_corners, recompute_scale_factor)
-
-
-def resize(x, size=None, scale_factor=None, mode: str = "nearest",
-           align_corners: Optional[bool] = None, recompute_scale_factor: Optional[bool] = None,
-           *, op: str = "interpolate") -> Tensor:
-    """:func:`interpolate`, with the errors naming ``op`` (``F.upsample`` and
-    ``nn.Upsample`` call it with their own name).
-
-    >>> import autograd as ag
-    >>> from autograd.ops.resample import resize
-    >>> resize(ag.ones(1, 1, 2), 3, op='upsample').shape
-    (1, 1, 3)
-    """
+    op = "interpolate"
     x = as_tensor(x)
     if not isinstance(mode, str) or mode not in _MODES:
         raise InvalidArgumentError(f"{op}: mode must be one of {sorted(_MODES)}, got "

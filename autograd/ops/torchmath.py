@@ -15,7 +15,7 @@ import numpy as np
 from .._checks import dim_arg, int_arg
 from ..errors import InvalidArgumentError
 from ..registry import composite, method, public
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, as_tensor, get_default_dtype
 from .elementwise import exp, log, where
 from .linalg import matmul
 
@@ -67,7 +67,7 @@ def sinh(input):  # noqa: A002
     >>> ag.sinh(ag.tensor([0.0])).tolist()
     [0.0]
     """
-    x = as_tensor(input)
+    x = _float(as_tensor(input))
     return (exp(x) - exp(-x)) * 0.5
 
 
@@ -79,8 +79,13 @@ def cosh(input):  # noqa: A002
     >>> ag.cosh(ag.tensor([0.0])).tolist()
     [1.0]
     """
-    x = as_tensor(input)
+    x = _float(as_tensor(input))
     return (exp(x) + exp(-x)) * 0.5
+
+
+def _float(x: Tensor) -> Tensor:
+    """An integer or bool input as the default float dtype (PyTorch's int -> float rule)."""
+    return x if x.dtype.kind in "fc" else x.to(get_default_dtype())
 
 
 @composite(method=True)
@@ -186,7 +191,7 @@ def any(input, dim=None, keepdim: bool = False):  # noqa: A001,A002
     >>> ag.any(ag.tensor([0, 2])).item(), ag.any(ag.tensor([[0, 0], [0, 1]]), dim=1).tolist()
     (True, [False, True])
     """
-    return as_tensor(input).any(dim, keepdim)
+    return _logical(input, dim, keepdim, np.any, "any")
 
 
 def all(input, dim=None, keepdim: bool = False):  # noqa: A001,A002
@@ -196,7 +201,32 @@ def all(input, dim=None, keepdim: bool = False):  # noqa: A001,A002
     >>> ag.all(ag.tensor([1, 2])).item(), ag.all(ag.tensor([[1, 0], [1, 1]]), dim=1).tolist()
     (True, [False, True])
     """
-    return as_tensor(input).all(dim, keepdim)
+    return _logical(input, dim, keepdim, np.all, "all")
+
+
+def _dims(dim, ndim: int, op: str):
+    """``dim`` (None, an int or a tuple/list of ints) as NumPy's axis: checked like
+    PyTorch's (IndexError out of range, RuntimeError for a repeated dim); () and None
+    mean every dimension."""
+    if dim is None:
+        return None
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    axes = [dim_arg(d, ndim, op) for d in dims]
+    if len(set(axes)) != len(axes):
+        raise InvalidArgumentError(f"{op}: dim {sorted(axes)[0]} appears multiple times in "
+                                   f"the list of dims {list(dims)}")
+    return tuple(axes) if ndim and axes else None
+
+
+def _logical(input, dim, keepdim, np_fn, op: str) -> Tensor:  # noqa: A002
+    x = as_tensor(input)
+    if not isinstance(keepdim, (bool, np.bool_)):
+        raise TypeError(f"{op}: keepdim must be a bool, got {type(keepdim).__name__} "
+                        f"{keepdim!r}"[:200])
+    axis = _dims(dim, x.ndim, op)
+    if isinstance(dim, (tuple, list)) and not dim:  # PyTorch: dim=() reduces nothing here
+        return Tensor._wrap(np.asarray(x._d != 0))
+    return Tensor._wrap(np.asarray(np_fn(x._d, axis=axis, keepdims=bool(keepdim) and x.ndim > 0)))
 
 
 def count_nonzero(input, dim=None):  # noqa: A002
@@ -207,14 +237,9 @@ def count_nonzero(input, dim=None):  # noqa: A002
     [1, 2]
     """
     x = as_tensor(input)
-    if dim is not None:
-        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        axes = [dim_arg(d, x.ndim, "count_nonzero") for d in dims]
-        if len(set(axes)) != len(axes):
-            raise InvalidArgumentError(f"count_nonzero: dim {sorted(axes)[0]} appears multiple "
-                                       f"times in the list of dims {list(dims)}")
-        dim = tuple(axes) if x.ndim and axes else None  # (() and a 0-d input: everything)
-    return Tensor._wrap(np.asarray(np.count_nonzero(x._d, axis=dim), dtype=np.int64))
+    return Tensor._wrap(np.asarray(np.count_nonzero(x._d, axis=_dims(dim, x.ndim,
+                                                                       "count_nonzero")),
+                                   dtype=np.int64))
 
 
 for _f in (any, all, count_nonzero):
