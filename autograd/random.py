@@ -12,7 +12,7 @@ from .tape import STATE
 from .tensor import Tensor, get_default_dtype, _check_grad_dtype
 
 __all__ = ["manual_seed", "seed", "default_generator", "randn", "rand", "randint", "randperm",
-           "random_array", "int_bounds"]
+           "random_array"]
 
 _GEN = [np.random.default_rng()]
 

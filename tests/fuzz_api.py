@@ -103,6 +103,8 @@ TORCH_NAME: Dict[str, Optional[Callable]] = {
     "std": lambda x, dim=None, keepdim=False: torch.std(x, dim, keepdim=keepdim),
     "sum_to": None, "softmax_cross_entropy": None, "index_add": None,
     "swish": TF.silu, "true_divide": torch.true_divide, "astype": None,
+    # (torch.kl_div is the undocumented aten op, unreduced by default; ag.kl_div is F's)
+    "kl_div": TF.kl_div,
 }
 
 

@@ -374,3 +374,44 @@ def test_any_all_dim_forms_as_torch(name, dim):
 def test_sinh_cosh_of_integers_and_bools_are_float(name):
     same_as_torch(lambda L: getattr(L, name)(L.tensor([True, False])), rtol=1e-6)
     same_as_torch(lambda L: getattr(L, name)(L.tensor([1, 2])), rtol=1e-6)
+
+
+# --------------------------------------------------------------------------- third pass
+def test_stack_promotes_like_cat():
+    same_as_torch(lambda L: L.stack([L.ones(2), L.ones(2, dtype=L.int64)]))
+
+
+def test_split_refuses_negative_sizes():
+    raises_like_torch(lambda L: L.split(L.ones(1, 2), (2, -1)), "split")
+
+
+@pytest.mark.parametrize("call", [lambda L: L.bmm(L.ones(2, 2, 2), 10 ** 20),
+                                  lambda L: L.nn.functional.cosine_embedding_loss(
+                                      10 ** 20, 0.5, L.ones(1))])
+def test_products_and_losses_refuse_numbers(call):
+    with pytest.raises(Exception) as t:
+        call(TORCH)
+    assert isinstance(t.value, (TypeError, AttributeError))  # PyTorch's parser/attribute
+    with pytest.raises(TypeError, match="bmm|cosine_embedding_loss"):
+        call(AG)
+
+
+def test_norm_of_one_element_is_its_absolute_value():
+    """PyTorch does not square a lone element: norm(1e30) is 1e30 in float32, not inf."""
+    same_as_torch(lambda L: L.norm(L.tensor([1e30])) if L is AG else
+                  L.linalg.vector_norm(L.tensor([1e30])))
+    same_as_torch(lambda L: L.norm(L.tensor([[1e30], [-3.0]]), dim=1) if L is AG else
+                  L.linalg.vector_norm(L.tensor([[1e30], [-3.0]]), dim=1))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L, x: L.nn.functional.adaptive_avg_pool2d(x, 3),
+    lambda L, x: L.nn.functional.interpolate(x, (7, 3), mode="bilinear"),
+    lambda L, x: L.nn.functional.interpolate(x, (7, 3), mode="bilinear", align_corners=True),
+    lambda L, x: L.nn.functional.interpolate(x, 2, mode="area"),
+])
+def test_an_inf_reaches_only_the_outputs_that_read_it(call):
+    x = np.random.default_rng(0).standard_normal((1, 2, 4, 4))
+    x[0, 0, 0, 0] = np.inf
+    with np.errstate(invalid="ignore"):
+        same_as_torch(lambda L: call(L, L.tensor(x)))

@@ -285,7 +285,8 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0,
     >>> ag.cosine_embedding_loss(x, x, ag.tensor([1.])).item()
     0.0
     """
-    x1, x2, y = as_tensor(input1), as_tensor(input2), as_tensor(target)
+    x1, x2, y = (_tensor(v, n, "cosine_embedding_loss") for v, n in
+                 ((input1, "input1"), (input2, "input2"), (target, "target")))
     margin = real_arg(margin, "margin", "cosine_embedding_loss")
     if x1.shape != x2.shape or x1.ndim not in (1, 2) or y.ndim != x1.ndim - 1 \
             or (x1.ndim == 2 and y.shape[0] != x1.shape[0]):

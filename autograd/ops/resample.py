@@ -3,11 +3,12 @@ non-constant padding modes (reflect, replicate, circular). All composites, no ne
 primitive:
 
 * every one of them is linear in its input and separable by axis, so each axis is
-  either a constant matrix product (``out = A x`` along that axis, A (out, in): adaptive
-  pooling's window averages, linear interpolation's two weights per output) or a
-  gather of input positions (``index_select``: nearest, and the padding modes). Their
-  gradients are the transposed product and index_select's scatter-add, exact, and
-  the second derivatives are zero as they should be.
+  either a weighted sum of gathered taps (``out[i] = sum_k w[i, k] x[idx[i, k]]`` along
+  that axis: adaptive pooling's window averages, linear interpolation's two weights
+  per output; only the taps an output reads, so an inf stays where PyTorch keeps it)
+  or a plain gather of input positions (``index_select``: nearest, and the padding
+  modes). Their gradients are index_select's scatter-add, exact, and the second
+  derivatives are zero as they should be.
 * the index arithmetic follows PyTorch's kernels (``area_pixel_compute_source_index``,
   ``nearest_idx`` in float32), so the sampled positions and weights match it exactly.
 """
@@ -23,16 +24,23 @@ from ..errors import DtypeError, InvalidArgumentError, OutOfMemoryError, ShapeEr
 from ..registry import composite
 from ..tensor import Tensor, as_tensor
 from .index import index_select
-from .linalg import matmul
-from .shape import transpose as swapaxes
+from .elementwise import where
+from .shape import reshape
 
 
-def _along(x: Tensor, axis: int, A: np.ndarray) -> Tensor:
-    """Apply the (out, in) matrix A along ``axis`` of x: out[..., i, ...] = sum_j A[i, j] x[..., j, ...]."""
-    At = Tensor._wrap(np.ascontiguousarray(A.T, dtype=x.dtype))
-    if axis == x.ndim - 1:
-        return matmul(x, At)
-    return swapaxes(matmul(swapaxes(x, axis, -1), At), axis, -1)
+def _along(x: Tensor, axis: int, idx: np.ndarray, w: np.ndarray, mask: np.ndarray) -> Tensor:
+    """out[..., i, ...] = sum over k with mask[i, k] of w[i, k] x[..., idx[i, k], ...]
+    along ``axis`` (idx, w, mask (n_out, k)): one gather of the k taps of every output,
+    so an inf or NaN reaches only the outputs that read it (a dense (out, in) matrix
+    product would spread it through its zero weights, inf * 0 = NaN)."""
+    n_out, k = idx.shape
+    g = index_select(x, axis, idx.reshape(-1))
+    g = reshape(g, x.shape[:axis] + (n_out, k) + x.shape[axis + 1:])
+    tail = (1,) * (x.ndim - axis - 1)
+    term = g * Tensor._wrap(w.reshape((n_out, k) + tail).astype(x.dtype))
+    if not mask.all():
+        term = where(Tensor._wrap(mask.reshape((n_out, k) + tail)), term, 0.0)
+    return term.sum(axis=axis + 1)
 
 
 def _int_entry(v, what: str, op: str):
@@ -92,14 +100,14 @@ def _out_of_memory(op: str, shape, dtype) -> OutOfMemoryError:
 
 
 def _separable(x: Tensor, sizes, factor, op: str) -> Tensor:
-    """Resize the last ``len(sizes)`` axes of x one at a time: ``factor(n_in, n_out)`` is
-    the (n_out, n_in) matrix or the index array of one axis. An output that cannot be
+    """Resize the last ``len(sizes)`` axes of x one at a time: ``factor(k, n_in, n_out)``
+    is the (idx, w, mask) taps (see :func:`_along`) or the index array of one axis (or
+    None: that axis is kept). An output that cannot be
     allocated is an OutOfMemoryError naming ``op`` (refused before trying when it is
     beyond :data:`_MAX_BYTES`)."""
     nd = len(sizes)
     shape = x.shape[:x.ndim - nd] + tuple(sizes)
-    if math.prod(shape) * x.dtype.itemsize > _MAX_BYTES or \
-            any(o * n * 8 > _MAX_BYTES for o, n in zip(sizes, x.shape[-nd:])):
+    if math.prod(shape) * x.dtype.itemsize > _MAX_BYTES:
         raise _out_of_memory(op, shape, x.dtype)
     out = x
     try:
@@ -108,7 +116,7 @@ def _separable(x: Tensor, sizes, factor, op: str) -> Tensor:
             f = factor(k, x.shape[axis], n_out)
             if f is None:
                 continue
-            out = _along(out, axis, f) if np.ndim(f) == 2 else index_select(out, axis, f)
+            out = _along(out, axis, *f) if isinstance(f, tuple) else index_select(out, axis, f)
     except MemoryError:
         raise _out_of_memory(op, shape, x.dtype) from None
     return out
@@ -120,13 +128,17 @@ _MAX_BYTES = 2 ** 40
 
 
 # --------------------------------------------------------------------------- adaptive pooling
-def _adaptive_matrix(n_in: int, n_out: int) -> np.ndarray:
-    """Window i averages [floor(i n_in / n_out), ceil((i + 1) n_in / n_out))."""
-    A = np.zeros((n_out, n_in))
-    for i in range(n_out):
-        a, b = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
-        A[i, a:b] = 1.0 / (b - a)
-    return A
+def _adaptive_taps(n_in: int, n_out: int):
+    """Window i averages [floor(i n_in / n_out), ceil((i + 1) n_in / n_out)): its taps,
+    weight 1 / (window length) each (idx, w, mask as :func:`_along` takes them)."""
+    i = np.arange(n_out)
+    a, b = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+    k = int((b - a).max()) if n_out else 1
+    j = np.arange(k)
+    mask = j[None, :] < (b - a)[:, None]
+    idx = np.minimum(a[:, None] + j[None, :], n_in - 1)
+    w = np.broadcast_to((1.0 / np.maximum(b - a, 1))[:, None], (n_out, k))
+    return idx, w, mask
 
 
 @composite("adaptive_avg_pool2d")
@@ -154,14 +166,14 @@ def _adaptive(x: Tensor, output_size, nd: int, op: str) -> Tensor:
     _float_input(x, op)
     if all(o == 1 for o in sizes):      # global average pooling: one reduction
         return x.mean(axis=tuple(range(-nd, 0)), keepdims=True)
-    return _separable(x, sizes, lambda k, n, o: _adaptive_matrix(n, o), op)
+    return _separable(x, sizes, lambda k, n, o: _adaptive_taps(n, o), op)
 
 
 # --------------------------------------------------------------------------- interpolate
 _MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "area": None}
 
 
-def _linear_matrix(n_in: int, n_out: int, align_corners: bool, scale: Optional[float]) -> np.ndarray:
+def _linear_taps(n_in: int, n_out: int, align_corners: bool, scale: Optional[float]):
     """PyTorch's linear sampling: source position src (area_pixel_compute_source_index),
     i0 = floor(src), i1 = min(i0 + 1, n_in - 1), weights (1 - l, l) with l = src - i0."""
     if align_corners:
@@ -173,11 +185,9 @@ def _linear_matrix(n_in: int, n_out: int, align_corners: bool, scale: Optional[f
     i0 = np.minimum(src.astype(np.int64), n_in - 1)
     i1 = np.minimum(i0 + 1, n_in - 1)
     lam = src - i0
-    A = np.zeros((n_out, n_in))
-    rows = np.arange(n_out)
-    np.add.at(A, (rows, i0), 1.0 - lam)
-    np.add.at(A, (rows, i1), lam)
-    return A
+    idx = np.stack([i0, i1], axis=1)
+    w = np.stack([1.0 - lam, lam], axis=1)
+    return idx, w, np.ones(idx.shape, dtype=bool)
 
 
 def _nearest_index(n_in: int, n_out: int, scale: Optional[float], exact: bool) -> np.ndarray:
@@ -266,7 +276,7 @@ def interpolate(x, size=None, scale_factor=None, mode: str = "nearest",
             if n_out == n_in and mode == "nearest":
                 return None
             return _nearest_index(n_in, n_out, scales[k], mode == "nearest-exact")
-        return _linear_matrix(n_in, n_out, bool(align_corners), scales[k])
+        return _linear_taps(n_in, n_out, bool(align_corners), scales[k])
 
     out = _separable(x, sizes, factor, op)
     if out is x:

@@ -97,6 +97,7 @@ def bmm(input, mat2):  # noqa: A002
     >>> ag.bmm(ag.ones(2, 3, 4), ag.ones(2, 4, 5)).shape
     (2, 3, 5)
     """
+    _no_numbers("bmm", ("input", input), ("mat2", mat2))
     a, b = as_tensor(input), as_tensor(mat2)
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise RuntimeError(f"bmm: expected (b, n, m) and (b, m, p) tensors, got shapes "
@@ -112,15 +113,20 @@ def outer(input, vec2):  # noqa: A002
     >>> ag.outer(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0])).tolist()
     [[3.0, 4.0], [6.0, 8.0]]
     """
-    for name, v in (("input", input), ("vec2", vec2)):
-        if isinstance(v, (bool, int, float, complex, np.number, np.bool_)) or v is None:
-            raise TypeError(f"outer: {name} must be a 1-D tensor, got {type(v).__name__} "
-                            f"{v!r}"[:200])
+    _no_numbers("outer", ("input", input), ("vec2", vec2))
     a, b = as_tensor(input), as_tensor(vec2)
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {tuple(a.shape)} and "
                            f"{tuple(b.shape)}")
     return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+def _no_numbers(op: str, *named) -> None:
+    """PyTorch's matrix products take tensors only: a Python number is a TypeError."""
+    for name, v in named:
+        if isinstance(v, (bool, int, float, complex, np.number, np.bool_)) or v is None:
+            raise TypeError(f"{op}: {name} must be a tensor, got {type(v).__name__} "
+                            f"{v!r}"[:200])
 
 
 def _tri(x, diagonal: int, lower: bool):
