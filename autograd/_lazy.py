@@ -132,15 +132,15 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
     from ._checks import is_int
 
-    def count(name, v, least):
+    def count(name, v, least, most=sys.maxsize):
         if v is None:
             return None
         if not is_int(v):
             raise TypeError(f"set_printoptions: {name} must be an int, got "
                             f"{type(v).__name__} {v!r}"[:200])
-        if v < least:
-            raise ValueError(f"set_printoptions: {name} must be >= {least}, got {v}")
-        return min(int(v), sys.maxsize)
+        if not least <= v <= most:
+            raise ValueError(f"set_printoptions: {name} must be in [{least}, {most}], got {v}")
+        return int(v)
 
     if profile is not None and (not isinstance(profile, str) or profile not in _PROFILES):
         raise ValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}, got "
@@ -160,8 +160,8 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
         p, t, e, w = _PROFILES[profile]
         opts = {"precision": p, "threshold": sys.maxsize if math.isinf(t) else t,
                 "edgeitems": e, "linewidth": w}
-    for k, v in (("precision", count("precision", precision, 0)), ("threshold", threshold),
-                 ("edgeitems", count("edgeitems", edgeitems, 0)),
+    for k, v in (("precision", count("precision", precision, 0, 2 ** 31 - 1)),
+                 ("threshold", threshold), ("edgeitems", count("edgeitems", edgeitems, 0)),
                  ("linewidth", count("linewidth", linewidth, 1))):
         if v is not None:
             opts[k] = v

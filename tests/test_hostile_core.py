@@ -156,6 +156,7 @@ def test_check_device_names_the_op_it_is_given():
 # --------------------------------------------------------------------------- printing
 @pytest.mark.parametrize("kw, cls", [({"precision": 1.0}, TypeError),
                                      ({"precision": -7}, ValueError),
+                                     ({"precision": 10 ** 20}, ValueError),
                                      ({"threshold": float("nan")}, ValueError),
                                      ({"threshold": [1, 2]}, TypeError),
                                      ({"edgeitems": 1.5}, TypeError),
