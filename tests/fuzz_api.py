@@ -620,8 +620,14 @@ def _index_out_of_range(c: "Call") -> bool:
 def _constant_std(c: "Call") -> bool:
     """std of a constant group has gradient 0 here and in PyTorch; with values of 1e30
     PyTorch's mean rounds, its std is ~1e14 instead of 0 and its gradient is rounding
-    noise amplified (tapegrad's mean is exact there)."""
-    return c.target.name.split(".")[-1] in ("std", "var", "norm") and any(
+    noise amplified (tapegrad's mean is exact there). A group_norm group of one element
+    is such a group (PyTorch's gradient there is float32 noise, ~3e-5)."""
+    name = c.target.name.split(".")[-1]
+    if name == "group_norm" and len(c.args) > 1 and isinstance(c.args[0], Arr):
+        shape, g = c.args[0].a.shape, c.args[1]
+        return len(shape) >= 2 and type(g) is int and g > 0 and shape[1] % g == 0 and \
+            shape[1] // g * math.prod(shape[2:]) == 1
+    return name in ("std", "var", "norm") and any(
         isinstance(v, Arr) and v.a.size > 1 and np.all(v.a == v.a.reshape(-1)[0])
         for v in [c.this, *c.args])
 

@@ -416,3 +416,22 @@ def test_an_inf_reaches_only_the_outputs_that_read_it(call):
     x[0, 0, 0, 0] = np.inf
     with np.errstate(invalid="ignore"):
         same_as_torch(lambda L: call(L, L.tensor(x)))
+
+
+def test_group_norm_of_one_element_groups_has_a_zero_gradient():
+    """Deliberate (docs/errors.md, ``_constant_std``): each group is one element, so the
+    output is 0 whatever the input and the gradient is 0; PyTorch's is float32 noise."""
+    r = np.random.default_rng(1)
+    noisy = 0
+    for _ in range(5):
+        a = r.uniform(-2, 2, (2, 3)).astype(np.float32)
+        w = r.uniform(0.5, 1.5, (2, 3)).astype(np.float32)
+        xt = torch.tensor(a, requires_grad=True)
+        (torch.nn.functional.group_norm(xt, 3) * torch.tensor(w)).sum().backward()
+        noisy += int(xt.grad.abs().max() > 0)
+        x = ag.tensor(a, requires_grad=True)
+        y = F.group_norm(x, 3)
+        (y * ag.tensor(w)).sum().backward()
+        assert np.all(np.asarray(y.detach()) == 0) and np.all(np.asarray(x.grad) == 0)
+        assert np.abs(xt.grad.numpy()).max() < 1e-4  # (PyTorch's: noise, not a gradient)
+    assert noisy  # (the difference is real)
