@@ -435,3 +435,16 @@ def test_group_norm_of_one_element_groups_has_a_zero_gradient():
         assert np.all(np.asarray(y.detach()) == 0) and np.all(np.asarray(x.grad) == 0)
         assert np.abs(xt.grad.numpy()).max() < 1e-4  # (PyTorch's: noise, not a gradient)
     assert noisy  # (the difference is real)
+
+
+def test_chunks_of_an_empty_dimension_beyond_memory():
+    with pytest.raises(RuntimeError):
+        torch.chunk(torch.zeros(0), 2 ** 40)
+    with pytest.raises(ag.OutOfMemoryError, match="chunk"):
+        ag.chunk(ag.zeros(0), 2 ** 40)
+    assert len(ag.chunk(ag.zeros(0), 3)) == len(torch.chunk(torch.zeros(0), 3)) == 3
+
+
+@pytest.mark.parametrize("shape, groups", [((2, 0, 3), 3), ((2, 3, 0), 3), ((0, 3, 2), 3)])
+def test_group_norm_of_an_empty_input_as_torch(shape, groups):
+    same_as_torch(lambda L: L.nn.functional.group_norm(L.zeros(*shape), groups))

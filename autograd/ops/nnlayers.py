@@ -64,11 +64,14 @@ def group_norm(x, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
                                    f"divisor of the {c} channels of input {x.shape}")
     _floating(x, "group_norm")
     eps = real_arg(eps, "eps", "group_norm")
-    xg = reshape(x, (n, int(num_groups), -1))
-    mean = xg.mean(axis=-1, keepdims=True)
-    d = xg - mean
-    var = (d * d).mean(axis=-1, keepdims=True)
-    y = reshape(d / (var + eps).sqrt(), x.shape)
+    if x.numel() == 0:  # (nothing to normalise: an empty result, as PyTorch's)
+        y = x * 1.0
+    else:
+        xg = reshape(x, (n, num_groups, -1))
+        mean = xg.mean(axis=-1, keepdims=True)
+        d = xg - mean
+        var = (d * d).mean(axis=-1, keepdims=True)
+        y = reshape(d / (var + eps).sqrt(), x.shape)
     shape = (1, c) + (1,) * (x.ndim - 2)
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and tuple(as_tensor(p).shape) != (c,):

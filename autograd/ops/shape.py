@@ -355,6 +355,9 @@ def chunk(x, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
         raise InvalidArgumentError(f"chunk: expects chunks to be greater than 0, got {chunks}")
     n = x.shape[dim_arg(dim, x.ndim, "chunk")]
     if n == 0:
+        if chunks > 2 ** 24:  # (PyTorch: std::bad_alloc; here it would build them for hours)
+            raise OutOfMemoryError(f"chunk: cannot return {chunks:,} empty tensors (chunks of "
+                                   f"an empty dimension); use fewer chunks")
         return tuple(split(x, 1, dim)[0] for _ in range(chunks))  # PyTorch: chunks empties
     return split(x, max(1, -(-n // chunks)), dim)
 
