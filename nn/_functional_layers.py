@@ -45,7 +45,13 @@ def upsample(input, size=None, scale_factor=None, mode: str = "nearest",
     >>> F.upsample(ag.ones(1, 1, 2, 2), scale_factor=2).shape
     (1, 1, 4, 4)
     """
-    return ag.interpolate(input, size, scale_factor, mode, align_corners)
+    try:
+        return ag.interpolate(input, size, scale_factor, mode, align_corners)
+    except (TypeError, ValueError, RuntimeError) as e:  # (the error names the op called)
+        msg = str(e)
+        if not msg.startswith("interpolate:"):
+            raise
+        raise type(e)("upsample:" + msg[len("interpolate:"):]) from None
 
 
 def pad(input, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
