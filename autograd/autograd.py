@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from . import functional
 from .engine import backward, grad
 from .function import Function, FunctionCtx, once_differentiable
@@ -27,8 +29,16 @@ def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> 
     >>> type(v).__name__, v.requires_grad
     ('Tensor', True)
     """
+    if not isinstance(requires_grad, (bool, int, np.bool_)) or \
+            not isinstance(volatile, (bool, int, np.bool_)):
+        raise TypeError(f"Variable: requires_grad and volatile must be bools, got "
+                        f"{type(requires_grad).__name__} and {type(volatile).__name__}")
     t = data if isinstance(data, Tensor) else tensor(data)
     if requires_grad:
+        if t.dtype.kind != "f":
+            raise RuntimeError(f"Variable: only floating point tensors can require gradients, "
+                               f"got dtype {t.dtype}; convert first, e.g. Variable(t.float(), "
+                               f"requires_grad=True)")
         t.requires_grad_(True)
     return t
 

@@ -407,3 +407,15 @@ def test_deliberate_var_over_empty_dims_reduces_everything():
     ref = torch.tensor(x, requires_grad=True)
     ref.std().backward()
     np.testing.assert_allclose(np.asarray(a.grad), ref.grad.numpy())  # the true gradient
+
+
+def test_variable_names_itself_like_torch():
+    with pytest.raises(RuntimeError, match="Variable: only floating point"):
+        ag.Variable(ag.zeros(2, dtype=np.int32), True)
+    with pytest.raises(RuntimeError):
+        torch.autograd.Variable(torch.zeros(2, dtype=torch.int32), True)
+    with pytest.raises(TypeError, match="Variable: requires_grad"):
+        ag.Variable(ag.zeros(2), "a")
+    with pytest.raises(TypeError):
+        torch.autograd.Variable(torch.zeros(2), "a")
+    assert ag.Variable(ag.zeros(2), True).requires_grad
