@@ -322,6 +322,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step == 0:
         raise InvalidArgumentError("arange: step must be nonzero")
+    if step != step:
+        raise InvalidArgumentError("arange: step must be a number, got nan")
     if not np.isfinite(float(start)) or not np.isfinite(float(end)):
         raise InvalidArgumentError(f"arange: unsupported range: {start} -> {end} (start and "
                                    f"end must be finite)")

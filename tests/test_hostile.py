@@ -419,3 +419,39 @@ def test_variable_names_itself_like_torch():
     with pytest.raises(TypeError):
         torch.autograd.Variable(torch.zeros(2), "a")
     assert ag.Variable(ag.zeros(2), True).requires_grad
+
+
+def test_fuzz_long_run_fixes_agree_with_torch():
+    """Defects the 50,000-call fuzz run (seed 100) found, each against torch 2.13."""
+    x = np.array([[1.0, np.nan], [2.0, 3.0]])
+    assert np.isnan(ag.norm(ag.tensor(x)).item()) and torch.isnan(torch.linalg.vector_norm(torch.tensor(x)))
+    for f, tf in ((ag.argmax, torch.argmax), (ag.argmin, torch.argmin)):
+        with pytest.raises(RuntimeError, match="does not support bool"):
+            f(ag.tensor([True, False]))
+        with pytest.raises(RuntimeError, match="does not support bool"):
+            tf(torch.tensor([True, False]))
+    with pytest.raises(RuntimeError, match="take"):
+        ag.take(ag.zeros(3), ag.tensor([1], dtype=np.int32))
+    with pytest.raises(RuntimeError):
+        torch.take(torch.zeros(3), torch.tensor([1], dtype=torch.int32))
+    for v in ([np.inf], [[np.inf, 2.0]]):
+        a = ag.tensor(v, dtype=np.float32, requires_grad=True)
+        t = torch.tensor(v, dtype=torch.float32, requires_grad=True)
+        dim = a.ndim - 1 if a.ndim == 1 else 0
+        a.cumprod(dim).backward(ag.ones(*a.shape) * 1.5)
+        t.cumprod(dim).backward(torch.ones(t.shape) * 1.5)
+        assert np.array_equal(a.grad.numpy(), t.grad.numpy(), equal_nan=True)
+    with pytest.raises(ValueError, match="arange: step"):
+        ag.arange(3, 0.5, float("nan"))
+    for f in (ag.margin_ranking_loss, ag.cosine_embedding_loss):  # reduction is checked first
+        with pytest.raises(ValueError, match="reduction"):
+            f(1, 2.0, ag.tensor([1]), 0.0, "zeros")
+    with pytest.raises(ValueError):
+        torch.nn.functional.margin_ranking_loss(torch.zeros(1), torch.zeros(1), torch.zeros(1),
+                                                reduction="zeros")
+    with pytest.raises(RuntimeError, match="conv1d: bias"):
+        ag.conv1d(ag.zeros(1, 2, 5), ag.zeros(3, 2, 2), ag.zeros(2))
+    with pytest.raises(RuntimeError, match="conv1d: input has 2 channels"):
+        ag.conv1d(ag.zeros(1, 2, 5), ag.zeros(3, 4, 2))
+    with pytest.raises(RuntimeError, match="margin_ranking_loss.*broadcast"):
+        ag.margin_ranking_loss(ag.zeros(2), ag.zeros(3), ag.ones(1))

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Sequence, Union
 
-from ..errors import ShapeError
+import numpy as np
+
+from ..errors import InvalidArgumentError, ShapeError
 from ..registry import apply, composite
 from ..tensor import as_tensor
 from ._util import pair
@@ -54,10 +56,26 @@ def conv1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Union[IntOrSeq, 
     if x.ndim != 3 or weight.ndim != 3:
         raise ShapeError(f"conv1d: expected input (N, C, L) or (C, L) and weight (O, C, k), "
                          f"got shapes {x.shape} and {weight.shape}")
+    if bias is not None:
+        b = as_tensor(bias)
+        if b.shape != (weight.shape[0],):
+            raise ShapeError(f"conv1d: bias shape {tuple(b.shape)} must be "
+                             f"({weight.shape[0]},), one per output channel of weight "
+                             f"{tuple(weight.shape)}")
     s = _single(stride, "stride", "conv1d")
     d = _single(dilation, "dilation", "conv1d")
     p = padding if isinstance(padding, str) else (0, _single(padding, "padding", "conv1d"))
-    out = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), p, (1, d), groups)
+    if isinstance(groups, (int, np.integer)) and not isinstance(groups, bool) and groups > 0 \
+            and x.shape[1] != weight.shape[1] * groups:
+        raise ShapeError(f"conv1d: input has {x.shape[1]} channels but the weight "
+                         f"{tuple(weight.shape)} with groups={groups} expects "
+                         f"{weight.shape[1] * groups}; check in_channels")
+    try:
+        out = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), p, (1, d), groups)
+    except (ShapeError, InvalidArgumentError, TypeError) as e:  # (conv2d's name is ours)
+        if not str(e).startswith("conv2d"):
+            raise
+        raise type(e)("conv1d" + str(e)[len("conv2d"):]) from None
     return out.squeeze(2)
 
 

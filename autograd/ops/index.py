@@ -261,6 +261,9 @@ def take(x, indices):
     [1, 4]
     """
     x = as_tensor(x)
+    if isinstance(indices, Tensor) and indices.dtype != np.int64:
+        raise DtypeError(f"take(): expected a long (int64) tensor for index, got "
+                         f"{indices.dtype} (as PyTorch); convert with .long()")
     idx = _index_array(indices, "take")
     _check_range(np.where(idx < 0, idx + x.numel(), idx), x.numel(), 0, "take", x.shape,
                  "flattened")

@@ -181,6 +181,12 @@ def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
 
 
 # --------------------------------------------------------------------------- losses
+def _check_reduction(reduction, name: str) -> None:
+    """PyTorch reads ``reduction`` before its tensors: an unknown one is the first error."""
+    if not (isinstance(reduction, str) and reduction in ("mean", "sum", "none")):
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
@@ -264,6 +270,7 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: 
     >>> ag.margin_ranking_loss(ag.tensor([1.]), ag.tensor([3.]), ag.tensor([1.])).item()
     2.0
     """
+    _check_reduction(reduction, "margin_ranking_loss")
     x1, x2, y = (_tensor(v, n, "margin_ranking_loss") for v, n in
                  ((input1, "input1"), (input2, "input2"), (target, "target")))
     margin = real_arg(margin, "margin", "margin_ranking_loss")
@@ -273,6 +280,12 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: 
         raise ShapeError(f"margin_ranking_loss: input1 {tuple(x1.shape)}, input2 "
                          f"{tuple(x2.shape)} and target {tuple(y.shape)} must have the same "
                          f"number of dimensions")
+    try:
+        np.broadcast_shapes(x1.shape, x2.shape, y.shape)
+    except ValueError:
+        raise ShapeError(f"margin_ranking_loss: input1 {tuple(x1.shape)}, input2 "
+                         f"{tuple(x2.shape)} and target {tuple(y.shape)} do not broadcast "
+                         f"together") from None
     return _reduce(clamp(-y * (x1 - x2) + margin, min=0.0), reduction, "margin_ranking_loss")
 
 
@@ -288,6 +301,7 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0,
     >>> ag.cosine_embedding_loss(x, x, ag.tensor([1.])).item()
     0.0
     """
+    _check_reduction(reduction, "cosine_embedding_loss")
     x1, x2, y = (_tensor(v, n, "cosine_embedding_loss") for v, n in
                  ((input1, "input1"), (input2, "input2"), (target, "target")))
     margin = real_arg(margin, "margin", "cosine_embedding_loss")

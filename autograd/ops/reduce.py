@@ -311,6 +311,12 @@ _argmin = defop("argmin", _arg_fwd(np.argmin), (), differentiable=False,
                 doc="index of the first minimum (int64, no gradient)")
 
 
+def _not_bool(x: Tensor, op: str) -> None:
+    if x.dtype.kind == "b":
+        raise DtypeError(f"{op}(): does not support bool input (as in PyTorch); convert "
+                         f"first, e.g. {op}(x.int())")
+
+
 def argmax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
     """Index of the (first) maximum along ``axis`` (flattened when None).
 
@@ -320,6 +326,7 @@ def argmax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fa
     [1, 2]
     """
     x = as_tensor(x)
+    _not_bool(x, "argmax")
     a = pick_axis({}, axis, dim)
     if a is not None:
         a = dim_arg(a, x.ndim, "argmax") if x.ndim else (dim_arg(a, 0, "argmax") and None)
@@ -336,6 +343,7 @@ def argmin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fa
     0
     """
     x = as_tensor(x)
+    _not_bool(x, "argmin")
     a = pick_axis({}, axis, dim)
     if a is not None:
         a = dim_arg(a, x.ndim, "argmin") if x.ndim else (dim_arg(a, 0, "argmin") and None)

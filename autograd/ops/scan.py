@@ -73,6 +73,8 @@ def _cumprod_backward_np(g, x, axis=0):
     n = x.shape[axis]
     if x.size == 0:
         return np.zeros(x.shape, dtype=np.result_type(g, x))
+    if n == 1:  # out = x: the product over i != k is empty (no 0 * inf or inf / inf)
+        return np.array(np.broadcast_to(g, x.shape), dtype=np.result_type(g, x))
     xm = np.moveaxis(x, axis, -1)
     gm = np.moveaxis(g, axis, -1)
     om = np.cumprod(xm, -1)

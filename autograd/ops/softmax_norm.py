@@ -127,7 +127,7 @@ def norm(x, p=2, dim=None, keepdim: bool = False):
         return sum(_abs(x), axis=ax, keepdims=kd)
     s = sum(x * x, axis=ax, keepdims=kd) if p == 2 else \
         sum(_pow(_abs(x), p), axis=ax, keepdims=kd)
-    nz = Tensor._wrap(np.asarray(s._arr > 0))
+    nz = Tensor._wrap(np.asarray(s._arr != 0))  # (NaN stays NaN: NaN > 0 would be 0)
     safe = where(nz, s, 1.0)                             # the root never sees a 0
     root = sqrt(safe) if p == 2 else _pow(safe, 1.0 / p)
     return where(nz, root, 0.0)
