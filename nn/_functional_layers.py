@@ -7,21 +7,93 @@ argument handling PyTorch's functional API has (``inplace``, the padding modes,
 ``upsample``)."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+import functools
+import math
+import warnings
+from typing import Callable, Optional, Sequence
+
+import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+
+from . import _args as A
 
 __all__ = ["conv1d", "conv_transpose2d", "group_norm", "rms_norm", "adaptive_avg_pool2d",
            "interpolate", "upsample", "pad", "mish", "hardtanh", "softsign", "kl_div",
            "smooth_l1_loss", "cosine_embedding_loss", "margin_ranking_loss"]
 
-conv1d = ag.conv1d
-conv_transpose2d = ag.conv_transpose2d
-group_norm = ag.group_norm
-adaptive_avg_pool2d = ag.adaptive_avg_pool2d
-interpolate = ag.interpolate
-softsign = ag.softsign
+
+def _public(fn: Callable, name: str, *inner: str) -> Callable:
+    """autograd's ``fn`` under nn.functional's ``name``: the op's argument errors name
+    ``name`` (or the op it reached, relabelled), a refused value is an
+    :class:`~autograd.InvalidArgumentError` (PyTorch's RuntimeError, and ValueError)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with A.named(name, *inner, runtime=True):
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+def _float_input(x, name: str, kinds: str = "f") -> Tensor:
+    """``x`` as a tensor whose dtype kind is in ``kinds``; DtypeError naming ``name``
+    otherwise (PyTorch: '"<op>_cpu" not implemented for ...')."""
+    t = ag.as_tensor(x)
+    if t.dtype.kind not in kinds:
+        raise ag.DtypeError(f"{name}: not implemented for {t.dtype} tensors (as in PyTorch); "
+                            f"convert first, e.g. {name}(x.float())")
+    return t
+
+
+conv1d = _public(ag.conv1d, "conv1d", "conv2d")
+conv_transpose2d = _public(ag.conv_transpose2d, "conv_transpose2d")
+interpolate = _public(ag.interpolate, "interpolate")
+softsign = _public(ag.softsign, "softsign", "abs")
+
+
+def _group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    x = ag.as_tensor(input)
+    if x.ndim >= 2:
+        try:
+            bad = x.shape[1] % num_groups
+        except ZeroDivisionError:
+            raise ValueError(f"group_norm: num_groups={num_groups!r} must be positive (input "
+                             f"of shape {tuple(x.shape)})") from None
+        except TypeError:
+            bad = None
+        A.int_arg(num_groups, "num_groups", "group_norm")
+        if num_groups <= 0 or bad:
+            raise ag.InvalidArgumentError(
+                f"group_norm: expected the number of channels of the input ({x.shape[1]}, "
+                f"shape {tuple(x.shape)}) to be divisible by num_groups={num_groups}")
+        _float_input(x, "group_norm")
+    return ag.group_norm(x, num_groups, weight, bias, eps)
+
+
+group_norm = _public(functools.wraps(ag.group_norm)(_group_norm), "group_norm", "mean")
+
+
+def _adaptive_avg_pool2d(input, output_size) -> Tensor:
+    x = ag.as_tensor(input)
+    name = "adaptive_avg_pool2d"
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,)
+    for v in sizes:
+        if v is not None and not A.is_int(v):
+            raise TypeError(f"{name}: output_size must be an int, None or a tuple of them, got "
+                            f"{output_size!r}"[:200])
+    if x.ndim in (3, 4):
+        _float_input(x, name)
+        out = [x.shape[-2 + i] if v is None else v for i, v in
+               enumerate(sizes * 2 if len(sizes) == 1 else sizes)][:2]
+        # (the pooling matrices are out x in: refuse what cannot be allocated)
+        A.check_bytes(sum(max(o, 0) * n for o, n in zip(out, x.shape[-2:])) +
+                      math.prod(x.shape[:-2]) * math.prod(max(o, 0) for o in out), x.dtype,
+                      name, "its output and pooling matrices")
+    return ag.adaptive_avg_pool2d(x, output_size)
+
+
+adaptive_avg_pool2d = _public(functools.wraps(ag.adaptive_avg_pool2d)(_adaptive_avg_pool2d),
+                              "adaptive_avg_pool2d")
 
 
 def rms_norm(input, normalized_shape, weight=None, eps: Optional[float] = None) -> Tensor:
@@ -33,7 +105,18 @@ def rms_norm(input, normalized_shape, weight=None, eps: Optional[float] = None) 
     >>> [round(v, 4) for v in F.rms_norm(ag.tensor([[3.0, 4.0]]), (2,))[0].tolist()]
     [0.8485, 1.1314]
     """
-    return ag.rms_norm(input, normalized_shape, weight, eps)
+    ns = A.sizes(normalized_shape, "normalized_shape", "rms_norm")
+    for what, v in (("weight", weight), ("eps", eps)):
+        if what == "weight" and v is not None and not isinstance(v, Tensor):
+            raise TypeError(f"rms_norm: weight must be a Tensor or None, got "
+                            f"{type(v).__name__}")
+        if what == "eps" and v is not None:
+            A.real(v, "eps", "rms_norm")
+    x = ag.as_tensor(input)
+    with A.named("rms_norm", runtime=True):
+        y = ag.rms_norm(x, ns, weight, eps)
+    # PyTorch: the result has the input's dtype (a float32 weight on a float16 input)
+    return y.to(x.dtype) if x.dtype.kind == "f" and y.dtype != x.dtype else y
 
 
 def upsample(input, size=None, scale_factor=None, mode: str = "nearest",
@@ -45,7 +128,8 @@ def upsample(input, size=None, scale_factor=None, mode: str = "nearest",
     >>> F.upsample(ag.ones(1, 1, 2, 2), scale_factor=2).shape
     (1, 1, 4, 4)
     """
-    return ag.interpolate(input, size, scale_factor, mode, align_corners)
+    with A.named("upsample", "interpolate", runtime=True):
+        return ag.interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def pad(input, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
@@ -71,27 +155,60 @@ def pad(input, pad: Sequence[int], mode: str = "constant", value: Optional[float
     return fn(input, pad)
 
 
+def _in_place(x, name: str, fn: Callable) -> Tensor:
+    """``x = fn(x)`` in place (``inplace=True``), refused on a leaf that requires grad
+    like PyTorch's in-place ops."""
+    if not isinstance(x, Tensor):
+        return fn(x)
+    if ag.is_grad_enabled() and x.requires_grad and x.grad_fn is None:
+        raise RuntimeError(f"{name}(inplace=True): a leaf Variable that requires grad is being "
+                           f"used in an in-place operation. Use inplace=False, or wrap the "
+                           f"call in `with no_grad():`")
+    recording = ag.is_grad_enabled() and x.requires_grad
+    res = fn(x.clone() if recording else x)  # (computed on a copy: x's nodes keep their input)
+    with A.named(name, "copy_", "copy", runtime=True):
+        return x.copy_(res)
+
+
 def mish(input, inplace: bool = False) -> Tensor:
-    """x tanh(softplus(x)). ``inplace`` is accepted for PyTorch compatibility and ignored
-    (the result is a new tensor).
+    """x tanh(softplus(x)); with ``inplace`` the result is written into ``input`` (refused
+    on a leaf that requires grad, as in PyTorch).
 
     >>> import autograd as ag
     >>> import nn.functional as F
     >>> [round(v, 4) for v in F.mish(ag.tensor([0.0, 1.0])).tolist()]
     [0.0, 0.8651]
     """
+    _float_input(input, "mish")
+    if inplace:
+        return _in_place(input, "mish", ag.mish)
     return ag.mish(input)
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
-    """x clipped to [min_val, max_val] (gradient 0 on the bounds, like PyTorch).
+    """x clipped to [min_val, max_val] (gradient 0 on the bounds, like PyTorch); integer
+    tensors keep their dtype; ``inplace`` writes into ``input``.
 
     >>> import autograd as ag
     >>> import nn.functional as F
     >>> F.hardtanh(ag.tensor([-2.0, 0.5, 3.0])).tolist()
     [-1.0, 0.5, 1.0]
     """
-    return ag.hardtanh(input, min_val, max_val)
+    lo, hi = A.real(min_val, "min_val", "hardtanh"), A.real(max_val, "max_val", "hardtanh")
+    if lo > hi:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                         f"({max_val})")
+    x = _float_input(input, "hardtanh", "fiu")
+    if x.dtype.kind in "iu":
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ag.InvalidArgumentError(f"hardtanh: min_val={min_val} and max_val={max_val} "
+                                          f"cannot be converted to {x.dtype} without overflow")
+        fn = lambda t: ag.clamp(t, int(lo), int(hi))   # noqa: E731 - PyTorch: bounds cast
+    else:
+        fn = lambda t: ag.hardtanh(t, lo, hi)          # noqa: E731
+    if inplace:
+        return _in_place(x if input is x else input, "hardtanh", fn)
+    return fn(x)
 
 
 def _legacy(size_average, reduce, reduction: str) -> str:
@@ -114,10 +231,35 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
     >>> round(F.kl_div(p.log(), ag.tensor([[0.5, 0.5]]), reduction='batchmean').item(), 4)
     0.1438
     """
+    reduction = _legacy(size_average, reduce, reduction)
     if reduction not in ("mean", "batchmean", "sum", "none"):
         raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', "
                          f"got {reduction!r}")
-    return ag.kl_div(input, target, _legacy(size_average, reduce, reduction), log_target)
+    x, t = ag.as_tensor(input), ag.as_tensor(target)
+    if x.dtype.kind != "f" or t.dtype.kind != "f":
+        raise ag.DtypeError(f"kl_div: Integral inputs not supported (got {x.dtype} input and "
+                            f"{t.dtype} target); convert with .float()")
+    dt = np.result_type(x.dtype, t.dtype)
+    x, t = x.to(dt), t.to(dt)
+    with A.named("kl_div", "sub", "mul", runtime=True):
+        if log_target:
+            loss = t.exp() * (t - x)
+        else:
+            # PyTorch's xlogy(t, t) - t x: 0 where t = 0, NaN where t < 0
+            pos = t.detach() > 0
+            tlogt = ag.where(pos, t * ag.where(pos, t, 1.0).log(),
+                             ag.where(t.detach() == 0, 0.0, float("nan")))
+            loss = tlogt - t * x
+    if reduction == "none":
+        return loss
+    if reduction == "batchmean":
+        return loss.sum() / (x.shape[0] if x.ndim else 1)
+    if reduction == "sum":
+        return loss.sum()
+    warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size and "
+                  "the support size; 'batchmean' divides only by the batch size, which is the "
+                  "KL divergence", UserWarning, stacklevel=2)
+    return loss.mean()
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
@@ -142,8 +284,9 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_aver
     >>> F.cosine_embedding_loss(x, x, ag.tensor([1.0])).item()
     0.0
     """
-    return ag.cosine_embedding_loss(input1, input2, target, margin,
-                                    _legacy(size_average, reduce, reduction))
+    with A.named("cosine_embedding_loss", "neg", "sub", "mul", "add", runtime=True):
+        return ag.cosine_embedding_loss(input1, input2, target, margin,
+                                            _legacy(size_average, reduce, reduction))
 
 
 def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_average=None,
@@ -155,5 +298,6 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_averag
     >>> F.margin_ranking_loss(ag.tensor([2.0]), ag.tensor([1.0]), ag.tensor([-1.0])).item()
     1.0
     """
-    return ag.margin_ranking_loss(input1, input2, target, margin,
-                                  _legacy(size_average, reduce, reduction))
+    with A.named("margin_ranking_loss", "neg", "sub", "mul", "add", runtime=True):
+        return ag.margin_ranking_loss(input1, input2, target, margin,
+                                      _legacy(size_average, reduce, reduction))

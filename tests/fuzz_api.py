@@ -701,6 +701,11 @@ EQUIVALENT = [
     # a pooling/unfold of a tensor of the wrong rank: PyTorch indexes a dim first
     (IndexError, "Dimension out of range", ag.ShapeError, r"-D input|dimensions|D \(batch mode\)"),
     (IndexError, "but tensor has no dimensions", ag.ShapeError, r"-D input|dimensions|0-d"),
+    # an argument value PyTorch's Python code refuses with `assert` (embed_dim divisible
+    # by num_heads, padding_idx in range, Hardtanh's max_val > min_val) or by dividing by
+    # it (group_norm's num_groups=0.0): ValueError, the class for a bad argument value
+    (AssertionError, "", ValueError, ""),
+    (ZeroDivisionError, "", ValueError, ""),
 ]
 
 
