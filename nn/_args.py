@@ -16,6 +16,7 @@ from typing import Any, Iterator, Sequence, Tuple
 
 import numpy as np
 
+import autograd as ag
 from autograd import InvalidArgumentError, OutOfMemoryError
 
 __all__: list = []
@@ -66,6 +67,21 @@ def dtype_arg(dtype: Any, op: str, default=None) -> np.dtype:
     if dt.kind not in "biuf":
         raise TypeError(f"{op}: unsupported dtype {dt}; use a float dtype")
     return dt
+
+
+def device(dev: Any, layer: str) -> None:
+    """A ``device=`` argument: the CPU (None, 'cpu', 'cpu:0', a cpu device) passes; another
+    device is an InvalidArgumentError (RuntimeError, PyTorch's class for an unavailable or
+    unknown device), a non-device a TypeError, both naming ``layer``."""
+    if dev is None:
+        return
+    try:
+        ag.check_device(dev, layer)
+    except TypeError as exc:
+        raise TypeError(f"{layer}: {exc}") from None
+    except (ValueError, RuntimeError) as exc:
+        msg = str(exc)
+        raise InvalidArgumentError(msg if msg.startswith(layer) else f"{layer}: {msg}") from None
 
 
 def _memory_bytes() -> int:
@@ -136,7 +152,7 @@ def check_bytes(n_elements: int, dtype: Any, layer: str, what: str = "its parame
     nbytes = int(n_elements) * np.dtype(dtype).itemsize
     if nbytes > _memory_bytes():
         raise OutOfMemoryError(
-            f"{layer}: {what} need {nbytes:,} bytes ({nbytes / 2 ** 30:,.1f} GiB), more than "
+            f"{layer}: {what} would take {nbytes:,} bytes ({nbytes / 2 ** 30:,.1f} GiB), more than "
             f"the memory of this machine; check the size arguments")
 
 
@@ -169,7 +185,7 @@ def named(public: str, *inner: str, runtime: bool = False) -> Iterator[None]:
             from None
     except (ValueError, TypeError, RuntimeError, IndexError, NotImplementedError) as exc:
         msg = str(exc)
-        for n in (public, *inner):
+        for n in (public, *inner, "item()"):
             if msg.startswith(n + ":") or msg.startswith(n + " "):
                 cls = InvalidArgumentError if runtime and type(exc) is ValueError else type(exc)
                 if cls is type(exc) and n == public:

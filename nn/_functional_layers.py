@@ -47,12 +47,60 @@ def _float_input(x, name: str, kinds: str = "f") -> Tensor:
 
 conv1d = _public(ag.conv1d, "conv1d", "conv2d")
 conv_transpose2d = _public(ag.conv_transpose2d, "conv_transpose2d")
-interpolate = _public(ag.interpolate, "interpolate")
+def _resize_args(input, size, scale_factor, name: str) -> None:
+    """PyTorch's checks of interpolate's ``size`` (ints) and ``scale_factor`` (numbers)
+    that autograd's op leaves to Python, and the output's memory (refused at once)."""
+    x = ag.as_tensor(input)
+    if (size is None) == (scale_factor is None):      # PyTorch's first checks (ValueError)
+        raise ag.InvalidArgumentError(f"{name}: give exactly one of size and scale_factor "
+                                      f"(only one of them should be defined)")
+    if x.ndim < 3:
+        raise ag.ShapeError(f"{name}: expected (N, C, *spatial) input with at least one "
+                            f"spatial dimension (3-D, 4-D or 5-D), got shape {tuple(x.shape)}")
+    if 0 in x.shape[1:]:
+        raise ag.InvalidArgumentError(f"{name}: non-empty {x.ndim}-D data tensor expected but "
+                                      f"got a tensor with sizes {tuple(x.shape)}")
+    for what, v in (("size", size), ("scale_factor", scale_factor)):
+        if isinstance(v, (tuple, list)) and len(v) != x.ndim - 2:
+            raise ag.InvalidArgumentError(
+                f"{name}: input and output must have the same number of spatial dimensions, "
+                f"but got input of shape {tuple(x.shape)} and {what}={v!r}"[:300])
+    for what, v, ok in (("size", size, A.is_int), ("scale_factor", scale_factor, A.is_real)):
+        if v is None:
+            continue
+        items = v if isinstance(v, (tuple, list)) else (v,)
+        if what == "size" and not isinstance(v, (tuple, list)) and getattr(v, "shape", None) == ():
+            continue
+        if not all(ok(i) for i in items):
+            raise TypeError(f"{name}: {what} must be {'ints' if what == 'size' else 'numbers'}"
+                            f" (or a tuple of them), got {A._desc(v)}")
+    if size is not None and not hasattr(size, "shape"):
+        items = size if isinstance(size, (tuple, list)) else (size,) * (x.ndim - 2)
+        A.check_bytes(math.prod(x.shape[:2]) * math.prod(max(int(i), 0) for i in items),
+                      x.dtype, name, "its output")
+    elif scale_factor is not None:
+        items = scale_factor if isinstance(scale_factor, (tuple, list)) else \
+            (scale_factor,) * (x.ndim - 2)
+        if all(math.isfinite(float(f)) for f in items):
+            A.check_bytes(math.prod(x.shape[:2]) * math.prod(
+                max(int(n * f), 0) for n, f in zip(x.shape[2:], items)), x.dtype, name,
+                "its output")
+
+
+def _interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
+                 align_corners: Optional[bool] = None,
+                 recompute_scale_factor: Optional[bool] = None) -> Tensor:
+    _resize_args(input, size, scale_factor, "interpolate")
+    return ag.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
+
+
+interpolate = _public(functools.wraps(ag.interpolate)(_interpolate), "interpolate")
 softsign = _public(ag.softsign, "softsign", "abs")
 
 
 def _group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     x = ag.as_tensor(input)
+    A.real(eps, "eps", "group_norm")
     if x.ndim >= 2:
         try:
             bad = x.shape[1] % num_groups
@@ -67,6 +115,9 @@ def _group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-
                 f"group_norm: expected the number of channels of the input ({x.shape[1]}, "
                 f"shape {tuple(x.shape)}) to be divisible by num_groups={num_groups}")
         _float_input(x, "group_norm")
+    for what, p in (("weight", weight), ("bias", bias)):
+        if p is not None and not isinstance(p, Tensor):
+            raise TypeError(f"group_norm: {what} must be a Tensor or None, got {A._desc(p)}")
     return ag.group_norm(x, num_groups, weight, bias, eps)
 
 
@@ -76,6 +127,13 @@ group_norm = _public(functools.wraps(ag.group_norm)(_group_norm), "group_norm", 
 def _adaptive_avg_pool2d(input, output_size) -> Tensor:
     x = ag.as_tensor(input)
     name = "adaptive_avg_pool2d"
+    if x.ndim not in (3, 4):
+        raise ag.ShapeError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
+                            f"{x.ndim} dimensions (shape {tuple(x.shape)})")
+    if 0 in x.shape[-3:]:
+        raise ag.InvalidArgumentError(
+            f"{name}: expected input to have non-zero size for non-batch dimensions, but "
+            f"input has sizes {tuple(x.shape)}")
     sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,)
     for v in sizes:
         if v is not None and not A.is_int(v):
@@ -113,8 +171,12 @@ def rms_norm(input, normalized_shape, weight=None, eps: Optional[float] = None) 
         if what == "eps" and v is not None:
             A.real(v, "eps", "rms_norm")
     x = ag.as_tensor(input)
+    xc = x
+    if x.dtype == np.float16:      # PyTorch computes half in float32 (eps: float32's)
+        xc = x.to(np.float32)
+        eps = float(np.finfo(np.float32).eps) if eps is None else eps
     with A.named("rms_norm", runtime=True):
-        y = ag.rms_norm(x, ns, weight, eps)
+        y = ag.rms_norm(xc, ns, weight, eps)
     # PyTorch: the result has the input's dtype (a float32 weight on a float16 input)
     return y.to(x.dtype) if x.dtype.kind == "f" and y.dtype != x.dtype else y
 
@@ -129,6 +191,7 @@ def upsample(input, size=None, scale_factor=None, mode: str = "nearest",
     (1, 1, 4, 4)
     """
     with A.named("upsample", "interpolate", runtime=True):
+        _resize_args(input, size, scale_factor, "upsample")
         return ag.interpolate(input, size, scale_factor, mode, align_corners)
 
 
@@ -147,8 +210,8 @@ def pad(input, pad: Sequence[int], mode: str = "constant", value: Optional[float
     fn = {"reflect": ag.reflection_pad, "replicate": ag.replication_pad,
           "circular": ag.circular_pad}.get(mode)
     if fn is None:
-        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
-                         f"got {mode!r}")
+        raise ag.InvalidArgumentError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
+                                      f"'circular', got {mode!r}")
     if value not in (None, 0, 0.0):
         raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument "
                          f"(got value={value!r})")
@@ -158,8 +221,6 @@ def pad(input, pad: Sequence[int], mode: str = "constant", value: Optional[float
 def _in_place(x, name: str, fn: Callable) -> Tensor:
     """``x = fn(x)`` in place (``inplace=True``), refused on a leaf that requires grad
     like PyTorch's in-place ops."""
-    if not isinstance(x, Tensor):
-        return fn(x)
     if ag.is_grad_enabled() and x.requires_grad and x.grad_fn is None:
         raise RuntimeError(f"{name}(inplace=True): a leaf Variable that requires grad is being "
                            f"used in an in-place operation. Use inplace=False, or wrap the "
@@ -168,6 +229,17 @@ def _in_place(x, name: str, fn: Callable) -> Tensor:
     res = fn(x.clone() if recording else x)  # (computed on a copy: x's nodes keep their input)
     with A.named(name, "copy_", "copy", runtime=True):
         return x.copy_(res)
+
+
+def _hardtanh(x: Tensor, lo: float, hi: float) -> Tensor:
+    """clamp(x, lo, hi) with PyTorch's gradient: 1 unless x is on or past a bound (so a
+    NaN input, or a NaN bound, lets the gradient through), 0 there."""
+    xd = x.detach()
+    keep = ~((xd <= lo) | (xd >= hi))
+    y = ag.where(keep, x, ag.clamp(xd, lo, hi))
+    if np.isnan(lo) or np.isnan(hi):       # the value is NaN everywhere, as clamp gives
+        y = y + ag.tensor(np.full(x.shape, np.nan, dtype=x.dtype))
+    return y
 
 
 def mish(input, inplace: bool = False) -> Tensor:
@@ -180,7 +252,7 @@ def mish(input, inplace: bool = False) -> Tensor:
     [0.0, 0.8651]
     """
     _float_input(input, "mish")
-    if inplace:
+    if inplace and isinstance(input, Tensor):
         return _in_place(input, "mish", ag.mish)
     return ag.mish(input)
 
@@ -205,9 +277,9 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
                                           f"cannot be converted to {x.dtype} without overflow")
         fn = lambda t: ag.clamp(t, int(lo), int(hi))   # noqa: E731 - PyTorch: bounds cast
     else:
-        fn = lambda t: ag.hardtanh(t, lo, hi)          # noqa: E731
-    if inplace:
-        return _in_place(x if input is x else input, "hardtanh", fn)
+        fn = lambda t: _hardtanh(t, lo, hi)            # noqa: E731
+    if inplace and isinstance(input, Tensor):
+        return _in_place(input, "hardtanh", fn)
     return fn(x)
 
 
@@ -239,8 +311,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
     if x.dtype.kind != "f" or t.dtype.kind != "f":
         raise ag.DtypeError(f"kl_div: Integral inputs not supported (got {x.dtype} input and "
                             f"{t.dtype} target); convert with .float()")
-    dt = np.result_type(x.dtype, t.dtype)
-    x, t = x.to(dt), t.to(dt)
+    # (the target-only terms in the target's dtype, as PyTorch computes them, then promoted)
     with A.named("kl_div", "sub", "mul", runtime=True):
         if log_target:
             loss = t.exp() * (t - x)
@@ -259,7 +330,13 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
     warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size and "
                   "the support size; 'batchmean' divides only by the batch size, which is the "
                   "KL divergence", UserWarning, stacklevel=2)
-    return loss.mean()
+    return _mean(loss)
+
+
+def _mean(loss: Tensor) -> Tensor:
+    """PyTorch's mean reduction of a loss: NaN for an empty one (0 / 0)."""
+    n = math.prod(loss.shape)
+    return loss.mean() if n else loss.sum() * float("nan")
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
@@ -271,7 +348,11 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str
     >>> F.smooth_l1_loss(ag.tensor([0.0, 3.0]), ag.tensor([0.5, 0.0])).item()
     1.3125
     """
-    return ag.smooth_l1_loss(input, target, _legacy(size_average, reduce, reduction), beta)
+    reduction = _legacy(size_average, reduce, reduction)
+    with A.named("smooth_l1_loss", runtime=True):
+        if reduction == "mean":
+            return _mean(ag.smooth_l1_loss(input, target, "none", beta))
+        return ag.smooth_l1_loss(input, target, reduction, beta)
 
 
 def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_average=None,

@@ -19,10 +19,11 @@ from .module import Module, Parameter
 __all__ = ["MultiheadAttention"]
 
 
-def heads_args(embed_dim, num_heads, layer: str) -> Tuple[int, int]:
+def heads_args(embed_dim, num_heads, layer: str, int_heads: bool = True) -> Tuple[int, int]:
     """``embed_dim`` and ``num_heads`` checked in PyTorch's order: both positive
     (ValueError), embed_dim divisible by num_heads (ValueError; PyTorch asserts), ints
-    (TypeError)."""
+    (TypeError; num_heads left as given without ``int_heads``: PyTorch's transformer
+    layers check their other arguments before a float num_heads fails)."""
     for what, v in (("embed_dim", embed_dim), ("num_heads", num_heads)):
         if not A.is_real(v) and getattr(v, "shape", None) != ():
             raise TypeError(f"{layer}: {what} must be an int, got {type(v).__name__} "
@@ -39,7 +40,8 @@ def heads_args(embed_dim, num_heads, layer: str) -> Tuple[int, int]:
                          f"({num_heads})")
     if isinstance(num_heads, float) and num_heads.is_integer():
         num_heads = int(num_heads)     # PyTorch accepts num_heads=2.0
-    return A.size(embed_dim, "embed_dim", layer), A.size(num_heads, "num_heads", layer)
+    e = A.size(embed_dim, "embed_dim", layer)
+    return e, (A.size(num_heads, "num_heads", layer) if int_heads else num_heads)
 
 
 class NonDynamicallyQuantizableLinear(Linear):
@@ -77,6 +79,7 @@ class MultiheadAttention(Module):
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.batch_first, self.head_dim = batch_first, embed_dim // num_heads
         self.add_zero_attn = add_zero_attn
+        A.device(device, name)
         dt = A.dtype_arg(dtype, name, ag.get_default_dtype())
         e = embed_dim
         A.check_bytes(4 * e * e + 4 * e + e * (self.kdim + self.vdim), dt, name)

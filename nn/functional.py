@@ -300,8 +300,9 @@ def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
     """
     p, y = ag.as_tensor(p), ag.as_tensor(y)
     _same_shape(p, y, "binary_cross_entropy")
-    if not y.requires_grad and ((np.asarray(y) < 0) | (np.asarray(y) > 1)).any():
-        # (a target that requires grad is gradchecked: finite differences step out of it)
+    slack = 1e-3 if y.requires_grad else 0.0
+    if ((np.asarray(y) < -slack) | (np.asarray(y) > 1 + slack)).any():
+        # (a target that requires grad is gradchecked: finite differences step 1e-6 out)
         raise ag.InvalidArgumentError("binary_cross_entropy: all elements of the target "
                                       "must be between 0 and 1")
     if ((np.asarray(p) < 0) | (np.asarray(p) > 1)).any():
@@ -309,7 +310,9 @@ def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
                                       "[0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
     if y.dtype != p.dtype:
-        y = y.to(p.dtype)
+        # (PyTorch refuses mixed dtypes; tapegrad promotes, never rounds the target down)
+        dt = np.result_type(p.dtype, y.dtype) if y.dtype.kind == "f" else p.dtype
+        p, y = p.to(dt), y.to(dt)
     loss = _BinaryCrossEntropy.apply(p, y)
     if weight is not None:
         loss = loss * weight
@@ -481,7 +484,7 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
         if yt.shape != logits.shape:
             raise ag.InvalidArgumentError(f"cross_entropy: probability targets must have the logits' shape "
                              f"{tuple(logits.shape)}, got {tuple(yt.shape)}")
-        q = yt * (1 - label_smoothing) + label_smoothing / c
+        q = yt * (1 - label_smoothing) + (label_smoothing / c if c else 0.0)  # (c = 0: empty)
         wshape = (1, c) + (1,) * (logits.ndim - 2) if logits.ndim > 1 else (c,)
         terms = -(logp * q) if wt is None else -(logp * q * ag.reshape(wt, wshape))
         loss = terms.sum(axis=dim)

@@ -56,7 +56,8 @@ def embedding(input, weight: Tensor, padding_idx: Optional[int] = None,
         if weight.ndim == 0:
             raise IndexError("embedding: weight has no dimensions; it must be 2-D "
                              "(num_embeddings, embedding_dim)")
-        if not -weight.shape[0] <= padding_idx < weight.shape[0]:
+        if (padding_idx > 0 and not padding_idx < weight.shape[0]) or \
+                (padding_idx < 0 and not padding_idx >= -weight.shape[0]):
             raise ValueError(f"embedding: padding_idx must be within num_embeddings, got "
                              f"padding_idx={padding_idx} for weight {tuple(weight.shape)}")
     if max_norm is not None or scale_grad_by_freq or sparse:
@@ -76,6 +77,8 @@ def embedding(input, weight: Tensor, padding_idx: Optional[int] = None,
         raise IndexError(f"embedding: index {bad} is out of range for an embedding of "
                          f"{n} rows (weight {tuple(weight.shape)})")
     if padding_idx is not None:
+        if not A.is_int(padding_idx):
+            raise TypeError(f"embedding: padding_idx must be an int, got {padding_idx!r}")
         p = int(padding_idx + n if padding_idx < 0 else padding_idx)
         if weight.requires_grad and ag.is_grad_enabled():
             # the padding row is read through a detached copy: its value is returned, but

@@ -27,8 +27,9 @@ def _tuple(v, n: int, name: str, layer: str) -> Tuple[int, ...]:
         raise TypeError(f"{layer}: {name} must be an int or a tuple of {n} ints, got "
                         f"{type(v).__name__} {v!r}"[:200])
     t = tuple(A.int_arg(x, name, layer) for x in v)
-    if len(t) != n:
-        raise ValueError(f"{layer}: {name} must be an int or a {n}-tuple, got {v!r}")
+    if len(t) != n:   # (PyTorch: a weight of the wrong rank, or a conv error: RuntimeError)
+        raise ag.InvalidArgumentError(f"{layer}: {name} must be an int or a {n}-tuple, got "
+                                      f"{v!r}")
     return t
 
 
@@ -44,13 +45,17 @@ def _channels(layer: str, in_channels, out_channels, groups) -> Tuple[int, int, 
     except TypeError:
         raise TypeError(f"{layer}: in_channels, out_channels and groups must be ints, got "
                         f"{in_channels!r}, {out_channels!r} and {groups!r}"[:200]) from None
+    return in_channels, out_channels, groups
+
+
+def _sized(layer: str, in_channels, out_channels, groups) -> Tuple[int, int, int]:
+    """The channel counts and groups as ints (PyTorch: when the weight is allocated)."""
     return (A.size(in_channels, "in_channels", layer), A.size(out_channels, "out_channels", layer),
             A.int_arg(groups, "groups", layer))
 
 
 def _check_device(device, layer: str) -> None:
-    if device not in (None, "cpu"):
-        raise ValueError(f"{layer}: tapegrad runs on the CPU only, got device={device!r}")
+    A.device(device, layer)
 
 
 def _conv_init(weight: Parameter, bias: Optional[Parameter]) -> None:
@@ -78,25 +83,27 @@ class Conv1d(Module):
                  padding: Union[int, Sequence[int], str] = 0, dilation=1, groups: int = 1,
                  bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
-        _check_device(device, "Conv1d")
-        in_channels, out_channels, groups = _channels("Conv1d", in_channels, out_channels, groups)
+        _channels("Conv1d", in_channels, out_channels, groups)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Conv1d: padding must be an int, a 1-tuple, 'valid' or "
+                                 f"'same', got {padding!r}")
+            if padding == "same" and stride not in (1, (1,), [1]):
+                raise ValueError("Conv1d: padding='same' is not supported for strided "
+                                 "convolutions")
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"Conv1d: padding_mode must be one of {_PADDING_MODES}, got "
                              f"{padding_mode!r}")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _tuple(kernel_size, 1, "kernel_size", "Conv1d")
+        _check_device(device, "Conv1d")   # (PyTorch: at the weight's torch.empty(device=))
+        in_channels, out_channels, groups = _sized("Conv1d", in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         dt = A.dtype_arg(dtype, "Conv1d", ag.get_default_dtype())
         self.weight = Parameter(A.empty((out_channels, in_channels // groups) + self.kernel_size,
                                         dt, "Conv1d"))
         self.stride = _tuple(stride, 1, "stride", "Conv1d")
         self.dilation = _tuple(dilation, 1, "dilation", "Conv1d")
         if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"Conv1d: padding must be an int, a 1-tuple, 'valid' or "
-                                 f"'same', got {padding!r}")
-            if padding == "same" and self.stride != (1,):
-                raise ValueError("Conv1d: padding='same' is not supported for strided "
-                                 "convolutions")
             self.padding = padding
         else:
             self.padding = _tuple(padding, 1, "padding", "Conv1d")
@@ -160,14 +167,15 @@ class ConvTranspose2d(Module):
                  output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
                  padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
-        _check_device(device, "ConvTranspose2d")
         if padding_mode != "zeros":
             raise ValueError(f"ConvTranspose2d: only padding_mode='zeros' is supported (as in "
                              f"PyTorch), got {padding_mode!r}")
         name = "ConvTranspose2d"
-        in_channels, out_channels, groups = _channels(name, in_channels, out_channels, groups)
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        _channels(name, in_channels, out_channels, groups)
         self.kernel_size = _tuple(kernel_size, 2, "kernel_size", name)
+        _check_device(device, name)
+        in_channels, out_channels, groups = _sized(name, in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         dt = A.dtype_arg(dtype, name, ag.get_default_dtype())
         self.weight = Parameter(A.empty((in_channels, out_channels // groups) + self.kernel_size,
                                         dt, name))

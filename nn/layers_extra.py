@@ -44,6 +44,7 @@ class GroupNorm(Module):
             raise ValueError(f"{name}: num_channels ({num_channels}) must be divisible by "
                              f"num_groups ({num_groups})")
         num_channels = A.size(num_channels, "num_channels", name)
+        A.device(device, name)            # (PyTorch: at torch.empty(num_channels, device=))
         num_groups = A.int_arg(num_groups, "num_groups", name)
         if num_groups <= 0:
             raise ValueError(f"{name}: num_groups must be positive, got {num_groups}")
@@ -80,6 +81,7 @@ class RMSNorm(Module):
         ns = A.sizes(normalized_shape, "normalized_shape", "RMSNorm")
         eps = None if eps is None else A.real(eps, "eps", "RMSNorm")
         self.normalized_shape, self.eps, self.elementwise_affine = ns, eps, elementwise_affine
+        A.device(device, "RMSNorm")
         dt = A.dtype_arg(dtype, "RMSNorm", ag.get_default_dtype())
         self.weight = Parameter(A.empty(ns, dt, "RMSNorm", 1)) if elementwise_affine else None
 

@@ -118,6 +118,7 @@ class RNNBase(Module):
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, proj_size
+        A.device(device, name)
         dt = A.dtype_arg(dtype, name, ag.get_default_dtype())
         g = _GATES[mode] * hidden_size
         real_h = proj_size if proj_size > 0 else hidden_size
@@ -285,7 +286,7 @@ class RNN(RNNBase):
                              f"'tanh' or 'relu'")
         mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, dtype=dtype)
+                         bidirectional, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
 
@@ -302,7 +303,7 @@ class LSTM(RNNBase):
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  proj_size: int = 0, device=None, dtype=None) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, proj_size, dtype=dtype)
+                         bidirectional, proj_size, device=device, dtype=dtype)
 
 
 class GRU(RNNBase):
@@ -318,19 +319,21 @@ class GRU(RNNBase):
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  device=None, dtype=None) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, dtype=dtype)
+                         bidirectional, device=device, dtype=dtype)
 
 
 # --------------------------------------------------------------------------- cells
 class _CellBase(Module):
     _gates = 1
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None,
+                 device=None) -> None:
         super().__init__()
         name = type(self).__name__
         input_size = A.size(input_size, "input_size", name)
         hidden_size = A.size(hidden_size, "hidden_size", name)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        A.device(device, name)
         dt = A.dtype_arg(dtype, name, ag.get_default_dtype())
         g = self._gates * hidden_size
         A.check_bytes(g * (input_size + hidden_size + 2), dt, name)
@@ -380,7 +383,7 @@ class RNNCell(_CellBase):
                  nonlinearity: str = "tanh", device=None, dtype=None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, dtype, device)
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
@@ -402,7 +405,7 @@ class LSTMCell(_CellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None) -> None:
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, dtype, device)
 
     def forward(self, input, hx=None):
         x, _, batched = self._prep(input, None)
@@ -426,7 +429,7 @@ class GRUCell(_CellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None) -> None:
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, dtype, device)
 
     def forward(self, input, hx=None):
         x, h, batched = self._prep(input, hx)

@@ -61,6 +61,7 @@ class Embedding(Module):
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        A.device(device, name)
         dt = A.dtype_arg(dtype, name, ag.get_default_dtype())
         if _weight is None:
             self.weight = Parameter(A.empty((num_embeddings, embedding_dim), dt, name),
@@ -119,6 +120,7 @@ class LayerNorm(Module):
         self.normalized_shape = ns
         self.eps = A.real(eps, "eps", "LayerNorm")
         self.elementwise_affine = elementwise_affine
+        A.device(device, "LayerNorm")
         dt = A.dtype_arg(dtype, "LayerNorm", ag.get_default_dtype())
         A.check_bytes(2 * math.prod(ns), dt, "LayerNorm")
         if elementwise_affine:

@@ -53,14 +53,16 @@ _PARTS = ("MultiheadAttention", "Linear", "LayerNorm", "Dropout")
 
 
 def _layer_args(layer: str, d_model, nhead, dim_feedforward, dropout, activation,
-                layer_norm_eps, dtype, n_attn: int):
+                layer_norm_eps, dtype, n_attn: int, device=None):
     """A transformer layer's arguments checked in PyTorch's order (its attention first,
     then the feed-forward sizes, the dropout and the activation), and its parameters'
     memory checked before anything is allocated."""
-    d_model, nhead = heads_args(d_model, nhead, layer)
+    d_model, nhead = heads_args(d_model, nhead, layer, int_heads=False)
+    A.device(device, layer)             # (PyTorch: its attention's torch.empty(device=))
     ff = A.size(dim_feedforward, "dim_feedforward", layer)
     A.probability(dropout, "dropout", layer)
     act = _activation(activation, layer)
+    nhead = A.size(nhead, "nhead", layer)
     A.real(layer_norm_eps, "layer_norm_eps", layer)
     dt = A.dtype_arg(dtype, layer, ag.get_default_dtype())
     A.check_bytes(n_attn * (4 * d_model * d_model + 4 * d_model) + 2 * d_model * ff + ff
@@ -85,7 +87,7 @@ class TransformerEncoderLayer(Module):
         super().__init__()
         name = "TransformerEncoderLayer"
         d_model, nhead, dim_feedforward, act, dtype = _layer_args(
-            name, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, dtype, 1)
+            name, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, dtype, 1, device)
         with A.named(name, *_PARTS):
             self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                                 batch_first=batch_first, dtype=dtype)
@@ -138,7 +140,7 @@ class TransformerDecoderLayer(Module):
         super().__init__()
         name = "TransformerDecoderLayer"
         d_model, nhead, dim_feedforward, act, dtype = _layer_args(
-            name, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, dtype, 2)
+            name, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, dtype, 2, device)
         with A.named(name, *_PARTS):
             self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                                 batch_first=batch_first, dtype=dtype)

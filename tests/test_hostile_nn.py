@@ -1,0 +1,285 @@
+"""Issue 17 for nn: the layers, functional forms and losses under hostile arguments,
+pinned against PyTorch 2.13 (its outcome is computed here, never typed in).
+
+Each test is one kind of defect the bad-input fuzzer (tests/fuzz_api.py) found under
+nn/: a raw Python error, an error not naming the layer called, the wrong exception
+class, a hang, or a silent/wrong answer. An error must be an instance of the class
+PyTorch raises (a ValueError where PyTorch's own Python code asserts or divides by
+zero, see the fuzzer's EQUIVALENT table) and name the layer or function.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import autograd as ag
+import nn
+import nn.functional as F
+
+torch.set_num_threads(1)
+
+# PyTorch validates a few values with `assert` or by dividing by them: tapegrad's class
+# for a bad value is ValueError there (AssertionError is never raised on purpose)
+# (and refuses a Python number where it wants a tensor with an AttributeError)
+ACCIDENTS = {AssertionError: ValueError, ZeroDivisionError: ValueError,
+             AttributeError: TypeError}
+
+
+def torch_outcome(fn):
+    """PyTorch's exception class for fn(), or None when it returns."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - the class is the point
+            return type(e)
+    return None
+
+
+def refuses_like_torch(ours, theirs, name: str):
+    """Both refuse; tapegrad's error is of PyTorch's class and names ``name``."""
+    cls = torch_outcome(theirs)
+    assert cls is not None, "PyTorch accepts this call: the test is wrong"
+    cls = {NotImplementedError: RuntimeError}.get(cls, ACCIDENTS.get(cls, cls))
+    if cls.__module__.startswith("torch"):
+        cls = next(k for k in cls.__mro__ if k.__module__ == "builtins")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(cls) as e:
+            ours()
+    assert name in str(e.value), f"{name!r} not named in: {e.value}"
+    return e.value
+
+
+def both(fn_name, *args, **kw):
+    """(ours, theirs) thunks for nn.<fn_name>(*args) / torch.nn.<fn_name>(*args)."""
+    return (lambda: getattr(nn, fn_name)(*args, **kw),
+            lambda: getattr(torch.nn, fn_name)(*args, **kw))
+
+
+# --------------------------------------------------------------------------- constructors
+CONSTRUCTORS = [
+    # (layer, args): wrong-typed or out-of-range sizes, in the fuzzer's shapes
+    ("TransformerEncoderLayer", (-1.0, -1.0)),          # ValueError: not positive
+    ("TransformerEncoderLayer", (1.0, 2.0)),            # PyTorch asserts divisibility
+    ("TransformerEncoderLayer", (2.0, 1)),              # TypeError: float size
+    ("TransformerEncoderLayer", ("a", 1)),
+    ("TransformerEncoderLayer", (3, 2)),
+    ("TransformerEncoderLayer", (4, 2, -1)),            # RuntimeError: negative dimension
+    ("TransformerEncoderLayer", (4, 2, 8, 2.0)),        # dropout out of [0, 1]
+    ("TransformerEncoderLayer", (4, 2, 8, 0.1, "tanh")),
+    ("TransformerDecoderLayer", (0.5, 1.0)),
+    ("TransformerDecoderLayer", ((), 0.5, 1.0)),
+    ("TransformerDecoderLayer", (2, 1, 0.5)),           # float dim_feedforward
+    ("TransformerEncoder", (3, 2.0)),
+    ("TransformerEncoder", (0, 1)),                     # not a layer: TypeError
+    ("TransformerDecoder", (3, "a")),
+    ("MultiheadAttention", ([], 2)),
+    ("MultiheadAttention", (1, 3)),
+    ("MultiheadAttention", (4, 2, 0.0, True, False, False, -1)),
+    ("LayerNorm", (2.0,)),
+    ("LayerNorm", (-1,)),
+    ("LayerNorm", ((2, None),)),
+    ("RMSNorm", (-1.0,)),
+    ("RMSNorm", (-1,)),
+    ("GroupNorm", (0.0, 3)),                            # PyTorch: ZeroDivisionError
+    ("GroupNorm", (1, 1.0)),
+    ("GroupNorm", (2, 3)),
+    ("GroupNorm", (1, -7)),
+    ("GroupNorm", ([1, 2], 3)),
+    ("Embedding", (-1, 1)),
+    ("Embedding", (3, 2.0)),
+    ("Embedding", ([0], 1.0)),
+    ("Embedding", (3, 2, 3)),                           # padding_idx out of range (assert)
+    ("Embedding", (3, 2, 1.5)),                         # PyTorch: IndexError
+    ("Embedding", (0, 2, 0.0)),
+    ("Hardtanh", ((),)),
+    ("Hardtanh", (1.0,)),                               # max_val <= min_val (assert)
+    ("Hardtanh", (1j,)),
+    ("Conv1d", (3, 0, 0.0, 3)),
+    ("Conv1d", ((2, 3), -5, -1, 3)),
+    ("Conv1d", (-1, 3, 2)),
+    ("ConvTranspose2d", (1, None, True, 0.0)),
+    ("ConvTranspose2d", (3, 0, -1, (2, 3), 0.5)),
+    ("Upsample", (None, "bogus")),
+    ("RNN", (3, 3, 1, "sum")),
+    ("RNN", (3, 3, 1, torch.ones(3))),                  # a tensor as the nonlinearity
+    ("LSTM", (0, 1)),
+    ("GRU", (2, 3, 1, 1)),                              # bias=1, not a bool
+    ("RNNBase", ([], "3", -1, [])),
+    ("GRUCell", (2, -1)),
+]
+
+
+def _convert(v, lib):
+    return ag.tensor(v.numpy()) if lib == "ag" and isinstance(v, torch.Tensor) else v
+
+
+@pytest.mark.parametrize("layer,args", CONSTRUCTORS, ids=lambda v: repr(v)[:40])
+def test_constructor_refuses_like_torch_naming_the_layer(layer, args):
+    ours = [_convert(a, "ag") for a in args]
+    refuses_like_torch(lambda: getattr(nn, layer)(*ours),
+                       lambda: getattr(torch.nn, layer)(*args), layer)
+
+
+@pytest.mark.parametrize("cls", ["TransformerEncoder", "TransformerDecoder"])
+def test_a_huge_num_layers_is_refused_at_once_not_copied_for_hours(cls):
+    layer = getattr(nn, cls + "Layer")(4, 2, dim_feedforward=8)
+    t0 = time.perf_counter()
+    with pytest.raises(MemoryError, match=cls) as e:
+        getattr(nn, cls)(layer, 10 ** 20)
+    assert isinstance(e.value, RuntimeError)       # (PyTorch's class for an allocation)
+    assert time.perf_counter() - t0 < 1.0
+    with pytest.raises(TypeError, match=cls):     # not a layer: before any copy
+        getattr(nn, cls)(2, 10 ** 20)
+
+
+def test_num_layers_zero_is_an_empty_stack_as_in_torch():
+    layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=8)
+    assert len(nn.TransformerEncoder(layer, 0).layers) == 0
+    assert len(torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(4, 2), 0).layers) == 0
+
+
+def test_a_layer_whose_parameters_cannot_fit_is_refused_naming_it():
+    for make in (lambda: nn.TransformerEncoderLayer(10 ** 5, 1),
+                 lambda: nn.MultiheadAttention(10 ** 5, 1), lambda: nn.LayerNorm(10 ** 20),
+                 lambda: nn.Embedding(10 ** 6, 10 ** 6)):
+        with pytest.raises(MemoryError) as e:
+            make()
+        assert isinstance(e.value, RuntimeError)
+        assert str(e.value).split(":")[0] in {"TransformerEncoderLayer", "MultiheadAttention",
+                                              "LayerNorm", "Embedding"}
+
+
+# --------------------------------------------------------------------------- functional
+def x_of(*shape, lib="ag", dtype=np.float32, grad=False):
+    a = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    return ag.tensor(a, requires_grad=grad) if lib == "ag" else torch.tensor(a, requires_grad=grad)
+
+
+FUNCTIONAL = [
+    # (function, args builder lib -> args)
+    ("layer_norm", lambda L: (x_of(3, 3, lib=L), (2, 3))),
+    ("layer_norm", lambda L: (x_of(3, lib=L), 1.5)),
+    ("layer_norm", lambda L: (x_of(2, 3, lib=L), (3,), 1.5)),
+    ("group_norm", lambda L: (x_of(1, 2, 4, 4, lib=L), 0.0)),
+    ("group_norm", lambda L: (x_of(2, 3, lib=L), 2)),
+    ("group_norm", lambda L: (x_of(2, 3, lib=L, dtype=np.int32), 1)),
+    ("rms_norm", lambda L: (x_of(2, 3, lib=L), 1.5)),
+    ("rms_norm", lambda L: (x_of(2, 3, lib=L), (2, None))),
+    ("embedding", lambda L: (x_of(3, lib=L), x_of(3, lib=L).long() if L == "torch"
+                             else x_of(3).long())),
+    ("embedding", lambda L: (x_of(3, lib=L).long(), x_of(2, 3, lib=L), 3)),
+    ("hardtanh", lambda L: (x_of(2, 3, lib=L), None)),
+    ("hardtanh", lambda L: (x_of(2, 3, lib=L), 2.0, 1.0)),
+    ("hardtanh", lambda L: (x_of(3, lib=L).long(), float("nan"), 1.0)),
+    ("mish", lambda L: (x_of(3, lib=L).long(),)),
+    ("softsign", lambda L: (x_of(3, lib=L) > 0,)),
+    ("kl_div", lambda L: (x_of(3, 3, lib=L), x_of(3, lib=L).long())),
+    ("adaptive_avg_pool2d", lambda L: (x_of(1, 2, 4, 4, lib=L), (3,))),
+    ("adaptive_avg_pool2d", lambda L: (x_of(1, 2, 4, 4, lib=L), -1)),
+    ("adaptive_avg_pool2d", lambda L: (x_of(2, 3, 4, lib=L).long(), 2)),
+    ("adaptive_avg_pool2d", lambda L: (x_of(1, 2, 4, 4, lib=L), 1.5)),
+    ("interpolate", lambda L: (x_of(1, 2, 4, 4, lib=L), 0)),
+    ("interpolate", lambda L: (x_of(1, 2, 4, 4, lib=L), 3, None, "zeros")),
+    ("upsample", lambda L: (x_of(1, 2, 4, 4, lib=L), 3, 3)),
+    ("upsample", lambda L: (x_of(3, 3, lib=L), 2)),
+    ("conv1d", lambda L: (x_of(2, 0, 3, lib=L), x_of(2, 3, 4, lib=L))),
+    ("scaled_dot_product_attention", lambda L: (10 ** 20, -1.0, 2)),
+    ("multi_head_attention_forward", lambda L: (x_of(2, lib=L), x_of(2, lib=L), x_of(2, lib=L),
+                                                2, 1, None, None, None, None, False, 0.0,
+                                                x_of(2, 2, lib=L), None)),
+    ("margin_ranking_loss", lambda L: (10 ** 20, float("nan"), x_of(2, lib=L).long())),
+    ("cosine_embedding_loss", lambda L: (0, 10 ** 20, x_of(2, 3, lib=L).double())),
+]
+
+
+@pytest.mark.parametrize("fn,make", FUNCTIONAL, ids=[f[0] for f in FUNCTIONAL])
+def test_functional_refuses_like_torch_naming_the_function(fn, make):
+    refuses_like_torch(lambda: getattr(F, fn)(*make("ag")),
+                       lambda: getattr(torch.nn.functional, fn)(*make("torch")), fn)
+
+
+@pytest.mark.parametrize("fn", ["hardtanh", "mish"])
+def test_inplace_on_a_leaf_that_requires_grad_is_refused(fn):
+    refuses_like_torch(lambda: getattr(F, fn)(x_of(2, 3, grad=True), inplace=True),
+                       lambda: getattr(torch.nn.functional, fn)(x_of(2, 3, lib="torch",
+                                                                     grad=True), inplace=True),
+                       fn)
+    layer = {"hardtanh": nn.Hardtanh(inplace=True), "mish": nn.Mish(inplace=True)}[fn]
+    with pytest.raises(RuntimeError, match="leaf"):
+        layer(x_of(2, 3, grad=True))
+
+
+@pytest.mark.parametrize("fn", ["hardtanh", "mish"])
+def test_inplace_writes_into_the_input_and_keeps_the_gradient(fn):
+    xs = {}
+    for lib in ("ag", "torch"):
+        leaf = x_of(2, 3, lib=lib, grad=True)
+        y = leaf * 2
+        mod = F if lib == "ag" else torch.nn.functional
+        out = getattr(mod, fn)(y, inplace=True)
+        assert out is y
+        out.sum().backward()
+        xs[lib] = (np.asarray(y.detach().numpy()), np.asarray(leaf.grad.numpy()
+                                                              if lib == "torch" else leaf.grad))
+    np.testing.assert_allclose(xs["ag"][0], xs["torch"][0], rtol=1e-5)
+    np.testing.assert_allclose(xs["ag"][1], xs["torch"][1], rtol=1e-5)
+
+
+def test_hardtanh_of_an_int_tensor_keeps_its_dtype():
+    x = np.array([1, 2, 3], dtype=np.int32)
+    ours = F.hardtanh(ag.tensor(x), 0)
+    theirs = torch.nn.functional.hardtanh(torch.tensor(x), 0)
+    assert ours.dtype == np.int32 and ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_matches_torch_for_negative_and_zero_targets(reduction, log_target):
+    r = np.random.default_rng(1)
+    x = r.standard_normal((3, 4))
+    t = r.standard_normal((3, 4))
+    t[0, 0] = 0.0                    # xlogy(0, 0) = 0; a negative target: NaN
+    ours = F.kl_div(ag.tensor(x), ag.tensor(t), reduction=reduction, log_target=log_target)
+    theirs = torch.nn.functional.kl_div(torch.tensor(x), torch.tensor(t), reduction=reduction,
+                                        log_target=log_target)
+    np.testing.assert_allclose(np.asarray(ours.tolist(), dtype=np.float64), theirs.numpy(),
+                               rtol=1e-6, equal_nan=True)
+
+
+def test_kl_div_promotes_like_torch_and_ignores_reduction_with_legacy_flags():
+    x = ag.tensor(np.full((2, 3), -1.0, np.float32))
+    t = ag.tensor(np.full((2, 3), 0.5, np.float64))
+    assert nn.KLDivLoss(reduction="none")(x, t).dtype == np.float64
+    tx, tt = torch.full((2, 3), -1.0), torch.full((2, 3), 0.5, dtype=torch.float64)
+    assert torch.nn.KLDivLoss(reduction="none")(tx, tt).dtype == torch.float64
+    # size_average/reduce given: PyTorch never looks at reduction
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = F.kl_div(x, t, True, True, "tanh").item()
+        theirs = torch.nn.functional.kl_div(tx, tt, True, True, "tanh").item()
+    assert ours == pytest.approx(theirs)
+
+
+def test_rms_norm_keeps_the_input_dtype():
+    x = np.ones((2, 3), np.float16)
+    assert F.rms_norm(ag.tensor(x), (3,), ag.ones(3)).dtype == np.float16
+    assert torch.nn.functional.rms_norm(torch.tensor(x), (3,), torch.ones(3)).dtype == \
+        torch.float16
+
+
+def test_layer_forward_shape_errors_are_runtime_errors_naming_the_layer():
+    cases = [(nn.Conv1d(0, 3, 2), torch.nn.Conv1d(0, 3, 2), (3,)),
+             (nn.ConvTranspose2d(3, 1, 3), torch.nn.ConvTranspose2d(3, 1, 3), (3,)),
+             (nn.LSTM(2, 3), torch.nn.LSTM(2, 3), (2, 3, 4)),
+             (nn.LayerNorm(1), torch.nn.LayerNorm(1), (3, 3)),
+             (nn.GroupNorm(1, 1), torch.nn.GroupNorm(1, 1), (2, 3))]
+    for ours, theirs, shape in cases:
+        name = type(ours).__name__
+        refuses_like_torch(lambda: ours(x_of(*shape)), lambda: theirs(x_of(*shape, lib="torch")),
+                           name if name not in ("LayerNorm",) else "layer_norm")
