@@ -107,7 +107,7 @@ CONSTRUCTORS = [
     ("ConvTranspose2d", (3, 0, -1, (2, 3), 0.5)),
     ("Upsample", (None, "bogus")),
     ("RNN", (3, 3, 1, "sum")),
-    ("RNN", (3, 3, 1, torch.ones(3))),                  # a tensor as the nonlinearity
+    ("RNN", (3, 3, 1, 3)),                              # not a string
     ("LSTM", (0, 1)),
     ("GRU", (2, 3, 1, 1)),                              # bias=1, not a bool
     ("RNNBase", ([], "3", -1, [])),
@@ -124,6 +124,14 @@ def test_constructor_refuses_like_torch_naming_the_layer(layer, args):
     ours = [_convert(a, "ag") for a in args]
     refuses_like_torch(lambda: getattr(nn, layer)(*ours),
                        lambda: getattr(torch.nn, layer)(*args), layer)
+
+
+def test_a_tensor_as_rnn_nonlinearity_is_a_value_error_describing_it():
+    with pytest.raises(ValueError, match="nonlinearity a tensor of shape") as e:
+        nn.RNN(3, 3, 1, ag.ones(3))
+    assert "RNN" in str(e.value)
+    with pytest.raises(ValueError, match="Unknown nonlinearity"):
+        torch.nn.RNN(3, 3, 1, torch.ones(3))
 
 
 @pytest.mark.parametrize("cls", ["TransformerEncoder", "TransformerDecoder"])
@@ -283,3 +291,31 @@ def test_layer_forward_shape_errors_are_runtime_errors_naming_the_layer():
         name = type(ours).__name__
         refuses_like_torch(lambda: ours(x_of(*shape)), lambda: theirs(x_of(*shape, lib="torch")),
                            name if name not in ("LayerNorm",) else "layer_norm")
+
+
+# --------------------------------------------------------------------------- deliberate
+def test_deliberate_hardtanh_gradient_passes_at_nan():
+    """docs/errors.md `_nan_hardtanh`: PyTorch's gradient at NaN depends on its loop (0 in
+    the vectorised one, passed in the scalar tail); tapegrad passes it, like the tail."""
+    x = np.array([np.nan, 0.5, 3.0], dtype=np.float32)
+    ours = ag.tensor(x, requires_grad=True)
+    F.hardtanh(ours, -1.0, 1.0).sum().backward()
+    assert ours.grad.tolist() == [1.0, 1.0, 0.0]
+    small = torch.tensor(x, requires_grad=True)       # 3 elements: PyTorch's scalar loop
+    torch.nn.functional.hardtanh(small, -1.0, 1.0).sum().backward()
+    assert small.grad.tolist() == [1.0, 1.0, 0.0]
+    big = torch.tensor(np.resize(x, 24), requires_grad=True)   # the vectorised loop
+    torch.nn.functional.hardtanh(big, -1.0, 1.0).sum().backward()
+    assert big.grad[0].item() == 0.0                 # the same NaN, another gradient
+    v = F.hardtanh(ag.tensor(x), float("nan"), 1.0)   # a NaN bound: NaN values, as there
+    assert np.isnan(np.asarray(v.tolist())).all()
+
+
+def test_group_norm_of_one_element_groups_has_a_zero_gradient():
+    """docs/errors.md `_one_element_groups`: y = 0 exactly, so its gradient is 0."""
+    x = ag.tensor(np.random.default_rng(3).standard_normal((2, 3)).astype(np.float32),
+                  requires_grad=True)
+    y = F.group_norm(x, 3)
+    assert np.asarray(y.tolist()).tolist() == [[0.0] * 3] * 2
+    (y * ag.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))).sum().backward()
+    assert np.abs(np.asarray(x.grad)).max() == 0.0
