@@ -278,10 +278,18 @@ def multi_head_attention_forward(
     """
     with A.named("multi_head_attention_forward", "linear", "matmul", "reshape", "softmax",
                  "cat", "add", runtime=True):
-        return _mha(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training, key_padding_mask, need_weights, attn_mask, use_separate_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal, batch_first)
+        return _mha(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
+                    in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight,
+                    out_proj_bias, training, key_padding_mask, need_weights, attn_mask,
+                    use_separate_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight,
+                    static_k, static_v, average_attn_weights, is_causal, batch_first)
 
 
-def _mha(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training, key_padding_mask, need_weights, attn_mask, use_separate_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal, batch_first):
+def _mha(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias, bias_k,
+         bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
+         key_padding_mask, need_weights, attn_mask, use_separate_proj_weight, q_proj_weight,
+         k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal,
+         batch_first):
     """The body of multi_head_attention_forward (its arguments in the same order)."""
     if static_k is not None or static_v is not None:
         raise NotImplementedError("multi_head_attention_forward: static_k/static_v are not "

@@ -164,12 +164,12 @@ class RNNBase(Module):
     def _check_input(self, x: Tensor) -> None:
         name = type(self).__name__
         if x.ndim not in (2, 3):
-            raise ag.ShapeError(f"{name}: expected input of 2 (unbatched (L, H_in)) or 3 dimensions "
-                             f"({'(N, L, H_in)' if self.batch_first else '(L, N, H_in)'}), got "
-                             f"shape {tuple(x.shape)}")
+            raise ag.ShapeError(f"{name}: expected input of 2 (unbatched (L, H_in)) or 3 "
+                                f"dimensions ({'(N, L, H_in)' if self.batch_first else '(L, N, H_in)'}"
+                                f"), got shape {tuple(x.shape)}")
         if x.shape[-1] != self.input_size:
             raise ag.ShapeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
-                             f"{self.input_size}, got {x.shape[-1]} (input shape {tuple(x.shape)})")
+                                f"{self.input_size}, got {x.shape[-1]} (input shape {tuple(x.shape)})")
         if x.dtype.kind != "f":
             raise TypeError(f"{name}: input must be floating point, got {x.dtype}")
 

@@ -87,7 +87,8 @@ class TransformerEncoderLayer(Module):
         super().__init__()
         name = "TransformerEncoderLayer"
         d_model, nhead, dim_feedforward, act, dtype = _layer_args(
-            name, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, dtype, 1, device)
+            name, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, dtype,
+            1, device)
         with A.named(name, *_PARTS):
             self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                                 batch_first=batch_first, dtype=dtype)
@@ -140,7 +141,8 @@ class TransformerDecoderLayer(Module):
         super().__init__()
         name = "TransformerDecoderLayer"
         d_model, nhead, dim_feedforward, act, dtype = _layer_args(
-            name, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, dtype, 2, device)
+            name, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, dtype,
+            2, device)
         with A.named(name, *_PARTS):
             self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                                 batch_first=batch_first, dtype=dtype)
