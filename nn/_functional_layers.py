@@ -47,6 +47,8 @@ def _float_input(x, name: str, kinds: str = "f") -> Tensor:
 
 conv1d = _public(ag.conv1d, "conv1d", "conv2d")
 conv_transpose2d = _public(ag.conv_transpose2d, "conv_transpose2d")
+
+
 def _resize_args(input, size, scale_factor, name: str) -> None:
     """PyTorch's checks of interpolate's ``size`` (ints) and ``scale_factor`` (numbers)
     that autograd's op leaves to Python, and the output's memory (refused at once)."""
@@ -292,6 +294,25 @@ def _legacy(size_average, reduce, reduction: str) -> str:
     return ("mean" if size_average else "sum") if reduce else "none"
 
 
+class _XLogX(ag.Function):
+    """PyTorch's xlogy(t, t): t log t, 0 at t = 0, NaN for t < 0; its gradient
+    log t + 1, NaN at t <= 0 (xlogy's backward there is 0 / 0), written with tapegrad
+    ops so it is differentiable again."""
+
+    @staticmethod
+    def forward(ctx, t: Tensor) -> Tensor:
+        ctx.save_for_backward(t)
+        pos = t.detach() > 0
+        safe = ag.where(pos, t, 1.0)
+        return ag.where(pos, t * safe.log(), ag.where(t.detach() == 0, 0.0, float("nan")))
+
+    @staticmethod
+    def backward(ctx, g: Tensor):
+        (t,) = ctx.saved_tensors
+        pos = t.detach() > 0
+        return g * ag.where(pos, ag.where(pos, t, 1.0).log() + 1.0, float("nan"))
+
+
 def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
     """KL divergence from log-probabilities ``input`` to ``target`` (probabilities, or
@@ -316,11 +337,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
         if log_target:
             loss = t.exp() * (t - x)
         else:
-            # PyTorch's xlogy(t, t) - t x: 0 where t = 0, NaN where t < 0
-            pos = t.detach() > 0
-            tlogt = ag.where(pos, t * ag.where(pos, t, 1.0).log(),
-                             ag.where(t.detach() == 0, 0.0, float("nan")))
-            loss = tlogt - t * x
+            loss = _XLogX.apply(t) - t * x   # PyTorch's xlogy(t, t) - t x
     if reduction == "none":
         return loss
     if reduction == "batchmean":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-
+import math
 from typing import Optional, Tuple
 
 import numpy as np
@@ -252,6 +252,8 @@ def huber_loss(x, y, reduction: str = "mean", delta: float = 1.0) -> Tensor:
         y = y.to(x.dtype)  # the result has the input's dtype, as in PyTorch
     d = x - y
     a = ag.abs(d)
+    if math.isinf(delta):            # no linear part (delta * 0 would be NaN)
+        return _reduce(0.5 * d * d, reduction, "huber_loss")
     quad = ag.clamp(a, max=delta)   # min(|d|, delta)
     lin = a - quad
     return _reduce(0.5 * quad * quad + delta * lin, reduction, "huber_loss")

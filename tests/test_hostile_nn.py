@@ -320,3 +320,39 @@ def test_group_norm_of_one_element_groups_has_a_zero_gradient():
     assert np.asarray(y.tolist()).tolist() == [[0.0] * 3] * 2
     (y * ag.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))).sum().backward()
     assert np.abs(np.asarray(x.grad)).max() == 0.0
+
+
+# --------------------------------------------------------------------------- long-run finds
+def test_kl_div_target_gradient_is_nan_where_torch_is():
+    """xlogy(t, t)'s gradient log t + 1 is NaN at t <= 0 in PyTorch (0 / 0 at t = 0)."""
+    grads = {}
+    for lib in ("ag", "torch"):
+        mod = ag if lib == "ag" else torch
+        fn = F.kl_div if lib == "ag" else torch.nn.functional.kl_div
+        t = mod.tensor([0.0, 0.5, -0.5], requires_grad=True)
+        x = mod.tensor([0.1, 0.2, 0.3], requires_grad=True)
+        fn(x, t, reduction="sum").backward()
+        grads[lib] = (np.asarray(t.grad.tolist()), np.asarray(x.grad.tolist()))
+    for a, b in zip(grads["ag"], grads["torch"]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, equal_nan=True)
+
+
+def test_huber_loss_with_an_infinite_delta_is_the_squared_error():
+    x, y = [1.0, 2.0, 3.0], [0.5, 0.1, 9.0]
+    ours = F.huber_loss(ag.tensor(x), ag.tensor(y), "sum", float("inf")).item()
+    theirs = torch.nn.functional.huber_loss(torch.tensor(x), torch.tensor(y), "sum",
+                                            float("inf")).item()
+    assert ours == pytest.approx(theirs)
+
+
+def test_sgd_momentum_with_a_parameter_listed_twice_steps_like_torch():
+    from nn import optim
+    v, g = np.array([1.0, 2.0, 3.0], np.float32), np.array([0.5, -1.0, 2.0], np.float32)
+    a, t = ag.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        oa, ot = optim.SGD([a, a], lr=2, momentum=3), torch.optim.SGD([t, t], lr=2, momentum=3)
+        for _ in range(3):
+            a.grad, t.grad = ag.tensor(g), torch.tensor(g)
+            oa.step(), ot.step()
+            assert a.tolist() == t.tolist()
