@@ -165,7 +165,11 @@ def empty(shape: Sequence[int], dtype: Any, layer: str, fill: Any = None) -> np.
                                    f"dimension {min(shape)}: {list(shape)}")
     dt = np.dtype(dtype)
     check_bytes(math.prod(shape), dt, layer)
-    arr = allocate(lambda: np.empty(shape, dtype=dt), shape, dt, layer)
+    try:
+        arr = allocate(lambda: np.empty(shape, dtype=dt), shape, dt, layer)
+    except ValueError as exc:      # NumPy's "maximum allowed dimension exceeded"
+        raise InvalidArgumentError(f"{layer}: cannot create a parameter of shape "
+                                   f"{list(shape)}: {exc}") from None
     if fill is not None:
         arr.fill(fill)
     return arr

@@ -45,8 +45,39 @@ def _float_input(x, name: str, kinds: str = "f") -> Tensor:
     return t
 
 
-conv1d = _public(ag.conv1d, "conv1d", "conv2d")
-conv_transpose2d = _public(ag.conv_transpose2d, "conv_transpose2d")
+def _conv_args(name: str, weight, bias, **ints) -> None:
+    """A conv's Python arguments: weight and bias tensors, the rest ints or tuples of
+    ints (padding may be 'same' or 'valid'), TypeError naming ``name`` otherwise."""
+    for what, p in (("weight", weight), ("bias", bias)):
+        if (p is not None or what == "weight") and not isinstance(p, Tensor):
+            raise TypeError(f"{name}: {what} must be a Tensor{'' if what == 'weight' else ' or None'}"
+                            f", got {A._desc(p)}")
+    for what, v in ints.items():
+        if what == "padding" and isinstance(v, str):
+            continue
+        items = v if isinstance(v, (tuple, list)) else (v,)
+        if not all(A.is_int(i) for i in items):
+            raise TypeError(f"{name}: {what} must be an int or a tuple of ints, got "
+                            f"{A._desc(v)}")
+
+
+def _conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    _conv_args("conv1d", weight, bias, stride=stride, padding=padding, dilation=dilation,
+               groups=groups)
+    return ag.conv1d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                      groups=1, dilation=1) -> Tensor:
+    _conv_args("conv_transpose2d", weight, bias, stride=stride, padding=padding,
+               output_padding=output_padding, groups=groups, dilation=dilation)
+    return ag.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups,
+                               dilation)
+
+
+conv1d = _public(functools.wraps(ag.conv1d)(_conv1d), "conv1d", "conv2d")
+conv_transpose2d = _public(functools.wraps(ag.conv_transpose2d)(_conv_transpose2d),
+                           "conv_transpose2d")
 
 
 def _resize_args(input, size, scale_factor, name: str) -> None:
@@ -117,10 +148,13 @@ def _group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-
                 f"group_norm: expected the number of channels of the input ({x.shape[1]}, "
                 f"shape {tuple(x.shape)}) to be divisible by num_groups={num_groups}")
         _float_input(x, "group_norm")
-    for what, p in (("weight", weight), ("bias", bias)):
-        if p is not None and not isinstance(p, Tensor):
-            raise TypeError(f"group_norm: {what} must be a Tensor or None, got {A._desc(p)}")
-    return ag.group_norm(x, num_groups, weight, bias, eps)
+        for what, p in (("weight", weight), ("bias", bias)):
+            if p is not None and not isinstance(p, Tensor):
+                raise TypeError(f"group_norm: {what} must be a Tensor or None, got "
+                                f"{A._desc(p)}")
+    y = ag.group_norm(x, num_groups, weight, bias, eps)
+    # PyTorch: the result has the input's dtype (a float32 weight on a float16 input)
+    return y.to(x.dtype) if x.dtype.kind == "f" and y.dtype != x.dtype else y
 
 
 group_norm = _public(functools.wraps(ag.group_norm)(_group_norm), "group_norm", "mean")
@@ -149,7 +183,24 @@ def _adaptive_avg_pool2d(input, output_size) -> Tensor:
         A.check_bytes(sum(max(o, 0) * n for o, n in zip(out, x.shape[-2:])) +
                       math.prod(x.shape[:-2]) * math.prod(max(o, 0) for o in out), x.dtype,
                       name, "its output and pooling matrices")
+        if all(o > 0 for o in out) and not np.isfinite(np.asarray(x.detach().numpy())).all():
+            return _windows_mean(x, out)
     return ag.adaptive_avg_pool2d(x, output_size)
+
+
+def _windows_mean(x: Tensor, out) -> Tensor:
+    """Adaptive average pooling by slicing each window (PyTorch's windows
+    [floor(i n / o), ceil((i + 1) n / o))): an inf or NaN stays in its own windows, where
+    the op's pooling matrices would spread inf * 0 = NaN over the whole row."""
+    for axis, o in ((x.ndim - 1, out[1]), (x.ndim - 2, out[0])):
+        n = x.shape[axis]
+        parts = []
+        for i in range(o):
+            lo, hi = (i * n) // o, -((-(i + 1) * n) // o)
+            idx = (slice(None),) * axis + (slice(lo, hi),)
+            parts.append(x[idx].mean(axis=axis, keepdims=True))
+        x = ag.cat(parts, dim=axis)
+    return x
 
 
 adaptive_avg_pool2d = _public(functools.wraps(ag.adaptive_avg_pool2d)(_adaptive_avg_pool2d),
@@ -172,7 +223,7 @@ def rms_norm(input, normalized_shape, weight=None, eps: Optional[float] = None) 
                             f"{type(v).__name__}")
         if what == "eps" and v is not None:
             A.real(v, "eps", "rms_norm")
-    x = ag.as_tensor(input)
+    x = _float_input(input, "rms_norm")
     xc = x
     if x.dtype == np.float16:      # PyTorch computes half in float32 (eps: float32's)
         xc = x.to(np.float32)
@@ -366,6 +417,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str
     1.3125
     """
     reduction = _legacy(size_average, reduce, reduction)
+    beta = A.real(beta, "beta", "smooth_l1_loss")
     with A.named("smooth_l1_loss", runtime=True):
         if reduction == "mean":
             return _mean(ag.smooth_l1_loss(input, target, "none", beta))

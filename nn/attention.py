@@ -70,16 +70,17 @@ class MultiheadAttention(Module):
                  batch_first: bool = False, device=None, dtype=None) -> None:
         super().__init__()
         name = "MultiheadAttention"
-        embed_dim, num_heads = heads_args(embed_dim, num_heads, name)
+        embed_dim, num_heads = heads_args(embed_dim, num_heads, name, int_heads=False)
         kdim = embed_dim if kdim is None else A.size(kdim, "kdim", name)
         vdim = embed_dim if vdim is None else A.size(vdim, "vdim", name)
+        A.device(device, name)      # (PyTorch: at the first torch.empty(device=))
+        num_heads = A.size(num_heads, "num_heads", name)
         self.embed_dim, self.num_heads = embed_dim, num_heads
         self.dropout = A.real(dropout, "dropout", name)
         self.kdim, self.vdim = kdim, vdim
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.batch_first, self.head_dim = batch_first, embed_dim // num_heads
         self.add_zero_attn = add_zero_attn
-        A.device(device, name)
         dt = A.dtype_arg(dtype, name, ag.get_default_dtype())
         e = embed_dim
         A.check_bytes(4 * e * e + 4 * e + e * (self.kdim + self.vdim), dt, name)
