@@ -223,7 +223,11 @@ def rms_norm(input, normalized_shape, weight=None, eps: Optional[float] = None) 
                             f"{type(v).__name__}")
         if what == "eps" and v is not None:
             A.real(v, "eps", "rms_norm")
-    x = _float_input(input, "rms_norm")
+    x = ag.as_tensor(input)
+    if x.ndim < len(ns):          # (PyTorch checks the rank before the dtype)
+        raise ag.ShapeError(f"rms_norm: input tensor must have at least {len(ns)} dimensions "
+                            f"for normalized_shape {list(ns)}, got shape {tuple(x.shape)}")
+    x = _float_input(x, "rms_norm")
     xc = x
     if x.dtype == np.float16:      # PyTorch computes half in float32 (eps: float32's)
         xc = x.to(np.float32)

@@ -30,8 +30,21 @@ silu = ag.silu
 sigmoid = ag.sigmoid
 tanh = ag.tanh
 conv2d = ag.conv2d
-max_pool2d = ag.max_pool2d
-avg_pool2d = ag.avg_pool2d
+def _sizes_as_ints(fn):
+    """``fn`` with 0-d integer tensors among its size arguments read as ints (PyTorch
+    accepts ``kernel_size=torch.tensor(2)``)."""
+    def as_int(v):
+        return int(v.item()) if isinstance(v, Tensor) and v.ndim == 0 and \
+            v.dtype.kind in "iu" else v
+
+    @functools.wraps(fn)
+    def wrapper(input, *args, **kwargs):
+        return fn(input, *map(as_int, args), **{k: as_int(v) for k, v in kwargs.items()})
+    return wrapper
+
+
+max_pool2d = _sizes_as_ints(ag.max_pool2d)
+avg_pool2d = _sizes_as_ints(ag.avg_pool2d)
 dropout = ag.dropout
 flatten = ag.flatten
 pad = ag.pad            # F.pad(x, (left, right, top, bottom, ...)): last dimension first

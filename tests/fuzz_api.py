@@ -594,7 +594,8 @@ def _zero_d_promotion(c: "Call") -> bool:
     """docs/conventions.md: a 0-d tensor takes part in type promotion like NumPy's, not
     like PyTorch's "dimensioned tensors decide" (test_deliberate_zero_d_promotion_...)."""
     arrs = [v for v in [c.this, *c.args] if isinstance(v, Arr)]
-    arrs += [e for v in c.args if isinstance(v, Lst) for e in v.items if isinstance(e, Arr)]
+    arrs += [e for v in [*c.args, c.extra] if isinstance(v, Lst) for e in v.items
+             if isinstance(e, Arr)]                   # (a layer's inputs are in c.extra)
     return any(a.a.ndim == 0 for a in arrs) and any(a.a.ndim > 0 for a in arrs) and \
         len({a.a.dtype for a in arrs}) > 1
 
