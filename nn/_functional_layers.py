@@ -392,7 +392,14 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
         if log_target:
             loss = t.exp() * (t - x)
         else:
-            loss = _XLogX.apply(t) - t * x   # PyTorch's xlogy(t, t) - t x
+            # PyTorch's xlogy(t, t) - t x, on the broadcast target (so an element that
+            # no output reads gets gradient 0, not 0 * NaN)
+            try:
+                shape = np.broadcast_shapes(tuple(x.shape), tuple(t.shape))
+            except ValueError:
+                shape = None                 # (the subtraction below explains it)
+            tb = ag.broadcast_to(t, shape) if shape is not None and shape != t.shape else t
+            loss = _XLogX.apply(tb) - tb * x
     if reduction == "none":
         return loss
     if reduction == "batchmean":
