@@ -356,3 +356,55 @@ def test_sgd_momentum_with_a_parameter_listed_twice_steps_like_torch():
             a.grad, t.grad = ag.tensor(g), torch.tensor(g)
             oa.step(), ot.step()
             assert a.tolist() == t.tolist()
+
+
+@pytest.mark.parametrize("device", ["cuda", "a", 2, 2.0])
+def test_a_device_other_than_the_cpu_is_refused_like_torch(device):
+    for layer, args in (("LayerNorm", (3,)), ("LSTM", (3, 2)), ("Conv1d", (3, 2, 1)),
+                        ("MultiheadAttention", (4, 2)), ("Embedding", (3, 2))):
+        refuses_like_torch(lambda: getattr(nn, layer)(*args, device=device),
+                           lambda: getattr(torch.nn, layer)(*args, device=device), layer)
+    assert nn.LayerNorm(3, device="cpu:0").weight.shape == (3,)
+
+
+def test_interpolate_checks_in_torchs_order():
+    x, xt = x_of(1, 2, 4, 4), x_of(1, 2, 4, 4, lib="torch")
+    for args in ((1.5, 1.0), (True, 1.0), ((2, None),), ((2, 3, 4),), (0,)):
+        refuses_like_torch(lambda: F.interpolate(x, *args),
+                           lambda: torch.nn.functional.interpolate(xt, *args), "interpolate")
+    refuses_like_torch(lambda: F.upsample(x_of(2, 0, 3), 3),
+                       lambda: torch.nn.functional.upsample(x_of(2, 0, 3, lib="torch"), 3),
+                       "upsample")
+    with pytest.raises(MemoryError, match="interpolate"):
+        nn.Upsample(10 ** 20)(x)
+
+
+def test_adaptive_avg_pool2d_keeps_an_inf_in_its_own_windows():
+    a = np.random.default_rng(2).standard_normal((2, 3, 5, 7)).astype(np.float32)
+    a[0, 1, 2, 3], a[1, 0, 0, 0] = np.inf, np.nan
+    for out in ((2, 3), (4, 2), (2, None)):
+        ours = F.adaptive_avg_pool2d(ag.tensor(a), out)
+        theirs = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(a), out)
+        np.testing.assert_allclose(np.asarray(ours.tolist()), theirs.numpy(), rtol=1e-5,
+                                   equal_nan=True)
+
+
+def test_pooling_reads_a_0d_integer_tensor_as_a_size():
+    x = x_of(1, 2, 4, 4)
+    xt = torch.tensor(np.asarray(x.tolist(), dtype=np.float32))
+    for fn in ("avg_pool2d", "max_pool2d"):
+        ours = getattr(F, fn)(x, ag.tensor(2))
+        theirs = getattr(torch.nn.functional, fn)(xt, torch.tensor(2))
+        np.testing.assert_allclose(np.asarray(ours.tolist()), theirs.numpy(), rtol=1e-6)
+
+
+def test_norms_keep_the_input_dtype_and_bce_promotes_mixed_dtypes():
+    x = ag.tensor(np.ones((2, 3, 4), np.float16))
+    assert F.group_norm(x, 1, ag.ones(3), ag.zeros(3)).dtype == np.float16
+    assert torch.nn.functional.group_norm(torch.ones(2, 3, 4, dtype=torch.half), 1,
+                                          torch.ones(3), torch.zeros(3)).dtype == torch.half
+    p = np.array([0.25, 0.5, 0.75], np.float16)
+    y = np.array([0.1, 0.9, 0.5])
+    ours = nn.BCELoss()(ag.tensor(p), ag.tensor(y))
+    theirs = torch.nn.BCELoss()(torch.tensor(p).double(), torch.tensor(y))
+    assert ours.dtype == np.float64 and ours.item() == pytest.approx(theirs.item())
