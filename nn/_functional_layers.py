@@ -47,32 +47,39 @@ def _float_input(x, name: str, kinds: str = "f") -> Tensor:
 
 def _conv_args(name: str, weight, bias, **ints) -> None:
     """A conv's Python arguments: weight and bias tensors, the rest ints or tuples of
-    ints (padding may be 'same' or 'valid'), TypeError naming ``name`` otherwise."""
+    ints (padding may be 'same' or 'valid'), TypeError naming ``name`` otherwise; returns
+    the int arguments (0-d integer tensors read as ints)."""
     for what, p in (("weight", weight), ("bias", bias)):
         if (p is not None or what == "weight") and not isinstance(p, Tensor):
             raise TypeError(f"{name}: {what} must be a Tensor{'' if what == 'weight' else ' or None'}"
                             f", got {A._desc(p)}")
+    out = {}
     for what, v in ints.items():
         if what == "padding" and isinstance(v, str):
+            out[what] = v
             continue
+        if isinstance(v, Tensor) and v.ndim == 0 and v.dtype.kind in "iu":
+            v = int(v.item())                  # (PyTorch reads a 0-d integer tensor as an int)
         items = v if isinstance(v, (tuple, list)) else (v,)
         if not all(A.is_int(i) for i in items):
             raise TypeError(f"{name}: {what} must be an int or a tuple of ints, got "
                             f"{A._desc(v)}")
+        out[what] = v
+    return out
 
 
 def _conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
-    _conv_args("conv1d", weight, bias, stride=stride, padding=padding, dilation=dilation,
-               groups=groups)
-    return ag.conv1d(input, weight, bias, stride, padding, dilation, groups)
+    a = _conv_args("conv1d", weight, bias, stride=stride, padding=padding, dilation=dilation,
+                   groups=groups)
+    return ag.conv1d(input, weight, bias, a["stride"], a["padding"], a["dilation"], a["groups"])
 
 
 def _conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                       groups=1, dilation=1) -> Tensor:
-    _conv_args("conv_transpose2d", weight, bias, stride=stride, padding=padding,
-               output_padding=output_padding, groups=groups, dilation=dilation)
-    return ag.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups,
-                               dilation)
+    a = _conv_args("conv_transpose2d", weight, bias, stride=stride, padding=padding,
+                   output_padding=output_padding, groups=groups, dilation=dilation)
+    return ag.conv_transpose2d(input, weight, bias, a["stride"], a["padding"],
+                               a["output_padding"], a["groups"], a["dilation"])
 
 
 conv1d = _public(functools.wraps(ag.conv1d)(_conv1d), "conv1d", "conv2d")
