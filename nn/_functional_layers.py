@@ -178,6 +178,9 @@ def _adaptive_avg_pool2d(input, output_size) -> Tensor:
             f"{name}: expected input to have non-zero size for non-batch dimensions, but "
             f"input has sizes {tuple(x.shape)}")
     sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,)
+    if len(sizes) not in (1, 2):
+        raise ag.InvalidArgumentError(f"{name}: output_size must be an int or 2 sizes, got "
+                                      f"{output_size!r}"[:200])
     for v in sizes:
         if v is not None and not A.is_int(v):
             raise TypeError(f"{name}: output_size must be an int, None or a tuple of them, got "

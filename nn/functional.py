@@ -126,6 +126,8 @@ def _named(op: str, shape_first: bool = False):
                                      f"'mean', 'sum' or 'none'")
             try:
                 return f(*args, **kwargs)
+            except OverflowError as e:   # a Python int too large for any tensor dtype
+                raise TypeError(f"{op}: an argument is too large to convert ({e})") from None
             except (IndexError, TypeError, ValueError, RuntimeError) as e:
                 if str(e).startswith(op + ":"):
                     raise

@@ -128,6 +128,10 @@ class Conv1d(Module):
             raise ag.ShapeError(f"Conv1d({self.in_channels}, {self.out_channels}): expected input "
                              f"(N, {self.in_channels}, L) or ({self.in_channels}, L), got shape "
                              f"{tuple(x.shape)}")
+        if self.out_channels == 0:     # (PyTorch's conv refuses an empty weight)
+            raise ag.ShapeError(f"Conv1d({self.in_channels}, 0): expected the weight to have "
+                                f"at least 1 output channel, got weight of shape "
+                                f"{tuple(self.weight.shape)}")
         if self.padding_mode != "zeros":
             x = FL.pad(x, self._explicit_padding(), mode=self.padding_mode)
             return FL.conv1d(x, self.weight, self.bias, self.stride, 0, self.dilation,
