@@ -127,3 +127,47 @@ def dtype_arg(dtype: Any, op: str, default=None) -> np.dtype:
         raise TypeError(f"{op}: unsupported dtype {dt}; tapegrad supports bool, integer and "
                         f"float dtypes")
     return dt
+
+
+def broadcast_arg(op: str, *shapes: Tuple[int, ...]) -> Tuple[int, ...]:
+    """The broadcast shape of ``shapes``, or a :class:`~autograd.errors.ShapeError` (a
+    RuntimeError, as PyTorch) naming the op, the shapes and the dimension that differs.
+
+    >>> broadcast_arg("logical_and", (2, 1), (3,))
+    (2, 3)
+    """
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        pass
+    from .errors import ShapeError
+
+    shapes = [tuple(s) for s in shapes]
+    n = max(len(s) for s in shapes)
+    for d in range(1, n + 1):
+        sizes = {s[-d] for s in shapes if len(s) >= d} - {1}
+        if len(sizes) > 1:
+            a, b = sorted(sizes)[:2]
+            raise ShapeError(f"{op}: the size of tensor a ({a}) must match the size of tensor b "
+                             f"({b}) at non-singleton dimension {n - d}: shapes "
+                             f"{', '.join(map(str, shapes))} do not broadcast (equal, or 1, in "
+                             f"each trailing dimension); reshape or unsqueeze one input")
+    raise ShapeError(f"{op}: shapes {', '.join(map(str, shapes))} do not broadcast")
+
+
+def device_arg(device: Any, op: str):
+    """``devices.check_device(device, op)`` with every error naming ``op``: a device that
+    is not the CPU is a RuntimeError (DeviceUnavailableError), a malformed one (a float,
+    ``'cuda:x'``) the TypeError/RuntimeError of ``device()``, prefixed with the op.
+
+    >>> device_arg(None, "zeros")
+    device(type='cpu')
+    """
+    from .devices import check_device
+
+    try:
+        return check_device(device, op)
+    except (TypeError, RuntimeError) as e:
+        if str(e).startswith(op):
+            raise
+        raise type(e)(f"{op}: {e}") from None

@@ -108,9 +108,16 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+             "full": (4, float("inf"), 3, 80)}  # PyTorch's (precision, threshold, edgeitems, linewidth)
+
+
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
                      profile=None, sci_mode=None) -> None:
     """``torch.set_printoptions``: sets NumPy's print options, which tensor reprs use.
+    ``profile`` is one of PyTorch's presets ('default', 'short', 'full'); the other
+    arguments override it. Every argument is checked before any is applied (a TypeError
+    or ValueError naming set_printoptions), so a bad call cannot break printing.
 
     >>> import autograd as ag
     >>> ag.set_printoptions(precision=2)
@@ -118,9 +125,46 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     tensor([0.33])
     >>> ag.set_printoptions(precision=8)  # NumPy's default again
     """
-    opts = {k: v for k, v in (("precision", precision), ("threshold", threshold),
-                              ("edgeitems", edgeitems), ("linewidth", linewidth)) if v is not None}
+    import math
+    import sys
+
+    import numpy as np
+
+    from ._checks import is_int
+
+    def count(name, v, least, most=sys.maxsize):
+        if v is None:
+            return None
+        if not is_int(v):
+            raise TypeError(f"set_printoptions: {name} must be an int, got "
+                            f"{type(v).__name__} {v!r}"[:200])
+        if not least <= v <= most:
+            raise ValueError(f"set_printoptions: {name} must be in [{least}, {most}], got {v}")
+        return int(v)
+
+    if profile is not None and (not isinstance(profile, str) or profile not in _PROFILES):
+        raise ValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}, got "
+                         f"{profile!r}"[:200])
+    if threshold is not None:
+        if not (is_int(threshold) or isinstance(threshold, (float, np.floating))) or \
+                math.isnan(threshold) or threshold < 0:
+            raise (ValueError if isinstance(threshold, (float, np.floating)) else TypeError)(
+                f"set_printoptions: threshold must be a non-negative number (inf: never "
+                f"summarise), got {threshold!r}"[:200])
+        threshold = sys.maxsize if threshold >= sys.maxsize else int(threshold)
+    if sci_mode is not None and not isinstance(sci_mode, (bool, np.bool_)):
+        raise TypeError(f"set_printoptions: sci_mode must be True, False or None, got "
+                        f"{type(sci_mode).__name__} {sci_mode!r}"[:200])
+    opts = {}
+    if profile is not None:
+        p, t, e, w = _PROFILES[profile]
+        opts = {"precision": p, "threshold": sys.maxsize if math.isinf(t) else t,
+                "edgeitems": e, "linewidth": w}
+    for k, v in (("precision", count("precision", precision, 0, 2 ** 31 - 1)),
+                 ("threshold", threshold), ("edgeitems", count("edgeitems", edgeitems, 0)),
+                 ("linewidth", count("linewidth", linewidth, 1))):
+        if v is not None:
+            opts[k] = v
     if sci_mode is not None:
         opts["suppress"] = not sci_mode
-    import numpy as np
     np.set_printoptions(**opts)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import allocate, dtype_arg, int_arg, size_arg
+from ._checks import allocate, dtype_arg, int_arg, real_arg, size_arg
 from .devices import check_device
-from .errors import InvalidArgumentError
-from .random import _draw_normal, _draw_uniform, _gen, randint, random_array
+from .errors import DtypeError, InvalidArgumentError, ShapeError
+from .random import _draw_normal, _draw_uniform, _gen, _generator, int_bounds, randint, random_array
 from .tensor import Tensor, _check_grad_dtype, as_tensor, get_default_dtype
 
 __all__ = ["zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
@@ -35,7 +35,7 @@ def _leaf(arr: np.ndarray, requires_grad: bool, device=None, where: str = "tenso
         check_device(device, where)
     t = Tensor._wrap(arr)
     if requires_grad:
-        _check_grad_dtype(arr.dtype, "requires_grad=True")
+        _check_grad_dtype(arr.dtype, f"{where}(requires_grad=True)")
         t.requires_grad = True
     return t
 
@@ -111,63 +111,105 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
                  requires_grad, device, "full")
 
 
-def _like(x, dtype, device, where):
+def _like(x, dtype, device, where, kw=None, requires_grad=False):
+    """(shape, dtype) of a ``*_like`` result, every keyword checked (PyTorch's are
+    keyword-only: ``zeros_like(x, float64)`` is a TypeError there and here)."""
+    if kw:
+        _no_extra(where, dict(kw))
+    if not isinstance(requires_grad, (bool, np.bool_)):
+        raise TypeError(f"{where}(): argument 'requires_grad' must be bool, not "
+                        f"{type(requires_grad).__name__}")
     x = as_tensor(x)
     check_device(device, where)
     return x.shape, dtype_arg(dtype, where, x.dtype)
 
 
-def zeros_like(input, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
+def zeros_like(input, *, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
     """Zeros with ``input``'s shape and dtype (or ``dtype``).
 
     >>> import autograd as ag
     >>> ag.zeros_like(ag.tensor([[1, 2]])).tolist()
     [[0, 0]]
     """
-    shape, dt = _like(input, dtype, device, "zeros_like")
-    return _leaf(np.zeros(shape, dtype=dt), requires_grad)
+    shape, dt = _like(input, dtype, device, "zeros_like", kw, requires_grad)
+    return _leaf(np.zeros(shape, dtype=dt), requires_grad, where="zeros_like")
 
 
-def ones_like(input, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
+def ones_like(input, *, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
     """Ones with ``input``'s shape and dtype (or ``dtype``).
 
     >>> import autograd as ag
     >>> ag.ones_like(ag.tensor([1., 2.])).tolist()
     [1.0, 1.0]
     """
-    shape, dt = _like(input, dtype, device, "ones_like")
-    return _leaf(np.ones(shape, dtype=dt), requires_grad)
+    shape, dt = _like(input, dtype, device, "ones_like", kw, requires_grad)
+    return _leaf(np.ones(shape, dtype=dt), requires_grad, where="ones_like")
 
 
-empty_like = zeros_like
+def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
+    """An "uninitialised" tensor with ``input``'s shape and dtype: zeros here (see
+    :func:`empty`).
+
+    >>> import autograd as ag
+    >>> ag.empty_like(ag.ones(2, 3)).shape
+    (2, 3)
+    """
+    shape, dt = _like(input, dtype, device, "empty_like", kw, requires_grad)
+    return _leaf(np.zeros(shape, dtype=dt), requires_grad, where="empty_like")
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad: bool = False,  # noqa: A002
-              **kw) -> Tensor:
+def _fill_value(v, dt: np.dtype, op: str):
+    """``v`` converted to ``dt`` as PyTorch does (floats truncate towards zero into
+    integers, anything nonzero is True), or PyTorch's error: a value that cannot be
+    represented (NaN/inf into integers, beyond the range) is a RuntimeError, a complex
+    number too (tapegrad has no complex dtype), a non-number a TypeError."""
+    if isinstance(v, Tensor):
+        if v.ndim != 0:
+            raise TypeError(f"{op}(): argument 'fill_value' must be a number or a 0-d "
+                            f"tensor, got a tensor of shape {v.shape}")
+        v = v.item()
+    if isinstance(v, (complex, np.complexfloating)):
+        raise DtypeError(f"{op}: value {v!r} cannot be converted to type {dt} without "
+                         f"overflow (tapegrad has no complex dtype)")
+    if not isinstance(v, (bool, int, float, np.bool_, np.integer, np.floating)):
+        raise TypeError(f"{op}(): argument 'fill_value' must be Number, not "
+                        f"{type(v).__name__}")
+    if dt.kind == "b":
+        return bool(v)
+    bad = False
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        bad = not np.isfinite(float(v)) or not info.min <= int(v) <= info.max
+    elif np.isfinite(float(v)):  # (PyTorch's one-element fill rounds to inf in float16;
+        bad = abs(float(v)) > float(np.finfo(dt).max)  # every larger one refuses)
+    if bad:
+        raise InvalidArgumentError(f"{op}: value {v!r} cannot be converted to type {dt} "
+                                   f"without overflow")
+    return int(v) if dt.kind in "iu" else v
+
+
+def full_like(input, fill_value, *, dtype=None, device=None,  # noqa: A002
+              requires_grad: bool = False, **kw) -> Tensor:
     """``fill_value`` everywhere, with ``input``'s shape and dtype (or ``dtype``).
 
     >>> import autograd as ag
     >>> ag.full_like(ag.tensor([1, 2]), 9).tolist()
     [9, 9]
     """
-    shape, dt = _like(input, dtype, device, "full_like")
-    _real(("fill_value", fill_value), op="full_like")
-    try:
-        return _leaf(np.full(shape, fill_value, dtype=dt), requires_grad)
-    except OverflowError:
-        raise InvalidArgumentError(f"full_like: value {fill_value!r} cannot be converted to "
-                                   f"type {dt} without overflow") from None
+    shape, dt = _like(input, dtype, device, "full_like", kw, requires_grad)
+    value = _fill_value(fill_value, dt, "full_like")
+    return _leaf(np.full(shape, value, dtype=dt), requires_grad, where="full_like")
 
 
-def _float_like(input, dtype, device, where):  # noqa: A002
-    shape, dt = _like(input, dtype, device, where)
+def _float_like(input, dtype, device, where, kw, requires_grad):  # noqa: A002
+    shape, dt = _like(input, dtype, device, where, kw, requires_grad)
     if dt.kind != "f":
         raise RuntimeError(f"{where}: expected a floating point dtype, got {dt} "
                            f"(pass dtype=float32, or call it on a float tensor)")
     return shape, dt
 
 
-def rand_like(input, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
+def rand_like(input, *, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
     """Uniform samples in [0, 1) with ``input``'s shape (global generator).
 
     >>> import autograd as ag
@@ -175,33 +217,46 @@ def rand_like(input, dtype=None, device=None, requires_grad: bool = False, **kw)
     >>> r.shape, r.dtype, bool(((r >= 0) & (r < 1)).all())
     ((2, 3), dtype('float32'), True)
     """
-    shape, dt = _float_like(input, dtype, device, "rand_like")
-    return _leaf(random_array(_draw_uniform, None, shape, dt), requires_grad)
+    g = kw.pop("generator", None)
+    _generator(g, "rand_like")  # (checked; None stays None: the draw finds the global one)
+    shape, dt = _float_like(input, dtype, device, "rand_like", kw, requires_grad)
+    return _leaf(random_array(_draw_uniform, g, shape, dt), requires_grad, where="rand_like")
 
 
-def randn_like(input, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
+def randn_like(input, *, dtype=None, device=None, requires_grad: bool = False, **kw) -> Tensor:  # noqa: A002
     """Standard normal samples with ``input``'s shape (global generator).
 
     >>> import autograd as ag
     >>> ag.randn_like(ag.zeros(2, 3)).shape
     (2, 3)
     """
-    shape, dt = _float_like(input, dtype, device, "randn_like")
-    return _leaf(random_array(_draw_normal, None, shape, dt), requires_grad)
+    g = kw.pop("generator", None)
+    _generator(g, "randn_like")  # (checked; None stays None: the draw finds the global one)
+    shape, dt = _float_like(input, dtype, device, "randn_like", kw, requires_grad)
+    return _leaf(random_array(_draw_normal, g, shape, dt), requires_grad, where="randn_like")
 
 
-def randint_like(input, low: int = 0, high=None, dtype=None, device=None) -> Tensor:  # noqa: A002
-    """Integers in [low, high) (or [0, low)) with ``input``'s shape and dtype.
+def randint_like(input, low: int = None, high=None, *, dtype=None, device=None,  # noqa: A002
+                 requires_grad: bool = False, **kw) -> Tensor:
+    """Integers in [low, high) (or [0, low)) with ``input``'s shape and dtype, as
+    PyTorch's ``randint_like(input, high)`` / ``randint_like(input, low, high)``.
 
     >>> import autograd as ag
     >>> r = ag.randint_like(ag.zeros(4, dtype=ag.int64), 3)
     >>> r.dtype, bool(((r >= 0) & (r < 3)).all())
     (dtype('int64'), True)
     """
-    shape, dt = _like(input, dtype, device, "randint_like")
+    if low is None:
+        raise TypeError("randint_like() missing the bound: randint_like(input, high) or "
+                        "randint_like(input, low, high)")
+    g = kw.pop("generator", None)
+    _generator(g, "randint_like")  # (checked; None stays None: the draw finds the global one)
+    shape, dt = _like(input, dtype, device, "randint_like", kw, requires_grad)
     if high is None:
         low, high = 0, low
-    return randint(low, high, shape, dtype=dt)
+    low, high = int_arg(low, "low", "randint_like"), int_arg(high, "high", "randint_like")
+    int_bounds(low, high, dt, "randint_like")
+    return randint(low, high, shape, dtype=dt, generator=g, requires_grad=requires_grad)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
@@ -224,13 +279,22 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
                             "normal(0.0, 1.0, size=(2, 3))")
         shape = size_arg((size,), "normal")
         dt = dtype_arg(dtype, "normal", get_default_dtype())
-        return _leaf(random_array(_draw_normal_affine, generator, shape, float(mean),
-                                  float(std), dt), requires_grad)
+        mean_f, std_f = real_arg(mean, "mean", "normal"), real_arg(std, "std", "normal")
+        if not std_f >= 0.0:  # (NaN too)
+            raise InvalidArgumentError(f"normal expects std >= 0.0, but found std {std_f}")
+        return _leaf(allocate(lambda: random_array(_draw_normal_affine, generator, shape,
+                                                   mean_f, std_f, dt), shape, dt, "normal"),
+                     requires_grad, where="normal")
     m = as_tensor(mean).detach()
     s = as_tensor(std).detach()
-    if np.any(s._arr < 0):
-        raise RuntimeError("normal expects all elements of std >= 0.0")
-    shape = np.broadcast_shapes(m.shape, s.shape)
+    if not np.all(s._arr >= 0):  # (NaN too)
+        raise InvalidArgumentError("normal expects all elements of std >= 0.0, but found "
+                                   "a negative or NaN std")
+    try:
+        shape = np.broadcast_shapes(m.shape, s.shape)
+    except ValueError:
+        raise ShapeError(f"normal: the shapes of mean {m.shape} and std {s.shape} do not "
+                         f"broadcast") from None
     dt = (mean if tm else std).dtype if dtype is None else dtype_arg(dtype, "normal")
     # the draw goes through random_array and the arithmetic through recorded ops, so
     # autograd.compile replays fresh samples with the current mean and std
@@ -294,8 +358,27 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: boo
     if steps < 0:
         raise InvalidArgumentError(f"linspace: number of steps must be non-negative, got {steps}")
     dt = dtype_arg(dtype, "linspace", get_default_dtype())
-    return _leaf(allocate(lambda: np.linspace(start, end, steps).astype(dt), (steps,), dt,
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    return _leaf(allocate(lambda: _linspace(start, end, steps, dt), (steps,), dt,
                           "linspace"), requires_grad, device, "linspace")
+
+
+def _linspace(start, end, steps: int, dt: np.dtype) -> np.ndarray:
+    """PyTorch's kernel for floats, in the output dtype: step = (end - start) / (steps - 1),
+    the first half start + i step, the second half end - (steps - 1 - i) step (so the
+    ends are exact; with an infinite bound the values are PyTorch's NaN/inf too)."""
+    if dt.kind != "f" or steps < 2:
+        return np.full(1, start).astype(dt) if steps == 1 else \
+            np.linspace(start, end, steps).astype(dt)
+    for v in (start, end):
+        if np.isfinite(float(v)) and abs(float(v)) > float(np.finfo(dt).max):
+            raise InvalidArgumentError(f"linspace: value {v!r} cannot be converted to type "
+                                       f"{dt} without overflow")
+    with np.errstate(all="ignore"):
+        s, e = dt.type(start), dt.type(end)
+        step = (e - s) / dt.type(steps - 1)
+        i = np.arange(steps, dtype=dt)
+        return np.where(i < steps // 2, s + i * step, e - (dt.type(steps - 1) - i) * step)
 
 
 def eye(n: int, m=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

@@ -98,9 +98,18 @@ def check_device(dev: Any, where: str) -> device:
     ...     print(str(e)[:37])
     zeros: device 'cuda' is not available
     """
+    if not isinstance(where, str):
+        raise TypeError(f"check_device: where must be the name of the calling function (a "
+                        f"string), got {type(where).__name__} {where!r}"[:200])
     if dev is None:
         return CPU
-    d = dev if isinstance(dev, device) else device(dev)
+    if isinstance(dev, device):
+        d = dev
+    else:
+        try:
+            d = device(dev)
+        except (TypeError, RuntimeError) as exc:
+            raise type(exc)(f"{where}: {exc}"[:400]) from None
     if d.type != "cpu":
         raise DeviceUnavailableError(
             f"{where}: device {str(d)!r} is not available: tapegrad runs on the CPU only "

@@ -96,10 +96,13 @@ def _draw_perm(g, n):
     return _gen(g).permutation(n).astype(np.int64)
 
 
-def _leaf(arr, requires_grad):
+def _leaf(arr, requires_grad, op: str = "tensor"):
+    if not isinstance(requires_grad, (bool, np.bool_)):
+        raise TypeError(f"{op}(): argument 'requires_grad' must be bool, not "
+                        f"{type(requires_grad).__name__}")
     t = Tensor._wrap(arr)
     if requires_grad:
-        _check_grad_dtype(arr.dtype, "requires_grad=True")
+        _check_grad_dtype(arr.dtype, f"{op}(requires_grad=True)")
         t.requires_grad = True
     return t
 
@@ -121,8 +124,7 @@ def randn(*size, dtype=None, requires_grad: bool = False, generator=None, device
     _generator(generator, "randn")
     shape, dt = _shape(size, "randn"), _float_dtype(dtype, "randn")
     return _leaf(allocate(lambda: random_array(_draw_normal, generator, shape, dt), shape, dt,
-                          "randn"),
-                 requires_grad)
+                          "randn"), requires_grad, "randn")
 
 
 def rand(*size, dtype=None, requires_grad: bool = False, generator=None, device=None) -> Tensor:
@@ -138,11 +140,11 @@ def rand(*size, dtype=None, requires_grad: bool = False, generator=None, device=
     _generator(generator, "rand")
     shape, dt = _shape(size, "rand"), _float_dtype(dtype, "rand")
     return _leaf(allocate(lambda: random_array(_draw_uniform, generator, shape, dt), shape, dt,
-                          "rand"), requires_grad)
+                          "rand"), requires_grad, "rand")
 
 
-def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, generator=None,
-            device=None) -> Tensor:
+def randint(low: int, high: Optional[int] = None, size=(), *, dtype=np.int64, generator=None,
+            device=None, requires_grad: bool = False) -> Tensor:
     """Integers in [low, high) (or [0, low) when high is None). As in PyTorch,
     ``randint(high, size)`` (two positional arguments, the second a tuple) also works.
 
@@ -161,15 +163,27 @@ def randint(low: int, high: Optional[int] = None, size=(), dtype=np.int64, gener
         low, high = 0, low
     low, high = int_arg(low, "low", "randint"), int_arg(high, "high", "randint")
     shape = size_arg((size,) if not isinstance(size, (tuple, list)) else tuple(size), "randint")
-    if high <= low:
-        raise InvalidArgumentError(f"randint: expects low < high, got low={low}, high={high}")
-    if not (-2 ** 63 <= low and high <= 2 ** 63):
-        raise InvalidArgumentError(f"randint: bounds {low}, {high} are out of range for int64")
-    return Tensor._wrap(allocate(lambda: random_array(_draw_int, generator, low, high, shape, dtype),
-                                 shape, np.int64, "randint"))
+    int_bounds(low, high, dtype, "randint")
+    return _leaf(allocate(lambda: random_array(_draw_int, generator, low, high, shape, dtype),
+                          shape, np.int64, "randint"), requires_grad, "randint")
 
 
-def randperm(n: int, generator=None, dtype=np.int64, device=None) -> Tensor:
+def int_bounds(low: int, high: int, dtype: np.dtype, op: str) -> None:
+    """[low, high) must be a non-empty range of values ``dtype`` can hold (PyTorch's
+    RuntimeError, e.g. "to - 1 is out of bounds for bool")."""
+    if low >= high:
+        raise InvalidArgumentError(f"{op}: expects 'low' to be less than 'high', got "
+                                   f"low={low} >= high={high}")
+    dt = np.dtype(dtype)
+    lo, hi = ((0, 1) if dt.kind == "b" else (int(np.iinfo(dt).min), int(np.iinfo(dt).max))
+              if dt.kind in "iu" else (-2 ** 63, 2 ** 63))
+    if low < lo or high - 1 > hi:
+        raise InvalidArgumentError(f"{op}: [{low}, {high}) is out of bounds for dtype {dt} "
+                                   f"(values {lo} to {hi})")
+
+
+def randperm(n: int, *, generator=None, dtype=np.int64, device=None,
+             requires_grad: bool = False) -> Tensor:
     """A random permutation of 0..n-1.
 
     >>> import autograd as ag
@@ -183,5 +197,7 @@ def randperm(n: int, generator=None, dtype=np.int64, device=None) -> Tensor:
     dtype = dtype_arg(dtype, "randperm")
     if n < 0:
         raise InvalidArgumentError(f"randperm: n must be non-negative, got {n}")
-    return Tensor._wrap(allocate(lambda: random_array(_draw_perm, generator, n).astype(dtype),
-                                 (n,), dtype, "randperm"))
+    if dtype.kind != "f" and n > 0:
+        int_bounds(0, n, dtype, "randperm")
+    return _leaf(allocate(lambda: random_array(_draw_perm, generator, n).astype(dtype),
+                          (n,), dtype, "randperm"), requires_grad, "randperm")

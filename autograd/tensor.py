@@ -4,8 +4,9 @@ This file holds no op and imports none. The op methods and operators (``t.exp()`
 ``t.sum(dim=1)``, ``t * u``, ``t.add_(u)``, ``t[0] = v``, ``t.backward()``) live in the
 table :class:`OpMethods`, a base class of Tensor that is empty here and filled by the
 op declarations through the registry (``registry.method``): adding an op adds its
-method, and no list of names is kept by hand. Python scalars on either side of an operator take the tensor's dtype
-(like PyTorch), Python floats and lists default to float32, NumPy arrays keep theirs.
+method, and no list of names is kept by hand. Python scalars on either side of an
+operator take the tensor's dtype (like PyTorch), Python floats and lists default to
+float32, NumPy arrays keep theirs.
 
 Views, as in PyTorch: basic indexing (``x[0]``, ``x[:, 1:]``, ``x[..., None]``) and the
 shape ops (reshape/view, permute/transpose, squeeze/unsqueeze, expand, detach) return
@@ -99,17 +100,24 @@ def _to_array(data: Any, dtype=None) -> np.ndarray:
     else:
         try:
             arr = np.array(data, dtype=dtype)
-        except ValueError as exc:
+        except OverflowError as exc:
+            raise InvalidArgumentError(f"tensor: an int in the data does not fit in "
+                                       f"{dtype or 'int64'} ({exc})") from None
+        except (ValueError, TypeError) as exc:
             if "inhomogeneous" not in str(exc) and "sequence" not in str(exc):
-                raise
+                raise TypeError(f"tensor: cannot convert {type(data).__name__} {data!r:.40} "
+                                f"to a tensor of dtype {dtype}: {exc}") from None
             raise ValueError(f"tensor: {_ragged(data)}; every row must have the same "
                              f"length") from None
         if dtype is None:
             if arr.dtype.kind == "f":
                 arr = arr.astype(get_default_dtype())
-            elif arr.dtype.kind == "O":
-                raise DtypeError(f"tensor: cannot convert {type(data).__name__} to a tensor "
-                                f"(got an object array; give numbers, lists of numbers or arrays)")
+            elif arr.dtype.kind == "O":  # (an int beyond int64: PyTorch's ValueError)
+                big = any(type(v) is int for v in arr.reshape(-1))
+                raise (InvalidArgumentError if big else DtypeError)(
+                    f"tensor: cannot convert {type(data).__name__} to a tensor ("
+                    f"{'an int does not fit in int64' if big else 'got an object array'}"
+                    f"; give numbers, lists of numbers or arrays)")
             elif arr.dtype.kind == "i" and arr.dtype != np.int64:
                 arr = arr.astype(np.int64)
     if arr.dtype.kind not in "biuf":
@@ -133,6 +141,10 @@ class OpMethods:
     method written in the class body)."""
 
     __slots__ = ()
+
+
+_CMP_NAMES = {np.equal: "eq", np.not_equal: "ne", np.less: "lt", np.less_equal: "le",
+              np.greater: "gt", np.greater_equal: "ge"}
 
 
 class Tensor(OpMethods):
@@ -414,27 +426,10 @@ class Tensor(OpMethods):
             return Tensor._wrap(fn(self._d, o._d))
         except ValueError as exc:  # only on failure: name the op and the shapes
             raise ShapeError(
-                f"{fn.__name__}: cannot compare tensors of shapes {tuple(self.shape)} and "
-                f"{tuple(np.shape(o._d))}: {exc}. Shapes must be broadcastable (equal, or 1, "
-                f"in each trailing dimension); reshape or unsqueeze one input.") from None
-
-    def __eq__(self, other):  # type: ignore[override]
-        return self._cmp(other, np.equal)
-
-    def __ne__(self, other):  # type: ignore[override]
-        return self._cmp(other, np.not_equal)
-
-    def __lt__(self, other):
-        return self._cmp(other, np.less)
-
-    def __le__(self, other):
-        return self._cmp(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._cmp(other, np.greater)
-
-    def __ge__(self, other):
-        return self._cmp(other, np.greater_equal)
+                f"{_CMP_NAMES.get(fn, '')} ({fn.__name__}): cannot compare tensors of shapes "
+                f"{tuple(self.shape)} and {tuple(np.shape(o._d))}: {exc}. Shapes must be "
+                f"broadcastable (equal, or 1, in each trailing dimension); reshape or "
+                f"unsqueeze one input.") from None
 
     def logical_not(self):
         return Tensor._wrap(np.logical_not(self._arr))
@@ -540,7 +535,10 @@ def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
         if c is None or c._version:
             if len(_CONSTS) > 4096:
                 _CONSTS.clear()
-            c = _CONSTS[key] = Tensor._wrap(dt.type(x))
+            try:
+                c = _CONSTS[key] = Tensor._wrap(dt.type(x))
+            except OverflowError:
+                raise InvalidArgumentError(f"tensor: the int {x} does not fit in {dt}") from None
         return c
     if isinstance(x, Tensor):
         return x
@@ -559,7 +557,7 @@ def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
             raise DtypeError("tapegrad does not support complex numbers")
         return Tensor._wrap(np.array(x, dtype=_scalar_dtype(x, like)))
     if x is None:
-        raise TypeError("expected a tensor, a number or an array, got None")
+        raise DtypeError("expected a tensor, a number or an array, got None")  # torch: RuntimeError
     return tensor(x)
 
 
@@ -573,7 +571,10 @@ def tensor(data: Any, requires_grad: bool = False, dtype=None, name: Optional[st
     (dtype('float32'), dtype('int64'), dtype('bool'))
     """
     if device is not None:
-        check_device(device, "tensor")
+        try:
+            check_device(device, "tensor")
+        except (TypeError, RuntimeError) as e:  # device()'s own errors: name the op
+            raise e if str(e).startswith("tensor") else type(e)(f"tensor: {e}") from None
     t = object.__new__(Tensor)
     t._init(_to_array(data, dtype), requires_grad, name)
     return t

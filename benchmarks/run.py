@@ -60,6 +60,7 @@ class Report:
     checks: list = field(default_factory=list)
     memory: list = field(default_factory=list)
     records: list = field(default_factory=list)  # (key, eager call s, recording call s)
+    profiles: list = field(default_factory=list)  # (key, compiled.kernel_floor's dict)
 
 
 def fmt_num(v: float) -> str:
@@ -226,8 +227,10 @@ def run_all(quick: bool = False, only: Optional[Sequence[str]] = None,
             runs = f"{len(t.times_s)} x {t.inner}" if t.times_s else "-"
             rep.rows.append(Row(wl.key, wl.title if i == 0 else "", t.system, value, ratio, check, runs))
             log(f"  time  {t.system:11s} {value:>18s}  {ratio}")
-    from .compiled import record_ratios
+    from .compiled import record_ratios, unmet_profiles
     rep.records = record_ratios(quick, sel, reps=2 if quick else 5, log=log)
+    if not quick:
+        rep.profiles = unmet_profiles(rep.rows, _ratio, log=log)
     mem = measure_memory(quick, sel, log=log)
     rep.memory = mem
     by_key: Dict[str, list] = {}
@@ -346,6 +349,11 @@ def render_markdown(rep: Report) -> str:
     cgoals = compile_goals_table(rep.rows, rep.records)
     if cgoals.count("\n") > 1:
         out += ["## Goals of ag.compile (issue 11, from this run's ratios)", "", cgoals, ""]
+        if rep.profiles:
+            from .compiled import profile_table
+            out += ["Where the time goes in each unmet compiled goal (measured in this run by "
+                    "`benchmarks.compiled.kernel_floor`, process CPU time, best of 5):", "",
+                    profile_table(rep.profiles), ""]
     if rep.notes:
         out += ["Notes:", ""] + [f"- {n}" for n in rep.notes] + [""]
     if rep.failures:

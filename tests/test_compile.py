@@ -18,7 +18,7 @@ import pytest
 
 import autograd as ag
 import nn
-from autograd.compiler import CompileWarning, Compiled
+from autograd.compiler import CompileWarning, Compiled, _codegen, _trace
 from autograd.testing import all_cases, make_inputs
 from nn.data import load_digits
 from nn.models import DigitsCNN, mlp
@@ -56,7 +56,26 @@ def _run_sample(entry, s, f):
     return [_arr(o) for o in outs], [_arr(t.grad) for t in ts]
 
 
-def test_every_op_sample_replays_bitwise():
+@pytest.fixture(params=["generated", "interpreted"])
+def replay_kind(request, monkeypatch):
+    """A replay runs generated Python (_codegen) or, for a trace too long to compile,
+    the interpreted loops of Trace: both must equal eager bit for bit."""
+    if request.param == "interpreted":
+        monkeypatch.setattr(_codegen, "MAX_LINES", 0)
+    return request.param
+
+
+def _check_replay_kind(c: Compiled, kind: str) -> None:
+    traces = [e.trace for e in c._cache.values() if e.state == "replay"]
+    assert traces
+    for tr in traces:
+        if tr.calls > 1:
+            assert callable(tr.run_fwd) == (kind == "generated"), tr.run_fwd
+        if tr.fast is not None and tr.run_bwd is not _trace._UNSET:
+            assert callable(tr.run_bwd) == (kind == "generated"), tr.run_bwd
+
+
+def test_every_op_sample_replays_bitwise(replay_kind):
     """Every sample of every op (primitives, composites, public forms) through compile:
     values and every input's gradient equal eager's bit for bit; only the in-place
     forms run eagerly (in-place writes are a guard)."""
@@ -80,6 +99,8 @@ def test_every_op_sample_replays_bitwise():
         states[(name, i)] = st
         if st != "replay":
             eager_reasons.append(c.signatures()[0]["reason"])
+        else:
+            _check_replay_kind(c, replay_kind)
     n_replay = sum(1 for v in states.values() if v == "replay")
     assert n_replay > 0.97 * len(states), (n_replay, len(states))
     assert eager_reasons and all("in-place write" in r for r in eager_reasons), eager_reasons
@@ -139,16 +160,74 @@ def _batches(n_steps, n, d, classes=10, seed=0, image=False):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_mlp_with_adam_bitwise_over_many_steps(dtype):
+def test_mlp_with_adam_bitwise_over_many_steps(dtype, replay_kind):
     batches = _batches(80, 32, 64)
     step = _train_pair(lambda: mlp([64, 32, 32, 10]),
                        lambda ps: nn.optim.Adam(ps, lr=1e-2), batches,
                        nn.functional.cross_entropy, dtype)
     sig = step.signatures()[0]
     assert sig["state"] == "replay" and sig["replays"] >= 77
+    _check_replay_kind(step, replay_kind)
 
 
-def test_mlp_with_sgd_momentum_dropout_and_label_smoothing_bitwise():
+def test_generated_replay_source_is_the_schedule():
+    """The generated forward is one line per kernel step, the backward calls each
+    non-identity vjp once; a trace over MAX_LINES keeps the loops."""
+    W, b, rng = _w_problem()
+    c = ag.compile(_f(W, b))
+    x = ag.tensor(rng.standard_normal((5, 3)))
+    for _ in range(3):
+        W.grad = b.grad = None
+        c(x).backward()
+    tr = next(iter(c._cache.values())).trace
+    n_kernels = sum(1 for st in tr.fsteps if st[0] in (0, 1, 2, 3))
+    src = tr.run_fwd.__code__
+    assert src.co_filename == "<compiled forward>" and n_kernels >= 3
+    n_vjps = sum(1 for *_, es, ps in tr.fast if ps is None for v, _, _ in es if v is not None)
+    assert sum(1 for k in tr.run_bwd.__globals__ if k.startswith("v")) == n_vjps
+    assert _codegen.forward(tr.fsteps * 3) is not None
+    monkey = _codegen.MAX_LINES
+    try:
+        _codegen.MAX_LINES = 2 * len(tr.fsteps) - 1   # (under LOOP_MIN_STEPS: written out)
+        assert _codegen.forward(tr.fsteps * 2) is None
+    finally:
+        _codegen.MAX_LINES = monkey
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 301])
+def test_a_repeated_block_replays_as_a_loop_bitwise(n):
+    """x = f(x) a few hundred times is written once, as a loop over a table of slots;
+    the results are eager's to the bit, and short runs are written out."""
+    rng = np.random.default_rng(n)
+    c = ag.tensor(rng.standard_normal(3), requires_grad=True)
+    x0 = ag.tensor(rng.standard_normal(3), requires_grad=True)
+
+    def chain(x, c):
+        for _ in range(n):
+            x = (x + c).tanh() * 0.5
+        return x.sum()
+
+    x1 = ag.tensor(x0.detach().numpy(), requires_grad=True)
+    c1 = ag.tensor(c.detach().numpy(), requires_grad=True)
+    ref = chain(x1, c1)
+    ref.backward()
+    comp = ag.compile(chain)
+    for _ in range(3):
+        x0.grad = c.grad = None
+        out = comp(x0, c)
+        out.backward()
+        assert _same(_arr(out), _arr(ref)) and _same(_arr(x0.grad), _arr(x1.grad))
+        assert _same(_arr(c.grad), _arr(c1.grad))
+    tr = next(iter(comp._cache.values())).trace
+    lines = tr.run_fwd.__code__.co_lines
+    n_lines = len({ln for _, _, ln in lines() if ln is not None})
+    looped = 3 * n >= _codegen.LOOP_MIN_STEPS   # (add, tanh, mul: 3 kernels a round)
+    assert any(k.startswith("T") for k in tr.run_fwd.__globals__) == looped
+    assert any(k.startswith("T") for k in tr.run_bwd.__globals__) == looped
+    assert n_lines < 40 or not looped, n_lines  # (301 rounds: still a few lines)
+
+
+def test_mlp_with_sgd_momentum_dropout_and_label_smoothing_bitwise(replay_kind):
     """Dropout draws fresh masks from the global generator at every replay, in eager's
     order: a seeded compiled run equals the seeded eager run. (The label-smoothed loss
     turns labels into index arrays outside the ops, so it stays eager: the model is
@@ -159,9 +238,10 @@ def test_mlp_with_sgd_momentum_dropout_and_label_smoothing_bitwise():
                        lambda ps: nn.optim.SGD(ps, lr=0.05, momentum=0.9), batches,
                        lambda z, y: lossf(z, y), np.float64, whole=False)
     assert step.signatures()[0]["state"] == "replay"
+    _check_replay_kind(step, replay_kind)
 
 
-def test_digits_cnn_with_dropout_bitwise():
+def test_digits_cnn_with_dropout_bitwise(replay_kind):
     n_steps = 200 if os.environ.get("TAPEGRAD_COMPILE_LONG") else 12
     batches = _batches(n_steps, 32, 0, image=True, seed=2)
     batches = [(x.reshape(-1, 1, 8, 8), y) for x, y in batches]
@@ -170,6 +250,7 @@ def test_digits_cnn_with_dropout_bitwise():
                        nn.functional.cross_entropy, np.float32, check_every=10)
     sig = step.signatures()[0]
     assert sig["state"] == "replay" and sig["replays"] >= n_steps - 3
+    _check_replay_kind(step, replay_kind)
 
 
 def test_compile_a_module_sees_in_place_updates_and_train_eval():

@@ -198,7 +198,8 @@ FUNCTIONAL = [
     ("upsample", lambda L: (x_of(1, 2, 4, 4, lib=L), 3, 3)),
     ("upsample", lambda L: (x_of(3, 3, lib=L), 2)),
     ("conv1d", lambda L: (x_of(2, 0, 3, lib=L), x_of(2, 3, 4, lib=L))),
-    ("scaled_dot_product_attention", lambda L: (10 ** 20, -1.0, 2)),
+    ("scaled_dot_product_attention", lambda L: (x_of(3, lib=L), x_of(3, lib=L),
+                                                x_of(3, lib=L))),
     ("multi_head_attention_forward", lambda L: (x_of(2, lib=L), x_of(2, lib=L), x_of(2, lib=L),
                                                 2, 1, None, None, None, None, False, 0.0,
                                                 x_of(2, 2, lib=L), None)),
@@ -211,6 +212,13 @@ FUNCTIONAL = [
 def test_functional_refuses_like_torch_naming_the_function(fn, make):
     refuses_like_torch(lambda: getattr(F, fn)(*make("ag")),
                        lambda: getattr(torch.nn.functional, fn)(*make("torch")), fn)
+
+
+def test_a_huge_python_int_for_attention_is_a_clear_error():
+    # (PyTorch: its argument parser's TypeError; tapegrad names the conversion or the op)
+    with pytest.raises((TypeError, ValueError)) as e:
+        F.scaled_dot_product_attention(10 ** 20, -1.0, 2)
+    assert "scaled_dot_product_attention" in str(e.value) or str(e.value).startswith("tensor:")
 
 
 @pytest.mark.parametrize("fn", ["hardtanh", "mish"])
@@ -313,7 +321,8 @@ def test_deliberate_hardtanh_gradient_passes_at_nan():
 
 
 def test_group_norm_of_one_element_groups_has_a_zero_gradient():
-    """docs/errors.md `_one_element_groups`: y = 0 exactly, so its gradient is 0."""
+    """docs/errors.md `_constant_std` (a group_norm group of one element): y = 0
+    exactly, so its gradient is 0."""
     x = ag.tensor(np.random.default_rng(3).standard_normal((2, 3)).astype(np.float32),
                   requires_grad=True)
     y = F.group_norm(x, 3)

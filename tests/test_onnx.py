@@ -93,8 +93,9 @@ def test_what_cannot_be_exported_is_refused_by_name():
     x = ag.randn(4, 3)
     with pytest.raises(agonnx.ExportError, match="does not depend on the inputs"):
         agonnx.export(lambda t: ag.argmax(t, dim=1), (x,), None)
+    # an index computed from an input with NumPy (here a slice) is not on the tape
     with pytest.raises(agonnx.ExportError, match="'input_1' is never read"):
-        agonnx.export(lambda t, i: t[i.detach().numpy()], (x, ag.tensor([0, 2])), None)
+        agonnx.export(lambda t, i: t[i.detach().numpy()[1:]], (x, ag.tensor([0, 2, 1])), None)
 
     def shape_dependent(t):
         return t * 2 if t.shape[0] < 5 else (t * 2).exp()

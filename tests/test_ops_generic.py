@@ -145,6 +145,8 @@ def _aliasable(entry, s):
     d = s.diff_positions()
     if entry.name == "pow" and (s.inputs[0] <= 0).any():
         return False  # x ** x leaves the domain below 0
+    if entry.name == "kl_div" and not s.attrs.get("log_target") and (s.inputs[0] < 0).any():
+        return False  # target log target is NaN below 0 (PyTorch's xlogy)
     return (entry.differentiable and s.grad and len(d) >= 2
             and len({(s.inputs[k].shape, s.inputs[k].dtype) for k in d}) == 1)
 

@@ -24,6 +24,7 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 
 from ..engine import _conform
+from . import _codegen
 from ..registry import NP, OpDef
 from ..tape import INPLACE, new_node
 from ..tensor import Tensor
@@ -68,6 +69,7 @@ def _out_vjp(F, g, out, ctx, k=None):
 
 
 _ZERO = np.float64(0.0)
+_UNSET = object()
 _NOKW: dict = {}  # (shared, never written)
 OUT_OP = OpDef("compiled_output", None, (_out_vjp,), smooth=True, linear=True, uses_out=False,
                check=None, doc="an output of a replayed compiled call", differentiable=True)
@@ -98,6 +100,23 @@ def _is_identity(vjp) -> bool:
     code = getattr(vjp, "__code__", None)
     return (code is not None and code.co_code == _IDENTITY and code.co_argcount >= 3
             and code.co_varnames[1] == "g" and not code.co_flags & 0x0C)
+
+
+def _accumulate(G: list, own: list, p: int, gi, g) -> None:
+    """``G[p] += gi`` as the engine does it: in place only into a buffer a vjp allocated
+    (the hot loops inline this)."""
+    prev = G[p]
+    if prev is None:
+        G[p] = gi
+        if gi is not g and type(gi) is _ndarray and gi.base is None:
+            own[p] = True
+    elif own[p]:
+        _add(prev, gi, out=prev)
+    else:
+        acc = prev + gi
+        G[p] = acc
+        if type(acc) is _ndarray:
+            own[p] = True
 
 
 class Trace:
@@ -150,6 +169,10 @@ class Trace:
         self.hub_op = OpDef(name, None, vjps, smooth=True, linear=True, uses_out=False,
                             check=None, doc=f"a replayed call of {name}", differentiable=True)
         self.fast = None  # the backward schedule, specialised by its first run
+        # the steps and the schedule as generated Python (_codegen), made at their first
+        # replay; None: too long to compile, the loops below run
+        self.run_fwd: Any = _UNSET
+        self.run_bwd: Any = _UNSET
         # the arguments and outside tensors whose values the vjps read: an in-place change
         # of one between the call and backward() must raise, as in eager mode
         reads = {}
@@ -180,27 +203,13 @@ class Trace:
             if d.dtype is not dtype or t.requires_grad is not rg or d.shape != shape:
                 raise Stale(s)
             V[s] = d
-        for code, f, a, b, ins, kw, o in self.fsteps:
-            if code == 2:
-                V[o] = f(V[a], V[b])
-            elif code == 1:
-                V[o] = f(V[a])
-            elif code == 3:
-                V[o] = f(V[a], **kw)
-            elif code == 0:
-                V[o] = f(*[V[j] for j in ins], **kw)
-            elif code == 5:
-                V[o] = V[a][()]
-            elif code == 6:
-                d = V[o]
-                if type(d) is not _ndarray and not isinstance(d, _generic):
-                    V[o] = _asarray(d)
-            elif code == 9:  # Tensor.data made a scalar value an array
-                d = V[o]
-                if type(d) is not _ndarray:
-                    V[o] = _asarray(d)
-            else:  # 7: a random draw, from the generator it names (None: the default one)
-                V[o] = f(*ins)
+        run = self.run_fwd
+        if run is _UNSET:
+            run = self.run_fwd = _codegen.forward(self.fsteps)
+        if run is not None:
+            run(V)
+        else:
+            self._forward_loop(V)
         self.calls += 1
         outs = []
         ctx = None
@@ -227,6 +236,30 @@ class Trace:
             return outs[0]
         ot = self.out_type
         return ot(*outs) if hasattr(ot, "_fields") else ot(outs)
+
+    def _forward_loop(self, V: list) -> None:
+        """The forward steps, interpreted (a trace too long for _codegen)."""
+        for code, f, a, b, ins, kw, o in self.fsteps:
+            if code == 2:
+                V[o] = f(V[a], V[b])
+            elif code == 1:
+                V[o] = f(V[a])
+            elif code == 3:
+                V[o] = f(V[a], **kw)
+            elif code == 0:
+                V[o] = f(*[V[j] for j in ins], **kw)
+            elif code == 5:
+                V[o] = V[a][()]
+            elif code == 6:
+                d = V[o]
+                if type(d) is not _ndarray and not isinstance(d, _generic):
+                    V[o] = _asarray(d)
+            elif code == 9:  # Tensor.data made a scalar value an array
+                d = V[o]
+                if type(d) is not _ndarray:
+                    V[o] = _asarray(d)
+            else:  # 7: a random draw, from the generator it names (None: the default one)
+                V[o] = f(*ins)
 
     def _hub(self, ctx: Ctx, flat) -> Tensor:
         bts = tuple([flat[w] if k == "a" else w for k, w in self.bound_src])
@@ -263,53 +296,63 @@ class Trace:
         if fast is None:
             self._learn(V, G, own)
         else:
-            for gk, saved, o, kw, edges, ps in fast:
-                g = G[gk]
-                if g is None:
-                    continue
-                G[gk] = None
-                if ps is not None:  # every edge passes g on unchanged (add, sub's x, ...)
-                    for p in ps:
-                        prev = G[p]
-                        if prev is None:
-                            G[p] = g
-                        elif own[p]:
-                            _add(prev, g, out=prev)
-                        else:
-                            acc = prev + g
-                            G[p] = acc
-                            if type(acc) is _ndarray:
-                                own[p] = True
-                    continue
-                if saved is not None:
-                    out = V[o]
-                    n = len(saved)
-                    args = ((V[saved[0]], V[saved[1]]) if n == 2 else (V[saved[0]],) if n == 1
-                            else [V[j] for j in saved])
-                for vjp, p, xs in edges:
-                    if vjp is None:
-                        gi = g
-                    else:
-                        gi = vjp(NP, g, out, *args, **kw) if kw else vjp(NP, g, out, *args)
-                        if gi is None:
-                            continue
-                    if xs >= 0:
-                        xd = V[xs]
-                        if type(gi) is not type(xd) or gi.shape != xd.shape or gi.dtype is not xd.dtype:
-                            gi = _conform(gi, xd)
+            run = self.run_bwd
+            if run is _UNSET:
+                run = self.run_bwd = _codegen.backward(fast)
+            if run is not None:
+                run(V, G, own)
+            else:
+                self._backward_loop(V, G, own, fast)
+        self._results(ctx, G, own)
+
+    def _backward_loop(self, V: list, G: list, own: list, fast: tuple) -> None:
+        """The learned schedule, interpreted (a trace too long for _codegen)."""
+        for gk, saved, o, kw, edges, ps in fast:
+            g = G[gk]
+            if g is None:
+                continue
+            G[gk] = None
+            if ps is not None:  # every edge passes g on unchanged (add, sub's x, ...)
+                for p in ps:
                     prev = G[p]
                     if prev is None:
-                        G[p] = gi
-                        if gi is not g and type(gi) is _ndarray and gi.base is None:
-                            own[p] = True
+                        G[p] = g
                     elif own[p]:
-                        _add(prev, gi, out=prev)
+                        _add(prev, g, out=prev)
                     else:
-                        acc = prev + gi
+                        acc = prev + g
                         G[p] = acc
                         if type(acc) is _ndarray:
                             own[p] = True
-        self._results(ctx, G, own)
+                continue
+            if saved is not None:
+                out = V[o]
+                n = len(saved)
+                args = ((V[saved[0]], V[saved[1]]) if n == 2 else (V[saved[0]],) if n == 1
+                        else [V[j] for j in saved])
+            for vjp, p, xs in edges:
+                if vjp is None:
+                    gi = g
+                else:
+                    gi = vjp(NP, g, out, *args, **kw) if kw else vjp(NP, g, out, *args)
+                    if gi is None:
+                        continue
+                if xs >= 0:
+                    xd = V[xs]
+                    if type(gi) is not type(xd) or gi.shape != xd.shape or gi.dtype is not xd.dtype:
+                        gi = _conform(gi, xd)
+                prev = G[p]
+                if prev is None:
+                    G[p] = gi
+                    if gi is not g and type(gi) is _ndarray and gi.base is None:
+                        own[p] = True
+                elif own[p]:
+                    _add(prev, gi, out=prev)
+                else:
+                    acc = prev + gi
+                    G[p] = acc
+                    if type(acc) is _ndarray:
+                        own[p] = True
 
     def check_versions(self, ctx: Ctx) -> None:
         """engine._check_versions for the tensors the recorded vjps read."""
@@ -342,18 +385,7 @@ class Trace:
                 if type(gi) is not type(xd) or gi.shape != xd.shape or gi.dtype is not xd.dtype:
                     conformed.add((gk, e))
                     gi = _conform(gi, xd)
-                prev = G[p]
-                if prev is None:
-                    G[p] = gi
-                    if gi is not g and type(gi) is _ndarray and gi.base is None:
-                        own[p] = True
-                elif own[p]:
-                    _add(prev, gi, out=prev)
-                else:
-                    acc = prev + gi
-                    G[p] = acc
-                    if type(acc) is _ndarray:
-                        own[p] = True
+                _accumulate(G, own, p, gi, g)
         fast = []
         for gk, saved, o, kw, edges in self.bnodes:
             es = tuple((None if _is_identity(vjp) else vjp, p, xs if (gk, e) in conformed else -1)

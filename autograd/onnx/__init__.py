@@ -15,19 +15,28 @@ holding the value the forward saw: anything computed without the inputs, as
 torch.onnx's constant folding does). A Module is exported in eval mode (Dropout is the
 identity, BatchNorm uses its running statistics), and its training flags are restored.
 
+Index arrays: ``getitem`` (and gather / index_select) remember which of their index
+arrays were the caller's arrays (``Node.index_src``, by identity); one that is an int
+input's buffer becomes a Gather / GatherND / GatherElements input, so token ids
+(int64) are graph inputs. Frozen parameters and buffers require grad during the trace.
+
 Dynamic axes: with ``dynamic_axes``, the forward runs a second time on inputs one
 element longer along each dynamic axis (the input with its first slice appended);
 where a recorded shape differs between the two runs (reshape, broadcast_to), the ONNX
-node copies the dimension (0) or infers it (-1) instead of fixing it. The two runs must
-record the same ops.
+node copies the dimension (0), reads it from the input's shape (k times a dynamic
+dimension) or infers it (-1) instead of fixing it; a constant whose shape differs (an
+RNN's zero initial state) is its first slice expanded to the runtime size. The two runs
+must record the same ops.
 
 Limits, all refused with :class:`ExportError` naming the op or the input: an op without
 an ONNX equivalent (``NOT_EXPORTABLE``, with the reason), an output that does not
 depend on the inputs through recorded ops (argmax and argmin record nothing; neither
 does code under ``no_grad`` or ``detach``), an input the recorded graph never reads
-(e.g. an int tensor used only as an index, which indexing records as a constant), and
-Python control flow that changes with the batch size. Values read in Python
-(``.item()``, shapes) are fixed at their traced values, as in torch.onnx's tracer.
+(e.g. an index computed from an int input with NumPy), a constant or constant index
+whose shape changes with the batch size and cannot be expanded from a slice, and
+Python control flow that changes with the batch size (an RNN over a dynamic sequence
+length). Values read in Python (``.item()``, shapes) are fixed at their traced values,
+as in torch.onnx's tracer.
 """
 from __future__ import annotations
 
@@ -50,12 +59,14 @@ DEFAULT_OPSET = 18        # Col2Im and the Reduce* ops with axes as an input nee
 
 
 def _flat_outputs(out: Any) -> List[Any]:
+    """Nested tuples/lists flattened; None entries (MultiheadAttention's weights with
+    need_weights=False) are left out, as torch.onnx does."""
     if isinstance(out, (tuple, list)):
         res: List[Any] = []
         for o in out:
             res.extend(_flat_outputs(o))
         return res
-    return [out]
+    return [] if out is None else [out]
 
 
 def _copy_args(args: Sequence[Any]) -> List[Tensor]:
@@ -83,20 +94,27 @@ def _longer(t: Tensor, axes: Sequence[int]) -> Tensor:
 
 
 class _Modes:
-    """Put a Module (and its submodules) in eval mode, and restore each one's flag."""
+    """Put a Module (and its submodules) in eval mode, and restore each one's flag; make
+    its frozen floating-point parameters and buffers require grad meanwhile (so the ops
+    that read them, e.g. a frozen Embedding indexed by the input, are recorded)."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, tensors: Sequence[Tensor]) -> None:
         mods = getattr(model, "modules", None)
         self.saved = [(m, m.training) for m in mods()] if callable(mods) else []
         self.model = model
+        self.frozen = [t for t in tensors if not t.requires_grad and t.dtype.kind == "f"]
 
     def __enter__(self) -> None:
         if self.saved:
             self.model.eval()
+        for t in self.frozen:
+            t.requires_grad = True
 
     def __exit__(self, *exc: Any) -> None:
         for m, t in self.saved:
             object.__setattr__(m, "training", t)
+        for t in self.frozen:
+            t.requires_grad = False
 
 
 def _trace(fn: Callable, inputs: List[Tensor]) -> Tuple[List[Tensor], List[Node]]:
@@ -148,15 +166,17 @@ def export(model_or_fn: Callable, args: Any, f: Union[str, "os.PathLike[str]", A
     for k, v in (dynamic_axes or {}).items():
         dyn[k] = dict(v) if isinstance(v, dict) else {int(a): f"{k}_dim{a}" for a in v}
     params: Dict[int, str] = {}
+    leaves: List[Tensor] = []
     for getter in ("named_parameters", "named_buffers"):
         fn = getattr(model_or_fn, getter, None)
         if callable(fn):
             for name, t in fn():
-                if t is not None:
-                    params.setdefault(id(t), name)
-    with _Modes(model_or_fn):
+                if t is not None and id(t) not in params:
+                    params[id(t)] = name
+                    leaves.append(t)
+    with _Modes(model_or_fn, leaves):
         outs, nodes = _trace(model_or_fn, inputs)
-        nodes2 = None
+        nodes2, inputs2 = None, None
         in_dyn = {i: sorted(int(a) % max(inputs[i].ndim, 1) for a in dyn.get(nm, {}))
                   for i, nm in enumerate(in_names)}
         if any(in_dyn.values()):
@@ -174,6 +194,12 @@ def export(model_or_fn: Callable, args: Any, f: Union[str, "os.PathLike[str]", A
         raise ExportError(f"onnx export: dynamic_axes names {nm!r}, which is neither an input "
                           f"({in_names}) nor an output ({out_names})")
     by_id = {id(t): nm for t, nm in zip(inputs, in_names)}
+    # p.detach() shares p's buffer: the same initializer (Embedding's padding_idx row)
+    param_arr = {id(t._d): id(t) for t in leaves}
+    # an int input's NumPy buffer, as getitem records it for an index array
+    by_arr = {id(t._d): (nm, t._d.dtype, t._d.shape) for t, nm in zip(inputs, in_names)
+              if t._d.dtype.kind in "iu"}
+    arr_owner = {id(t._d): id(t) for t in inputs}
     used_inputs: set = set()
     value: Dict[Node, str] = {}
     leaf: Dict[int, str] = {}
@@ -185,6 +211,46 @@ def export(model_or_fn: Callable, args: Any, f: Union[str, "os.PathLike[str]", A
     pair = dict(zip(nodes, nodes2)) if nodes2 is not None else {}
     out_nodes = {o.grad_fn for o in outs}
 
+    sizes: Dict[Tuple[int, int], Optional[str]] = {}
+
+    def dim_of(s1: int, s2: int) -> Optional[str]:
+        """A size that is s1 in the trace and s2 in the second one, as a 1-element int64
+        tensor: k times a dynamic dimension of an input (Shape of that input)."""
+        if (s1, s2) in sizes:
+            return sizes[(s1, s2)]
+        sizes[(s1, s2)] = None
+        for t, t2, nm, axes in zip(inputs, inputs2 or (), in_names, in_dyn.values()):
+            for a in axes:
+                d1, d2 = t.shape[a], t2.shape[a]
+                if d1 and s1 % d1 == 0 and s2 == s1 // d1 * d2:
+                    used_inputs.add(id(t))
+                    dim = b.op("Shape", [nm], hint="batch", start=a, end=a + 1)
+                    if s1 != d1:
+                        dim = b.op("Mul", [dim, b.i64([s1 // d1])], hint="size")
+                    sizes[(s1, s2)] = dim
+                    return dim
+        return None
+
+    def batch_const(n: Node, i: int, arr: np.ndarray, shape2: Tuple[int, ...]) -> str:
+        """A constant whose shape changes with the batch size (an initial state of zeros,
+        a mask of ones): its first slice along the changing dimensions, expanded to the
+        runtime size. Refused when the constant is not constant along them."""
+        what = (f"onnx export: `{n.op.name}` reads a constant of shape {arr.shape} (computed "
+                f"without the inputs) whose shape changes with the batch size")
+        if len(shape2) != arr.ndim:
+            raise ExportError(f"{what} (to {shape2}); export with a fixed batch size")
+        dyn_d = [d for d in range(arr.ndim) if arr.shape[d] != shape2[d]]
+        base = arr[tuple(slice(0, 1) if d in dyn_d else slice(None) for d in range(arr.ndim))]
+        same = base.size and np.array_equal(np.broadcast_to(base, arr.shape), arr,
+                                            equal_nan=arr.dtype.kind in "fc")
+        dims = [dim_of(arr.shape[d], shape2[d]) if d in dyn_d else 1 for d in range(arr.ndim)]
+        if not same or any(d is None for d in dims):
+            raise ExportError(f"{what} (to {shape2}), and it is not the same along that "
+                              f"dimension or its size is not a multiple of an input's dynamic "
+                              f"dimension; build it from the input (e.g. zeros_like) or export "
+                              f"with a fixed batch size")
+        return b.op("Expand", [b.const(base, hint="const"), b.shape_tensor(dims)], hint="const")
+
     def name_of(n: Node, i: int) -> str:
         p, t = n.parents[i], n.inputs[i]
         if type(p) is Node:
@@ -193,11 +259,15 @@ def export(model_or_fn: Callable, args: Any, f: Union[str, "os.PathLike[str]", A
         if key in by_id:
             used_inputs.add(key)
             return by_id[key]
+        key = param_arr.get(id(getattr(t, "_d", None)), key)   # a detached parameter
         if key in leaf:
             return leaf[key]
         arr = np.asarray(n.vals[i])
+        n2 = pair.get(n)
         if key in params:
             leaf[key] = b.initializer(arr, params[key])
+        elif n2 is not None and np.shape(n2.vals[i]) != arr.shape:
+            leaf[key] = batch_const(n, i, arr, np.shape(n2.vals[i]))
         else:
             leaf[key] = b.const(arr, hint="const")
         return leaf[key]
@@ -219,6 +289,8 @@ def export(model_or_fn: Callable, args: Any, f: Union[str, "os.PathLike[str]", A
         ins = [None if (fused is not None and i == 0) else name_of(n, i)
                for i in range(len(n.inputs))]
         ctx = Ctx(b, n, ins, pair.get(n))
+        ctx.array_inputs, ctx.mark_used = by_arr, lambda raw: used_inputs.add(arr_owner[raw])
+        ctx.dim_of = dim_of
         if fused is not None:
             ctx.fused, ctx.fused_input = fused, name_of(fused, 0)
         value[n] = exporter(ctx)
@@ -240,8 +312,10 @@ def export(model_or_fn: Callable, args: Any, f: Union[str, "os.PathLike[str]", A
     for t, nm in zip(inputs, in_names):
         if id(t) not in used_inputs:
             raise ExportError(f"onnx export: input {nm!r} is never read by the recorded graph "
-                              f"(used only as an index, under no_grad, or not at all), so the "
-                              f"exported model would ignore it")
+                              f"(used only through values computed from it outside the graph, "
+                              f"e.g. an index sliced or converted with NumPy (an int32 index "
+                              f"cast to int64), under no_grad, or not at all), so the exported "
+                              f"model would ignore it; index with the input's own int64 array")
 
     def vinfo(nm: str, arr: np.ndarray) -> Any:
         dims: List[Any] = list(arr.shape)

@@ -70,6 +70,13 @@ class Builder:
     def i64(self, values: Any, hint: str = "shape") -> str:
         return self.const(np.asarray(values, dtype=np.int64), hint=hint)
 
+    def shape_tensor(self, dims: Sequence[Union[int, str]]) -> str:
+        """An int64 shape from fixed sizes and 1-element tensors (``Ctx.size``)."""
+        if all(isinstance(d, (int, np.integer)) for d in dims):
+            return self.i64([int(d) for d in dims])
+        parts = [self.i64([int(d)]) if isinstance(d, (int, np.integer)) else d for d in dims]
+        return self.op("Concat", parts, axis=0, hint="shape")
+
 
 class Ctx:
     """What an op exporter sees: the builder ``b``, the tape node ``n`` (its ``attrs``,
@@ -80,6 +87,30 @@ class Ctx:
         self.b, self.n, self.ins, self.n2 = b, n, ins, n2
         self.attrs = n.attrs
         self.name = n.op.name
+        self.array_inputs: Dict[int, Tuple[str, np.dtype, Tuple[int, ...]]] = {}
+        self.mark_used = lambda key: None
+        self.dim_of = lambda s1, s2: None
+
+    def size(self, s1: int, s2: int) -> Optional[str]:
+        """A 1-element int64 tensor holding a size that is ``s1`` in the trace and ``s2``
+        at the other batch size (a multiple of a dynamic input dimension), or None."""
+        return self.dim_of(int(s1), int(s2))
+
+    def shape_tensor(self, dims: Sequence[Union[int, str]]) -> str:
+        return self.b.shape_tensor(dims)
+
+    def index_arrays(self) -> Dict[int, Tuple[str, np.dtype]]:
+        """For getitem: ``{id(index array in attrs["index"]): (ONNX name, dtype)}`` of the
+        index arrays that were a model input's values (``Node.index_src``, recorded by
+        ``getitem``); these are read from the input instead of baked in as constants."""
+        out = {}
+        index = self.attrs.get("index", ())
+        for pos, raw in (getattr(self.n, "index_src", None) or {}).items():
+            hit = self.array_inputs.get(raw)
+            if hit is not None and pos < len(index) and np.shape(index[pos]) == hit[2]:
+                out[id(index[pos])] = hit[:2]
+                self.mark_used(raw)
+        return out
 
     # shapes and dtypes of the traced values
     def shape(self, i: int) -> Tuple[int, ...]:

@@ -287,15 +287,16 @@ def _sce(c: Ctx) -> str:
 
 
 # --------------------------------------------------------------------------- shapes
-def _target_shape(c: Ctx, i: int = 0, key: str = "shape") -> List[int]:
+def _target_shape(c: Ctx, i: int = 0, key: str = "shape") -> list:
     """The op's target shape for ONNX: dims that change with the batch size become 0
-    (copy the input's dimension at the same index) or -1 (inferred, at most one)."""
+    (copy the input's dimension at the same index), a size computed from an input's
+    shape (``Ctx.size``: k times a dynamic input dimension) or -1 (inferred, at most one)."""
     shape = [int(s) for s in c.attrs[key]]
     if c.n2 is None:
         return shape
     other = [int(s) for s in c.n2.attrs[key]]
     ins, ins2 = c.shape(i), np.shape(c.n2.vals[i])
-    out = list(shape)
+    out: list = list(shape)
     free = []
     for d, (a, b) in enumerate(zip(shape, other)):
         if a == b:
@@ -304,6 +305,12 @@ def _target_shape(c: Ctx, i: int = 0, key: str = "shape") -> List[int]:
             out[d] = 0
         else:
             free.append(d)
+    if len(free) > 1:
+        for d in list(free):
+            size = c.size(shape[d], other[d])
+            if size is not None:
+                out[d] = size
+                free.remove(d)
     if len(free) > 1:
         raise c.fail(f"to shape {tuple(shape)}: more than one dimension changes with the batch "
                      f"size in a way export cannot express; export with a fixed batch size")
@@ -320,23 +327,28 @@ def _reshape(c: Ctx) -> str:
     if 0 in shape and 0 in c.attrs["shape"]:
         raise c.fail("to a shape with a size-0 dimension and a batch-dependent one; export "
                      "with a fixed batch size")
-    return c.op("Reshape", [c.ins[0], c.b.i64(shape)])
+    return c.op("Reshape", [c.ins[0], c.shape_tensor(shape)])
 
 
 @_reg("broadcast_to")
 def _broadcast(c: Ctx) -> str:
-    shape = _target_shape(c)
+    shape = [int(s) for s in c.attrs["shape"]]
+    other = shape if c.n2 is None else [int(s) for s in c.n2.attrs["shape"]]
     ins = (1,) * (len(shape) - len(c.shape(0))) + c.shape(0)
-    out = []
-    for d, s in enumerate(shape):
-        if s in (0, -1):
-            if ins[d] == 1:
-                raise c.fail("broadcasts a size-1 dimension to a size that changes with the "
-                             "batch size; export with a fixed batch size")
+    out: list = []
+    for d, (s, s2) in enumerate(zip(shape, other)):
+        if s == s2:
+            out.append(s)
+        elif ins[d] != 1:
             out.append(1)        # Expand keeps the input's own (dynamic) dimension
         else:
-            out.append(s)
-    return c.op("Expand", [c.ins[0], c.b.i64(out)])
+            size = c.size(s, s2)     # a size-1 dimension broadcast to the batch size
+            if size is None:
+                raise c.fail(f"broadcasts a size-1 dimension to a size ({s}) that changes with "
+                             f"the batch size but is not a multiple of an input's dynamic "
+                             f"dimension; export with a fixed batch size")
+            out.append(size)
+    return c.op("Expand", [c.ins[0], c.shape_tensor(out)])
 
 
 @_reg("permute")

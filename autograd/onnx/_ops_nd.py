@@ -41,7 +41,61 @@ def _dummy(shape) -> np.ndarray:
     return np.lib.stride_tricks.as_strided(np.zeros(1), tuple(shape), (0,) * len(shape))
 
 
-def _index(c: Ctx, x: str, shape: tuple, index: tuple) -> str:
+def _index_names(c: Ctx, index: list, adv: list, shape: tuple, dyn: dict, stack: bool):
+    """The int64 ONNX index tensors of the advanced entries ``adv`` of ``index``,
+    broadcast together: constants (negatives wrapped) for arrays computed without the
+    inputs, the input itself (``dyn``: id -> (name, dtype)) for one read from an input
+    (Gather and GatherND take negative indices). Returns the list of names, or with
+    ``stack`` the (..., len(adv)) tensor GatherND reads."""
+    if not any(id(index[k]) in dyn for k in adv):
+        idx = np.broadcast_arrays(*[np.asarray(index[k], dtype=np.int64) for k in adv])
+        idx = [np.where(a < 0, a + shape[k], a) for a, k in zip(idx, adv)]
+        if stack:
+            return c.b.const(np.stack(idx, axis=-1), hint="index")
+        return [c.b.const(a, hint="index") for a in idx]
+    names = []
+    for k in adv:
+        hit = dyn.get(id(index[k]))
+        if hit is None:
+            a = np.asarray(index[k], dtype=np.int64)
+            names.append(c.b.const(np.where(a < 0, a + shape[k], a), hint="index"))
+            continue
+        names.append(c.as_dtype(hit[0], hit[1], np.int64))
+    if len(names) > 1:                     # broadcast them all to one shape
+        zero = names[0]
+        for nm in names[1:]:
+            zero = c.op("Add", [zero, nm])
+        zero = c.op("Mul", [zero, c.b.i64(0)])
+        names = [c.op("Add", [nm, zero]) for nm in names]
+    if stack:
+        return c.op("Concat", [c.op("Unsqueeze", [i, c.b.i64([-1])]) for i in names], axis=-1)
+    return names
+
+
+def _gather_axis(index: list, dyn: dict):
+    """``d`` when ``index`` is gather's (an input's array at ``d``, and at every other
+    axis ``k`` the grid ``arange(n_k)`` along ``k``, as ``gather`` records it), else None:
+    the grids' sizes follow the input's, so they cannot be constants."""
+    nd = len(index)
+    hits = [k for k, i in enumerate(index) if isinstance(i, np.ndarray) and id(i) in dyn]
+    if len(hits) != 1 or np.ndim(index[hits[0]]) != nd:
+        return None
+    d = hits[0]
+    for k, i in enumerate(index):
+        if k == d:
+            continue
+        want = [1] * nd
+        if not isinstance(i, np.ndarray) or i.ndim != nd:
+            return None
+        want[k] = i.shape[k]
+        if list(i.shape) != want or not np.array_equal(i.reshape(-1), np.arange(i.shape[k])):
+            return None
+        if i.shape[k] != index[d].shape[k]:
+            return None
+    return d
+
+
+def _index(c: Ctx, x: str, shape: tuple, index: tuple, dyn: dict) -> str:
     """``x[index]`` with tapegrad's semantics (ints before index arrays, like PyTorch)."""
     nd = len(shape)
     index = _expand_ellipsis(tuple(index), nd)
@@ -55,8 +109,8 @@ def _index(c: Ctx, x: str, shape: tuple, index: tuple) -> str:
         raise c.fail("with a 0-d boolean index has no ONNX export")
     sp = _split_ints(tuple(index))
     if sp is not None:
-        first = _index(c, x, shape, sp[0])
-        return _index(c, first, _dummy(shape)[sp[0]].shape, sp[1])
+        first = _index(c, x, shape, sp[0], dyn)
+        return _index(c, first, _dummy(shape)[sp[0]].shape, sp[1], dyn)
     arrays = [i for i in index if isinstance(i, np.ndarray)]
     starts, ends, axes, steps = [], [], [], []
     for d, i in enumerate(index):
@@ -74,18 +128,20 @@ def _index(c: Ctx, x: str, shape: tuple, index: tuple) -> str:
         squeeze = [d for d, i in enumerate(index) if isinstance(i, (int, np.integer))]
         return c.op("Squeeze", [x, c.b.i64(squeeze)]) if squeeze else x
     adv = [k for k, i in enumerate(index) if isinstance(i, np.ndarray)]
-    idx = np.broadcast_arrays(*[np.asarray(index[k], dtype=np.int64) for k in adv])
-    idx = [np.where(a < 0, a + shape[k], a) for a, k in zip(idx, adv)]
+    axis = _gather_axis(index, dyn)
+    if axis is not None:                   # gather(x, axis, an input)
+        (name,) = _index_names(c, index, [axis], shape, dyn, False)
+        return c.op("GatherElements", [x, name], axis=axis)
     if len(adv) == 1:
-        return c.op("Gather", [x, c.b.const(idx[0], hint="index")], axis=adv[0])
+        return c.op("Gather", [x, _index_names(c, index, adv, shape, dyn, False)[0]], axis=adv[0])
     consecutive = adv == list(range(adv[0], adv[0] + len(adv)))
     rest = [k for k in range(nd) if k not in adv]
     perm = adv + rest
     if perm != list(range(nd)):
         x = c.op("Transpose", [x], perm=perm)
-    y = c.op("GatherND", [x, c.b.const(np.stack(idx, axis=-1), hint="index")])
+    y = c.op("GatherND", [x, _index_names(c, index, adv, shape, dyn, True)])
     if consecutive and adv[0] > 0:      # NumPy keeps the result where the indices were
-        nb = idx[0].ndim
+        nb = len(np.broadcast_shapes(*[np.shape(index[k]) for k in adv]))
         order = (list(range(nb, nb + adv[0])) + list(range(nb))
                  + list(range(nb + adv[0], nb + len(rest))))
         y = c.op("Transpose", [y], perm=order)
@@ -94,7 +150,15 @@ def _index(c: Ctx, x: str, shape: tuple, index: tuple) -> str:
 
 @_reg("getitem")
 def _getitem(c: Ctx) -> str:
-    return _index(c, c.ins[0], c.shape(0), tuple(c.attrs["index"]))
+    dyn = c.index_arrays()
+    if c.n2 is not None and _gather_axis(list(c.attrs["index"]), dyn) is None:
+        for i, i2 in zip(c.attrs["index"], c.n2.attrs["index"]):
+            if isinstance(i, np.ndarray) and id(i) not in dyn and np.shape(i) != np.shape(i2):
+                raise c.fail(f"reads a constant index array of shape {np.shape(i)} that changes "
+                             f"with the batch size (to {np.shape(i2)}): it was computed from an "
+                             f"input outside the graph (NumPy, .shape); index with the input "
+                             f"itself or export with a fixed batch size")
+    return _index(c, c.ins[0], c.shape(0), tuple(c.attrs["index"]), dyn)
 
 
 def _positions(c: Ctx, shape, index):

@@ -89,6 +89,8 @@ def _pow_fwd(x, y):
     if x.dtype.kind in "iu" and y.dtype.kind in "iu" and (y < 0).any():
         raise InvalidArgumentError("pow: integers to negative integer powers are not allowed; use a "
                          "float base")
+    if x.dtype == np.bool_ and y.dtype == np.bool_:
+        return np.logical_or(x, np.logical_not(y))  # bool ** bool is bool (PyTorch; NumPy: int8)
     return np.power(x, y)
 
 
@@ -354,6 +356,16 @@ _clamp = defop("clamp", _clamp_fwd, (_clamp_vjp,), smooth=False,
                doc="min(max(x, min), max); gradient passes where min <= x <= max")
 
 
+def int_bounds_fit(dtype, bounds, op: str) -> None:
+    """An int bound of an integer tensor must fit its dtype (PyTorch: RuntimeError)."""
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        for b in bounds:
+            if type(b) is int and not info.min <= b <= info.max:
+                raise InvalidArgumentError(f"{op}: value {b} cannot be converted to type "
+                                           f"{dtype} without overflow")
+
+
 def clamp(x, min=None, max=None):
     """Clip ``x`` to [min, max]; the gradient passes where min <= x <= max (inclusive).
 
@@ -369,6 +381,7 @@ def clamp(x, min=None, max=None):
             real_arg(b, name, "clamp")
     if x.dtype.kind == "b" and any(type(b) is int for b in (min, max)):
         x = cast(x, np.int64)  # PyTorch: clamp(bool, int bounds) is int64
+    int_bounds_fit(x.dtype, (min, max), "clamp")
     if x.dtype.kind in "biu" and any(isinstance(b, float) for b in (min, max)):
         # PyTorch's promotion: an integer tensor clamped to a float bound gives the
         # default float dtype (NumPy would keep int64 and truncate the bound)

@@ -83,7 +83,14 @@ method("__rmod__", lambda self, other: remainder(as_tensor(other, like=self), se
 method("__neg__", neg)
 method("__abs__", abs)
 method("where", lambda self, condition, other: where(condition, self, other))
-method("masked_fill", lambda self, mask, value: where(mask, as_tensor(value, like=self), self))
+def _masked_fill(self, mask, value):
+    from .surface import masked_fill_args  # (surface.py imports this module)
+
+    return where(*masked_fill_args(self, mask, value, "masked_fill"), self)
+
+
+_masked_fill.__name__ = "masked_fill"
+method("masked_fill", _masked_fill)
 method("type_as", lambda self, other: cast(self, other.dtype))
 
 backend("exp", np.exp, exp)

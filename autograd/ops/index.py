@@ -8,7 +8,7 @@ lists become integer arrays. Repeated integer indices accumulate (``np.add.at``)
 """
 from __future__ import annotations
 
-from typing import Any, Tuple
+from typing import Any, Optional, Tuple
 
 import operator
 
@@ -25,8 +25,13 @@ def _is_basic(index: tuple) -> bool:
     return all(isinstance(i, (slice, int, type(None), type(Ellipsis))) for i in index)
 
 
-def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
-    """A canonical tuple index: ints, slices, None, Ellipsis and int64 arrays only."""
+def normalize_index(index: Any, shape: Tuple[int, ...], sources: Optional[dict] = None) -> tuple:
+    """A canonical tuple index: ints, slices, None, Ellipsis and int64 arrays only.
+
+    ``sources``: when given, filled with ``{position in the result: id of the array}``
+    for each integer array that came from an ndarray or a Tensor (the id of its NumPy
+    buffer), so that ONNX export can tell an index array read from a model input
+    (normalising copies it)."""
     if type(index) is list and len(index) < 32 and any(
             isinstance(i, (list, tuple, Tensor, np.ndarray, slice, range)) or i is None
             or i is Ellipsis for i in index):
@@ -57,6 +62,8 @@ def normalize_index(index: Any, shape: Tuple[int, ...]) -> tuple:
                 continue
             if (arr.size or not isinstance(i, list)) and arr.dtype.kind not in "iu":
                 raise IndexError(f"getitem: index arrays must be integers or bools, got {arr.dtype}")
+            if sources is not None and type(i) is np.ndarray:
+                sources[len(out)] = id(i)
             arr = arr.astype(np.int64)
             if dim < len(shape) and arr.size:
                 n = shape[dim]
@@ -171,8 +178,13 @@ def getitem(x, index):
     [2, 4]
     """
     x = as_tensor(x)
-    idx = normalize_index(index, x.shape)
+    src: dict = {}
+    idx = normalize_index(index, x.shape, src)
     res = apply(_getitem, (x,), {"index": idx})
+    if src and res.grad_fn is not None:
+        # which index arrays were the caller's arrays (by identity), for ONNX export:
+        # a model input used as an index becomes a Gather input, not a constant
+        res.grad_fn.index_src = src
     b = res._base
     if b is not None and (b is x or b is x._base):
         # a basic-indexing view of x: remembered so that an in-place op on it while
@@ -281,6 +293,14 @@ def _check_range(idx: np.ndarray, n: int, dim: int, op: str, x_shape, what: str)
                          f"[0, {n - 1}] (no negative indices, as in PyTorch)")
 
 
+def _record_source(out: Tensor, pos: int, index, used: np.ndarray) -> None:
+    """getitem's ``index_src`` for gather / index_select: entry ``pos`` of the recorded
+    index holds the values of the caller's array ``index`` (same shape), for ONNX export."""
+    raw = index._arr if isinstance(index, Tensor) else index
+    if out.grad_fn is not None and type(raw) is np.ndarray and raw.shape == used.shape:
+        out.grad_fn.index_src = {pos: id(raw)}
+
+
 def gather(x, dim: int, index):
     """``out[i][j][k] = x[i][index[i][j][k]][k]`` for ``dim=1`` (PyTorch's ``torch.gather``).
 
@@ -315,6 +335,7 @@ def gather(x, dim: int, index):
     grids[d] = ii
     src = x if x.ndim else reshape(x, (1,))
     out = apply(_getitem, (src,), {"index": tuple(grids)})
+    _record_source(out, d, index, ii)
     return out if idx.ndim == ii.ndim else reshape(out, idx.shape)
 
 
@@ -348,7 +369,9 @@ def index_select(x, dim: int, index):
         _check_range(idx, 1, 0, "index_select", x.shape, "a 0-d input has one element")
         return reshape(apply(_getitem, (reshape(x, (1,)),), {"index": (idx,)}), ())
     _check_range(idx, x.shape[d], d, "index_select", x.shape, f"index shape {idx.shape}")
-    return apply(_getitem, (x,), {"index": (slice(None),) * d + (idx,)})
+    out = apply(_getitem, (x,), {"index": (slice(None),) * d + (idx,)})
+    _record_source(out, d, index, idx)
+    return out
 
 
 # --------------------------------------------------------------------------- the surface

@@ -21,12 +21,12 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from ..registry import OPS, apply, method
 from ..storage import assign, bump
 from ..tape import STATE
 from ..tensor import Tensor, as_tensor
-from .elementwise import cast
+from .elementwise import cast, int_bounds_fit
 from .index import normalize_index
 
 
@@ -88,6 +88,10 @@ def _inplace(x: Tensor, opname: str, *args: Any, **attrs: Any) -> Tensor:
                 return x
         try:
             res = op.forward(x._arr, *[o._d for o in others], **attrs)
+        except TypeError as exc:  # NumPy's, for a dtype the op is not defined for (-bool)
+            raise DtypeError(f"{label}_: not implemented for a tensor of dtype {x.dtype}"
+                             f"{' with operands of dtype(s) ' if others else ''}"
+                             f"{', '.join(str(o.dtype) for o in others)}: {exc}") from None
         except ValueError as exc:
             raise ShapeError(
                 f"{label}_: cannot apply in place to a tensor of shape {x.shape} with "
@@ -266,20 +270,50 @@ _method("add_", lambda t, other, alpha=1: inplace(t, "add", other if alpha == 1 
 _method("sub_", lambda t, other, alpha=1: inplace(t, "sub", other if alpha == 1 else _scale(other, alpha, t)))
 _method("mul_", lambda t, other: inplace(t, "mul", other))
 _method("div_", lambda t, other: inplace(t, "div", other))
-_method("clamp_", lambda t, min=None, max=None: inplace(t, "clamp", min=min, max=max))
-_method("clip_", lambda t, min=None, max=None: inplace(t, "clamp", min=min, max=max))
-def _fill_value(t: Tensor, value: Any):
-    """fill_'s value as a number of t's kind; PyTorch refuses one that overflows it."""
+
+
+def clamp_(t: Tensor, min: Any = None, max: Any = None, *,  # noqa: A002
+           _name: str = "clamp") -> Tensor:
+    """``t.clamp_(min, max)`` (and clip_, clamp_min_, clamp_max_): bounds are numbers or
+    tensors; a bound of another kind than ``t`` (a float for an int tensor) is
+    PyTorch's RuntimeError, since the result cannot be written back."""
     from .._checks import real_arg
 
-    v = real_arg(value, "value", "fill_")
+    for what, b in (("min", min), ("max", max)):
+        if isinstance(b, (complex, np.complexfloating)):
+            raise RuntimeError(f"{_name}_: result type complex can't be cast to the desired "
+                               f"output type {t.dtype}")
+        if b is not None and not isinstance(b, Tensor):
+            real_arg(b, what, _name + "_")
+    int_bounds_fit(t.dtype, (min, max), _name + "_")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from .elementwise import clamp
+        from .surface import _inplace_composite
+
+        return _inplace_composite(t, _name, lambda x, lo, hi: clamp(x, lo, hi), min, max)
+    return inplace(t, "clamp", min=min, max=max, _label=_name)
+
+
+_method("clamp_", clamp_)
+_method("clip_", lambda t, min=None, max=None: clamp_(t, min, max, _name="clip"))
+
+
+def _fill_value(t: Tensor, value: Any, op: str = "fill_"):
+    """fill_'s (masked_fill's) value as a number of t's kind; PyTorch refuses one that
+    overflows it."""
+    from .._checks import real_arg
+
+    if isinstance(value, (complex, np.complexfloating)):
+        raise RuntimeError(f"{op}: value {value!r} cannot be converted to type {t.dtype} "
+                           f"without overflow (complex numbers are not supported)")
+    v = real_arg(value, "value", op)
     if t.dtype.kind == "f":
         return v
     if t.dtype.kind == "b":
         return bool(v)
     info = np.iinfo(t.dtype)
     if not (np.isfinite(v) and info.min <= v <= info.max):
-        raise RuntimeError(f"fill_: value {value!r} cannot be converted to type {t.dtype} "
+        raise RuntimeError(f"{op}: value {value!r} cannot be converted to type {t.dtype} "
                            f"without overflow")
     return int(v)
 
@@ -296,14 +330,21 @@ _method("__itruediv__", lambda t, other: inplace(t, "div", other))
 
 def _setitem(t: Tensor, index: Any, value: Any) -> None:
     """``t[index] = value``: a recorded in-place op (the ``setitem`` primitive)."""
-    if STATE.grad_enabled and t.requires_grad and t.grad_fn is None:  # PyTorch checks it first
-        raise RuntimeError("setitem_: a leaf tensor that requires grad is being used in an "
-                           "in-place operation. Wrap the update in `with no_grad():` (as "
-                           "optimizers do) or use the out-of-place form.")
+    leaf = STATE.grad_enabled and t.requires_grad and t.grad_fn is None
+    leaf_error = RuntimeError("setitem_: a leaf tensor that requires grad is being used in an "
+                              "in-place operation. Wrap the update in `with no_grad():` (as "
+                              "optimizers do) or use the out-of-place form.")
     try:
         index = normalize_index(index, t.shape)
     except IndexError as e:
+        # PyTorch checks ints and the number of indices first, tensor indices after the leaf
+        if leaf and t.ndim and "too many" not in str(e) and any(
+                isinstance(i, (Tensor, np.ndarray, list)) for i in
+                (index if isinstance(index, tuple) else (index,))):
+            raise leaf_error from None
         raise IndexError(str(e).replace("getitem:", "setitem:", 1)) from None
+    if leaf:
+        raise leaf_error
     inplace(t, "setitem", value, index=index)
 
 

@@ -18,11 +18,26 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from ..errors import ShapeError
+from .._checks import int_arg, is_int, real_arg
+from ..errors import DtypeError, InvalidArgumentError, ShapeError
 from ..registry import composite
 from ..tensor import Tensor, as_tensor
 from .elementwise import clamp, softplus, where
 from .shape import reshape
+
+
+def _floating(x: Tensor, op: str) -> Tensor:
+    if x.dtype.kind != "f":
+        raise DtypeError(f"{op}: not implemented for {x.dtype} tensors (as in PyTorch); "
+                         f"convert first, e.g. x.float()")
+    return x
+
+
+def _tensor(v, name: str, op: str) -> Tensor:
+    """A tensor argument of a loss; a Python number is refused (PyTorch: no ``.dim()``)."""
+    if isinstance(v, (bool, int, float, complex)) or v is None:
+        raise TypeError(f"{op}: {name} must be a tensor, got {type(v).__name__} {v!r}"[:200])
+    return as_tensor(v)
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -43,14 +58,20 @@ def group_norm(x, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
         raise ShapeError(f"group_norm: expected input (N, C, *) with at least 2 dimensions, "
                          f"got shape {x.shape}")
     n, c = x.shape[:2]
-    if not isinstance(num_groups, (int, np.integer)) or num_groups <= 0 or c % num_groups:
-        raise ValueError(f"group_norm: num_groups={num_groups!r} must be a positive divisor of "
-                         f"the {c} channels of input {x.shape}")
-    xg = reshape(x, (n, int(num_groups), -1))
-    mean = xg.mean(axis=-1, keepdims=True)
-    d = xg - mean
-    var = (d * d).mean(axis=-1, keepdims=True)
-    y = reshape(d / (var + eps).sqrt(), x.shape)
+    num_groups = int_arg(num_groups, "num_groups", "group_norm")
+    if num_groups <= 0 or c % num_groups:
+        raise InvalidArgumentError(f"group_norm: num_groups={num_groups!r} must be a positive "
+                                   f"divisor of the {c} channels of input {x.shape}")
+    _floating(x, "group_norm")
+    eps = real_arg(eps, "eps", "group_norm")
+    if x.numel() == 0:  # (nothing to normalise: an empty result, as PyTorch's)
+        y = x * 1.0
+    else:
+        xg = reshape(x, (n, num_groups, -1))
+        mean = xg.mean(axis=-1, keepdims=True)
+        d = xg - mean
+        var = (d * d).mean(axis=-1, keepdims=True)
+        y = reshape(d / (var + eps).sqrt(), x.shape)
     shape = (1, c) + (1,) * (x.ndim - 2)
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and tuple(as_tensor(p).shape) != (c,):
@@ -75,8 +96,17 @@ def rms_norm(x, normalized_shape: Union[int, Sequence[int]], weight=None,
     [0.8485, 1.1314]
     """
     x = as_tensor(x)
-    ns = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) \
-        else tuple(int(v) for v in normalized_shape)
+    ns = normalized_shape if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
+    if not all(is_int(v) for v in ns):
+        raise TypeError(f"rms_norm: normalized_shape must be an int or a tuple of ints, got "
+                        f"{normalized_shape!r}"[:200])
+    ns = tuple(int(v) for v in ns)
+    if not ns:
+        raise InvalidArgumentError("rms_norm: expected normalized_shape to be at least "
+                                   "1-dimensional (one element or more), got ()")
+    _floating(x, "rms_norm")
+    if eps is not None:
+        eps = real_arg(eps, "eps", "rms_norm")
     k = len(ns)
     if k == 0 or tuple(x.shape[x.ndim - k:]) != ns or x.ndim < k:
         raise ShapeError(f"rms_norm: normalized_shape {ns} must be the trailing dimensions of "
@@ -89,7 +119,7 @@ def rms_norm(x, normalized_shape: Union[int, Sequence[int]], weight=None,
         w = as_tensor(weight)
         if tuple(w.shape) != ns:
             raise ShapeError(f"rms_norm: weight must have shape {ns}, got {tuple(w.shape)}")
-        y = y * w
+        y = y * (w if w.dtype == x.dtype else w.to(x.dtype))  # (the input's dtype, as PyTorch)
     return y
 
 
@@ -102,7 +132,7 @@ def mish(x):
     >>> [round(v, 4) for v in ag.mish(ag.tensor([0., 1.])).tolist()]
     [0.0, 0.8651]
     """
-    x = as_tensor(x)
+    x = _floating(as_tensor(x), "mish")
     return x * softplus(x).tanh()
 
 
@@ -115,6 +145,9 @@ def softsign(x):
     [-0.5, 0.0, 0.75]
     """
     x = as_tensor(x)
+    if x.dtype.kind == "b":
+        raise DtypeError("softsign: not implemented for bool tensors (as in PyTorch: abs of a "
+                         "bool); convert first, e.g. x.float()")
     return x / (x.abs() + 1)
 
 
@@ -128,10 +161,23 @@ def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
     [-1.0, 0.5, 1.0]
     """
     x = as_tensor(x)
-    if min_val > max_val:
+    lo, hi = real_arg(min_val, "min_val", "hardtanh"), real_arg(max_val, "max_val", "hardtanh")
+    if lo > hi:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
-    inside = Tensor._wrap((x._d > min_val) & (x._d < max_val))
-    return where(inside, x, clamp(x.detach(), min_val, max_val))
+    if x.dtype.kind == "b":
+        raise DtypeError("hardtanh: bool inputs are not supported (as in PyTorch)")
+    lo, hi = (min_val, max_val) if x.dtype.kind in "iu" and is_int(min_val) and \
+        is_int(max_val) else (lo, hi)
+    if np.isnan(lo) or np.isnan(hi):
+        # the result would be NaN everywhere, and PyTorch's gradient then depends on the
+        # tensor's size (its vectorised kernel and its scalar tail disagree)
+        raise InvalidArgumentError(f"hardtanh: min_val ({min_val}) and max_val ({max_val}) "
+                                   f"must not be NaN")
+    inside = Tensor._wrap((x._d > lo) & (x._d < hi))
+    clipped = clamp(x.detach(), lo, hi)
+    if clipped.dtype != x.dtype:  # (an integer input stays integer, as in PyTorch)
+        clipped = clipped.to(x.dtype)
+    return where(inside, x, clipped)
 
 
 # --------------------------------------------------------------------------- losses
@@ -165,17 +211,19 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     0.0
     """
     x, t = as_tensor(input), as_tensor(target)
-    if x.dtype.kind == "f" and t.dtype != x.dtype:
-        t = t.to(x.dtype)
+    if x.dtype.kind == "f" and t.dtype.kind != "f":
+        t = t.to(x.dtype)  # (a float target promotes with the input, as in PyTorch)
     if x.shape != t.shape:
         raise ShapeError(f"kl_div: input shape {tuple(x.shape)} and target shape "
                          f"{tuple(t.shape)} differ; they must match")
     if log_target:
         loss = t.exp() * (t - x)
     else:
-        pos = Tensor._wrap(t._d > 0)
-        safe = where(pos, t, 1.0)
-        loss = where(pos, t * safe.log(), 0.0) - t * x
+        # PyTorch's xlogy(t, t): 0 where t == 0, NaN where t < 0 (log of a negative)
+        zero = Tensor._wrap(t._d == 0)
+        safe = where(zero, 1.0, t)
+        with np.errstate(invalid="ignore"):
+            loss = where(zero, 0.0, t * safe.log()) - t * x
     if reduction == "batchmean":
         return loss.sum() / (x.shape[0] if x.ndim else 1)
     if reduction == "mean":
@@ -196,8 +244,10 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     """
     x, y = as_tensor(input), as_tensor(target)
     _same(x, y, "smooth_l1_loss")
+    beta = real_arg(beta, "beta", "smooth_l1_loss")
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+        raise InvalidArgumentError(f"smooth_l1_loss: beta must be >= 0 (negative values are not "
+                                   f"supported), got {beta}")
     a = (x - y).abs()
     if beta == 0:
         return _reduce(a, reduction, "smooth_l1_loss")
@@ -214,7 +264,9 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: 
     >>> ag.margin_ranking_loss(ag.tensor([1.]), ag.tensor([3.]), ag.tensor([1.])).item()
     2.0
     """
-    x1, x2, y = as_tensor(input1), as_tensor(input2), as_tensor(target)
+    x1, x2, y = (_tensor(v, n, "margin_ranking_loss") for v, n in
+                 ((input1, "input1"), (input2, "input2"), (target, "target")))
+    margin = real_arg(margin, "margin", "margin_ranking_loss")
     if x1.dtype.kind == "f" and y.dtype != x1.dtype:
         y = y.to(x1.dtype)        # integer targets do not promote the loss (PyTorch)
     if not (x1.ndim == x2.ndim == y.ndim):
@@ -236,7 +288,9 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0,
     >>> ag.cosine_embedding_loss(x, x, ag.tensor([1.])).item()
     0.0
     """
-    x1, x2, y = as_tensor(input1), as_tensor(input2), as_tensor(target)
+    x1, x2, y = (_tensor(v, n, "cosine_embedding_loss") for v, n in
+                 ((input1, "input1"), (input2, "input2"), (target, "target")))
+    margin = real_arg(margin, "margin", "cosine_embedding_loss")
     if x1.shape != x2.shape or x1.ndim not in (1, 2) or y.ndim != x1.ndim - 1 \
             or (x1.ndim == 2 and y.shape[0] != x1.shape[0]):
         raise ShapeError(f"cosine_embedding_loss: expected inputs (N, D) and target (N,), or "

@@ -3,11 +3,12 @@ non-constant padding modes (reflect, replicate, circular). All composites, no ne
 primitive:
 
 * every one of them is linear in its input and separable by axis, so each axis is
-  either a constant matrix product (``out = A x`` along that axis, A (out, in): adaptive
-  pooling's window averages, linear interpolation's two weights per output) or a
-  gather of input positions (``index_select``: nearest, and the padding modes). Their
-  gradients are the transposed product and index_select's scatter-add, exact, and
-  the second derivatives are zero as they should be.
+  either a weighted sum of gathered taps (``out[i] = sum_k w[i, k] x[idx[i, k]]`` along
+  that axis: adaptive pooling's window averages, linear interpolation's two weights
+  per output; only the taps an output reads, so an inf stays where PyTorch keeps it)
+  or a plain gather of input positions (``index_select``: nearest, and the padding
+  modes). Their gradients are index_select's scatter-add, exact, and the second
+  derivatives are zero as they should be.
 * the index arithmetic follows PyTorch's kernels (``area_pixel_compute_source_index``,
   ``nearest_idx`` in float32), so the sampled positions and weights match it exactly.
 """
@@ -18,43 +19,126 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..errors import ShapeError
+from .._checks import is_int
+from ..errors import DtypeError, InvalidArgumentError, OutOfMemoryError, ShapeError
 from ..registry import composite
 from ..tensor import Tensor, as_tensor
 from .index import index_select
-from .linalg import matmul
-from .shape import transpose as swapaxes
+from .elementwise import where
+from .shape import reshape
 
 
-def _along(x: Tensor, axis: int, A: np.ndarray) -> Tensor:
-    """Apply the (out, in) matrix A along ``axis`` of x: out[..., i, ...] = sum_j A[i, j] x[..., j, ...]."""
-    At = Tensor._wrap(np.ascontiguousarray(A.T, dtype=x.dtype))
-    if axis == x.ndim - 1:
-        return matmul(x, At)
-    return swapaxes(matmul(swapaxes(x, axis, -1), At), axis, -1)
+def _along(x: Tensor, axis: int, idx: np.ndarray, w: np.ndarray, mask: np.ndarray) -> Tensor:
+    """out[..., i, ...] = sum over k with mask[i, k] of w[i, k] x[..., idx[i, k], ...]
+    along ``axis`` (idx, w, mask (n_out, k)): one gather of the k taps of every output,
+    so an inf or NaN reaches only the outputs that read it (a dense (out, in) matrix
+    product would spread it through its zero weights, inf * 0 = NaN)."""
+    n_out, k = idx.shape
+    g = index_select(x, axis, idx.reshape(-1))
+    g = reshape(g, x.shape[:axis] + (n_out, k) + x.shape[axis + 1:])
+    tail = (1,) * (x.ndim - axis - 1)
+    term = g * Tensor._wrap(w.reshape((n_out, k) + tail).astype(x.dtype))
+    if not mask.all():
+        term = where(Tensor._wrap(mask.reshape((n_out, k) + tail)), term, 0.0)
+    return term.sum(axis=axis + 1)
+
+
+def _int_entry(v, what: str, op: str):
+    """An int (or a 0-d integer tensor) of a size argument; None stays None."""
+    if v is None or is_int(v):
+        return v
+    if getattr(v, "shape", None) == () and np.dtype(getattr(v, "dtype", object)).kind in "iu":
+        return int(v.item())
+    raise TypeError(f"{op}: {what} must be an int or a tuple of ints, got "
+                    f"{type(v).__name__} {v!r}"[:200])
+
+
+def _size_entries(size, nd: int, what: str, op: str) -> tuple:
+    """``size`` (an int, a 0-d or 1-d integer tensor, a tuple/list) as nd entries."""
+    if getattr(size, "shape", None) is not None and getattr(size, "ndim", 0) == 1:
+        size = list(size.tolist()) if np.dtype(size.dtype).kind in "iu" else [size]
+    if not isinstance(size, (tuple, list)):
+        return (_int_entry(size, what, op),) * nd
+    return tuple(_int_entry(v, what, op) for v in size)
 
 
 def _spatial(x: Tensor, output_size, nd: int, op: str) -> Tuple[int, ...]:
-    if isinstance(output_size, (int, np.integer)) or output_size is None:
-        output_size = (output_size,) * nd
-    output_size = tuple(output_size)
-    if len(output_size) != nd:
-        raise ValueError(f"{op}: output_size must be an int or a {nd}-tuple, got {output_size!r}")
+    sizes = _size_entries(output_size, nd, "output_size", op)
+    if len(sizes) != nd:
+        raise InvalidArgumentError(f"{op}: output_size must be {nd} (an int or a {nd}-tuple), "
+                                   f"got {output_size!r}")
     insz = x.shape[-nd:]
-    out = tuple(int(n) if o is None else int(o) for o, n in zip(output_size, insz))
-    if min(out) <= 0:
-        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+    out = tuple(int(n) if o is None else int(o) for o, n in zip(sizes, insz))
+    if min(out) < 0:
+        raise InvalidArgumentError(f"{op}: elements of output_size must be greater than or "
+                                   f"equal to 0, got {out}")
     return out
 
 
+def _non_empty(x: Tensor, batch: int, op: str) -> None:
+    """PyTorch's check: the non-batch dimensions (the first ``batch`` are batch ones)
+    must be non-empty."""
+    for d in range(batch, x.ndim):
+        if x.shape[d] == 0:
+            raise InvalidArgumentError(f"{op}: expected input to have non-zero size for "
+                                       f"non-batch dimensions, but input has shape {x.shape} "
+                                       f"with dimension {d} being empty")
+
+
+def _float_input(x: Tensor, op: str) -> None:
+    if x.dtype.kind != "f":
+        raise DtypeError(f"{op}: not implemented for {x.dtype} tensors (as in PyTorch); "
+                         f"convert first, e.g. x.float()")
+
+
+def _out_of_memory(op: str, shape, dtype) -> OutOfMemoryError:
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    return OutOfMemoryError(f"{op}: cannot allocate the output of shape {tuple(shape)} and "
+                            f"dtype {np.dtype(dtype)} ({nbytes:,} bytes, "
+                            f"{nbytes / 2 ** 30:,.1f} GiB): more than the memory available; "
+                            f"check the output size")
+
+
+def _separable(x: Tensor, sizes, factor, op: str) -> Tensor:
+    """Resize the last ``len(sizes)`` axes of x one at a time: ``factor(k, n_in, n_out)``
+    is the (idx, w, mask) taps (see :func:`_along`) or the index array of one axis (or
+    None: that axis is kept). An output that cannot be
+    allocated is an OutOfMemoryError naming ``op`` (refused before trying when it is
+    beyond :data:`_MAX_BYTES`)."""
+    nd = len(sizes)
+    shape = x.shape[:x.ndim - nd] + tuple(sizes)
+    if math.prod(shape) * x.dtype.itemsize > _MAX_BYTES:
+        raise _out_of_memory(op, shape, x.dtype)
+    out = x
+    try:
+        for k, n_out in enumerate(sizes):
+            axis = x.ndim - nd + k
+            f = factor(k, x.shape[axis], n_out)
+            if f is None:
+                continue
+            out = _along(out, axis, *f) if isinstance(f, tuple) else index_select(out, axis, f)
+    except MemoryError:
+        raise _out_of_memory(op, shape, x.dtype) from None
+    return out
+
+
+# an output beyond this many bytes is refused before trying (the intermediate products
+# and gradients would need several times more)
+_MAX_BYTES = 2 ** 40
+
+
 # --------------------------------------------------------------------------- adaptive pooling
-def _adaptive_matrix(n_in: int, n_out: int) -> np.ndarray:
-    """Window i averages [floor(i n_in / n_out), ceil((i + 1) n_in / n_out))."""
-    A = np.zeros((n_out, n_in))
-    for i in range(n_out):
-        a, b = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
-        A[i, a:b] = 1.0 / (b - a)
-    return A
+def _adaptive_taps(n_in: int, n_out: int):
+    """Window i averages [floor(i n_in / n_out), ceil((i + 1) n_in / n_out)): its taps,
+    weight 1 / (window length) each (idx, w, mask as :func:`_along` takes them)."""
+    i = np.arange(n_out)
+    a, b = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
+    k = int((b - a).max()) if n_out else 1
+    j = np.arange(k)
+    mask = j[None, :] < (b - a)[:, None]
+    idx = np.minimum(a[:, None] + j[None, :], n_in - 1)
+    w = np.broadcast_to((1.0 / np.maximum(b - a, 1))[:, None], (n_out, k))
+    return idx, w, mask
 
 
 @composite("adaptive_avg_pool2d")
@@ -70,22 +154,26 @@ def adaptive_avg_pool2d(x, output_size):
     [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
     x = as_tensor(x)
-    if x.ndim not in (3, 4):
-        raise ShapeError(f"adaptive_avg_pool2d: expected (N, C, H, W) or (C, H, W), got "
-                         f"shape {x.shape}")
-    oh, ow = _spatial(x, output_size, 2, "adaptive_avg_pool2d")
-    h, w = x.shape[-2:]
-    if (oh, ow) == (1, 1):      # global average pooling: one reduction
-        return x.mean(axis=(-2, -1), keepdims=True)
-    return _along(_along(x, x.ndim - 1, _adaptive_matrix(w, ow)), x.ndim - 2,
-                  _adaptive_matrix(h, oh))
+    return _adaptive(x, output_size, 2, "adaptive_avg_pool2d")
+
+
+def _adaptive(x: Tensor, output_size, nd: int, op: str) -> Tensor:
+    if x.ndim not in (nd + 1, nd + 2):
+        raise ShapeError(f"{op}: expected a {nd + 1}-D (C, *spatial) or {nd + 2}-D (N, C, "
+                         f"*spatial) input, got shape {x.shape} ({x.ndim} dimensions)")
+    sizes = _spatial(x, output_size, nd, op)
+    _non_empty(x, 1, op)
+    _float_input(x, op)
+    if all(o == 1 for o in sizes):      # global average pooling: one reduction
+        return x.mean(axis=tuple(range(-nd, 0)), keepdims=True)
+    return _separable(x, sizes, lambda k, n, o: _adaptive_taps(n, o), op)
 
 
 # --------------------------------------------------------------------------- interpolate
 _MODES = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2, "area": None}
 
 
-def _linear_matrix(n_in: int, n_out: int, align_corners: bool, scale: Optional[float]) -> np.ndarray:
+def _linear_taps(n_in: int, n_out: int, align_corners: bool, scale: Optional[float]):
     """PyTorch's linear sampling: source position src (area_pixel_compute_source_index),
     i0 = floor(src), i1 = min(i0 + 1, n_in - 1), weights (1 - l, l) with l = src - i0."""
     if align_corners:
@@ -97,11 +185,9 @@ def _linear_matrix(n_in: int, n_out: int, align_corners: bool, scale: Optional[f
     i0 = np.minimum(src.astype(np.int64), n_in - 1)
     i1 = np.minimum(i0 + 1, n_in - 1)
     lam = src - i0
-    A = np.zeros((n_out, n_in))
-    rows = np.arange(n_out)
-    np.add.at(A, (rows, i0), 1.0 - lam)
-    np.add.at(A, (rows, i1), lam)
-    return A
+    idx = np.stack([i0, i1], axis=1)
+    w = np.stack([1.0 - lam, lam], axis=1)
+    return idx, w, np.ones(idx.shape, dtype=bool)
 
 
 def _nearest_index(n_in: int, n_out: int, scale: Optional[float], exact: bool) -> np.ndarray:
@@ -135,56 +221,83 @@ def interpolate(x, size=None, scale_factor=None, mode: str = "nearest",
     >>> ag.interpolate(x, scale_factor=2, mode='nearest').tolist()
     [[[1.0, 1.0, 2.0, 2.0]]]
     """
-    x = as_tensor(x)
     op = "interpolate"
-    if mode not in _MODES:
-        raise ValueError(f"{op}: mode must be one of {sorted(_MODES)}, got {mode!r}")
+    x = as_tensor(x)
+    if not isinstance(mode, str) or mode not in _MODES:
+        raise InvalidArgumentError(f"{op}: mode must be one of {sorted(_MODES)}, got "
+                                   f"{mode!r}"[:200])
     nd = x.ndim - 2
     if nd < 1:
         raise ShapeError(f"{op}: expected (N, C, *spatial) input with at least one spatial "
-                         f"dimension, got shape {x.shape}")
+                         f"dimension (3-D or more), got shape {x.shape}")
     if _MODES[mode] is not None and _MODES[mode] != nd:
         want = {1: "3-D (N, C, L)", 2: "4-D (N, C, H, W)"}[_MODES[mode]]
         raise ShapeError(f"{op}: mode {mode!r} needs {want} input, got shape {x.shape}; use "
                          f"'linear' for 3-D and 'bilinear' for 4-D")
+    if align_corners is not None and not isinstance(align_corners, (bool, np.bool_)):
+        raise TypeError(f"{op}: align_corners must be a bool or None, got "
+                        f"{type(align_corners).__name__} {align_corners!r}"[:200])
     if align_corners is not None and mode in ("nearest", "nearest-exact", "area"):
         raise ValueError(f"{op}: align_corners option can only be set with the interpolating "
                          f"modes: linear | bilinear")
     if (size is None) == (scale_factor is None):
-        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+        raise ValueError(f"{op}: give exactly one of size and scale_factor" if size is not None
+                         else f"{op}: either size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError(f"{op}: recompute_scale_factor is not meaningful with an explicit "
+                         f"size")
     insz = x.shape[2:]
     if size is not None:
-        sizes = (size,) * nd if isinstance(size, (int, np.integer)) else tuple(size)
-        if len(sizes) != nd:
-            raise ValueError(f"{op}: size {size!r} must have {nd} entries for input {x.shape}")
-        sizes = tuple(int(s) for s in sizes)
+        sizes = _size_entries(size, nd, "size", op)
+        if any(s is None for s in sizes):
+            raise TypeError(f"{op}: size must be an int or a tuple of ints, got {size!r}")
         scales = (None,) * nd
     else:
-        scales = ((float(scale_factor),) * nd if isinstance(scale_factor, (int, float))
-                  else tuple(float(s) for s in scale_factor))
-        if len(scales) != nd:
-            raise ValueError(f"{op}: scale_factor {scale_factor!r} must have {nd} entries for "
-                             f"input {x.shape}")
+        scales = _scales(scale_factor, nd, op)
+        if not all(math.isfinite(s) for s in scales):
+            raise InvalidArgumentError(f"{op}: scale_factor {scale_factor!r} gives an output "
+                                       f"size that cannot be converted to an integer")
         sizes = tuple(int(math.floor(float(n) * s)) for n, s in zip(insz, scales))
         if recompute_scale_factor:
             scales = (None,) * nd
+    if len(sizes) != nd:
+        raise ValueError(f"{op}: size {size!r} must have {nd} entries for input {x.shape} "
+                         f"(the same number of spatial dimensions)")
     if min(sizes) <= 0:
-        raise ValueError(f"{op}: the output size {sizes} must be positive (input {insz})")
+        raise InvalidArgumentError(f"{op}: input and output sizes should be greater than 0, "
+                                   f"got input {insz} and output {tuple(sizes)}")
+    _non_empty(x, 1, op)
+    _float_input(x, op)
     if mode == "area":
-        if nd != 2:
-            raise ShapeError(f"{op}: mode 'area' is implemented for 4-D input, got {x.shape}")
-        return adaptive_avg_pool2d(x, sizes)
-    out = x
-    for k, (n_in, n_out, sc) in enumerate(zip(insz, sizes, scales)):
-        axis = 2 + k
+        return _adaptive(x, sizes, nd, op)
+
+    def factor(k, n_in, n_out):
         if mode in ("nearest", "nearest-exact"):
-            idx = _nearest_index(n_in, n_out, sc, mode == "nearest-exact")
-            if n_out != n_in or mode == "nearest-exact":
-                out = index_select(out, axis, idx)
-        else:
-            out = _along(out, axis, _linear_matrix(n_in, n_out, bool(align_corners), sc))
+            if n_out == n_in and mode == "nearest":
+                return None
+            return _nearest_index(n_in, n_out, scales[k], mode == "nearest-exact")
+        return _linear_taps(n_in, n_out, bool(align_corners), scales[k])
+
+    out = _separable(x, sizes, factor, op)
     if out is x:
         out = out * 1  # a new tensor, as in PyTorch
+    return out
+
+
+def _scales(scale_factor, nd: int, op: str) -> Tuple[float, ...]:
+    """``scale_factor`` (a real number or a tuple of nd of them) as nd floats."""
+    one = lambda v: (float(v) if isinstance(v, (int, float, np.integer, np.floating, np.bool_))
+                     and not isinstance(v, complex) else None)
+    vals = list(scale_factor) if isinstance(scale_factor, (tuple, list)) else [scale_factor] * nd
+    if getattr(scale_factor, "shape", None) == ():
+        vals = [scale_factor.item()] * nd
+    out = tuple(one(v) for v in vals)
+    if any(v is None for v in out):
+        raise TypeError(f"{op}: scale_factor must be a float or a tuple of floats, got "
+                        f"{scale_factor!r}"[:200])
+    if len(out) != nd:
+        raise ValueError(f"{op}: scale_factor {scale_factor!r} must have {nd} entries for "
+                         f"input of {nd} spatial dimension(s)")
     return out
 
 
@@ -199,36 +312,50 @@ def _pad_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
     return np.mod(i, n)     # circular
 
 
-def _mode_pad(x, pad: Sequence[int], mode: str):
+def _mode_pad(x, pad: Sequence[int], mode: str, name: str):
     x = as_tensor(x)
-    op = f"pad (mode={mode!r})"
+    op = f"{name} (pad mode={mode!r})"
+    if not isinstance(pad, (tuple, list)) or not all(is_int(p) for p in pad):
+        raise TypeError(f"{op}: pad must be a tuple of ints (left_last, right_last, ...), got "
+                        f"{pad!r}"[:200])
     pad = [int(p) for p in pad]
     if len(pad) % 2 or not pad:
-        raise ValueError(f"{op}: padding length must be even and positive, got {len(pad)}")
+        raise InvalidArgumentError(f"{op}: padding length must be divisible by 2 and "
+                                   f"non-zero, got {len(pad)}")
     k = len(pad) // 2
     if x.ndim < k + 1:
         raise ShapeError(f"{op}: padding {k} dimension(s) needs an input with at least "
                          f"{k + 1} dimensions ((C, *spatial) or (N, C, *spatial)), got shape "
                          f"{x.shape}")
     if any(p < 0 for p in pad):
-        raise ValueError(f"{op}: negative padding is only supported in mode 'constant'; "
-                         f"slice the tensor instead")
-    out = x
+        raise InvalidArgumentError(f"{op}: negative padding is only supported in mode "
+                                   f"'constant'; slice the tensor instead")
+    shape = list(x.shape)
     for j in range(k):
         axis = x.ndim - 1 - j
         b, a = pad[2 * j], pad[2 * j + 1]
-        if not (a or b):
-            continue
         n = x.shape[axis]
-        if mode == "reflect" and (b >= n or a >= n):
-            raise ValueError(f"{op}: padding ({b}, {a}) should be smaller than the input "
-                             f"dimension {axis} of size {n}")
-        if mode == "circular" and (b > n or a > n):
-            raise ValueError(f"{op}: padding ({b}, {a}) should be at most the input dimension "
-                             f"{axis} of size {n}")
-        if mode == "replicate" and n == 0:
-            raise ValueError(f"{op}: cannot replicate-pad an empty dimension {axis}")
-        out = index_select(out, axis, _pad_index(n, b, a, mode))
+        if (a or b) and mode == "reflect" and (b >= n or a >= n):
+            raise InvalidArgumentError(f"{op}: padding ({b}, {a}) should be smaller than the "
+                                       f"input dimension {axis} of size {n}")
+        if (a or b) and mode == "circular" and (b > n or a > n):
+            raise InvalidArgumentError(f"{op}: padding ({b}, {a}) should be at most the input "
+                                       f"dimension {axis} of size {n} (it would wrap around "
+                                       f"more than once)")
+        if (a or b) and mode == "replicate" and n == 0:
+            raise InvalidArgumentError(f"{op}: cannot replicate-pad an empty dimension {axis}")
+        shape[axis] = n + a + b
+    if math.prod(shape) * x.dtype.itemsize > _MAX_BYTES:
+        raise _out_of_memory(op, shape, x.dtype)
+    out = x
+    try:
+        for j in range(k):
+            axis = x.ndim - 1 - j
+            b, a = pad[2 * j], pad[2 * j + 1]
+            if a or b:
+                out = index_select(out, axis, _pad_index(x.shape[axis], b, a, mode))
+    except MemoryError:
+        raise _out_of_memory(op, shape, x.dtype) from None
     if out is x:
         out = out * 1
     return out
@@ -244,7 +371,7 @@ def reflection_pad(x, pad: Sequence[int]):
     >>> ag.reflection_pad(ag.tensor([[[1., 2., 3.]]]), (1, 1)).tolist()
     [[[2.0, 1.0, 2.0, 3.0, 2.0]]]
     """
-    return _mode_pad(x, pad, "reflect")
+    return _mode_pad(x, pad, "reflect", "reflection_pad")
 
 
 @composite("replication_pad")
@@ -256,7 +383,7 @@ def replication_pad(x, pad: Sequence[int]):
     >>> ag.replication_pad(ag.tensor([[[1., 2., 3.]]]), (1, 1)).tolist()
     [[[1.0, 1.0, 2.0, 3.0, 3.0]]]
     """
-    return _mode_pad(x, pad, "replicate")
+    return _mode_pad(x, pad, "replicate", "replication_pad")
 
 
 @composite("circular_pad")
@@ -268,4 +395,4 @@ def circular_pad(x, pad: Sequence[int]):
     >>> ag.circular_pad(ag.tensor([[[1., 2., 3.]]]), (1, 1)).tolist()
     [[[3.0, 1.0, 2.0, 3.0, 1.0]]]
     """
-    return _mode_pad(x, pad, "circular")
+    return _mode_pad(x, pad, "circular", "circular_pad")

@@ -48,6 +48,7 @@ def round(input, decimals: int = 0):  # noqa: A001
     ([0.0, 2.0, 2.0], [20.0])
     """
     x = as_tensor(input)
+    decimals = _decimals(decimals, "round")
     if _exact(x) and decimals >= 0:
         return x.clone()
     return apply(_round, (x,), {"decimals": int(decimals)} if decimals else {})
@@ -95,13 +96,26 @@ def frac(input):  # noqa: A002
     [-0.5, 0.25]
     """
     x = as_tensor(input)
+    if x.dtype == np.bool_:
+        from ..errors import DtypeError
+        raise DtypeError("frac: not implemented for bool tensors (as in PyTorch)")
     return x - trunc(x)
 
 
 for _f in (round, floor, ceil, trunc):
     public(_f, method=True)
-method("round_", lambda t, decimals=0: inplace(t, "round", **({"decimals": int(decimals)}
-                                                                if decimals else {})))
+def _decimals(d, op: str) -> int:
+    from .._checks import int_arg
+    from ..errors import InvalidArgumentError
+
+    d = int_arg(d, "decimals", op)
+    if not -2 ** 31 < d < 2 ** 31:
+        raise InvalidArgumentError(f"{op}: decimals={d} is out of range (a 32-bit int)")
+    return d
+
+
+method("round_", lambda t, decimals=0: inplace(t, "round", **(
+    {"decimals": _decimals(decimals, "round_")} if _decimals(decimals, "round_") else {})))
 method("floor_", lambda t: inplace(t, "floor"))
 method("ceil_", lambda t: inplace(t, "ceil"))
 method("trunc_", lambda t: inplace(t, "trunc"))

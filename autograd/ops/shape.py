@@ -249,15 +249,19 @@ def cat(tensors: Sequence, axis: int = 0, *, dim=None):
         if t.ndim != nd or t.shape[:ax] + t.shape[ax + 1:] != ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
             raise ShapeError(f"cat: tensor {k} has shape {t.shape} but tensor 0 has shape "
                              f"{ts[0].shape}; all dimensions except {ax} must match")
-    # PyTorch's promotion: floating tensors decide over integer/bool ones
-    # (cat([float32, int64]) is float32; NumPy's result_type says float64)
-    floats = [t.dtype for t in ts if t.dtype.kind == "f"]
-    dt = np.result_type(*floats) if floats else np.result_type(*[t.dtype for t in ts])
-    ts = [t if t.dtype == dt else t.to(dt) for t in ts]
+    ts = _common_dtype(ts)
     if len(ts) == 1:
         return clone(ts[0])  # cat always returns a new tensor, as in PyTorch
     return apply(_cat, tuple(ts), {"axis": ax})
 
+
+
+def _common_dtype(ts: list) -> list:
+    """PyTorch's promotion for cat/stack: floating tensors decide over integer/bool ones
+    (cat([float32, int64]) is float32; NumPy's result_type says float64)."""
+    floats = [t.dtype for t in ts if t.dtype.kind == "f"]
+    dt = np.result_type(*floats) if floats else np.result_type(*[t.dtype for t in ts])
+    return [t if t.dtype == dt else t.to(dt) for t in ts]
 
 
 def _tensor_list(tensors, op: str) -> list:
@@ -286,7 +290,7 @@ def stack(tensors: Sequence, axis: int = 0, *, dim=None):
     a = dim if dim is not None else axis
     nd = ts[0].ndim + 1
     a = dim_arg(a, nd, "stack")
-    us = [unsqueeze(t, a) for t in ts]
+    us = [unsqueeze(t, a) for t in _common_dtype(ts)]
     if len(us) == 1:
         return us[0]
     return apply(_cat, tuple(us), {"axis": a})
@@ -323,6 +327,8 @@ def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
                    for v in split_size_or_sections):
             raise TypeError(f"split: split sizes must be ints, got {split_size_or_sections!r}")
         sizes = [int(v) for v in split_size_or_sections]
+        if any(v < 0 for v in sizes):
+            raise InvalidArgumentError(f"split: split_sizes must be non-negative, got {sizes}")
         if np.sum(sizes) != n:
             raise InvalidArgumentError(f"split: sizes {sizes} sum to {np.sum(sizes)}, but dimension "
                              f"{ax} has size {n}")
@@ -349,6 +355,9 @@ def chunk(x, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
         raise InvalidArgumentError(f"chunk: expects chunks to be greater than 0, got {chunks}")
     n = x.shape[dim_arg(dim, x.ndim, "chunk")]
     if n == 0:
+        if chunks > 2 ** 24:  # (PyTorch: std::bad_alloc; here it would build them for hours)
+            raise OutOfMemoryError(f"chunk: cannot return {chunks:,} empty tensors (chunks of "
+                                   f"an empty dimension); use fewer chunks")
         return tuple(split(x, 1, dim)[0] for _ in range(chunks))  # PyTorch: chunks empties
     return split(x, max(1, -(-n // chunks)), dim)
 

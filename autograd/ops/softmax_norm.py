@@ -120,7 +120,10 @@ def norm(x, p=2, dim=None, keepdim: bool = False):
         return amax(_abs(x), axis=ax, keepdims=kd)
     if p == -math.inf:
         return amin(_abs(x), axis=ax, keepdims=kd)
-    if p == 1:
+    axes = range(x.ndim) if ax is None else (ax if isinstance(ax, tuple) else (ax,))
+    if p == 1 or x.ndim and math.prod(x.shape[a] for a in axes) == 1 or x.numel() == 1:
+        # (one element per norm: |x| exactly, as PyTorch, which does not square it, so
+        # norm(1e30) is 1e30 in float32, not inf)
         return sum(_abs(x), axis=ax, keepdims=kd)
     s = sum(x * x, axis=ax, keepdims=kd) if p == 2 else \
         sum(_pow(_abs(x), p), axis=ax, keepdims=kd)

@@ -26,13 +26,15 @@ from typing import Any
 
 import numpy as np
 
-from ..devices import CPU, check_device
+from .._checks import allocate, broadcast_arg, device_arg, dtype_arg, is_int, real_arg, size_arg
+from ..devices import CPU
+from ..errors import DtypeError, InvalidArgumentError
 from ..dtypes import dtype_name
 from ..registry import METHODS, OPS, PUBLIC, method, public
 from ..tape import STATE
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, as_tensor, tensor
 from .elementwise import cast, clamp, where
-from .inplace import inplace
+from .inplace import _fill_value, clamp_, inplace
 
 __all__ = ["torch_keywords", "TYPE_NAMES"]
 
@@ -63,15 +65,19 @@ def _inplace_composite(t: Tensor, name: str, fn, *args: Any, **kw: Any) -> Tenso
             f"{name}_: a leaf Variable that requires grad is being used in an in-place "
             f"operation. Wrap the update in `with no_grad():` or use the out-of-place form.")
     res = fn(t.clone() if recording else t, *args, **kw)
-    return inplace(t, "copy_from", res)
+    if not np.can_cast(res.dtype, t.dtype, casting="same_kind"):
+        raise RuntimeError(f"{name}_: result type {res.dtype} can't be cast to the desired "
+                           f"output type {t.dtype} of the tensor changed in place; use the "
+                           f"out-of-place {name}")
+    return inplace(t, "copy_from", res, _label=name)
 
 
 for _n in ("exp", "log", "log1p", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
            "abs", "sign", "erf", "neg", "reciprocal", "rsqrt", "square"):
     method(_n + "_", _inplace_unary(_n))
 
-method("negative_", lambda t: inplace(t, "neg"))
-method("absolute_", lambda t: inplace(t, "abs"))
+method("negative_", lambda t: inplace(t, "neg", _label="negative"))
+method("absolute_", lambda t: inplace(t, "abs", _label="absolute"))
 method("pow_", lambda t, exponent: inplace(t, "pow", exponent))
 method("remainder_", lambda t, other: _inplace_composite(t, "remainder", PUBLIC["remainder"], other))
 method("floor_divide_", lambda t, other: _inplace_composite(t, "floor_divide",
@@ -80,31 +86,82 @@ method("multiply_", lambda t, other: inplace(t, "mul", other))
 method("subtract_", lambda t, other, alpha=1: METHODS["sub_"](t, other, alpha))
 method("divide_", lambda t, other: inplace(t, "div", other))
 method("true_divide_", lambda t, other: inplace(t, "div", other))
-method("clamp_min_", lambda t, min: inplace(t, "clamp", min=min, max=None))
-method("clamp_max_", lambda t, max: inplace(t, "clamp", min=None, max=max))
+method("clamp_min_", lambda t, min: clamp_(t, _bound(min, "min", "clamp_min_"), None,
+                                           _name="clamp_min"))
+method("clamp_max_", lambda t, max: clamp_(t, None, _bound(max, "max", "clamp_max_"),
+                                           _name="clamp_max"))
+
+
+def _bound(v: Any, name: str, op: str) -> Any:
+    """clamp_min/clamp_max's bound: a number or a tensor (None is PyTorch's TypeError; a
+    complex bound of an in-place clamp is its RuntimeError, raised by clamp_)."""
+    if not isinstance(v, Tensor) and not (op.endswith("_") and isinstance(v, complex)):
+        real_arg(v, name, op)
+    return v
+
+
+def masked_fill_args(t: Tensor, mask: Any, value: Any, op: str):
+    """masked_fill's mask (a bool tensor) and value (a number or a 0-d tensor, as t's
+    dtype: an int tensor filled with 1.5 gets 1, as in PyTorch)."""
+    m = as_tensor(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"{op}: only boolean masks are supported, but got a mask of dtype "
+                           f"{m.dtype}; compare first (e.g. mask = x > 0)")
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"{op}: only a 0-dimensional value tensor is supported, but "
+                               f"got a tensor with {value.ndim} dimension(s)")
+        return m, value if value.dtype == t.dtype else cast(value, t.dtype)
+    return m, Tensor._wrap(np.array(_fill_value(t, value, op), dtype=t.dtype))
+
+
 method("masked_fill_", lambda t, mask, value: _inplace_composite(
-    t, "masked_fill", lambda x, m, v: where(m, as_tensor(v, like=x), x), mask, value))
+    t, "masked_fill", lambda x, m, v: where(m, v, x), *masked_fill_args(t, mask, value,
+                                                                         "masked_fill_")))
+
+
+def _renamed(op: str, fn, *args: Any, **kw: Any):
+    """``fn(*args)`` with errors that start "clamp:" (the op it calls) naming ``op``."""
+    try:
+        return fn(*args, **kw)
+    except (TypeError, ValueError, RuntimeError) as e:
+        base = fn.__name__ + ":"
+        if not str(e).startswith(base):
+            raise
+        raise type(e)(op + ":" + str(e)[len(base):]) from None
+
+
+method("clamp_min", lambda t, min: _renamed("clamp_min", clamp, t,
+                                            min=_bound(min, "min", "clamp_min")))
+method("clamp_max", lambda t, max: _renamed("clamp_max", clamp, t,
+                                            max=_bound(max, "max", "clamp_max")))
 
 # --------------------------------------------------------------------------- method aliases
 for _n in ("multiply", "subtract", "divide", "true_divide", "negative"):
     method(_n, PUBLIC[_n])
 method("absolute", PUBLIC["abs"])
-method("clamp_min", lambda t, min: clamp(t, min=min))
-method("clamp_max", lambda t, max: clamp(t, max=max))
 
 
 # --------------------------------------------------------------------------- bitwise / logical
 def _bitwise(name: str, np_fn, bool_fn, ex):
+    shift = "shift" in name
+
     def fn(input, other):  # noqa: A002
+        if any(isinstance(v, (complex, np.complexfloating)) for v in (input, other)):
+            raise DtypeError(f"{name}: not implemented for complex numbers")
         a = as_tensor(input)
         b = as_tensor(other, like=a)
+        broadcast_arg(name, a.shape, b.shape)  # PyTorch checks the shapes first
         for t in (a, b):
             if t.dtype.kind not in "biu":
-                raise TypeError(f'"{name}_cpu" not implemented for {t.dtype}: {name} is '
-                                f"defined for integer and bool tensors; for floats compare "
-                                f"first (x > 0) or convert with .long()")
-        f = bool_fn if a.dtype == np.bool_ and b.dtype == np.bool_ else np_fn
-        return Tensor._wrap(np.asarray(f(a._d, b._d)))
+                raise DtypeError(f'{name}: "{name}_cpu" not implemented for {t.dtype}: {name} '
+                                 f"is defined for integer and bool tensors; for floats compare "
+                                 f"first (x > 0) or convert with .long()")
+        both_bool = a.dtype == np.bool_ and b.dtype == np.bool_
+        if both_bool and shift:
+            raise DtypeError(f"{name}: not implemented for two bool tensors; convert one "
+                             f"with .long()")
+        return Tensor._wrap(np.asarray((bool_fn if both_bool else np_fn)(a._d, b._d)))
 
     fn.__name__ = name
     fn.__doc__ = (f"Element-wise {name.replace('bitwise_', 'bitwise ')} of integer or bool "
@@ -135,9 +192,9 @@ def bitwise_not(input):  # noqa: A002
     """
     t = as_tensor(input)
     if t.dtype.kind not in "biu":
-        raise TypeError(f"~ (operator.invert) is only implemented on integer and Boolean-type "
-                        f"tensors (bitwise_not: not implemented for {t.dtype}); for floats use "
-                        f"-x, or (x == 0) for a mask")
+        raise DtypeError(f'bitwise_not: "bitwise_not_cpu" not implemented for {t.dtype}: ~ '
+                         f"(operator.invert) is only implemented on integer and Boolean-type "
+                         f"tensors; for floats use -x, or (x == 0) for a mask")
     return Tensor._wrap(np.asarray(np.invert(t._d)))
 
 
@@ -147,7 +204,9 @@ public(bitwise_not, method=True)
 def _logical(name: str, np_fn, ex):
     def fn(input, other):  # noqa: A002
         a = as_tensor(input)
-        return Tensor._wrap(np.asarray(np_fn(a._d, as_tensor(other, like=a)._d)))
+        b = as_tensor(other, like=a)
+        broadcast_arg(name, a.shape, b.shape)
+        return Tensor._wrap(np.asarray(np_fn(a._d, b._d)))
 
     fn.__name__ = name
     fn.__doc__ = (f"Element-wise {name.replace('_', ' ')} (non-zero is True), a bool tensor."
@@ -160,18 +219,27 @@ public(_logical("logical_and", np.logical_and, "[False, False, True]"), method=T
 public(_logical("logical_or", np.logical_or, "[False, True, True]"), method=True)
 public(_logical("logical_xor", np.logical_xor, "[False, True, False]"), method=True)
 
-method("__and__", bitwise_and)
-method("__rand__", lambda t, other: bitwise_and(other, t))
-method("__or__", bitwise_or)
-method("__ror__", lambda t, other: bitwise_or(other, t))
-method("__xor__", bitwise_xor)
-method("__rxor__", lambda t, other: bitwise_xor(other, t))
+
+def _operator(f, reflected: bool = False):
+    """A Python operator method: NotImplemented for an operand that is not a tensor or a
+    number (so ``t & "a"`` is Python's TypeError, as in PyTorch), else ``f(t, other)``."""
+    def op(t, other):
+        if not isinstance(other, (Tensor, int, float, bool, complex, np.number, np.bool_,
+                                  np.ndarray)):
+            return NotImplemented
+        return f(other, t) if reflected else f(t, other)
+    return op
+
+
+for _n, _f in (("and", bitwise_and), ("or", bitwise_or), ("xor", bitwise_xor),
+               ("lshift", bitwise_left_shift), ("rshift", bitwise_right_shift)):
+    method(f"__{_n}__", _operator(_f))
+    if _n in ("and", "or", "xor"):
+        method(f"__r{_n}__", _operator(_f, reflected=True))
+        method(f"bitwise_{_n}_", (lambda f: lambda t, other: _inplace_composite(
+            t, f.__name__, f, other))(_f))
+        method(f"__i{_n}__", _operator(METHODS[f"bitwise_{_n}_"]))
 method("__invert__", bitwise_not)
-method("__lshift__", bitwise_left_shift)
-method("__rshift__", bitwise_right_shift)
-for _n, _f in (("and", bitwise_and), ("or", bitwise_or), ("xor", bitwise_xor)):
-    method(f"__i{_n}__", (lambda f: lambda t, other: inplace(t, "copy_from", f(t, other)))(_f))
-    method(f"bitwise_{_n}_", METHODS[f"__i{_n}__"])
 
 
 # --------------------------------------------------------------------------- dtype and device
@@ -191,12 +259,20 @@ def _as_dtype(spec: Any, where: str) -> np.dtype:
         name = spec[len("torch."):] if spec.startswith("torch.") and spec not in _BY_TYPE_NAME else spec
         if spec in _BY_TYPE_NAME:
             return np.dtype(_BY_TYPE_NAME[spec])
-        try:
-            return np.dtype(name)
-        except TypeError:
-            raise TypeError(f"{where}: invalid type {spec!r}; use a dtype such as "
-                            f"float32/int64 or a name like 'torch.FloatTensor'") from None
-    return np.dtype(spec)
+        spec = name
+    try:
+        dt = np.dtype(spec)
+    except (TypeError, ValueError):
+        dt = None
+    if dt is None or dt.kind not in "biuf":
+        # a string that is not a supported dtype: PyTorch's ValueError for type(), its
+        # RuntimeError for to() (which reads it as a device)
+        cls = TypeError if not isinstance(spec, str) else \
+            DtypeError if where == "to" else InvalidArgumentError
+        raise cls(f"{where}: invalid type {spec!r} (tapegrad does not support "
+                  f"{dt if dt is not None else 'it'}); use bool, an integer or a float "
+                  f"dtype (float32, int64, 'torch.FloatTensor', ...)")
+    return dt
 
 
 def _is_device(a: Any) -> bool:
@@ -227,7 +303,7 @@ def to(self: Tensor, *args: Any, dtype=None, device=None, copy: bool = False,
             device = a
         elif a is not None:
             dtype = a
-    check_device(device, "to")
+    device_arg(device, "to")
     out = self if dtype is None else cast(self, _as_dtype(dtype, "to"))
     return out.clone() if copy and out is self else out
 
@@ -252,8 +328,17 @@ def _cpu(self: Tensor, memory_format=None) -> Tensor:
 
 
 def _cuda(self: Tensor, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
-    check_device("cuda" if device is None else device if not isinstance(device, int)
-                 else f"cuda:{device}", "cuda()")
+    from ..devices import device as device_cls
+
+    if device is not None and not isinstance(device, (str, device_cls)) and not is_int(device):
+        raise TypeError(f"cuda(): device must be a cuda device, its name or an index, got "
+                        f"{type(device).__name__} {device!r}")
+    if is_int(device) and device < 0:
+        raise RuntimeError(f"cuda(): device index must not be negative, got {device}")
+    if isinstance(device, (str, device_cls)) and str(device).split(":")[0].strip() == "cpu":
+        raise RuntimeError(f"cuda(): invalid device {str(device)!r}, must be a cuda device")
+    device_arg("cuda" if device is None else f"cuda:{device}" if is_int(device) else device,
+               "cuda()")
     return self
 
 
@@ -271,47 +356,84 @@ method("ndimension", lambda self: self.ndim)
 method("get_device", lambda self: -1)
 
 
-def _new(self: Tensor, arr: np.ndarray, requires_grad: bool, device) -> Tensor:
-    check_device(device, "new_*")
+def _new(self: Tensor, op: str, size, fill, dtype, requires_grad: bool, device) -> Tensor:
+    """``t.new_zeros/new_ones/new_empty/new_full(size)``: a new tensor of ``t``'s dtype
+    (or ``dtype``), with PyTorch's argument checks."""
+    device_arg(device, op)
+    dt = dtype_arg(dtype, op, default=self.dtype)
+    shape = size_arg(size, op)
+    arr = allocate(lambda: np.full(shape, fill, dtype=dt), shape, dt, op)
     t = Tensor._wrap(arr)
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
-def _size(size) -> tuple:
-    if len(size) == 1 and not isinstance(size[0], (int, np.integer)):
-        return tuple(size[0])
-    return tuple(int(s) for s in size)
+for _n, _v in (("new_zeros", 0), ("new_ones", 1), ("new_empty", 0)):
+    method(_n, (lambda n, v: lambda self, *size, dtype=None, device=None, requires_grad=False:
+                _new(self, n, size, v, dtype, requires_grad, device))(_n, _v))
 
 
-method("new_zeros", lambda self, *size, dtype=None, device=None, requires_grad=False:
-       _new(self, np.zeros(_size(size), dtype or self.dtype), requires_grad, device))
-method("new_ones", lambda self, *size, dtype=None, device=None, requires_grad=False:
-       _new(self, np.ones(_size(size), dtype or self.dtype), requires_grad, device))
-method("new_empty", lambda self, *size, dtype=None, device=None, requires_grad=False:
-       _new(self, np.zeros(_size(size), dtype or self.dtype), requires_grad, device))
-method("new_full", lambda self, size, fill_value, dtype=None, device=None, requires_grad=False:
-       _new(self, np.full(tuple(size), fill_value, dtype or self.dtype), requires_grad, device))
-method("new_tensor", lambda self, data, dtype=None, device=None, requires_grad=False:
-       _new(self, np.array(np.asarray(data), dtype=dtype or self.dtype), requires_grad, device))
+def _new_full(self: Tensor, size, fill_value, dtype=None, device=None,
+              requires_grad: bool = False) -> Tensor:
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"new_full: size must be a tuple of ints, got {type(size).__name__} "
+                        f"{size!r}")
+    like = self if dtype is None else Tensor._wrap(np.zeros((), dtype_arg(dtype, "new_full")))
+    return _new(self, "new_full", tuple(size), _fill_value(like, fill_value, "new_full"),
+                dtype, requires_grad, device)
 
 
-def _random_fill(t: Tensor, name: str, arr: np.ndarray) -> Tensor:
+def _new_tensor(self: Tensor, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    device_arg(device, "new_tensor")
+    src = data.detach() if isinstance(data, Tensor) else data
+    return tensor(src, dtype=dtype_arg(dtype, "new_tensor", default=self.dtype),
+                  requires_grad=requires_grad)
+
+
+_new_full.__name__, _new_tensor.__name__ = "new_full", "new_tensor"
+method("new_full", _new_full)
+method("new_tensor", _new_tensor)
+
+
+def _random_fill(t: Tensor, name: str, draw) -> Tensor:
     if t.dtype.kind != "f":
         raise RuntimeError(f"{name}_ expects a floating point tensor, got {t.dtype}")
-    return inplace(t, "copy_from", Tensor._wrap(arr.astype(t.dtype)))
+    return inplace(t, "copy_from", Tensor._wrap(np.asarray(draw()).astype(t.dtype)), _label=name)
 
 
-def _gen(generator):
-    from ..random import default_generator
-    return generator or default_generator()
+def _gen(generator, op: str):
+    from ..random import _generator
+    return _generator(generator, op)
 
 
-method("uniform_", lambda t, a=0.0, b=1.0, generator=None: _random_fill(
-    t, "uniform", _gen(generator).uniform(a, b, t.shape)))
-method("normal_", lambda t, mean=0.0, std=1.0, generator=None: _random_fill(
-    t, "normal", mean + std * _gen(generator).standard_normal(t.shape)))
+def _uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    """``t.uniform_(a, b)``: fill with draws from U[a, b) (a <= b, both finite)."""
+    lo, hi = real_arg(a, "from", "uniform_"), real_arg(b, "to", "uniform_")
+    if t.dtype.kind == "f":
+        big = float(np.finfo(t.dtype).max)
+        for what, v in (("from", lo), ("to", hi)):
+            if not -big <= v <= big:
+                raise RuntimeError(f"uniform_: {what}={v} is out of bounds for {t.dtype}")
+    if lo > hi:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={lo} > to={hi}")
+    g = _gen(generator, "uniform_")
+    return _random_fill(t, "uniform", lambda: g.uniform(lo, hi, t.shape))
+
+
+def _normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+    """``t.normal_(mean, std)``: fill with draws from N(mean, std**2) (std >= 0)."""
+    m, sd = real_arg(mean, "mean", "normal_"), real_arg(std, "std", "normal_")
+    if not sd >= 0:
+        raise RuntimeError(f"normal_ expects std >= 0.0, but found std {sd}")
+    g = _gen(generator, "normal_")
+    return _random_fill(t, "normal", lambda: m + sd * g.standard_normal(t.shape))
+
+
+_uniform_.__name__, _normal_.__name__ = "uniform_", "normal_"
+method("uniform_", _uniform_)
+method("normal_", _normal_)
 
 
 # --------------------------------------------------------------------------- keyword names
@@ -356,7 +478,11 @@ del _n, _f
 # --------------------------------------------------------------------------- comparisons
 def _comparison(name: str, op: str, ex: str):
     def fn(input, other):  # noqa: A002
-        return getattr(as_tensor(input), op)(other)
+        out = getattr(as_tensor(input), op)(other)
+        if out is NotImplemented:
+            raise TypeError(f"{name}: other must be a tensor or a number, got "
+                            f"{type(other).__name__} {other!r}")
+        return out
 
     fn.__name__ = name
     fn.__doc__ = (f"Element-wise ``input {_SYMBOLS[op]} other``, a bool tensor (``torch.{name}``)."
@@ -377,26 +503,58 @@ for _name, _op, _aliases, _ex in (
     public(_comparison(_name, _op, _ex), method=True, aliases=_aliases)
 
 
+def _operator_cmp(fn):
+    """A comparison operator (``t == u`` & co, Tensor._cmp); NotImplemented for None or a
+    string, so ``t == None`` is False, as in PyTorch and Python."""
+    def op(self, other):
+        return NotImplemented if other is None or isinstance(other, str) else self._cmp(other, fn)
+    return op
+
+
+for _op, _fn in (("__eq__", np.equal), ("__ne__", np.not_equal), ("__lt__", np.less),
+                 ("__le__", np.less_equal), ("__gt__", np.greater), ("__ge__", np.greater_equal)):
+    method(_op, _operator_cmp(_fn))
+
+
+def _isclose(op: str, input, other, rtol, atol, equal_nan) -> np.ndarray:  # noqa: A002
+    a = as_tensor(input)
+    b = as_tensor(other, like=a)
+    r, t = real_arg(rtol, "rtol", op), real_arg(atol, "atol", op)
+    if not isinstance(equal_nan, (bool, np.bool_)):
+        raise TypeError(f"{op}: equal_nan must be a bool, got {type(equal_nan).__name__} "
+                        f"{equal_nan!r}")
+    if a.dtype != b.dtype:
+        raise DtypeError(f"{op}: {a.dtype} did not match {b.dtype}; both inputs must have the "
+                         f"same dtype (convert one with .to(other.dtype))")
+    for what, v in (("rtol", r), ("atol", t)):
+        if not v >= 0:
+            raise RuntimeError(f"{op}: {what} must be greater than or equal to zero, but got {v}")
+    broadcast_arg(op, a.shape, b.shape)
+    if a.dtype == np.bool_:
+        return np.asarray(a._d == b._d)
+    return np.asarray(np.isclose(a._d, b._d, rtol=r, atol=t, equal_nan=bool(equal_nan)))
+
+
 def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:  # noqa: A002
-    """True when ``|input - other| <= atol + rtol * |other|`` everywhere (``torch.allclose``).
+    """True when ``|input - other| <= atol + rtol * |other|`` everywhere (``torch.allclose``;
+    both of one dtype, shapes broadcastable, rtol and atol >= 0).
 
     >>> import autograd as ag
     >>> ag.allclose(ag.tensor([1.0, 2.0]), ag.tensor([1.0, 2.0 + 1e-9]))
     True
     """
-    return bool(np.allclose(as_tensor(input)._d, as_tensor(other)._d, rtol=rtol, atol=atol,
-                            equal_nan=equal_nan))
+    return bool(_isclose("allclose", input, other, rtol, atol, equal_nan).all())
 
 
 def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:  # noqa: A002
-    """Element-wise ``|input - other| <= atol + rtol * |other|``, a bool tensor.
+    """Element-wise ``|input - other| <= atol + rtol * |other|``, a bool tensor (both of
+    one dtype, shapes broadcastable, rtol and atol >= 0; ``torch.isclose``).
 
     >>> import autograd as ag
     >>> ag.isclose(ag.tensor([1.0, 2.0]), ag.tensor([1.0, 2.5])).tolist()
     [True, False]
     """
-    return Tensor._wrap(np.asarray(np.isclose(as_tensor(input)._d, as_tensor(other)._d,
-                                              rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    return Tensor._wrap(_isclose("isclose", input, other, rtol, atol, equal_nan))
 
 
 def equal(input, other) -> bool:  # noqa: A002

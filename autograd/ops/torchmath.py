@@ -12,8 +12,10 @@ import math
 
 import numpy as np
 
+from .._checks import dim_arg, int_arg
+from ..errors import InvalidArgumentError
 from ..registry import composite, method, public
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, as_tensor, get_default_dtype
 from .elementwise import exp, log, where
 from .linalg import matmul
 
@@ -65,7 +67,7 @@ def sinh(input):  # noqa: A002
     >>> ag.sinh(ag.tensor([0.0])).tolist()
     [0.0]
     """
-    x = as_tensor(input)
+    x = _float(as_tensor(input))
     return (exp(x) - exp(-x)) * 0.5
 
 
@@ -77,8 +79,13 @@ def cosh(input):  # noqa: A002
     >>> ag.cosh(ag.tensor([0.0])).tolist()
     [1.0]
     """
-    x = as_tensor(input)
+    x = _float(as_tensor(input))
     return (exp(x) + exp(-x)) * 0.5
+
+
+def _float(x: Tensor) -> Tensor:
+    """An integer or bool input as the default float dtype (PyTorch's int -> float rule)."""
+    return x if x.dtype.kind in "fc" else x.to(get_default_dtype())
 
 
 @composite(method=True)
@@ -90,6 +97,7 @@ def bmm(input, mat2):  # noqa: A002
     >>> ag.bmm(ag.ones(2, 3, 4), ag.ones(2, 4, 5)).shape
     (2, 3, 5)
     """
+    _no_numbers("bmm", ("input", input), ("mat2", mat2))
     a, b = as_tensor(input), as_tensor(mat2)
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise RuntimeError(f"bmm: expected (b, n, m) and (b, m, p) tensors, got shapes "
@@ -105,6 +113,7 @@ def outer(input, vec2):  # noqa: A002
     >>> ag.outer(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0])).tolist()
     [[3.0, 4.0], [6.0, 8.0]]
     """
+    _no_numbers("outer", ("input", input), ("vec2", vec2))
     a, b = as_tensor(input), as_tensor(vec2)
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {tuple(a.shape)} and "
@@ -112,12 +121,25 @@ def outer(input, vec2):  # noqa: A002
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 
+def _no_numbers(op: str, *named) -> None:
+    """PyTorch's matrix products take tensors only: a Python number is a TypeError."""
+    for name, v in named:
+        if isinstance(v, (bool, int, float, complex, np.number, np.bool_)) or v is None:
+            raise TypeError(f"{op}: {name} must be a tensor, got {type(v).__name__} "
+                            f"{v!r}"[:200])
+
+
 def _tri(x, diagonal: int, lower: bool):
+    op = "tril" if lower else "triu"
     x = as_tensor(x)
+    diagonal = int_arg(diagonal, "diagonal", op)
+    if not -2 ** 63 <= diagonal < 2 ** 63:
+        raise InvalidArgumentError(f"{op}: diagonal {diagonal} does not fit in int64")
     if x.ndim < 2:
-        raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 "
+        raise RuntimeError(f"{op}: input tensor must have at least 2 "
                            f"dimensions, got shape {tuple(x.shape)}")
     n, m = x.shape[-2:]
+    diagonal = max(-n - 1, min(diagonal, m + 1))  # (beyond the matrix: all or nothing)
     keep = (np.tri(n, m, diagonal, dtype=bool) if lower else
             ~np.tri(n, m, diagonal - 1, dtype=bool))
     return where(Tensor._wrap(keep), x, Tensor._wrap(np.zeros((), dtype=x.dtype)))
@@ -175,7 +197,7 @@ def any(input, dim=None, keepdim: bool = False):  # noqa: A001,A002
     >>> ag.any(ag.tensor([0, 2])).item(), ag.any(ag.tensor([[0, 0], [0, 1]]), dim=1).tolist()
     (True, [False, True])
     """
-    return as_tensor(input).any(dim, keepdim)
+    return _logical(input, dim, keepdim, np.any, "any")
 
 
 def all(input, dim=None, keepdim: bool = False):  # noqa: A001,A002
@@ -185,7 +207,32 @@ def all(input, dim=None, keepdim: bool = False):  # noqa: A001,A002
     >>> ag.all(ag.tensor([1, 2])).item(), ag.all(ag.tensor([[1, 0], [1, 1]]), dim=1).tolist()
     (True, [False, True])
     """
-    return as_tensor(input).all(dim, keepdim)
+    return _logical(input, dim, keepdim, np.all, "all")
+
+
+def _dims(dim, ndim: int, op: str):
+    """``dim`` (None, an int or a tuple/list of ints) as NumPy's axis: checked like
+    PyTorch's (IndexError out of range, RuntimeError for a repeated dim); () and None
+    mean every dimension."""
+    if dim is None:
+        return None
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    axes = [dim_arg(d, ndim, op) for d in dims]
+    if len(set(axes)) != len(axes):
+        raise InvalidArgumentError(f"{op}: dim {sorted(axes)[0]} appears multiple times in "
+                                   f"the list of dims {list(dims)}")
+    return tuple(axes) if ndim and axes else None
+
+
+def _logical(input, dim, keepdim, np_fn, op: str) -> Tensor:  # noqa: A002
+    x = as_tensor(input)
+    if not isinstance(keepdim, (bool, np.bool_)):
+        raise TypeError(f"{op}: keepdim must be a bool, got {type(keepdim).__name__} "
+                        f"{keepdim!r}"[:200])
+    axis = _dims(dim, x.ndim, op)
+    if isinstance(dim, (tuple, list)) and not dim:  # PyTorch: dim=() reduces nothing here
+        return Tensor._wrap(np.asarray(x._d != 0))
+    return Tensor._wrap(np.asarray(np_fn(x._d, axis=axis, keepdims=bool(keepdim) and x.ndim > 0)))
 
 
 def count_nonzero(input, dim=None):  # noqa: A002
@@ -195,7 +242,10 @@ def count_nonzero(input, dim=None):  # noqa: A002
     >>> ag.count_nonzero(ag.tensor([[0, 1], [2, 3]]), dim=0).tolist()
     [1, 2]
     """
-    return Tensor._wrap(np.asarray(np.count_nonzero(as_tensor(input)._d, axis=dim), dtype=np.int64))
+    x = as_tensor(input)
+    return Tensor._wrap(np.asarray(np.count_nonzero(x._d, axis=_dims(dim, x.ndim,
+                                                                       "count_nonzero")),
+                                   dtype=np.int64))
 
 
 for _f in (any, all, count_nonzero):

@@ -358,6 +358,9 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     if args.resume is not None:
         resume = _load_checkpoint(args.resume)
         saved = resume["config"]
+        if saved.get("dataset") == "addition":      # written by train_seq, which has no --resume
+            raise CLIError(f"cannot resume from {args.resume}: --resume is not supported for "
+                           f"--dataset addition (training takes about a minute; start again)")
     user_epochs = args.epochs if args.epochs is not None else (from_file or {}).get("epochs")
     resolve(args, saved, from_file)
     start_epoch = int(resume["epoch"]) if resume is not None else 0

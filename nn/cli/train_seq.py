@@ -11,9 +11,11 @@ The data (nn.addition) is generated: every step draws a fresh batch of problems,
 validation problems greedily and training stops once ``TARGET`` of them are exactly
 right (or after --epochs). The learning rate warms up linearly over the first
 ``WARMUP`` steps and then follows a cosine to a tenth of --lr over the planned steps
-(``--schedule none`` keeps it constant). Writes OUT/checkpoint.safetensors, metrics.json,
-curves.png, samples.txt and (unless --no-graph) graph.svg, the loss graph collapsed by
-module and coloured by gradient health, as for the CNN.
+(``--schedule none`` keeps it constant). Writes OUT/checkpoint.safetensors (the model,
+the optimizer state, the history and the run's configuration, as `tapegrad train` writes
+it; `tapegrad export --onnx` reads it), metrics.json, curves.png, samples.txt and (unless
+--no-graph) graph.svg, the loss graph collapsed by module and coloured by gradient
+health, as for the CNN.
 """
 from __future__ import annotations
 
@@ -140,7 +142,7 @@ def train_seq(args: argparse.Namespace) -> Dict[str, Any]:
     import nn
     from nn.addition import Addition, exact_match, show
     from .pictures import plot_curves
-    from .train import make_optimizer
+    from .train import CHECKPOINT, FORMAT, make_optimizer, run_config
 
     _check_args(args)
     out: Path = args.out
@@ -202,9 +204,12 @@ def train_seq(args: argparse.Namespace) -> Dict[str, Any]:
     wrong = np.flatnonzero(~(te_gen == task.test[:, 8:]).all(axis=1))
     samples += [show(task.test[i, :8], te_gen[i], task.test[i, 8:]) for i in wrong[:5]]
 
-    ckpt = out / "checkpoint.safetensors"
-    nn.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-             "epoch": np.array(len(history))}, str(ckpt))
+    # as `tapegrad train` writes it: the run's configuration inside the checkpoint, so
+    # `tapegrad export --checkpoint` rebuilds the model from the file alone
+    ckpt = out / CHECKPOINT
+    nn.save({"format": FORMAT, "model": model.state_dict(), "optimizer": opt.state_dict(),
+             "epoch": len(history), "config": run_config(args),
+             "history": [dict(h) for h in history]}, str(ckpt))
     files = {"checkpoint": ckpt, "curves": plot_curves(history, out / "curves.png")}
     (out / "samples.txt").write_text("\n".join(samples) + "\n")
     files["samples"] = out / "samples.txt"
