@@ -7,21 +7,214 @@ argument handling PyTorch's functional API has (``inplace``, the padding modes,
 ``upsample``)."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+import functools
+import math
+import warnings
+from typing import Callable, Optional, Sequence
+
+import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+
+from . import _args as A
 
 __all__ = ["conv1d", "conv_transpose2d", "group_norm", "rms_norm", "adaptive_avg_pool2d",
            "interpolate", "upsample", "pad", "mish", "hardtanh", "softsign", "kl_div",
            "smooth_l1_loss", "cosine_embedding_loss", "margin_ranking_loss"]
 
-conv1d = ag.conv1d
-conv_transpose2d = ag.conv_transpose2d
-group_norm = ag.group_norm
-adaptive_avg_pool2d = ag.adaptive_avg_pool2d
-interpolate = ag.interpolate
-softsign = ag.softsign
+
+def _public(fn: Callable, name: str, *inner: str) -> Callable:
+    """autograd's ``fn`` under nn.functional's ``name``: the op's argument errors name
+    ``name`` (or the op it reached, relabelled), a refused value is an
+    :class:`~autograd.InvalidArgumentError` (PyTorch's RuntimeError, and ValueError)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with A.named(name, *inner, runtime=True):
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+def _float_input(x, name: str, kinds: str = "f") -> Tensor:
+    """``x`` as a tensor whose dtype kind is in ``kinds``; DtypeError naming ``name``
+    otherwise (PyTorch: '"<op>_cpu" not implemented for ...')."""
+    t = ag.as_tensor(x)
+    if t.dtype.kind not in kinds:
+        raise ag.DtypeError(f"{name}: not implemented for {t.dtype} tensors (as in PyTorch); "
+                            f"convert first, e.g. {name}(x.float())")
+    return t
+
+
+def _conv_args(name: str, weight, bias, **ints) -> None:
+    """A conv's Python arguments: weight and bias tensors, the rest ints or tuples of
+    ints (padding may be 'same' or 'valid'), TypeError naming ``name`` otherwise; returns
+    the int arguments (0-d integer tensors read as ints)."""
+    for what, p in (("weight", weight), ("bias", bias)):
+        if (p is not None or what == "weight") and not isinstance(p, Tensor):
+            raise TypeError(f"{name}: {what} must be a Tensor{'' if what == 'weight' else ' or None'}"
+                            f", got {A._desc(p)}")
+    out = {}
+    for what, v in ints.items():
+        if what == "padding" and isinstance(v, str):
+            out[what] = v
+            continue
+        if isinstance(v, Tensor) and v.ndim == 0 and v.dtype.kind in "iu":
+            v = int(v.item())                  # (PyTorch reads a 0-d integer tensor as an int)
+        items = v if isinstance(v, (tuple, list)) else (v,)
+        if not all(A.is_int(i) for i in items):
+            raise TypeError(f"{name}: {what} must be an int or a tuple of ints, got "
+                            f"{A._desc(v)}")
+        out[what] = v
+    return out
+
+
+def _conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    a = _conv_args("conv1d", weight, bias, stride=stride, padding=padding, dilation=dilation,
+                   groups=groups)
+    return ag.conv1d(input, weight, bias, a["stride"], a["padding"], a["dilation"], a["groups"])
+
+
+def _conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                      groups=1, dilation=1) -> Tensor:
+    a = _conv_args("conv_transpose2d", weight, bias, stride=stride, padding=padding,
+                   output_padding=output_padding, groups=groups, dilation=dilation)
+    return ag.conv_transpose2d(input, weight, bias, a["stride"], a["padding"],
+                               a["output_padding"], a["groups"], a["dilation"])
+
+
+conv1d = _public(functools.wraps(ag.conv1d)(_conv1d), "conv1d", "conv2d")
+conv_transpose2d = _public(functools.wraps(ag.conv_transpose2d)(_conv_transpose2d),
+                           "conv_transpose2d")
+
+
+def _resize_args(input, size, scale_factor, name: str) -> None:
+    """PyTorch's checks of interpolate's ``size`` (ints) and ``scale_factor`` (numbers)
+    that autograd's op leaves to Python, and the output's memory (refused at once)."""
+    x = ag.as_tensor(input)
+    if (size is None) == (scale_factor is None):      # PyTorch's first checks (ValueError)
+        raise ag.InvalidArgumentError(f"{name}: give exactly one of size and scale_factor "
+                                      f"(only one of them should be defined)")
+    if x.ndim < 3:
+        raise ag.ShapeError(f"{name}: expected (N, C, *spatial) input with at least one "
+                            f"spatial dimension (3-D, 4-D or 5-D), got shape {tuple(x.shape)}")
+    if 0 in x.shape[1:]:
+        raise ag.InvalidArgumentError(f"{name}: non-empty {x.ndim}-D data tensor expected but "
+                                      f"got a tensor with sizes {tuple(x.shape)}")
+    for what, v in (("size", size), ("scale_factor", scale_factor)):
+        if isinstance(v, (tuple, list)) and len(v) != x.ndim - 2:
+            raise ag.InvalidArgumentError(
+                f"{name}: input and output must have the same number of spatial dimensions, "
+                f"but got input of shape {tuple(x.shape)} and {what}={v!r}"[:300])
+    for what, v, ok in (("size", size, A.is_int), ("scale_factor", scale_factor, A.is_real)):
+        if v is None:
+            continue
+        items = v if isinstance(v, (tuple, list)) else (v,)
+        if what == "size" and not isinstance(v, (tuple, list)) and getattr(v, "shape", None) == ():
+            continue
+        if not all(ok(i) for i in items):
+            raise TypeError(f"{name}: {what} must be {'ints' if what == 'size' else 'numbers'}"
+                            f" (or a tuple of them), got {A._desc(v)}")
+    if size is not None and not hasattr(size, "shape"):
+        items = size if isinstance(size, (tuple, list)) else (size,) * (x.ndim - 2)
+        A.check_bytes(math.prod(x.shape[:2]) * math.prod(max(int(i), 0) for i in items),
+                      x.dtype, name, "its output")
+    elif scale_factor is not None:
+        items = scale_factor if isinstance(scale_factor, (tuple, list)) else \
+            (scale_factor,) * (x.ndim - 2)
+        if all(math.isfinite(float(f)) for f in items):
+            A.check_bytes(math.prod(x.shape[:2]) * math.prod(
+                max(int(n * f), 0) for n, f in zip(x.shape[2:], items)), x.dtype, name,
+                "its output")
+
+
+def _interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
+                 align_corners: Optional[bool] = None,
+                 recompute_scale_factor: Optional[bool] = None) -> Tensor:
+    _resize_args(input, size, scale_factor, "interpolate")
+    return ag.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
+
+
+interpolate = _public(functools.wraps(ag.interpolate)(_interpolate), "interpolate")
+softsign = _public(ag.softsign, "softsign", "abs")
+
+
+def _group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    x = ag.as_tensor(input)
+    A.real(eps, "eps", "group_norm")
+    if x.ndim >= 2:
+        try:
+            bad = x.shape[1] % num_groups
+        except ZeroDivisionError:
+            raise ValueError(f"group_norm: num_groups={num_groups!r} must be positive (input "
+                             f"of shape {tuple(x.shape)})") from None
+        except TypeError:
+            bad = None
+        A.int_arg(num_groups, "num_groups", "group_norm")
+        if num_groups <= 0 or bad:
+            raise ag.InvalidArgumentError(
+                f"group_norm: expected the number of channels of the input ({x.shape[1]}, "
+                f"shape {tuple(x.shape)}) to be divisible by num_groups={num_groups}")
+        _float_input(x, "group_norm")
+        for what, p in (("weight", weight), ("bias", bias)):
+            if p is not None and not isinstance(p, Tensor):
+                raise TypeError(f"group_norm: {what} must be a Tensor or None, got "
+                                f"{A._desc(p)}")
+    y = ag.group_norm(x, num_groups, weight, bias, eps)
+    # PyTorch: the result has the input's dtype (a float32 weight on a float16 input)
+    return y.to(x.dtype) if x.dtype.kind == "f" and y.dtype != x.dtype else y
+
+
+group_norm = _public(functools.wraps(ag.group_norm)(_group_norm), "group_norm", "mean")
+
+
+def _adaptive_avg_pool2d(input, output_size) -> Tensor:
+    x = ag.as_tensor(input)
+    name = "adaptive_avg_pool2d"
+    if x.ndim not in (3, 4):
+        raise ag.ShapeError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
+                            f"{x.ndim} dimensions (shape {tuple(x.shape)})")
+    if 0 in x.shape[-3:]:
+        raise ag.InvalidArgumentError(
+            f"{name}: expected input to have non-zero size for non-batch dimensions, but "
+            f"input has sizes {tuple(x.shape)}")
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,)
+    if len(sizes) not in (1, 2):
+        raise ag.InvalidArgumentError(f"{name}: output_size must be an int or 2 sizes, got "
+                                      f"{output_size!r}"[:200])
+    for v in sizes:
+        if v is not None and not A.is_int(v):
+            raise TypeError(f"{name}: output_size must be an int, None or a tuple of them, got "
+                            f"{output_size!r}"[:200])
+    if x.ndim in (3, 4):
+        _float_input(x, name)
+        out = [x.shape[-2 + i] if v is None else v for i, v in
+               enumerate(sizes * 2 if len(sizes) == 1 else sizes)][:2]
+        # (the pooling matrices are out x in: refuse what cannot be allocated)
+        A.check_bytes(sum(max(o, 0) * n for o, n in zip(out, x.shape[-2:])) +
+                      math.prod(x.shape[:-2]) * math.prod(max(o, 0) for o in out), x.dtype,
+                      name, "its output and pooling matrices")
+        if all(o > 0 for o in out) and not np.isfinite(np.asarray(x.detach().numpy())).all():
+            return _windows_mean(x, out)
+    return ag.adaptive_avg_pool2d(x, output_size)
+
+
+def _windows_mean(x: Tensor, out) -> Tensor:
+    """Adaptive average pooling by slicing each window (PyTorch's windows
+    [floor(i n / o), ceil((i + 1) n / o))): an inf or NaN stays in its own windows, where
+    the op's pooling matrices would spread inf * 0 = NaN over the whole row."""
+    for axis, o in ((x.ndim - 1, out[1]), (x.ndim - 2, out[0])):
+        n = x.shape[axis]
+        parts = []
+        for i in range(o):
+            lo, hi = (i * n) // o, -((-(i + 1) * n) // o)
+            idx = (slice(None),) * axis + (slice(lo, hi),)
+            parts.append(x[idx].mean(axis=axis, keepdims=True))
+        x = ag.cat(parts, dim=axis)
+    return x
+
+
+adaptive_avg_pool2d = _public(functools.wraps(ag.adaptive_avg_pool2d)(_adaptive_avg_pool2d),
+                              "adaptive_avg_pool2d")
 
 
 def rms_norm(input, normalized_shape, weight=None, eps: Optional[float] = None) -> Tensor:
@@ -33,7 +226,26 @@ def rms_norm(input, normalized_shape, weight=None, eps: Optional[float] = None) 
     >>> [round(v, 4) for v in F.rms_norm(ag.tensor([[3.0, 4.0]]), (2,))[0].tolist()]
     [0.8485, 1.1314]
     """
-    return ag.rms_norm(input, normalized_shape, weight, eps)
+    ns = A.sizes(normalized_shape, "normalized_shape", "rms_norm")
+    for what, v in (("weight", weight), ("eps", eps)):
+        if what == "weight" and v is not None and not isinstance(v, Tensor):
+            raise TypeError(f"rms_norm: weight must be a Tensor or None, got "
+                            f"{type(v).__name__}")
+        if what == "eps" and v is not None:
+            A.real(v, "eps", "rms_norm")
+    x = ag.as_tensor(input)
+    if x.ndim < len(ns):          # (PyTorch checks the rank before the dtype)
+        raise ag.ShapeError(f"rms_norm: input tensor must have at least {len(ns)} dimensions "
+                            f"for normalized_shape {list(ns)}, got shape {tuple(x.shape)}")
+    x = _float_input(x, "rms_norm")
+    xc = x
+    if x.dtype == np.float16:      # PyTorch computes half in float32 (eps: float32's)
+        xc = x.to(np.float32)
+        eps = float(np.finfo(np.float32).eps) if eps is None else eps
+    with A.named("rms_norm", runtime=True):
+        y = ag.rms_norm(xc, ns, weight, eps)
+    # PyTorch: the result has the input's dtype (a float32 weight on a float16 input)
+    return y.to(x.dtype) if x.dtype.kind == "f" and y.dtype != x.dtype else y
 
 
 def upsample(input, size=None, scale_factor=None, mode: str = "nearest",
@@ -45,13 +257,9 @@ def upsample(input, size=None, scale_factor=None, mode: str = "nearest",
     >>> F.upsample(ag.ones(1, 1, 2, 2), scale_factor=2).shape
     (1, 1, 4, 4)
     """
-    try:
+    with A.named("upsample", "interpolate", runtime=True):
+        _resize_args(input, size, scale_factor, "upsample")
         return ag.interpolate(input, size, scale_factor, mode, align_corners)
-    except (TypeError, ValueError, RuntimeError) as e:  # (the error names the op called)
-        msg = str(e)
-        if not msg.startswith("interpolate:"):
-            raise
-        raise type(e)("upsample:" + msg[len("interpolate:"):]) from None
 
 
 def pad(input, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
@@ -69,35 +277,77 @@ def pad(input, pad: Sequence[int], mode: str = "constant", value: Optional[float
     fn = {"reflect": ag.reflection_pad, "replicate": ag.replication_pad,
           "circular": ag.circular_pad}.get(mode)
     if fn is None:
-        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
-                         f"got {mode!r}")
+        raise ag.InvalidArgumentError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
+                                      f"'circular', got {mode!r}")
     if value not in (None, 0, 0.0):
         raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument "
                          f"(got value={value!r})")
     return fn(input, pad)
 
 
+def _in_place(x, name: str, fn: Callable) -> Tensor:
+    """``x = fn(x)`` in place (``inplace=True``), refused on a leaf that requires grad
+    like PyTorch's in-place ops."""
+    if ag.is_grad_enabled() and x.requires_grad and x.grad_fn is None:
+        raise RuntimeError(f"{name}(inplace=True): a leaf Variable that requires grad is being "
+                           f"used in an in-place operation. Use inplace=False, or wrap the "
+                           f"call in `with no_grad():`")
+    recording = ag.is_grad_enabled() and x.requires_grad
+    res = fn(x.clone() if recording else x)  # (computed on a copy: x's nodes keep their input)
+    with A.named(name, "copy_", "copy", runtime=True):
+        return x.copy_(res)
+
+
+def _hardtanh(x: Tensor, lo: float, hi: float) -> Tensor:
+    """clamp(x, lo, hi) with PyTorch's gradient: 1 unless x is on or past a bound (so a
+    NaN input, or a NaN bound, lets the gradient through), 0 there."""
+    xd = x.detach()
+    keep = ~((xd <= lo) | (xd >= hi))
+    y = ag.where(keep, x, ag.clamp(xd, lo, hi))
+    if np.isnan(lo) or np.isnan(hi):       # the value is NaN everywhere, as clamp gives
+        y = y + ag.tensor(np.full(x.shape, np.nan, dtype=x.dtype))
+    return y
+
+
 def mish(input, inplace: bool = False) -> Tensor:
-    """x tanh(softplus(x)). ``inplace`` is accepted for PyTorch compatibility and ignored
-    (the result is a new tensor).
+    """x tanh(softplus(x)); with ``inplace`` the result is written into ``input`` (refused
+    on a leaf that requires grad, as in PyTorch).
 
     >>> import autograd as ag
     >>> import nn.functional as F
     >>> [round(v, 4) for v in F.mish(ag.tensor([0.0, 1.0])).tolist()]
     [0.0, 0.8651]
     """
+    _float_input(input, "mish")
+    if inplace and isinstance(input, Tensor):
+        return _in_place(input, "mish", ag.mish)
     return ag.mish(input)
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
-    """x clipped to [min_val, max_val] (gradient 0 on the bounds, like PyTorch).
+    """x clipped to [min_val, max_val] (gradient 0 on the bounds, like PyTorch); integer
+    tensors keep their dtype; ``inplace`` writes into ``input``.
 
     >>> import autograd as ag
     >>> import nn.functional as F
     >>> F.hardtanh(ag.tensor([-2.0, 0.5, 3.0])).tolist()
     [-1.0, 0.5, 1.0]
     """
-    return ag.hardtanh(input, min_val, max_val)
+    lo, hi = A.real(min_val, "min_val", "hardtanh"), A.real(max_val, "max_val", "hardtanh")
+    if lo > hi:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                         f"({max_val})")
+    x = _float_input(input, "hardtanh", "fiu")
+    if x.dtype.kind in "iu":
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ag.InvalidArgumentError(f"hardtanh: min_val={min_val} and max_val={max_val} "
+                                          f"cannot be converted to {x.dtype} without overflow")
+        fn = lambda t: ag.clamp(t, int(lo), int(hi))   # noqa: E731 - PyTorch: bounds cast
+    else:
+        fn = lambda t: _hardtanh(t, lo, hi)            # noqa: E731
+    if inplace and isinstance(input, Tensor):
+        return _in_place(input, "hardtanh", fn)
+    return fn(x)
 
 
 def _legacy(size_average, reduce, reduction: str) -> str:
@@ -107,6 +357,25 @@ def _legacy(size_average, reduce, reduction: str) -> str:
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     return ("mean" if size_average else "sum") if reduce else "none"
+
+
+class _XLogX(ag.Function):
+    """PyTorch's xlogy(t, t): t log t, 0 at t = 0, NaN for t < 0; its gradient
+    log t + 1, NaN at t <= 0 (xlogy's backward there is 0 / 0), written with tapegrad
+    ops so it is differentiable again."""
+
+    @staticmethod
+    def forward(ctx, t: Tensor) -> Tensor:
+        ctx.save_for_backward(t)
+        pos = t.detach() > 0
+        safe = ag.where(pos, t, 1.0)
+        return ag.where(pos, t * safe.log(), ag.where(t.detach() == 0, 0.0, float("nan")))
+
+    @staticmethod
+    def backward(ctx, g: Tensor):
+        (t,) = ctx.saved_tensors
+        pos = t.detach() > 0
+        return g * ag.where(pos, ag.where(pos, t, 1.0).log() + 1.0, float("nan"))
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean",
@@ -120,10 +389,43 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
     >>> round(F.kl_div(p.log(), ag.tensor([[0.5, 0.5]]), reduction='batchmean').item(), 4)
     0.1438
     """
+    reduction = _legacy(size_average, reduce, reduction)
     if reduction not in ("mean", "batchmean", "sum", "none"):
         raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', "
                          f"got {reduction!r}")
-    return ag.kl_div(input, target, _legacy(size_average, reduce, reduction), log_target)
+    x, t = ag.as_tensor(input), ag.as_tensor(target)
+    if x.dtype.kind != "f" or t.dtype.kind != "f":
+        raise ag.DtypeError(f"kl_div: Integral inputs not supported (got {x.dtype} input and "
+                            f"{t.dtype} target); convert with .float()")
+    # (the target-only terms in the target's dtype, as PyTorch computes them, then promoted)
+    with A.named("kl_div", "sub", "mul", runtime=True):
+        if log_target:
+            loss = t.exp() * (t - x)
+        else:
+            # PyTorch's xlogy(t, t) - t x, on the broadcast target (so an element that
+            # no output reads gets gradient 0, not 0 * NaN)
+            try:
+                shape = np.broadcast_shapes(tuple(x.shape), tuple(t.shape))
+            except ValueError:
+                shape = None                 # (the subtraction below explains it)
+            tb = ag.broadcast_to(t, shape) if shape is not None and shape != t.shape else t
+            loss = _XLogX.apply(tb) - tb * x
+    if reduction == "none":
+        return loss
+    if reduction == "batchmean":
+        return loss.sum() / (x.shape[0] if x.ndim else 1)
+    if reduction == "sum":
+        return loss.sum()
+    warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size and "
+                  "the support size; 'batchmean' divides only by the batch size, which is the "
+                  "KL divergence", UserWarning, stacklevel=2)
+    return _mean(loss)
+
+
+def _mean(loss: Tensor) -> Tensor:
+    """PyTorch's mean reduction of a loss: NaN for an empty one (0 / 0)."""
+    n = math.prod(loss.shape)
+    return loss.mean() if n else loss.sum() * float("nan")
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
@@ -135,7 +437,12 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str
     >>> F.smooth_l1_loss(ag.tensor([0.0, 3.0]), ag.tensor([0.5, 0.0])).item()
     1.3125
     """
-    return ag.smooth_l1_loss(input, target, _legacy(size_average, reduce, reduction), beta)
+    reduction = _legacy(size_average, reduce, reduction)
+    beta = A.real(beta, "beta", "smooth_l1_loss")
+    with A.named("smooth_l1_loss", runtime=True):
+        if reduction == "mean":
+            return _mean(ag.smooth_l1_loss(input, target, "none", beta))
+        return ag.smooth_l1_loss(input, target, reduction, beta)
 
 
 def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_average=None,
@@ -148,8 +455,9 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_aver
     >>> F.cosine_embedding_loss(x, x, ag.tensor([1.0])).item()
     0.0
     """
-    return ag.cosine_embedding_loss(input1, input2, target, margin,
-                                    _legacy(size_average, reduce, reduction))
+    with A.named("cosine_embedding_loss", "neg", "sub", "mul", "add", runtime=True):
+        return ag.cosine_embedding_loss(input1, input2, target, margin,
+                                            _legacy(size_average, reduce, reduction))
 
 
 def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_average=None,
@@ -161,5 +469,6 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_averag
     >>> F.margin_ranking_loss(ag.tensor([2.0]), ag.tensor([1.0]), ag.tensor([-1.0])).item()
     1.0
     """
-    return ag.margin_ranking_loss(input1, input2, target, margin,
-                                  _legacy(size_average, reduce, reduction))
+    with A.named("margin_ranking_loss", "neg", "sub", "mul", "add", runtime=True):
+        return ag.margin_ranking_loss(input1, input2, target, margin,
+                                      _legacy(size_average, reduce, reduction))

@@ -10,12 +10,38 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
+from . import _args as A
 from . import functional_seq as FS
 from . import init
 from .layers import Linear
 from .module import Module, Parameter
 
 __all__ = ["MultiheadAttention"]
+
+
+def heads_args(embed_dim, num_heads, layer: str, int_heads: bool = True) -> Tuple[int, int]:
+    """``embed_dim`` and ``num_heads`` checked in PyTorch's order: both positive
+    (ValueError), embed_dim divisible by num_heads (ValueError; PyTorch asserts), ints
+    (TypeError; num_heads left as given without ``int_heads``: PyTorch's transformer
+    layers check their other arguments before a float num_heads fails)."""
+    for what, v in (("embed_dim", embed_dim), ("num_heads", num_heads)):
+        if not A.is_real(v) and getattr(v, "shape", None) != ():
+            raise TypeError(f"{layer}: {what} must be an int, got {type(v).__name__} "
+                            f"{v!r}"[:200])
+    if not (embed_dim > 0 and num_heads > 0):
+        raise ValueError(f"{layer}: embed_dim and num_heads must be greater than 0, got "
+                         f"embed_dim={embed_dim} and num_heads={num_heads}")
+    try:
+        divisible = (embed_dim // num_heads) * num_heads == embed_dim
+    except (OverflowError, TypeError, ValueError):
+        divisible = True               # (the int checks below explain it)
+    if not divisible:
+        raise ValueError(f"{layer}: embed_dim ({embed_dim}) must be divisible by num_heads "
+                         f"({num_heads})")
+    if isinstance(num_heads, float) and num_heads.is_integer():
+        num_heads = int(num_heads)     # PyTorch accepts num_heads=2.0
+    e = A.size(embed_dim, "embed_dim", layer)
+    return e, (A.size(num_heads, "num_heads", layer) if int_heads else num_heads)
 
 
 class NonDynamicallyQuantizableLinear(Linear):
@@ -43,20 +69,21 @@ class MultiheadAttention(Module):
                  kdim: Optional[int] = None, vdim: Optional[int] = None,
                  batch_first: bool = False, device=None, dtype=None) -> None:
         super().__init__()
-        if embed_dim <= 0 or num_heads <= 0:
-            raise ValueError(f"MultiheadAttention: embed_dim and num_heads must be positive, got "
-                             f"{embed_dim} and {num_heads}")
-        if embed_dim % num_heads:
-            raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
-                             f"num_heads ({num_heads})")
-        self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, float(dropout)
-        self.kdim = kdim if kdim is not None else embed_dim
-        self.vdim = vdim if vdim is not None else embed_dim
+        name = "MultiheadAttention"
+        embed_dim, num_heads = heads_args(embed_dim, num_heads, name, int_heads=False)
+        kdim = embed_dim if kdim is None else A.size(kdim, "kdim", name)
+        vdim = embed_dim if vdim is None else A.size(vdim, "vdim", name)
+        A.device(device, name)      # (PyTorch: at the first torch.empty(device=))
+        num_heads = A.size(num_heads, "num_heads", name)
+        self.embed_dim, self.num_heads = embed_dim, num_heads
+        self.dropout = A.real(dropout, "dropout", name)
+        self.kdim, self.vdim = kdim, vdim
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.batch_first, self.head_dim = batch_first, embed_dim // num_heads
         self.add_zero_attn = add_zero_attn
-        dt = dtype or ag.get_default_dtype()
+        dt = A.dtype_arg(dtype, name, ag.get_default_dtype())
         e = embed_dim
+        A.check_bytes(4 * e * e + 4 * e + e * (self.kdim + self.vdim), dt, name)
         if self._qkv_same_embed_dim:
             self.in_proj_weight = Parameter(np.empty((3 * e, e), dtype=dt))
             self.register_parameter("q_proj_weight", None)

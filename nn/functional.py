@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-
+import math
 from typing import Optional, Tuple
 
 import numpy as np
@@ -30,8 +30,21 @@ silu = ag.silu
 sigmoid = ag.sigmoid
 tanh = ag.tanh
 conv2d = ag.conv2d
-max_pool2d = ag.max_pool2d
-avg_pool2d = ag.avg_pool2d
+def _sizes_as_ints(fn):
+    """``fn`` with 0-d integer tensors among its size arguments read as ints (PyTorch
+    accepts ``kernel_size=torch.tensor(2)``)."""
+    def as_int(v):
+        return int(v.item()) if isinstance(v, Tensor) and v.ndim == 0 and \
+            v.dtype.kind in "iu" else v
+
+    @functools.wraps(fn)
+    def wrapper(input, *args, **kwargs):
+        return fn(input, *map(as_int, args), **{k: as_int(v) for k, v in kwargs.items()})
+    return wrapper
+
+
+max_pool2d = _sizes_as_ints(ag.max_pool2d)
+avg_pool2d = _sizes_as_ints(ag.avg_pool2d)
 dropout = ag.dropout
 flatten = ag.flatten
 pad = ag.pad            # F.pad(x, (left, right, top, bottom, ...)): last dimension first
@@ -113,6 +126,8 @@ def _named(op: str, shape_first: bool = False):
                                      f"'mean', 'sum' or 'none'")
             try:
                 return f(*args, **kwargs)
+            except OverflowError as e:   # a Python int too large for any tensor dtype
+                raise TypeError(f"{op}: an argument is too large to convert ({e})") from None
             except (IndexError, TypeError, ValueError, RuntimeError) as e:
                 if str(e).startswith(op + ":"):
                     raise
@@ -252,6 +267,8 @@ def huber_loss(x, y, reduction: str = "mean", delta: float = 1.0) -> Tensor:
         y = y.to(x.dtype)  # the result has the input's dtype, as in PyTorch
     d = x - y
     a = ag.abs(d)
+    if math.isinf(delta):            # no linear part (delta * 0 would be NaN)
+        return _reduce(0.5 * d * d, reduction, "huber_loss")
     quad = ag.clamp(a, max=delta)   # min(|d|, delta)
     lin = a - quad
     return _reduce(0.5 * quad * quad + delta * lin, reduction, "huber_loss")
@@ -300,8 +317,9 @@ def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
     """
     p, y = ag.as_tensor(p), ag.as_tensor(y)
     _same_shape(p, y, "binary_cross_entropy")
-    if not y.requires_grad and ((np.asarray(y) < 0) | (np.asarray(y) > 1)).any():
-        # (a target that requires grad is gradchecked: finite differences step out of it)
+    slack = 1e-3 if y.requires_grad else 0.0
+    if ((np.asarray(y) < -slack) | (np.asarray(y) > 1 + slack)).any():
+        # (a target that requires grad is gradchecked: finite differences step 1e-6 out)
         raise ag.InvalidArgumentError("binary_cross_entropy: all elements of the target "
                                       "must be between 0 and 1")
     if ((np.asarray(p) < 0) | (np.asarray(p) > 1)).any():
@@ -309,7 +327,9 @@ def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
                                       "[0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
     if y.dtype != p.dtype:
-        y = y.to(p.dtype)
+        # (PyTorch refuses mixed dtypes; tapegrad promotes, never rounds the target down)
+        dt = np.result_type(p.dtype, y.dtype) if y.dtype.kind == "f" else p.dtype
+        p, y = p.to(dt), y.to(dt)
     loss = _BinaryCrossEntropy.apply(p, y)
     if weight is not None:
         loss = loss * weight
@@ -481,7 +501,7 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
         if yt.shape != logits.shape:
             raise ag.InvalidArgumentError(f"cross_entropy: probability targets must have the logits' shape "
                              f"{tuple(logits.shape)}, got {tuple(yt.shape)}")
-        q = yt * (1 - label_smoothing) + label_smoothing / c
+        q = yt * (1 - label_smoothing) + (label_smoothing / c if c else 0.0)  # (c = 0: empty)
         wshape = (1, c) + (1,) * (logits.ndim - 2) if logits.ndim > 1 else (c,)
         terms = -(logp * q) if wt is None else -(logp * q * ag.reshape(wt, wshape))
         loss = terms.sum(axis=dim)

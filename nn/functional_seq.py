@@ -15,6 +15,8 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
+from . import _args as A
+
 __all__ = ["embedding", "layer_norm", "scaled_dot_product_attention",
            "multi_head_attention_forward"]
 
@@ -44,28 +46,40 @@ def embedding(input, weight: Tensor, padding_idx: Optional[int] = None,
     >>> F.embedding(ag.tensor([2, 0]), w).tolist()
     [[4.0, 5.0], [0.0, 1.0]]
     """
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"embedding: weight must be a Tensor, got {type(weight).__name__}")
+    if padding_idx is not None:
+        # PyTorch's order: padding_idx against the rows (an assert), max_norm, then shapes
+        if not A.is_real(padding_idx):
+            raise TypeError(f"embedding: padding_idx must be an int, got "
+                            f"{type(padding_idx).__name__} {padding_idx!r}"[:200])
+        if weight.ndim == 0:
+            raise IndexError("embedding: weight has no dimensions; it must be 2-D "
+                             "(num_embeddings, embedding_dim)")
+        if (padding_idx > 0 and not padding_idx < weight.shape[0]) or \
+                (padding_idx < 0 and not padding_idx >= -weight.shape[0]):
+            raise ValueError(f"embedding: padding_idx must be within num_embeddings, got "
+                             f"padding_idx={padding_idx} for weight {tuple(weight.shape)}")
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError(
             "embedding: max_norm, scale_grad_by_freq and sparse are not supported; "
             "renormalise the weight yourself under ag.no_grad() if you need max_norm")
+    if weight.ndim != 2:
+        raise ag.ShapeError(f"embedding: 'weight' must be 2-D (num_embeddings, embedding_dim), "
+                            f"got shape {tuple(weight.shape)}")
     idx = _arr(input)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"embedding: indices must be integers (int64), got {idx.dtype}; "
-                        f"convert with .long()")
-    weight = ag.as_tensor(weight)
-    if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
-                         f"shape {tuple(weight.shape)}")
+        raise ag.DtypeError(f"embedding: indices must be integers (int64 or int32), got "
+                            f"{idx.dtype}; convert with .long()")
     n = weight.shape[0]
     if idx.size and (idx.max() >= n or idx.min() < -n):
         bad = idx[(idx >= n) | (idx < -n)].flat[0]
         raise IndexError(f"embedding: index {bad} is out of range for an embedding of "
                          f"{n} rows (weight {tuple(weight.shape)})")
     if padding_idx is not None:
-        p = padding_idx + n if padding_idx < 0 else padding_idx
-        if not 0 <= p < n:
-            raise ValueError(f"embedding: padding_idx {padding_idx} must be within "
-                             f"num_embeddings ({n})")
+        if not A.is_int(padding_idx):
+            raise TypeError(f"embedding: padding_idx must be an int, got {padding_idx!r}")
+        p = int(padding_idx + n if padding_idx < 0 else padding_idx)
         if weight.requires_grad and ag.is_grad_enabled():
             # the padding row is read through a detached copy: its value is returned, but
             # no gradient reaches it (PyTorch's padding_idx semantics)
@@ -89,15 +103,24 @@ def layer_norm(input, normalized_shape: _Shape, weight: Optional[Tensor] = None,
     [-1.2247, 0.0, 1.2247]
     """
     x = ag.as_tensor(input)
-    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    ns = A.sizes(normalized_shape, "normalized_shape", "layer_norm")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and not isinstance(p, Tensor):
+            raise TypeError(f"layer_norm: {name} must be a Tensor or None, got "
+                            f"{type(p).__name__} {p!r}"[:200])
+    A.real(eps, "eps", "layer_norm")
+    if x.dtype.kind != "f":
+        raise ag.DtypeError(f"layer_norm: not implemented for {x.dtype} input (as in "
+                            f"PyTorch); convert with .float()")
     k = len(ns)
     if k == 0 or x.ndim < k or tuple(x.shape[-k:]) != ns:
-        raise ValueError(f"layer_norm: normalized_shape {list(ns)} must match the trailing "
-                         f"dimensions of the input, got input of shape {tuple(x.shape)}")
+        raise ag.ShapeError(f"layer_norm: given normalized_shape={list(ns)}, expected input "
+                            f"with shape [*, {', '.join(map(str, ns))}], got input of shape "
+                            f"{tuple(x.shape)}")
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and tuple(p.shape) != ns:
-            raise ValueError(f"layer_norm: {name} has shape {tuple(p.shape)}, expected "
-                             f"normalized_shape {ns}")
+            raise ag.ShapeError(f"layer_norm: {name} has shape {tuple(p.shape)}, expected "
+                                f"normalized_shape {ns}")
     axes = tuple(range(x.ndim - k, x.ndim))
     xc = x - x.mean(axis=axes, keepdims=True)
     var = (xc * xc).mean(axis=axes, keepdims=True)
@@ -179,6 +202,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     >>> F.scaled_dot_product_attention(q, q, q, is_causal=True).shape
     (2, 3, 5, 4)
     """
+    with A.named("scaled_dot_product_attention", "matmul", "softmax", "add", runtime=True):
+        return _sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+
+
+def _sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa) -> Tensor:
     q, k, v = (ag.as_tensor(t) for t in (query, key, value))
     if enable_gqa:
         raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported;"
@@ -191,6 +219,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
         raise ValueError(f"scaled_dot_product_attention: query (..., L, E) {tuple(q.shape)}, key "
                          f"(..., S, E) {tuple(k.shape)} and value (..., S, Ev) {tuple(v.shape)} "
                          f"do not fit: E of query and key, and S of key and value must agree")
+    dropout_p = A.real(dropout_p, "dropout_p", "scaled_dot_product_attention")
+    if scale is not None:
+        scale = A.real(scale, "scale", "scaled_dot_product_attention")
     if not 0.0 <= dropout_p <= 1.0:
         raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1], got {dropout_p}")
     l, s = q.shape[-2], k.shape[-2]
@@ -245,15 +276,35 @@ def multi_head_attention_forward(
     >>> out.shape, w.shape
     ((5, 2, 4), (2, 5, 5))
     """
+    with A.named("multi_head_attention_forward", "linear", "matmul", "reshape", "softmax",
+                 "cat", "add", runtime=True):
+        return _mha(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
+                    in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight,
+                    out_proj_bias, training, key_padding_mask, need_weights, attn_mask,
+                    use_separate_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight,
+                    static_k, static_v, average_attn_weights, is_causal, batch_first)
+
+
+def _mha(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias, bias_k,
+         bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
+         key_padding_mask, need_weights, attn_mask, use_separate_proj_weight, q_proj_weight,
+         k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal,
+         batch_first):
+    """The body of multi_head_attention_forward (its arguments in the same order)."""
     if static_k is not None or static_v is not None:
         raise NotImplementedError("multi_head_attention_forward: static_k/static_v are not "
                                   "supported; pass the keys and values as key and value")
     q_in, k_in, v_in = (ag.as_tensor(t) for t in (query, key, value))
     batched = q_in.ndim == 3
     if q_in.ndim not in (2, 3) or k_in.ndim != q_in.ndim or v_in.ndim != q_in.ndim:
-        raise ValueError(f"multi_head_attention: query, key and value must all be 3-D "
+        raise ValueError(f"multi_head_attention_forward: query, key and value must all be 3-D "
                          f"(batched) or 2-D (unbatched), got {tuple(q_in.shape)}, "
                          f"{tuple(k_in.shape)}, {tuple(v_in.shape)}")
+    name = "multi_head_attention_forward"
+    if A.int_arg(num_heads, "num_heads", name) <= 0:
+        raise ag.InvalidArgumentError(f"{name}: num_heads must be positive, got {num_heads}")
+    A.int_arg(embed_dim_to_check, "embed_dim_to_check", name)
+    dropout_p = A.real(dropout_p, "dropout_p", name)
     same_qkv = query is key and key is value
     same_kv = key is value
     # to (N, L, E) once; everything below is batch first
@@ -270,16 +321,16 @@ def multi_head_attention_forward(
     n, l, e = q_in.shape
     s = k_in.shape[1]
     if e != embed_dim_to_check:
-        raise ValueError(f"multi_head_attention: query has embedding dimension {e}, the layer "
+        raise ValueError(f"multi_head_attention_forward: query has embedding dimension {e}, the layer "
                          f"was built for embed_dim={embed_dim_to_check}")
     if k_in.shape[0] != n or v_in.shape[0] != n or v_in.shape[1] != s:
-        raise ValueError(f"multi_head_attention: key {tuple(k_in.shape)} and value "
+        raise ValueError(f"multi_head_attention_forward: key {tuple(k_in.shape)} and value "
                          f"{tuple(v_in.shape)} (batch first) must share batch and sequence "
                          f"sizes, and the batch size of query {tuple(q_in.shape)}")
     h = num_heads
     hd = e // h
     if hd * h != e:
-        raise ValueError(f"multi_head_attention: embed_dim {e} is not divisible by num_heads {h}")
+        raise ValueError(f"multi_head_attention_forward: embed_dim {e} is not divisible by num_heads {h}")
     # ---- projections: (N, L, E) -> (N, H, L, hd)
     if not use_separate_proj_weight and same_qkv and bias_k is None:
         qkv = ag.linear(q_in, in_proj_weight, in_proj_bias)                 # (N, L, 3E)
@@ -303,22 +354,22 @@ def multi_head_attention_forward(
         kv_done = False
     dtype = q_in.dtype
     # ---- masks, as one additive bias broadcasting to (N, H, L, S)
-    am = _float_mask(attn_mask, dtype, False, "multi_head_attention")
+    am = _float_mask(attn_mask, dtype, False, "multi_head_attention_forward")
     if am is not None:
         if tuple(am.shape) == (l, s):
             pass
         elif am.ndim == 3 and tuple(am.shape) == (n * h, l, s):
             am = am.reshape(n, h, l, s)
         else:
-            raise ValueError(f"multi_head_attention: attn_mask must be (L, S) = ({l}, {s}) or "
+            raise ValueError(f"multi_head_attention_forward: attn_mask must be (L, S) = ({l}, {s}) or "
                              f"(N*num_heads, L, S) = ({n * h}, {l}, {s}), got {tuple(am.shape)}")
     elif is_causal:
-        raise ValueError("multi_head_attention: is_causal=True is a hint that attn_mask is "
+        raise ValueError("multi_head_attention_forward: is_causal=True is a hint that attn_mask is "
                          "the causal mask; pass attn_mask as well (as in PyTorch)")
-    kpm = _float_mask(key_padding_mask, dtype, False, "multi_head_attention")
+    kpm = _float_mask(key_padding_mask, dtype, False, "multi_head_attention_forward")
     if kpm is not None:
         if tuple(kpm.shape) != (n, s):
-            raise ValueError(f"multi_head_attention: key_padding_mask must be (N, S) = "
+            raise ValueError(f"multi_head_attention_forward: key_padding_mask must be (N, S) = "
                              f"({n}, {s}), got {tuple(kpm.shape)}")
         kpm = kpm.reshape(n, 1, 1, s)
     if bias_k is not None and bias_v is not None:
@@ -328,7 +379,7 @@ def multi_head_attention_forward(
         am, kpm = _pad_last(am), _pad_last(kpm)
         s += 1
     elif bias_k is not None or bias_v is not None:
-        raise ValueError("multi_head_attention: bias_k and bias_v go together")
+        raise ValueError("multi_head_attention_forward: bias_k and bias_v go together")
     if not kv_done:
         q = q.reshape(n, l, h, hd).transpose(1, 2)
         k = k.reshape(n, s, h, hd).transpose(1, 2)

@@ -8,6 +8,7 @@ import numpy as np
 
 import autograd as ag
 
+from . import _args as A
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -241,6 +242,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
+        p = A.real(p, "p", "Dropout")
         if not 0.0 <= p <= 1.0:
             raise ag.InvalidArgumentError(f"Dropout: p must be in [0, 1], got {p}")
         self.p = p

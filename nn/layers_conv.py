@@ -9,6 +9,7 @@ import numpy as np
 
 import autograd as ag
 
+from . import _args as A
 from . import _functional_layers as FL
 from . import init
 from .module import Module, Parameter
@@ -20,22 +21,48 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _tuple(v, n: int, name: str, layer: str) -> Tuple[int, ...]:
-    if isinstance(v, (int, np.integer)):
-        return (int(v),) * n
-    t = tuple(int(x) for x in v)
-    if len(t) != n:
-        raise ValueError(f"{layer}: {name} must be an int or a {n}-tuple, got {v!r}")
+    if A.is_int(v) or getattr(v, "shape", None) == ():
+        return (A.int_arg(v, name, layer),) * n
+    if not isinstance(v, (tuple, list)):
+        raise TypeError(f"{layer}: {name} must be an int or a tuple of {n} ints, got "
+                        f"{type(v).__name__} {v!r}"[:200])
+    t = tuple(A.int_arg(x, name, layer) for x in v)
+    if len(t) != n:   # (PyTorch: a weight of the wrong rank, or a conv error: RuntimeError)
+        raise ag.InvalidArgumentError(f"{layer}: {name} must be an int or a {n}-tuple, got "
+                                      f"{v!r}")
     return t
 
 
+def _channels(layer: str, in_channels, out_channels, groups) -> Tuple[int, int, int]:
+    """PyTorch's _ConvNd checks, in its order: groups positive, dividing both channel
+    counts (ValueError), then the channel counts as sizes (TypeError / RuntimeError)."""
+    try:
+        if groups <= 0:
+            raise ValueError(f"{layer}: groups must be a positive integer, got {groups!r}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{layer}: groups={groups} must divide in_channels "
+                             f"({in_channels}) and out_channels ({out_channels})")
+    except TypeError:
+        raise TypeError(f"{layer}: in_channels, out_channels and groups must be ints, got "
+                        f"{in_channels!r}, {out_channels!r} and {groups!r}"[:200]) from None
+    return in_channels, out_channels, groups
+
+
+def _sized(layer: str, in_channels, out_channels, groups) -> Tuple[int, int, int]:
+    """The channel counts and groups as ints (PyTorch: when the weight is allocated)."""
+    return (A.size(in_channels, "in_channels", layer), A.size(out_channels, "out_channels", layer),
+            A.int_arg(groups, "groups", layer))
+
+
 def _check_device(device, layer: str) -> None:
-    if device not in (None, "cpu"):
-        raise ValueError(f"{layer}: tapegrad runs on the CPU only, got device={device!r}")
+    A.device(device, layer)
 
 
 def _conv_init(weight: Parameter, bias: Optional[Parameter]) -> None:
     """PyTorch's _ConvNd.reset_parameters: kaiming_uniform(a=sqrt(5)) on the weight,
     U(-1/sqrt(fan_in), 1/sqrt(fan_in)) on the bias, fan_in = weight.shape[1] * prod(kernel)."""
+    if math.prod(weight.shape) == 0:
+        return                  # (PyTorch: initialising a zero-element tensor is a no-op)
     init.kaiming_uniform_(weight, a=math.sqrt(5))
     if bias is not None:
         fan_in = weight.shape[1] * int(np.prod(weight.shape[2:]))
@@ -56,32 +83,32 @@ class Conv1d(Module):
                  padding: Union[int, Sequence[int], str] = 0, dilation=1, groups: int = 1,
                  bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
-        _check_device(device, "Conv1d")
-        if groups <= 0 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv1d: groups={groups} must be positive and divide in_channels "
-                             f"({in_channels}) and out_channels ({out_channels})")
-        if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"Conv1d: padding_mode must be one of {_PADDING_MODES}, got "
-                             f"{padding_mode!r}")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _tuple(kernel_size, 1, "kernel_size", "Conv1d")
-        self.stride = _tuple(stride, 1, "stride", "Conv1d")
-        self.dilation = _tuple(dilation, 1, "dilation", "Conv1d")
+        _channels("Conv1d", in_channels, out_channels, groups)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Conv1d: padding must be an int, a 1-tuple, 'valid' or "
                                  f"'same', got {padding!r}")
-            if padding == "same" and self.stride != (1,):
+            if padding == "same" and stride not in (1, (1,), [1]):
                 raise ValueError("Conv1d: padding='same' is not supported for strided "
                                  "convolutions")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"Conv1d: padding_mode must be one of {_PADDING_MODES}, got "
+                             f"{padding_mode!r}")
+        self.kernel_size = _tuple(kernel_size, 1, "kernel_size", "Conv1d")
+        _check_device(device, "Conv1d")   # (PyTorch: at the weight's torch.empty(device=))
+        in_channels, out_channels, groups = _sized("Conv1d", in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        dt = A.dtype_arg(dtype, "Conv1d", ag.get_default_dtype())
+        self.weight = Parameter(A.empty((out_channels, in_channels // groups) + self.kernel_size,
+                                        dt, "Conv1d"))
+        self.stride = _tuple(stride, 1, "stride", "Conv1d")
+        self.dilation = _tuple(dilation, 1, "dilation", "Conv1d")
+        if isinstance(padding, str):
             self.padding = padding
         else:
             self.padding = _tuple(padding, 1, "padding", "Conv1d")
         self.padding_mode = padding_mode
-        dt = dtype or ag.get_default_dtype()
-        self.weight = Parameter(np.empty((out_channels, in_channels // groups)
-                                         + self.kernel_size, dtype=dt))
-        self.bias = Parameter(np.empty((out_channels,), dtype=dt)) if bias else None
+        self.bias = Parameter(A.empty((out_channels,), dt, "Conv1d")) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -98,9 +125,13 @@ class Conv1d(Module):
     def forward(self, x):
         x = ag.as_tensor(x)
         if x.ndim not in (2, 3) or x.shape[-2] != self.in_channels:
-            raise ValueError(f"Conv1d({self.in_channels}, {self.out_channels}): expected input "
+            raise ag.ShapeError(f"Conv1d({self.in_channels}, {self.out_channels}): expected input "
                              f"(N, {self.in_channels}, L) or ({self.in_channels}, L), got shape "
                              f"{tuple(x.shape)}")
+        if self.out_channels == 0:     # (PyTorch's conv refuses an empty weight)
+            raise ag.ShapeError(f"Conv1d({self.in_channels}, 0): expected the weight to have "
+                                f"at least 1 output channel, got weight of shape "
+                                f"{tuple(self.weight.shape)}")
         if self.padding_mode != "zeros":
             x = FL.pad(x, self._explicit_padding(), mode=self.padding_mode)
             return FL.conv1d(x, self.weight, self.bias, self.stride, 0, self.dilation,
@@ -140,25 +171,24 @@ class ConvTranspose2d(Module):
                  output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
                  padding_mode: str = "zeros", device=None, dtype=None) -> None:
         super().__init__()
-        _check_device(device, "ConvTranspose2d")
         if padding_mode != "zeros":
             raise ValueError(f"ConvTranspose2d: only padding_mode='zeros' is supported (as in "
                              f"PyTorch), got {padding_mode!r}")
-        if groups <= 0 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"ConvTranspose2d: groups={groups} must be positive and divide "
-                             f"in_channels ({in_channels}) and out_channels ({out_channels})")
         name = "ConvTranspose2d"
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        _channels(name, in_channels, out_channels, groups)
         self.kernel_size = _tuple(kernel_size, 2, "kernel_size", name)
+        _check_device(device, name)
+        in_channels, out_channels, groups = _sized(name, in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        dt = A.dtype_arg(dtype, name, ag.get_default_dtype())
+        self.weight = Parameter(A.empty((in_channels, out_channels // groups) + self.kernel_size,
+                                        dt, name))
         self.stride = _tuple(stride, 2, "stride", name)
         self.padding = _tuple(padding, 2, "padding", name)
         self.output_padding = _tuple(output_padding, 2, "output_padding", name)
         self.dilation = _tuple(dilation, 2, "dilation", name)
         self.padding_mode = padding_mode
-        dt = dtype or ag.get_default_dtype()
-        self.weight = Parameter(np.empty((in_channels, out_channels // groups)
-                                         + self.kernel_size, dtype=dt))
-        self.bias = Parameter(np.empty((out_channels,), dtype=dt)) if bias else None
+        self.bias = Parameter(A.empty((out_channels,), dt, name)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -187,7 +217,7 @@ class ConvTranspose2d(Module):
     def forward(self, x, output_size: Optional[Sequence[int]] = None):
         x = ag.as_tensor(x)
         if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
-            raise ValueError(f"ConvTranspose2d({self.in_channels}, {self.out_channels}): "
+            raise ag.ShapeError(f"ConvTranspose2d({self.in_channels}, {self.out_channels}): "
                              f"expected input (N, {self.in_channels}, H, W), got shape "
                              f"{tuple(x.shape)}")
         return FL.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
@@ -229,6 +259,17 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
+def _factor(f, layer: str) -> float:
+    """A scale factor as ``float(f)`` does it (PyTorch's Upsample: a numeric string is
+    accepted, another string is a ValueError), with the layer named."""
+    if isinstance(f, str):
+        try:
+            return float(f)
+        except ValueError:
+            raise ValueError(f"{layer}: scale_factor must be a number, got {f!r}") from None
+    return A.real(f, "scale_factor", layer)
+
+
 class Upsample(Module):
     """``interpolate`` as a module: ``size`` or ``scale_factor``; mode 'nearest',
     'nearest-exact', 'linear', 'bilinear' or 'area'; ``align_corners`` for the linear
@@ -243,11 +284,14 @@ class Upsample(Module):
                  align_corners: Optional[bool] = None,
                  recompute_scale_factor: Optional[bool] = None) -> None:
         super().__init__()
-        self.size = size
+        name = type(self).__name__
         if isinstance(scale_factor, (tuple, list)):
-            self.scale_factor = tuple(float(f) for f in scale_factor)
+            self.scale_factor = tuple(_factor(f, name) for f in scale_factor)
         else:
-            self.scale_factor = float(scale_factor) if scale_factor is not None else None
+            self.scale_factor = _factor(scale_factor, name) if scale_factor is not None else None
+        if size is not None:
+            _tuple(size, len(size) if isinstance(size, (tuple, list)) else 1, "size", name)
+        self.size = size
         self.mode, self.align_corners = mode, align_corners
         self.recompute_scale_factor = recompute_scale_factor
 

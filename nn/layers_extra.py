@@ -10,6 +10,7 @@ import numpy as np
 
 import autograd as ag
 
+from . import _args as A
 from . import _functional_layers as FL
 from .module import Module, Parameter
 
@@ -31,18 +32,32 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
                  affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
         super().__init__()
-        if num_groups <= 0 or num_channels % num_groups:
-            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+        name = "GroupNorm"
+        try:    # PyTorch's order: divisibility (Python's %), then the sizes
+            bad = num_channels % num_groups
+        except ZeroDivisionError:
+            raise ValueError(f"{name}: num_groups must be positive, got {num_groups!r}") from None
+        except TypeError:
+            raise TypeError(f"{name}: num_groups and num_channels must be ints, got "
+                            f"{num_groups!r} and {num_channels!r}"[:200]) from None
+        if bad:
+            raise ValueError(f"{name}: num_channels ({num_channels}) must be divisible by "
                              f"num_groups ({num_groups})")
-        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        dt = dtype or ag.get_default_dtype()
-        self.weight = Parameter(np.ones(num_channels, dtype=dt)) if affine else None
-        self.bias = Parameter(np.zeros(num_channels, dtype=dt)) if affine and bias else None
+        num_channels = A.size(num_channels, "num_channels", name)
+        A.device(device, name)            # (PyTorch: at torch.empty(num_channels, device=))
+        num_groups = A.int_arg(num_groups, "num_groups", name)
+        if num_groups <= 0:
+            raise ValueError(f"{name}: num_groups must be positive, got {num_groups}")
+        self.eps = A.real(eps, "eps", name)
+        self.num_groups, self.num_channels, self.affine = num_groups, num_channels, affine
+        dt = A.dtype_arg(dtype, name, ag.get_default_dtype())
+        self.weight = Parameter(A.empty((num_channels,), dt, name, 1)) if affine else None
+        self.bias = Parameter(A.empty((num_channels,), dt, name, 0)) if affine and bias else None
 
     def forward(self, x):
         x = ag.as_tensor(x)
         if x.ndim < 2 or x.shape[1] != self.num_channels:
-            raise ValueError(f"GroupNorm({self.num_groups}, {self.num_channels}): expected "
+            raise ag.ShapeError(f"GroupNorm({self.num_groups}, {self.num_channels}): expected "
                              f"input (N, {self.num_channels}, *), got shape {tuple(x.shape)}")
         return FL.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
@@ -63,11 +78,12 @@ class RMSNorm(Module):
     def __init__(self, normalized_shape: Union[int, Sequence[int]], eps: Optional[float] = None,
                  elementwise_affine: bool = True, device=None, dtype=None) -> None:
         super().__init__()
-        ns = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) \
-            else tuple(int(v) for v in normalized_shape)
+        ns = A.sizes(normalized_shape, "normalized_shape", "RMSNorm")
+        eps = None if eps is None else A.real(eps, "eps", "RMSNorm")
         self.normalized_shape, self.eps, self.elementwise_affine = ns, eps, elementwise_affine
-        dt = dtype or ag.get_default_dtype()
-        self.weight = Parameter(np.ones(ns, dtype=dt)) if elementwise_affine else None
+        A.device(device, "RMSNorm")
+        dt = A.dtype_arg(dtype, "RMSNorm", ag.get_default_dtype())
+        self.weight = Parameter(A.empty(ns, dt, "RMSNorm", 1)) if elementwise_affine else None
 
     def forward(self, x):
         return FL.rms_norm(x, self.normalized_shape, self.weight, self.eps)
@@ -124,7 +140,7 @@ class Mish(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return FL.mish(x)
+        return FL.mish(x, inplace=bool(self.inplace))
 
 
 class Hardtanh(Module):
@@ -146,13 +162,15 @@ class Hardtanh(Module):
             min_val = min_value
         if max_value is not None:
             max_val = max_value
-        if not max_val > min_val:
+        min_val = A.real(min_val, "min_val", "Hardtanh")
+        max_val = A.real(max_val, "max_val", "Hardtanh")
+        if max_val <= min_val:       # (PyTorch asserts; NaN bounds pass, as there)
             raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val "
                              f"({min_val})")
-        self.min_val, self.max_val, self.inplace = float(min_val), float(max_val), inplace
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, x):
-        return FL.hardtanh(x, self.min_val, self.max_val)
+        return FL.hardtanh(x, self.min_val, self.max_val, inplace=bool(self.inplace))
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}"

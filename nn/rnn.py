@@ -18,6 +18,7 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
+from . import _args as A
 from . import init
 from .module import Module, Parameter
 
@@ -61,6 +62,40 @@ def _gru_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Optional[Tensor]):
 
 
 # --------------------------------------------------------------------------- the layers
+def _rnn_args(name: str, mode, input_size, hidden_size, num_layers, bias, batch_first,
+              dropout, proj_size) -> None:
+    """PyTorch's RNNBase checks, in its order and with its classes."""
+    if not A.is_real(dropout) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
+        raise ValueError(f"{name}: dropout should be a number in range [0, 1] representing the "
+                         f"probability of an element being zeroed, got {dropout!r}"[:200])
+    for what, v in (("bias", bias), ("batch_first", batch_first)):
+        if not isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"{name}: {what} should be of type bool, got {type(v).__name__}")
+    for what, v in (("input_size", input_size), ("hidden_size", hidden_size)):
+        if not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{name}: {what} should be of type int, got {type(v).__name__}")
+        if v <= 0:
+            raise ValueError(f"{name}: {what} must be greater than zero, got {v}")
+    for what, v in (("num_layers", num_layers), ("proj_size", proj_size)):
+        if not A.is_real(v):
+            raise TypeError(f"{name}: {what} should be of type int, got {type(v).__name__}")
+    if num_layers <= 0:
+        raise ValueError(f"{name}: num_layers must be greater than zero, got {num_layers}")
+    if proj_size < 0:
+        raise ValueError(f"{name}: proj_size should be a positive integer or zero to disable "
+                         f"projections, got {proj_size}")
+    if proj_size >= hidden_size:
+        raise ValueError(f"{name}: proj_size ({proj_size}) has to be smaller than hidden_size "
+                         f"({hidden_size})")
+    if not isinstance(mode, str) or mode not in _GATES:
+        raise ValueError(f"{name}: unrecognized RNN mode {mode!r}; expected one of "
+                         f"{list(_GATES)}"[:200])
+    if proj_size and mode != "LSTM":
+        raise ValueError(f"{name}: proj_size is only supported for LSTM, got {proj_size}")
+    A.int_arg(num_layers, "num_layers", name)
+    A.int_arg(proj_size, "proj_size", name)
+
+
 class RNNBase(Module):
     """The multi-layer, optionally bidirectional recurrent layer behind RNN, LSTM and GRU.
 
@@ -76,26 +111,20 @@ class RNNBase(Module):
                  dtype=None) -> None:
         super().__init__()
         name = type(self).__name__
-        if mode not in _GATES:
-            raise ValueError(f"{name}: unknown mode {mode!r}; expected one of {list(_GATES)}")
-        if not isinstance(hidden_size, int) or hidden_size <= 0:
-            raise ValueError(f"{name}: hidden_size must be a positive int, got {hidden_size!r}")
-        if not isinstance(num_layers, int) or num_layers <= 0:
-            raise ValueError(f"{name}: num_layers must be a positive int, got {num_layers!r}")
-        if not 0.0 <= float(dropout) <= 1.0:
-            raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout}")
-        if proj_size < 0 or (proj_size and mode != "LSTM"):
-            raise ValueError(f"{name}: proj_size must be >= 0 and is only for LSTM, got {proj_size}")
-        if proj_size >= hidden_size:
-            raise ValueError(f"{name}: proj_size ({proj_size}) must be smaller than "
-                             f"hidden_size ({hidden_size})")
+        _rnn_args(name, mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                  proj_size)
+        input_size, hidden_size = int(input_size), int(hidden_size)   # (True is 1, as there)
+        num_layers, proj_size = int(num_layers), int(proj_size)
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, proj_size
-        dt = dtype or ag.get_default_dtype()
+        A.device(device, name)
+        dt = A.dtype_arg(dtype, name, ag.get_default_dtype())
         g = _GATES[mode] * hidden_size
         real_h = proj_size if proj_size > 0 else hidden_size
         dirs = 2 if bidirectional else 1
+        A.check_bytes(num_layers * dirs * (g * (max(input_size, real_h * dirs) + real_h + 2)
+                                           + proj_size * hidden_size), dt, name)
         self._flat_weights_names: List[str] = []
         for layer in range(num_layers):
             for d in range(dirs):
@@ -135,12 +164,12 @@ class RNNBase(Module):
     def _check_input(self, x: Tensor) -> None:
         name = type(self).__name__
         if x.ndim not in (2, 3):
-            raise ValueError(f"{name}: expected input of 2 (unbatched (L, H_in)) or 3 dimensions "
-                             f"({'(N, L, H_in)' if self.batch_first else '(L, N, H_in)'}), got "
-                             f"shape {tuple(x.shape)}")
+            raise ag.ShapeError(f"{name}: expected input of 2 (unbatched (L, H_in)) or 3 "
+                                f"dimensions ({'(N, L, H_in)' if self.batch_first else '(L, N, H_in)'}"
+                                f"), got shape {tuple(x.shape)}")
         if x.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: input.size(-1) must be equal to input_size. Expected "
-                             f"{self.input_size}, got {x.shape[-1]} (input shape {tuple(x.shape)})")
+            raise ag.ShapeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
+                                f"{self.input_size}, got {x.shape[-1]} (input shape {tuple(x.shape)})")
         if x.dtype.kind != "f":
             raise TypeError(f"{name}: input must be floating point, got {x.dtype}")
 
@@ -151,7 +180,7 @@ class RNNBase(Module):
             return ag.zeros(self.num_layers * dirs, n, size, dtype=dtype)
         h = ag.as_tensor(h)
         if tuple(h.shape) != want:
-            raise ValueError(f"{type(self).__name__}: expected {what} of shape {want} "
+            raise ag.ShapeError(f"{type(self).__name__}: expected {what} of shape {want} "
                              f"(num_layers * num_directions, "
                              f"{'N, ' if batched else ''}hidden), got {tuple(h.shape)}")
         return h if batched else h.unsqueeze(1)
@@ -252,11 +281,12 @@ class RNN(RNNBase):
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, device=None,
                  dtype=None) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}; use 'tanh' or 'relu'")
+        if not isinstance(nonlinearity, str) or nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: unknown nonlinearity {A._desc(nonlinearity)}; select from "
+                             f"'tanh' or 'relu'")
         mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, dtype=dtype)
+                         bidirectional, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
 
@@ -273,7 +303,7 @@ class LSTM(RNNBase):
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  proj_size: int = 0, device=None, dtype=None) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, proj_size, dtype=dtype)
+                         bidirectional, proj_size, device=device, dtype=dtype)
 
 
 class GRU(RNNBase):
@@ -289,37 +319,43 @@ class GRU(RNNBase):
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  device=None, dtype=None) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, dtype=dtype)
+                         bidirectional, device=device, dtype=dtype)
 
 
 # --------------------------------------------------------------------------- cells
 class _CellBase(Module):
     _gates = 1
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None,
+                 device=None) -> None:
         super().__init__()
+        name = type(self).__name__
+        input_size = A.size(input_size, "input_size", name)
+        hidden_size = A.size(hidden_size, "hidden_size", name)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        dt = dtype or ag.get_default_dtype()
+        A.device(device, name)
+        dt = A.dtype_arg(dtype, name, ag.get_default_dtype())
         g = self._gates * hidden_size
-        self.weight_ih = Parameter(np.empty((g, input_size), dtype=dt))
-        self.weight_hh = Parameter(np.empty((g, hidden_size), dtype=dt))
+        A.check_bytes(g * (input_size + hidden_size + 2), dt, name)
+        self.weight_ih = Parameter(A.empty((g, input_size), dt, name))
+        self.weight_hh = Parameter(A.empty((g, hidden_size), dt, name))
         if bias:
-            self.bias_ih = Parameter(np.empty((g,), dtype=dt))
-            self.bias_hh = Parameter(np.empty((g,), dtype=dt))
+            self.bias_ih = Parameter(A.empty((g,), dt, name))
+            self.bias_hh = Parameter(A.empty((g,), dt, name))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        k = 1.0 / math.sqrt(self.hidden_size)
+        k = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
         for p in self.parameters():
             init.uniform_(p, -k, k)
 
     def _prep(self, x, hx):
         x = ag.as_tensor(x)
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
-            raise ValueError(f"{type(self).__name__}: expected input (N, {self.input_size}) or "
+            raise ag.ShapeError(f"{type(self).__name__}: expected input (N, {self.input_size}) or "
                              f"({self.input_size},), got {tuple(x.shape)}")
         batched = x.ndim == 2
         if not batched:
@@ -347,7 +383,7 @@ class RNNCell(_CellBase):
                  nonlinearity: str = "tanh", device=None, dtype=None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, dtype, device)
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
@@ -369,7 +405,7 @@ class LSTMCell(_CellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None) -> None:
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, dtype, device)
 
     def forward(self, input, hx=None):
         x, _, batched = self._prep(input, None)
@@ -393,7 +429,7 @@ class GRUCell(_CellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
                  dtype=None) -> None:
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, dtype, device)
 
     def forward(self, input, hx=None):
         x, h, batched = self._prep(input, hx)

@@ -1,12 +1,14 @@
 """``Embedding`` and ``LayerNorm``: PyTorch's arguments, parameters and initialisation."""
 from __future__ import annotations
 
+import math
 from typing import Optional, Sequence, Union
 
 import numpy as np
 
 import autograd as ag
 
+from . import _args as A
 from . import functional_seq as FS
 from . import init
 from .module import Module, Parameter
@@ -30,24 +32,39 @@ class Embedding(Module):
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False,
                  _weight=None, _freeze: bool = False, device=None, dtype=None) -> None:
         super().__init__()
-        if num_embeddings <= 0 or embedding_dim <= 0:
-            raise ValueError(f"Embedding: num_embeddings and embedding_dim must be positive, "
-                             f"got {num_embeddings}, {embedding_dim}")
+        name = "Embedding"
         if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"Embedding: padding_idx {padding_idx} must be within "
-                                 f"num_embeddings ({num_embeddings})")
+            # PyTorch's order: padding_idx against num_embeddings (an assert), then sizes
+            if not A.is_real(padding_idx) or not A.is_real(num_embeddings):
+                raise TypeError(f"{name}: padding_idx and num_embeddings must be ints, got "
+                                f"{padding_idx!r} and {num_embeddings!r}"[:200])
+            if (padding_idx > 0 and not padding_idx < num_embeddings) or \
+                    (padding_idx < 0 and not padding_idx >= -num_embeddings):
+                raise ValueError(f"{name}: padding_idx must be within num_embeddings, got "
+                                 f"padding_idx={padding_idx} for {num_embeddings} embeddings")
+        num_embeddings = A.size(num_embeddings, "num_embeddings", name)
+        embedding_dim = A.size(embedding_dim, "embedding_dim", name)
+        if padding_idx is not None:
+            # (PyTorch then zeroes weight[padding_idx]: IndexError for a float or no row)
+            if not A.is_int(padding_idx):
+                raise IndexError(f"{name}: padding_idx must be an int index, got "
+                                 f"{padding_idx!r} (only integers are valid indices)")
+            padding_idx = int(padding_idx)
             if padding_idx < 0:
                 padding_idx += num_embeddings
+            if not 0 <= padding_idx < num_embeddings:
+                raise IndexError(f"{name}: padding_idx {padding_idx} is out of bounds for "
+                                 f"{num_embeddings} embeddings")
         if max_norm is not None or scale_grad_by_freq or sparse:
             raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are "
-                                      "not supported")
+                                      "not supported")  # (after PyTorch's checks above)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
-        dt = dtype or ag.get_default_dtype()
+        A.device(device, name)
+        dt = A.dtype_arg(dtype, name, ag.get_default_dtype())
         if _weight is None:
-            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dt),
+            self.weight = Parameter(A.empty((num_embeddings, embedding_dim), dt, name),
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:
@@ -96,12 +113,16 @@ class LayerNorm(Module):
                  elementwise_affine: bool = True, bias: bool = True, device=None,
                  dtype=None) -> None:
         super().__init__()
-        ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        if any(int(d) <= 0 for d in ns):
-            raise ValueError(f"LayerNorm: normalized_shape must be positive, got {ns}")
-        self.normalized_shape = tuple(int(d) for d in ns)
-        self.eps, self.elementwise_affine = eps, elementwise_affine
-        dt = dtype or ag.get_default_dtype()
+        ns = A.sizes(normalized_shape, "normalized_shape", "LayerNorm")
+        if any(d <= 0 for d in ns):
+            raise ag.InvalidArgumentError(f"LayerNorm: normalized_shape must be positive, got "
+                                          f"{ns}")
+        self.normalized_shape = ns
+        self.eps = A.real(eps, "eps", "LayerNorm")
+        self.elementwise_affine = elementwise_affine
+        A.device(device, "LayerNorm")
+        dt = A.dtype_arg(dtype, "LayerNorm", ag.get_default_dtype())
+        A.check_bytes(2 * math.prod(ns), dt, "LayerNorm")
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
         else:

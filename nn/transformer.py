@@ -9,6 +9,7 @@ FF(x) = linear2(dropout(activation(linear1(x)))); SA is self-attention followed 
 from __future__ import annotations
 
 import copy
+import math
 from typing import Callable, Optional, Union
 
 import numpy as np
@@ -17,7 +18,8 @@ import autograd as ag
 from autograd import Tensor
 
 from . import functional as F
-from .attention import MultiheadAttention
+from . import _args as A
+from .attention import MultiheadAttention, heads_args
 from .layers import Dropout, Linear
 from .module import Module, ModuleList
 from .seqlayers import LayerNorm
@@ -33,14 +35,39 @@ def generate_square_subsequent_mask(sz: int, dtype=None) -> Tensor:
     return ag.tensor(np.triu(np.full((sz, sz), -np.inf), k=1).astype(dt))
 
 
-def _activation(act: Union[str, Callable]) -> Callable:
+def _activation(act: Union[str, Callable], layer: str) -> Callable:
     if callable(act):
         return act
     if act == "relu":
         return F.relu
     if act == "gelu":
         return F.gelu
-    raise ValueError(f"activation should be relu/gelu, not {act!r}")
+    if isinstance(act, str):
+        raise ag.InvalidArgumentError(f"{layer}: activation should be relu/gelu, not {act!r}")
+    raise TypeError(f"{layer}: activation must be 'relu', 'gelu' or a callable, got "
+                    f"{type(act).__name__} {act!r}"[:200])
+
+
+# the submodules whose own argument errors a transformer layer re-labels with its name
+_PARTS = ("MultiheadAttention", "Linear", "LayerNorm", "Dropout")
+
+
+def _layer_args(layer: str, d_model, nhead, dim_feedforward, dropout, activation,
+                layer_norm_eps, dtype, n_attn: int, device=None):
+    """A transformer layer's arguments checked in PyTorch's order (its attention first,
+    then the feed-forward sizes, the dropout and the activation), and its parameters'
+    memory checked before anything is allocated."""
+    d_model, nhead = heads_args(d_model, nhead, layer, int_heads=False)
+    A.device(device, layer)             # (PyTorch: its attention's torch.empty(device=))
+    ff = A.size(dim_feedforward, "dim_feedforward", layer)
+    A.probability(dropout, "dropout", layer)
+    act = _activation(activation, layer)
+    nhead = A.size(nhead, "nhead", layer)
+    A.real(layer_norm_eps, "layer_norm_eps", layer)
+    dt = A.dtype_arg(dtype, layer, ag.get_default_dtype())
+    A.check_bytes(n_attn * (4 * d_model * d_model + 4 * d_model) + 2 * d_model * ff + ff
+                  + d_model * (3 + 2 * n_attn), dt, layer)
+    return d_model, nhead, ff, act, dt
 
 
 class TransformerEncoderLayer(Module):
@@ -58,17 +85,22 @@ class TransformerEncoderLayer(Module):
                  layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.activation = _activation(activation)
+        name = "TransformerEncoderLayer"
+        d_model, nhead, dim_feedforward, act, dtype = _layer_args(
+            name, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, dtype,
+            1, device)
+        with A.named(name, *_PARTS):
+            self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                batch_first=batch_first, dtype=dtype)
+            self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+            self.dropout = Dropout(dropout)
+            self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+            self.norm_first = norm_first
+            self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+            self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+            self.dropout1 = Dropout(dropout)
+            self.dropout2 = Dropout(dropout)
+        self.activation = act
         self.batch_first = batch_first
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None,
@@ -107,21 +139,26 @@ class TransformerDecoderLayer(Module):
                  layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = _activation(activation)
+        name = "TransformerDecoderLayer"
+        d_model, nhead, dim_feedforward, act, dtype = _layer_args(
+            name, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, dtype,
+            2, device)
+        with A.named(name, *_PARTS):
+            self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                batch_first=batch_first, dtype=dtype)
+            self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                     batch_first=batch_first, dtype=dtype)
+            self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+            self.dropout = Dropout(dropout)
+            self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+            self.norm_first = norm_first
+            self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+            self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+            self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+            self.dropout1 = Dropout(dropout)
+            self.dropout2 = Dropout(dropout)
+            self.dropout3 = Dropout(dropout)
+        self.activation = act
         self.batch_first = batch_first
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
@@ -156,9 +193,19 @@ class TransformerDecoderLayer(Module):
         return self.dropout3(x)
 
 
-def _clones(layer: Module, n: int) -> ModuleList:
-    if not isinstance(n, int) or n <= 0:
-        raise ValueError(f"num_layers must be a positive int, got {n!r}")
+def _clones(layer: Module, n, owner: str, what: str) -> ModuleList:
+    """``n`` deep copies of ``layer`` (none for n <= 0, as PyTorch). The copies' memory
+    is checked first: a huge ``num_layers`` is refused at once, not copied for hours."""
+    if not isinstance(layer, Module):
+        raise TypeError(f"{owner}: {what} must be a Module (e.g. nn.{owner}Layer(d_model, "
+                        f"nhead)), got {type(layer).__name__} {layer!r}"[:200])
+    n = A.int_arg(n, "num_layers", owner)
+    if n <= 0:
+        return ModuleList([])
+    per = [(math.prod(p.shape), p.dtype) for p in layer.parameters()]
+    # (each copy costs its parameters and at least a kilobyte of Python objects)
+    A.check_bytes((sum(k * np.dtype(d).itemsize for k, d in per) + 1024) * n, np.uint8, owner,
+                  f"{n} copies of the {type(layer).__name__}")
     return ModuleList([copy.deepcopy(layer) for _ in range(n)])
 
 
@@ -176,7 +223,7 @@ class TransformerEncoder(Module):
                  norm: Optional[Module] = None, enable_nested_tensor: bool = True,
                  mask_check: bool = True) -> None:
         super().__init__()
-        self.layers = _clones(encoder_layer, num_layers)
+        self.layers = _clones(encoder_layer, num_layers, "TransformerEncoder", "encoder_layer")
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor, self.mask_check = enable_nested_tensor, mask_check
@@ -203,7 +250,7 @@ class TransformerDecoder(Module):
     def __init__(self, decoder_layer: TransformerDecoderLayer, num_layers: int,
                  norm: Optional[Module] = None) -> None:
         super().__init__()
-        self.layers = _clones(decoder_layer, num_layers)
+        self.layers = _clones(decoder_layer, num_layers, "TransformerDecoder", "decoder_layer")
         self.num_layers = num_layers
         self.norm = norm
 

@@ -248,8 +248,12 @@ class SGD(Optimizer):
         if wd:
             g = g + wd * np.asarray(p)
         if mu:
-            if "momentum_buffer" not in st:
+            fresh = self.__dict__.setdefault("_fresh_buffers", {})
+            if "momentum_buffer" not in st or fresh.get(id(st)) == self._step_count:
+                # (a parameter listed twice: PyTorch starts both buffers from their
+                # gradient in the step that creates them, and keeps the last)
                 st["momentum_buffer"] = g.copy()
+                fresh[id(st)] = self._step_count
             else:
                 st["momentum_buffer"] = mu * st["momentum_buffer"] + (1 - group["dampening"]) * g
             b = st["momentum_buffer"]

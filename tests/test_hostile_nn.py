@@ -1,0 +1,419 @@
+"""Issue 17 for nn: the layers, functional forms and losses under hostile arguments,
+pinned against PyTorch 2.13 (its outcome is computed here, never typed in).
+
+Each test is one kind of defect the bad-input fuzzer (tests/fuzz_api.py) found under
+nn/: a raw Python error, an error not naming the layer called, the wrong exception
+class, a hang, or a silent/wrong answer. An error must be an instance of the class
+PyTorch raises (a ValueError where PyTorch's own Python code asserts or divides by
+zero, see the fuzzer's EQUIVALENT table) and name the layer or function.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import autograd as ag
+import nn
+import nn.functional as F
+
+torch.set_num_threads(1)
+
+# PyTorch validates a few values with `assert` or by dividing by them: tapegrad's class
+# for a bad value is ValueError there (AssertionError is never raised on purpose)
+# (and refuses a Python number where it wants a tensor with an AttributeError)
+ACCIDENTS = {AssertionError: ValueError, ZeroDivisionError: ValueError,
+             AttributeError: TypeError}
+
+
+def torch_outcome(fn):
+    """PyTorch's exception class for fn(), or None when it returns."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - the class is the point
+            return type(e)
+    return None
+
+
+def refuses_like_torch(ours, theirs, name: str):
+    """Both refuse; tapegrad's error is of PyTorch's class and names ``name``."""
+    cls = torch_outcome(theirs)
+    assert cls is not None, "PyTorch accepts this call: the test is wrong"
+    cls = {NotImplementedError: RuntimeError}.get(cls, ACCIDENTS.get(cls, cls))
+    if cls.__module__.startswith("torch"):
+        cls = next(k for k in cls.__mro__ if k.__module__ == "builtins")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(cls) as e:
+            ours()
+    assert name in str(e.value), f"{name!r} not named in: {e.value}"
+    return e.value
+
+
+def both(fn_name, *args, **kw):
+    """(ours, theirs) thunks for nn.<fn_name>(*args) / torch.nn.<fn_name>(*args)."""
+    return (lambda: getattr(nn, fn_name)(*args, **kw),
+            lambda: getattr(torch.nn, fn_name)(*args, **kw))
+
+
+# --------------------------------------------------------------------------- constructors
+CONSTRUCTORS = [
+    # (layer, args): wrong-typed or out-of-range sizes, in the fuzzer's shapes
+    ("TransformerEncoderLayer", (-1.0, -1.0)),          # ValueError: not positive
+    ("TransformerEncoderLayer", (1.0, 2.0)),            # PyTorch asserts divisibility
+    ("TransformerEncoderLayer", (2.0, 1)),              # TypeError: float size
+    ("TransformerEncoderLayer", ("a", 1)),
+    ("TransformerEncoderLayer", (3, 2)),
+    ("TransformerEncoderLayer", (4, 2, -1)),            # RuntimeError: negative dimension
+    ("TransformerEncoderLayer", (4, 2, 8, 2.0)),        # dropout out of [0, 1]
+    ("TransformerEncoderLayer", (4, 2, 8, 0.1, "tanh")),
+    ("TransformerDecoderLayer", (0.5, 1.0)),
+    ("TransformerDecoderLayer", ((), 0.5, 1.0)),
+    ("TransformerDecoderLayer", (2, 1, 0.5)),           # float dim_feedforward
+    ("TransformerEncoder", (3, 2.0)),
+    ("TransformerEncoder", (0, 1)),                     # not a layer: TypeError
+    ("TransformerDecoder", (3, "a")),
+    ("MultiheadAttention", ([], 2)),
+    ("MultiheadAttention", (1, 3)),
+    ("MultiheadAttention", (4, 2, 0.0, True, False, False, -1)),
+    ("LayerNorm", (2.0,)),
+    ("LayerNorm", (-1,)),
+    ("LayerNorm", ((2, None),)),
+    ("RMSNorm", (-1.0,)),
+    ("RMSNorm", (-1,)),
+    ("GroupNorm", (0.0, 3)),                            # PyTorch: ZeroDivisionError
+    ("GroupNorm", (1, 1.0)),
+    ("GroupNorm", (2, 3)),
+    ("GroupNorm", (1, -7)),
+    ("GroupNorm", ([1, 2], 3)),
+    ("Embedding", (-1, 1)),
+    ("Embedding", (3, 2.0)),
+    ("Embedding", ([0], 1.0)),
+    ("Embedding", (3, 2, 3)),                           # padding_idx out of range (assert)
+    ("Embedding", (3, 2, 1.5)),                         # PyTorch: IndexError
+    ("Embedding", (0, 2, 0.0)),
+    ("Hardtanh", ((),)),
+    ("Hardtanh", (1.0,)),                               # max_val <= min_val (assert)
+    ("Hardtanh", (1j,)),
+    ("Conv1d", (3, 0, 0.0, 3)),
+    ("Conv1d", ((2, 3), -5, -1, 3)),
+    ("Conv1d", (-1, 3, 2)),
+    ("ConvTranspose2d", (1, None, True, 0.0)),
+    ("ConvTranspose2d", (3, 0, -1, (2, 3), 0.5)),
+    ("Upsample", (None, "bogus")),
+    ("RNN", (3, 3, 1, "sum")),
+    ("RNN", (3, 3, 1, 3)),                              # not a string
+    ("LSTM", (0, 1)),
+    ("GRU", (2, 3, 1, 1)),                              # bias=1, not a bool
+    ("RNNBase", ([], "3", -1, [])),
+    ("GRUCell", (2, -1)),
+]
+
+
+def _convert(v, lib):
+    return ag.tensor(v.numpy()) if lib == "ag" and isinstance(v, torch.Tensor) else v
+
+
+@pytest.mark.parametrize("layer,args", CONSTRUCTORS, ids=lambda v: repr(v)[:40])
+def test_constructor_refuses_like_torch_naming_the_layer(layer, args):
+    ours = [_convert(a, "ag") for a in args]
+    refuses_like_torch(lambda: getattr(nn, layer)(*ours),
+                       lambda: getattr(torch.nn, layer)(*args), layer)
+
+
+def test_a_tensor_as_rnn_nonlinearity_is_a_value_error_describing_it():
+    with pytest.raises(ValueError, match="nonlinearity a tensor of shape") as e:
+        nn.RNN(3, 3, 1, ag.ones(3))
+    assert "RNN" in str(e.value)
+    torch.set_printoptions(profile="default")   # (PyTorch's message prints the tensor)
+    with pytest.raises(ValueError, match="Unknown nonlinearity"):
+        torch.nn.RNN(3, 3, 1, torch.ones(3))
+
+
+@pytest.mark.parametrize("cls", ["TransformerEncoder", "TransformerDecoder"])
+def test_a_huge_num_layers_is_refused_at_once_not_copied_for_hours(cls):
+    layer = getattr(nn, cls + "Layer")(4, 2, dim_feedforward=8)
+    t0 = time.perf_counter()
+    with pytest.raises(MemoryError, match=cls) as e:
+        getattr(nn, cls)(layer, 10 ** 20)
+    assert isinstance(e.value, RuntimeError)       # (PyTorch's class for an allocation)
+    assert time.perf_counter() - t0 < 1.0
+    with pytest.raises(TypeError, match=cls):     # not a layer: before any copy
+        getattr(nn, cls)(2, 10 ** 20)
+
+
+def test_num_layers_zero_is_an_empty_stack_as_in_torch():
+    layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=8)
+    assert len(nn.TransformerEncoder(layer, 0).layers) == 0
+    assert len(torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(4, 2), 0).layers) == 0
+
+
+def test_a_layer_whose_parameters_cannot_fit_is_refused_naming_it():
+    for make in (lambda: nn.TransformerEncoderLayer(10 ** 5, 1),
+                 lambda: nn.MultiheadAttention(10 ** 5, 1), lambda: nn.LayerNorm(10 ** 20),
+                 lambda: nn.Embedding(10 ** 6, 10 ** 6)):
+        with pytest.raises(MemoryError) as e:
+            make()
+        assert isinstance(e.value, RuntimeError)
+        assert str(e.value).split(":")[0] in {"TransformerEncoderLayer", "MultiheadAttention",
+                                              "LayerNorm", "Embedding"}
+
+
+# --------------------------------------------------------------------------- functional
+def x_of(*shape, lib="ag", dtype=np.float32, grad=False):
+    a = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    return ag.tensor(a, requires_grad=grad) if lib == "ag" else torch.tensor(a, requires_grad=grad)
+
+
+FUNCTIONAL = [
+    # (function, args builder lib -> args)
+    ("layer_norm", lambda L: (x_of(3, 3, lib=L), (2, 3))),
+    ("layer_norm", lambda L: (x_of(3, lib=L), 1.5)),
+    ("layer_norm", lambda L: (x_of(2, 3, lib=L), (3,), 1.5)),
+    ("group_norm", lambda L: (x_of(1, 2, 4, 4, lib=L), 0.0)),
+    ("group_norm", lambda L: (x_of(2, 3, lib=L), 2)),
+    ("group_norm", lambda L: (x_of(2, 3, lib=L, dtype=np.int32), 1)),
+    ("rms_norm", lambda L: (x_of(2, 3, lib=L), 1.5)),
+    ("rms_norm", lambda L: (x_of(2, 3, lib=L), (2, None))),
+    ("embedding", lambda L: (x_of(3, lib=L), x_of(3, lib=L).long() if L == "torch"
+                             else x_of(3).long())),
+    ("embedding", lambda L: (x_of(3, lib=L).long(), x_of(2, 3, lib=L), 3)),
+    ("hardtanh", lambda L: (x_of(2, 3, lib=L), None)),
+    ("hardtanh", lambda L: (x_of(2, 3, lib=L), 2.0, 1.0)),
+    ("hardtanh", lambda L: (x_of(3, lib=L).long(), float("nan"), 1.0)),
+    ("mish", lambda L: (x_of(3, lib=L).long(),)),
+    ("softsign", lambda L: (x_of(3, lib=L) > 0,)),
+    ("kl_div", lambda L: (x_of(3, 3, lib=L), x_of(3, lib=L).long())),
+    ("adaptive_avg_pool2d", lambda L: (x_of(1, 2, 4, 4, lib=L), (3,))),
+    ("adaptive_avg_pool2d", lambda L: (x_of(1, 2, 4, 4, lib=L), -1)),
+    ("adaptive_avg_pool2d", lambda L: (x_of(2, 3, 4, lib=L).long(), 2)),
+    ("adaptive_avg_pool2d", lambda L: (x_of(1, 2, 4, 4, lib=L), 1.5)),
+    ("interpolate", lambda L: (x_of(1, 2, 4, 4, lib=L), 0)),
+    ("interpolate", lambda L: (x_of(1, 2, 4, 4, lib=L), 3, None, "zeros")),
+    ("upsample", lambda L: (x_of(1, 2, 4, 4, lib=L), 3, 3)),
+    ("upsample", lambda L: (x_of(3, 3, lib=L), 2)),
+    ("conv1d", lambda L: (x_of(2, 0, 3, lib=L), x_of(2, 3, 4, lib=L))),
+    ("scaled_dot_product_attention", lambda L: (x_of(3, lib=L), x_of(3, lib=L),
+                                                x_of(3, lib=L))),
+    ("multi_head_attention_forward", lambda L: (x_of(2, lib=L), x_of(2, lib=L), x_of(2, lib=L),
+                                                2, 1, None, None, None, None, False, 0.0,
+                                                x_of(2, 2, lib=L), None)),
+    ("margin_ranking_loss", lambda L: (10 ** 20, float("nan"), x_of(2, lib=L).long())),
+    ("cosine_embedding_loss", lambda L: (0, 10 ** 20, x_of(2, 3, lib=L).double())),
+]
+
+
+@pytest.mark.parametrize("fn,make", FUNCTIONAL, ids=[f[0] for f in FUNCTIONAL])
+def test_functional_refuses_like_torch_naming_the_function(fn, make):
+    refuses_like_torch(lambda: getattr(F, fn)(*make("ag")),
+                       lambda: getattr(torch.nn.functional, fn)(*make("torch")), fn)
+
+
+def test_a_huge_python_int_for_attention_is_a_clear_error():
+    # (PyTorch: its argument parser's TypeError; tapegrad names the conversion or the op)
+    with pytest.raises((TypeError, ValueError)) as e:
+        F.scaled_dot_product_attention(10 ** 20, -1.0, 2)
+    assert "scaled_dot_product_attention" in str(e.value) or str(e.value).startswith("tensor:")
+
+
+@pytest.mark.parametrize("fn", ["hardtanh", "mish"])
+def test_inplace_on_a_leaf_that_requires_grad_is_refused(fn):
+    refuses_like_torch(lambda: getattr(F, fn)(x_of(2, 3, grad=True), inplace=True),
+                       lambda: getattr(torch.nn.functional, fn)(x_of(2, 3, lib="torch",
+                                                                     grad=True), inplace=True),
+                       fn)
+    layer = {"hardtanh": nn.Hardtanh(inplace=True), "mish": nn.Mish(inplace=True)}[fn]
+    with pytest.raises(RuntimeError, match="leaf"):
+        layer(x_of(2, 3, grad=True))
+
+
+@pytest.mark.parametrize("fn", ["hardtanh", "mish"])
+def test_inplace_writes_into_the_input_and_keeps_the_gradient(fn):
+    xs = {}
+    for lib in ("ag", "torch"):
+        leaf = x_of(2, 3, lib=lib, grad=True)
+        y = leaf * 2
+        mod = F if lib == "ag" else torch.nn.functional
+        out = getattr(mod, fn)(y, inplace=True)
+        assert out is y
+        out.sum().backward()
+        xs[lib] = (np.asarray(y.detach().numpy()), np.asarray(leaf.grad.numpy()
+                                                              if lib == "torch" else leaf.grad))
+    np.testing.assert_allclose(xs["ag"][0], xs["torch"][0], rtol=1e-5)
+    np.testing.assert_allclose(xs["ag"][1], xs["torch"][1], rtol=1e-5)
+
+
+def test_hardtanh_of_an_int_tensor_keeps_its_dtype():
+    x = np.array([1, 2, 3], dtype=np.int32)
+    ours = F.hardtanh(ag.tensor(x), 0)
+    theirs = torch.nn.functional.hardtanh(torch.tensor(x), 0)
+    assert ours.dtype == np.int32 and ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_matches_torch_for_negative_and_zero_targets(reduction, log_target):
+    r = np.random.default_rng(1)
+    x = r.standard_normal((3, 4))
+    t = r.standard_normal((3, 4))
+    t[0, 0] = 0.0                    # xlogy(0, 0) = 0; a negative target: NaN
+    ours = F.kl_div(ag.tensor(x), ag.tensor(t), reduction=reduction, log_target=log_target)
+    theirs = torch.nn.functional.kl_div(torch.tensor(x), torch.tensor(t), reduction=reduction,
+                                        log_target=log_target)
+    np.testing.assert_allclose(np.asarray(ours.tolist(), dtype=np.float64), theirs.numpy(),
+                               rtol=1e-6, equal_nan=True)
+
+
+def test_kl_div_promotes_like_torch_and_ignores_reduction_with_legacy_flags():
+    x = ag.tensor(np.full((2, 3), -1.0, np.float32))
+    t = ag.tensor(np.full((2, 3), 0.5, np.float64))
+    assert nn.KLDivLoss(reduction="none")(x, t).dtype == np.float64
+    tx, tt = torch.full((2, 3), -1.0), torch.full((2, 3), 0.5, dtype=torch.float64)
+    assert torch.nn.KLDivLoss(reduction="none")(tx, tt).dtype == torch.float64
+    # size_average/reduce given: PyTorch never looks at reduction
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = F.kl_div(x, t, True, True, "tanh").item()
+        theirs = torch.nn.functional.kl_div(tx, tt, True, True, "tanh").item()
+    assert ours == pytest.approx(theirs)
+
+
+def test_rms_norm_keeps_the_input_dtype():
+    x = np.ones((2, 3), np.float16)
+    assert F.rms_norm(ag.tensor(x), (3,), ag.ones(3)).dtype == np.float16
+    assert torch.nn.functional.rms_norm(torch.tensor(x), (3,), torch.ones(3)).dtype == \
+        torch.float16
+
+
+def test_layer_forward_shape_errors_are_runtime_errors_naming_the_layer():
+    cases = [(nn.Conv1d(0, 3, 2), torch.nn.Conv1d(0, 3, 2), (3,)),
+             (nn.ConvTranspose2d(3, 1, 3), torch.nn.ConvTranspose2d(3, 1, 3), (3,)),
+             (nn.LSTM(2, 3), torch.nn.LSTM(2, 3), (2, 3, 4)),
+             (nn.LayerNorm(1), torch.nn.LayerNorm(1), (3, 3)),
+             (nn.GroupNorm(1, 1), torch.nn.GroupNorm(1, 1), (2, 3))]
+    for ours, theirs, shape in cases:
+        name = type(ours).__name__
+        refuses_like_torch(lambda: ours(x_of(*shape)), lambda: theirs(x_of(*shape, lib="torch")),
+                           name if name not in ("LayerNorm",) else "layer_norm")
+
+
+# --------------------------------------------------------------------------- deliberate
+def test_deliberate_hardtanh_gradient_passes_at_nan():
+    """docs/errors.md `_nan_hardtanh`: PyTorch's gradient at NaN depends on its loop (0 in
+    the vectorised one, passed in the scalar tail); tapegrad passes it, like the tail."""
+    x = np.array([np.nan, 0.5, 3.0], dtype=np.float32)
+    ours = ag.tensor(x, requires_grad=True)
+    F.hardtanh(ours, -1.0, 1.0).sum().backward()
+    assert ours.grad.tolist() == [1.0, 1.0, 0.0]
+    small = torch.tensor(x, requires_grad=True)       # 3 elements: PyTorch's scalar loop
+    torch.nn.functional.hardtanh(small, -1.0, 1.0).sum().backward()
+    assert small.grad.tolist() == [1.0, 1.0, 0.0]
+    big = torch.tensor(np.resize(x, 24), requires_grad=True)   # the vectorised loop
+    torch.nn.functional.hardtanh(big, -1.0, 1.0).sum().backward()
+    assert big.grad[0].item() == 0.0                 # the same NaN, another gradient
+    v = F.hardtanh(ag.tensor(x), float("nan"), 1.0)   # a NaN bound: NaN values, as there
+    assert np.isnan(np.asarray(v.tolist())).all()
+
+
+def test_group_norm_of_one_element_groups_has_a_zero_gradient():
+    """docs/errors.md `_constant_std` (a group_norm group of one element): y = 0
+    exactly, so its gradient is 0."""
+    x = ag.tensor(np.random.default_rng(3).standard_normal((2, 3)).astype(np.float32),
+                  requires_grad=True)
+    y = F.group_norm(x, 3)
+    assert np.asarray(y.tolist()).tolist() == [[0.0] * 3] * 2
+    (y * ag.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))).sum().backward()
+    assert np.abs(np.asarray(x.grad)).max() == 0.0
+
+
+# --------------------------------------------------------------------------- long-run finds
+def test_kl_div_target_gradient_is_nan_where_torch_is():
+    """xlogy(t, t)'s gradient log t + 1 is NaN at t <= 0 in PyTorch (0 / 0 at t = 0)."""
+    grads = {}
+    for lib in ("ag", "torch"):
+        mod = ag if lib == "ag" else torch
+        fn = F.kl_div if lib == "ag" else torch.nn.functional.kl_div
+        t = mod.tensor([0.0, 0.5, -0.5], requires_grad=True)
+        x = mod.tensor([0.1, 0.2, 0.3], requires_grad=True)
+        fn(x, t, reduction="sum").backward()
+        grads[lib] = (np.asarray(t.grad.tolist()), np.asarray(x.grad.tolist()))
+    for a, b in zip(grads["ag"], grads["torch"]):
+        np.testing.assert_allclose(a, b, rtol=1e-6, equal_nan=True)
+
+
+def test_huber_loss_with_an_infinite_delta_is_the_squared_error():
+    x, y = [1.0, 2.0, 3.0], [0.5, 0.1, 9.0]
+    ours = F.huber_loss(ag.tensor(x), ag.tensor(y), "sum", float("inf")).item()
+    theirs = torch.nn.functional.huber_loss(torch.tensor(x), torch.tensor(y), "sum",
+                                            float("inf")).item()
+    assert ours == pytest.approx(theirs)
+
+
+def test_sgd_momentum_with_a_parameter_listed_twice_steps_like_torch():
+    from nn import optim
+    v, g = np.array([1.0, 2.0, 3.0], np.float32), np.array([0.5, -1.0, 2.0], np.float32)
+    a, t = ag.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        oa, ot = optim.SGD([a, a], lr=2, momentum=3), torch.optim.SGD([t, t], lr=2, momentum=3)
+        for _ in range(3):
+            a.grad, t.grad = ag.tensor(g), torch.tensor(g)
+            oa.step(), ot.step()
+            assert a.tolist() == t.tolist()
+
+
+@pytest.mark.parametrize("device", ["cuda", "a", 2, 2.0])
+def test_a_device_other_than_the_cpu_is_refused_like_torch(device):
+    for layer, args in (("LayerNorm", (3,)), ("LSTM", (3, 2)), ("Conv1d", (3, 2, 1)),
+                        ("MultiheadAttention", (4, 2)), ("Embedding", (3, 2))):
+        refuses_like_torch(lambda: getattr(nn, layer)(*args, device=device),
+                           lambda: getattr(torch.nn, layer)(*args, device=device), layer)
+    assert nn.LayerNorm(3, device="cpu:0").weight.shape == (3,)
+
+
+def test_interpolate_checks_in_torchs_order():
+    x, xt = x_of(1, 2, 4, 4), x_of(1, 2, 4, 4, lib="torch")
+    for args in ((1.5, 1.0), (True, 1.0), ((2, None),), ((2, 3, 4),), (0,)):
+        refuses_like_torch(lambda: F.interpolate(x, *args),
+                           lambda: torch.nn.functional.interpolate(xt, *args), "interpolate")
+    refuses_like_torch(lambda: F.upsample(x_of(2, 0, 3), 3),
+                       lambda: torch.nn.functional.upsample(x_of(2, 0, 3, lib="torch"), 3),
+                       "upsample")
+    with pytest.raises(MemoryError, match="interpolate"):
+        nn.Upsample(10 ** 20)(x)
+
+
+def test_adaptive_avg_pool2d_keeps_an_inf_in_its_own_windows():
+    a = np.random.default_rng(2).standard_normal((2, 3, 5, 7)).astype(np.float32)
+    a[0, 1, 2, 3], a[1, 0, 0, 0] = np.inf, np.nan
+    for out in ((2, 3), (4, 2), (2, None)):
+        ours = F.adaptive_avg_pool2d(ag.tensor(a), out)
+        theirs = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(a), out)
+        np.testing.assert_allclose(np.asarray(ours.tolist()), theirs.numpy(), rtol=1e-5,
+                                   equal_nan=True)
+
+
+def test_pooling_reads_a_0d_integer_tensor_as_a_size():
+    x = x_of(1, 2, 4, 4)
+    xt = torch.tensor(np.asarray(x.tolist(), dtype=np.float32))
+    for fn in ("avg_pool2d", "max_pool2d"):
+        ours = getattr(F, fn)(x, ag.tensor(2))
+        theirs = getattr(torch.nn.functional, fn)(xt, torch.tensor(2))
+        np.testing.assert_allclose(np.asarray(ours.tolist()), theirs.numpy(), rtol=1e-6)
+
+
+def test_norms_keep_the_input_dtype_and_bce_promotes_mixed_dtypes():
+    x = ag.tensor(np.ones((2, 3, 4), np.float16))
+    assert F.group_norm(x, 1, ag.ones(3), ag.zeros(3)).dtype == np.float16
+    assert torch.nn.functional.group_norm(torch.ones(2, 3, 4, dtype=torch.half), 1,
+                                          torch.ones(3), torch.zeros(3)).dtype == torch.half
+    p = np.array([0.25, 0.5, 0.75], np.float16)
+    y = np.array([0.1, 0.9, 0.5])
+    ours = nn.BCELoss()(ag.tensor(p), ag.tensor(y))
+    theirs = torch.nn.BCELoss()(torch.tensor(p).double(), torch.tensor(y))
+    assert ours.dtype == np.float64 and ours.item() == pytest.approx(theirs.item())
