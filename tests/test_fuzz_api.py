@@ -30,12 +30,6 @@ pytestmark = pytest.mark.torch
 N_CALLS = 5000   # ~25 s on one core
 
 
-@pytest.mark.xfail(strict=True, reason="NOT FINISHED (issue 17 stays open): the fuzzer still "
-                   "finds defects in the nn layers/functional (raw TypeErrors for wrong-typed "
-                   "sizes, ValueError where torch raises RuntimeError, inplace=True ignored, a "
-                   "hang for a huge num_layers) and in creation/devices/pad ops (device() errors "
-                   "not naming the op); the Tensor surface and elementwise ops have none; "
-                   "strict, so it fails once fixed")
 def test_ci_run_has_no_defects():
     counts, defects = fz.run(N_CALLS, seed=0)
     assert sum(counts.values()) == N_CALLS

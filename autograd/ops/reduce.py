@@ -224,7 +224,7 @@ def _extreme(op, argfn, x, axis, dim, keepdims, keepdim):
     _nonempty(x, ax, op.name)
     values = apply(op, (x,), {"axis": ax, "keepdims": kd})
     if dim is not None and isinstance(dim, (int, np.integer)):
-        idx = argfn(x, dim=dim, keepdim=kd)
+        idx = argfn(x if x.dtype.kind != "b" else x.to(np.uint8), dim=dim, keepdim=kd)
         return ValuesIndices(values, idx)
     return values
 
