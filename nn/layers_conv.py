@@ -220,10 +220,6 @@ class ConvTranspose2d(Module):
             raise ag.ShapeError(f"ConvTranspose2d({self.in_channels}, {self.out_channels}): "
                              f"expected input (N, {self.in_channels}, H, W), got shape "
                              f"{tuple(x.shape)}")
-        if self.weight.numel() == 0:
-            raise RuntimeError(f"ConvTranspose2d({self.in_channels}, {self.out_channels}): "
-                               f"non-empty weight expected, got shape "
-                               f"{tuple(self.weight.shape)} (no output channels)")
         return FL.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
                                    self._output_padding(x, output_size), self.groups,
                                    self.dilation)

@@ -566,13 +566,7 @@ def dropout(x, p: float = 0.5, training: bool = True, seed: Optional[int] = None
     from ._util import floating
 
     x = floating(x, "dropout")
-    if isinstance(p, Tensor) and p.numel() == 1 and p.dtype.kind in "biuf":
-        p = float(p._arr.reshape(()))  # (PyTorch compares a one-element tensor p too)
     p = real_arg(p, "p", "dropout")
-    if seed is not None:
-        from .._checks import int_arg
-
-        seed = int_arg(seed, "seed", "dropout")
     if not 0.0 <= p <= 1.0:
         raise InvalidArgumentError(f"dropout: probability p must be in [0, 1], got {p}")
     if not training or p == 0.0:
