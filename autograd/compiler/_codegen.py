@@ -94,7 +94,6 @@ class _Writer:
             vals = fields(item)
             self.body += lines(self, item, lambda j: self._const(vals[j]))
             return
-        names: List[str] = []
         rows = []
         block = items[start:start + k]
         width = [len(fields(it)) for it in block]
