@@ -20,7 +20,7 @@ from autograd import Tensor
 from . import _args as A
 
 __all__ = ["conv1d", "conv_transpose2d", "group_norm", "rms_norm", "adaptive_avg_pool2d",
-           "interpolate", "upsample", "pad", "mish", "hardtanh", "softsign", "kl_div",
+           "interpolate", "upsample", "pad", "mish", "hardtanh", "dropout", "softsign", "kl_div",
            "smooth_l1_loss", "cosine_embedding_loss", "margin_ranking_loss"]
 
 
@@ -53,6 +53,10 @@ def _conv_args(name: str, weight, bias, **ints) -> None:
         if (p is not None or what == "weight") and not isinstance(p, Tensor):
             raise TypeError(f"{name}: {what} must be a Tensor{'' if what == 'weight' else ' or None'}"
                             f", got {A._desc(p)}")
+    if weight.numel() == 0:                    # (PyTorch refuses an empty filter bank too)
+        raise RuntimeError(f"{name}: non-empty weight expected, got shape "
+                           f"{tuple(weight.shape)}; every conv needs at least one input and "
+                           f"one output channel")
     out = {}
     for what, v in ints.items():
         if what == "padding" and isinstance(v, str):
@@ -350,6 +354,40 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
     if inplace and isinstance(input, Tensor):
         return _in_place(input, "hardtanh", fn)
     return fn(x)
+
+
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """y = x * m / (1 - p), m_i ~ Bernoulli(1 - p), while ``training``; y = x otherwise.
+
+    PyTorch's signature: the 4th argument is ``inplace`` (autograd.dropout's is a private
+    ``seed``); ``p`` is checked first, as PyTorch does, so a one-element tensor out of
+    [0, 1] is a ValueError and one inside it a TypeError (pass ``p.item()``).
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> F.dropout(ag.ones(3), 0.5, training=False).tolist(), F.dropout(ag.ones(2), 1.0).tolist()
+    ([1.0, 1.0, 1.0], [0.0, 0.0])
+    """
+    if isinstance(p, Tensor) and p.ndim > 0:
+        if p.numel() != 1:                 # (PyTorch: a bool of several values is ambiguous)
+            raise RuntimeError(f"dropout: p must be a number, got a tensor of shape "
+                               f"{tuple(p.shape)}")
+        if p.dtype.kind not in "biuf":
+            raise TypeError(f"dropout: p must be a real number, got a {p.dtype} tensor")
+        v = float(p.detach().numpy().reshape(()))
+        if v < 0.0 or v > 1.0:
+            raise ValueError(f"dropout: probability has to be between 0 and 1, but got {v}")
+        raise TypeError(f"dropout: p must be a float, not a tensor of shape {tuple(p.shape)}; "
+                        f"pass p.item()")
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"dropout: training must be a bool, got {type(training).__name__} "
+                        f"{training!r}"[:200])
+    if inplace and isinstance(input, Tensor):
+        A.probability(p, "p", "dropout")
+        if not training:
+            return input
+        return _in_place(input, "dropout", lambda t: ag.dropout(_float_input(t, "dropout"), p))
+    return ag.dropout(input, p, bool(training))
 
 
 def _legacy(size_average, reduce, reduction: str) -> str:

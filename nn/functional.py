@@ -45,7 +45,6 @@ def _sizes_as_ints(fn):
 
 max_pool2d = _sizes_as_ints(ag.max_pool2d)
 avg_pool2d = _sizes_as_ints(ag.avg_pool2d)
-dropout = ag.dropout
 flatten = ag.flatten
 pad = ag.pad            # F.pad(x, (left, right, top, bottom, ...)): last dimension first
 

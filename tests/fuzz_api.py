@@ -95,7 +95,9 @@ META_METHODS = {"backward", "register_hook", "retain_grad", "detach_", "requires
 # the torch tensors and the same arguments); None: no PyTorch counterpart ("sane" only)
 TORCH_NAME: Dict[str, Optional[Callable]] = {
     "norm": lambda x, p=2, dim=None, keepdim=False: torch.linalg.vector_norm(x, p, dim, keepdim),
-    "getitem": operator.getitem,
+    # the first argument is read as a tensor, as ag.getitem does (operator.getitem would
+    # let NumPy index a non-tensor first argument with its own rules and errors)
+    "getitem": lambda x, idx: operator.getitem(torch.as_tensor(x), idx),
     "cast": lambda x, dtype: x.to(dtype),
     "expand_dims": torch.unsqueeze,
     # tapegrad's unfold/fold are im2col with a (N, C, kh, kw, oh, ow) layout, not

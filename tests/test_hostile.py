@@ -455,3 +455,38 @@ def test_fuzz_long_run_fixes_agree_with_torch():
         ag.conv1d(ag.zeros(1, 2, 5), ag.zeros(3, 4, 2))
     with pytest.raises(RuntimeError, match="margin_ranking_loss.*broadcast"):
         ag.margin_ranking_loss(ag.zeros(2), ag.zeros(3), ag.ones(1))
+
+
+def test_dropout_has_torchs_signature_and_argument_checks():
+    # the 4th positional argument is inplace (autograd.dropout's is a seed): no fixed mask
+    x = ag.ones(4000)
+    y = F.dropout(x, 0.5, True, True)
+    assert y is x and set(np.unique(x.numpy())) <= {0.0, 2.0}
+    masks = {tuple(F.dropout(ag.ones(64), 0.5, True, True).numpy()) for _ in range(3)}
+    assert len(masks) == 3
+    for args, cls in [((ag.tensor([1e30]),), ValueError), ((ag.tensor([0.5]),), TypeError),
+                      ((ag.tensor([0.5, 0.5]),), RuntimeError),
+                      ((0.5, 1), TypeError), ((0.5, "yes"), TypeError)]:
+        targs = tuple(torch.tensor(a.numpy()) if isinstance(a, ag.Tensor) else a for a in args)
+        with pytest.raises(cls, match="dropout"):
+            F.dropout(ag.zeros(2, 3), *args)
+        with pytest.raises(cls):
+            torch.nn.functional.dropout(torch.zeros(2, 3), *targs)
+    assert F.dropout(ag.ones(3), ag.tensor(1.0)).tolist() == [0.0, 0.0, 0.0]   # 0-d p: a number
+    w = ag.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place"):
+        F.dropout(w, 0.5, True, True)
+    assert F.dropout(w, 0.5, False, True) is w
+    with pytest.raises(TypeError, match="dropout: seed"):
+        ag.dropout(ag.ones(3), 0.5, True, "x")
+
+
+def test_empty_conv_weight_is_refused_like_torch():
+    with pytest.raises(RuntimeError, match="conv_transpose2d: non-empty weight"):
+        nn.ConvTranspose2d(2, 0, 2)(ag.zeros(2, 3, 4))
+    with pytest.raises(RuntimeError):
+        torch.nn.ConvTranspose2d(2, 0, 2)(torch.zeros(2, 3, 4))
+    with pytest.raises(RuntimeError, match="conv_transpose2d: non-empty weight"):
+        F.conv_transpose2d(ag.zeros(1, 0, 3, 3), ag.zeros(0, 3, 2, 2))
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.conv_transpose2d(torch.zeros(1, 0, 3, 3), torch.zeros(0, 3, 2, 2))

@@ -559,14 +559,13 @@ def dropout(x, p: float = 0.5, training: bool = True, seed: Optional[int] = None
     >>> ag.dropout(ag.ones(4), 0.5, training=False).tolist(), ag.dropout(ag.ones(3), 1.0).tolist()
     ([1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0])
     """
+    from .._checks import int_arg, real_arg
     from ..random import random_array
-
-    from .._checks import real_arg
-
     from ._util import floating
 
     x = floating(x, "dropout")
     p = real_arg(p, "p", "dropout")
+    seed = None if seed is None else int_arg(seed, "seed", "dropout")
     if not 0.0 <= p <= 1.0:
         raise InvalidArgumentError(f"dropout: probability p must be in [0, 1], got {p}")
     if not training or p == 0.0:
