@@ -103,8 +103,6 @@ TORCH_NAME: Dict[str, Optional[Callable]] = {
     # tapegrad's unfold/fold are im2col with a (N, C, kh, kw, oh, ow) layout, not
     # PyTorch's (N, C*kh*kw, L): no counterpart
     "unfold": None, "fold": None,
-    "var": lambda x, dim=None, keepdim=False: torch.var(x, dim, keepdim=keepdim),
-    "std": lambda x, dim=None, keepdim=False: torch.std(x, dim, keepdim=keepdim),
     "sum_to": None, "softmax_cross_entropy": None, "index_add": None,
     "swish": TF.silu, "true_divide": torch.true_divide, "astype": None,
     # torch.X is an undocumented ATen binding with another signature (reduction as an

@@ -490,3 +490,29 @@ def test_empty_conv_weight_is_refused_like_torch():
         F.conv_transpose2d(ag.zeros(1, 0, 3, 3), ag.zeros(0, 3, 2, 2))
     with pytest.raises(RuntimeError):
         torch.nn.functional.conv_transpose2d(torch.zeros(1, 0, 3, 3), torch.zeros(0, 3, 2, 2))
+
+
+@pytest.mark.parametrize("args", [(True,), (False,), (0, False), (0, True, True), (1, False, False),
+                                  ((0, 1), False), (None, False)])
+@pytest.mark.parametrize("op", ["var", "std"])
+def test_var_std_take_torchs_positional_unbiased(op, args):
+    # the argument after dim is unbiased (it was keepdims: x.var(0, False) silently unbiased)
+    x = np.arange(12.0).reshape(3, 4) ** 1.5
+    t = torch.tensor(x, requires_grad=True)
+    a = ag.tensor(x, requires_grad=True)
+    rt, ra = getattr(t, op)(*args), getattr(a, op)(*args)
+    assert ra.shape == tuple(rt.shape)
+    np.testing.assert_allclose(ra.detach().numpy(), rt.detach().numpy(), rtol=1e-12)
+    rt.sum().backward(), ra.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(getattr(ag, op)(a, *args).detach().numpy(), rt.detach().numpy(),
+                               rtol=1e-12)
+
+
+def test_var_std_refuse_a_non_bool_unbiased():
+    with pytest.raises(TypeError, match="std: unbiased must be a bool"):
+        ag.ones(3, 4).std(0, 1)
+    with pytest.raises(TypeError):
+        torch.ones(3, 4).std(0, 1)
+    with pytest.raises(TypeError, match="var: unbiased given twice"):
+        ag.var(ag.ones(3), True, unbiased=False)

@@ -470,6 +470,15 @@ def _centred(x, axis, dim, keepdims, keepdim, unbiased, correction, ddof, op):
     overflow, giving ``inf`` and a zero gradient); PyTorch's Welford kernel has the same
     range."""
     x = as_tensor(x)
+    if isinstance(axis, (bool, np.bool_)):     # PyTorch's overload var(input, unbiased)
+        if unbiased is not None:
+            raise TypeError(f"{op}: unbiased given twice (a bool as the first argument is "
+                            f"unbiased, as in PyTorch)")
+        axis, unbiased = None, bool(axis)
+    if unbiased is not None and not isinstance(unbiased, (bool, np.bool_)):
+        raise TypeError(f"{op}: unbiased must be a bool, got {type(unbiased).__name__} "
+                        f"{unbiased!r} (the argument after dim is unbiased, as in "
+                        f"PyTorch; pass keepdim=... by name)")
     if x.dtype.kind != "f":  # (PyTorch checks the dtype before the dim)
         raise DtypeError(f"{op}: needs a floating point tensor, got {x.dtype}; convert "
                          f"with .float() first")
@@ -509,9 +518,12 @@ def _centred(x, axis, dim, keepdims, keepdim, unbiased, correction, ddof, op):
     return q, d, sc, ax, kd, float(np.maximum(dof, 0))
 
 
-def var(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False,
-        unbiased: Optional[bool] = None, correction: Optional[int] = None, ddof: Optional[int] = None):
+def var(x, axis=None, unbiased: Optional[bool] = None, keepdims: bool = False, *, dim=None,
+        keepdim: bool = False, correction: Optional[int] = None, ddof: Optional[int] = None):
     """Variance sum((x - mean)**2) / (n - correction); PyTorch's default correction=1.
+
+    PyTorch's positional order: ``var(x, dim, unbiased, keepdim)``, and ``var(x, unbiased)``
+    for a bool first argument (``unbiased=False`` is correction 0).
 
     A composite (two-pass: the mean first, so it is stable for large offsets), computed
     as ``sum(r * r)`` with ``r = (x - mean) / sqrt(dof)``: no term overflows unless the
@@ -533,9 +545,9 @@ def var(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False
         return sum(r * r, axis=ax, keepdims=kd)
 
 
-def std(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False,
-        unbiased: Optional[bool] = None, correction: Optional[int] = None, ddof: Optional[int] = None):
-    """Standard deviation sqrt(var(...)), computed as ``s * sqrt(sum(q**2) / dof)`` (no
+def std(x, axis=None, unbiased: Optional[bool] = None, keepdims: bool = False, *, dim=None,
+        keepdim: bool = False, correction: Optional[int] = None, ddof: Optional[int] = None):
+    """Standard deviation sqrt(var(...)) (arguments as :func:`var`), computed as ``s * sqrt(sum(q**2) / dof)`` (no
     overflow for any finite input). Where the deviation is 0 (a constant group) the
     gradient is 0, as in PyTorch, not ``0 * inf = NaN``: the double-where rule
     (docs/errors.md) keeps the square root off 0.
