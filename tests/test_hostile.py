@@ -516,3 +516,27 @@ def test_var_std_refuse_a_non_bool_unbiased():
         torch.ones(3, 4).std(0, 1)
     with pytest.raises(TypeError, match="var: unbiased given twice"):
         ag.var(ag.ones(3), True, unbiased=False)
+
+
+def test_deliberate_one_hot_is_float():
+    # docs/conventions.md: tapegrad's one-hot rows are float32, PyTorch's int64 (same values)
+    for y in ([0, 2], 1):
+        r, t = F.one_hot(ag.tensor(y), 3), torch.nn.functional.one_hot(torch.tensor(y), 3)
+        assert r.dtype == np.float32 and t.dtype == torch.int64
+        np.testing.assert_array_equal(r.numpy(), t.numpy())
+
+
+def test_deliberate_layers_promote_mixed_dtypes():
+    # docs/conventions.md: a float64 input through float32 parameters promotes (torch refuses)
+    for layer, tlayer, shape in [(nn.Linear(2, 3), torch.nn.Linear(2, 3), (4, 2)),
+                                 (nn.Conv1d(2, 3, 2), torch.nn.Conv1d(2, 3, 2), (1, 2, 5)),
+                                 (nn.Conv2d(2, 3, 2), torch.nn.Conv2d(2, 3, 2), (1, 2, 4, 4))]:
+        x = np.random.default_rng(0).standard_normal(shape)
+        with pytest.raises(RuntimeError):
+            tlayer(torch.tensor(x))
+        tlayer.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in layer.state_dict().items()})
+        y = layer(ag.tensor(x))
+        y.sum().backward()
+        assert y.dtype == np.float64 and layer.weight.grad.dtype == np.float32
+        ref = tlayer.double()(torch.tensor(x))
+        np.testing.assert_allclose(y.detach().numpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-6)
