@@ -107,6 +107,11 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
         dtype = (np.bool_ if isinstance(fill_value, bool) else
                  np.int64 if isinstance(fill_value, (int, np.integer)) else get_default_dtype())
     shape = size_arg((size,), "full")
+    try:
+        np.asarray(fill_value, dtype=dtype)
+    except OverflowError:
+        raise InvalidArgumentError(f"full: fill_value {fill_value} cannot be converted to "
+                                   f"{np.dtype(dtype)} without overflow") from None
     return _leaf(_new(lambda s, d: np.full(s, fill_value, dtype=d), shape, dtype, "full"),
                  requires_grad, device, "full")
 

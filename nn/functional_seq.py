@@ -67,6 +67,9 @@ def embedding(input, weight: Tensor, padding_idx: Optional[int] = None,
     if weight.ndim != 2:
         raise ag.ShapeError(f"embedding: 'weight' must be 2-D (num_embeddings, embedding_dim), "
                             f"got shape {tuple(weight.shape)}")
+    if not isinstance(input, Tensor):          # (a ragged list is refused naming embedding)
+        with A.named("embedding", "tensor"):
+            input = ag.as_tensor(input)
     idx = _arr(input)
     if idx.dtype.kind not in "iu":
         raise ag.DtypeError(f"embedding: indices must be integers (int64 or int32), got "

@@ -667,10 +667,11 @@ def _nan_hardtanh(c: "Call") -> bool:
 
 def _gelu_of_inf(c: "Call") -> bool:
     """docs/errors.md: gelu(+inf) is +inf (x * Phi(x), and PyTorch's float64 and tanh
-    forms); PyTorch's float32 erf kernel gives NaN there."""
+    forms); PyTorch's float32 erf kernel (float16 too) gives NaN there; F.gelu or nn.GELU."""
     return c.target.name.split(".")[-1].lower() == "gelu" and any(
         isinstance(v, Arr) and v.a.dtype.kind == "f" and np.isposinf(v.a).any()
-        for v in [c.this, *c.args, *(c.extra.items if isinstance(c.extra, Lst) else ())])
+        for v in [c.this, *c.args, *(c.extra.items if isinstance(c.extra, Lst) else
+                                     c.extra if isinstance(c.extra, (list, tuple)) else ())])
 
 
 DELIBERATE = [

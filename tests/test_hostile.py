@@ -540,3 +540,32 @@ def test_deliberate_layers_promote_mixed_dtypes():
         assert y.dtype == np.float64 and layer.weight.grad.dtype == np.float32
         ref = tlayer.double()(torch.tensor(x))
         np.testing.assert_allclose(y.detach().numpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_long_run_fixes_of_the_second_wave():
+    # full: a fill value the dtype cannot hold is refused naming full (was a raw OverflowError)
+    with pytest.raises(ag.InvalidArgumentError, match="full: fill_value .* int64 without overflow"):
+        ag.full(3, 10 ** 20)
+    with pytest.raises(RuntimeError):
+        torch.full((3,), 1e300, dtype=torch.int64)
+    # cat: PyTorch's legacy rule, a 1-D empty tensor fits any shape and keeps its gradient
+    for dim in (0, 1):
+        e, w = ag.zeros(0, dtype=ag.float64, requires_grad=True), ag.ones(2, 3, requires_grad=True)
+        r = ag.cat([w, e], dim)
+        t = torch.cat([torch.ones(2, 3), torch.zeros(0, dtype=torch.float64)], dim)
+        assert r.shape == tuple(t.shape) and r.dtype == np.float64
+        r.sum().backward()
+        assert e.grad.shape == (0,) and w.grad.tolist() == [[1.0] * 3] * 2
+    with pytest.raises(RuntimeError, match="cat: tensor 2 has shape"):
+        ag.cat([ag.zeros(0), ag.ones(2, 3), ag.ones(3, 3)], 1)
+    # smooth_l1_loss checks the reduction before beta, as PyTorch
+    with pytest.raises(ValueError, match="smooth_l1_loss: reduction"):
+        ag.smooth_l1_loss(ag.zeros(2), ag.zeros(2), "zeros", 1 + 1j)
+    with pytest.raises(ValueError):
+        torch.nn.functional.smooth_l1_loss(torch.zeros(2), torch.zeros(2), reduction="zeros",
+                                           beta=1 + 1j)
+    # embedding of a ragged list names embedding
+    with pytest.raises(ValueError, match="embedding: expected sequence"):
+        F.embedding([[1, 2], [3]], ag.zeros(4, 3))
+    # gelu(+inf) is +inf in float16 too (docs/errors.md `_gelu_of_inf`)
+    assert nn.GELU()(ag.tensor([float("inf")], dtype=ag.float16)).tolist() == [float("inf")]

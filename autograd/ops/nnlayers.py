@@ -250,6 +250,8 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     """
     x, y = as_tensor(input), as_tensor(target)
     _same(x, y, "smooth_l1_loss")
+    if reduction not in ("mean", "sum", "none"):  # (checked before beta, as in PyTorch)
+        _reduce(x, reduction, "smooth_l1_loss")
     beta = real_arg(beta, "beta", "smooth_l1_loss")
     if beta < 0:
         raise InvalidArgumentError(f"smooth_l1_loss: beta must be >= 0 (negative values are not "

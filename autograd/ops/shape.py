@@ -241,14 +241,20 @@ def cat(tensors: Sequence, axis: int = 0, *, dim=None):
     if not ts:
         raise InvalidArgumentError("cat: expected a non-empty list of tensors")
     a = dim if dim is not None else axis
-    nd = ts[0].ndim
+    # PyTorch's legacy rule: a 1-D empty tensor fits any shape (it only takes part in the
+    # dtype); it is reshaped to an empty slab of the others' shape, so it keeps its gradient
+    empty = [t.ndim == 1 and t.shape[0] == 0 for t in ts]
+    r = empty.index(False) if False in empty else 0
+    nd = ts[r].ndim
     if nd == 0:
         raise InvalidArgumentError("cat: zero-dimensional tensors cannot be concatenated; use stack")
     ax = dim_arg(a, nd, "cat")
+    slab = ts[r].shape[:ax] + (0,) + ts[r].shape[ax + 1:]
+    ts = [t.reshape(slab) if e else t for t, e in zip(ts, empty)]
     for k, t in enumerate(ts):
-        if t.ndim != nd or t.shape[:ax] + t.shape[ax + 1:] != ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
-            raise ShapeError(f"cat: tensor {k} has shape {t.shape} but tensor 0 has shape "
-                             f"{ts[0].shape}; all dimensions except {ax} must match")
+        if t.ndim != nd or t.shape[:ax] + t.shape[ax + 1:] != slab[:ax] + slab[ax + 1:]:
+            raise ShapeError(f"cat: tensor {k} has shape {t.shape} but tensor {r} has shape "
+                             f"{ts[r].shape}; all dimensions except {ax} must match")
     ts = _common_dtype(ts)
     if len(ts) == 1:
         return clone(ts[0])  # cat always returns a new tensor, as in PyTorch
