@@ -219,44 +219,52 @@ def _same_shape(x: Tensor, y: Tensor, name: str) -> None:
 
 
 @_named("mse_loss", shape_first=True)
-def mse_loss(x, y, reduction: str = "mean") -> Tensor:
-    """mean((x - y)**2).
+def mse_loss(input, target, size_average=None, reduce=None,
+             reduction: str = "mean") -> Tensor:
+    """mean((input - target)**2). ``size_average`` and ``reduce`` are PyTorch's
+    deprecated flags: given, they override ``reduction`` as in PyTorch.
 
     >>> import autograd as ag
     >>> import nn.functional as F
     >>> F.mse_loss(ag.tensor([1.0, 2.0]), ag.tensor([0.0, 4.0])).item()
     2.5
     """
-    x, y = ag.as_tensor(x), ag.as_tensor(y)
+    from ._functional_layers import _legacy  # (lazily: _functional_layers imports this module)
+    reduction = _legacy(size_average, reduce, reduction)
+    x, y = ag.as_tensor(input), ag.as_tensor(target)
     _same_shape(x, y, "mse_loss")
     d = x - y
     return _reduce(d * d, reduction, "mse_loss")
 
 
 @_named("l1_loss", shape_first=True)
-def l1_loss(x, y, reduction: str = "mean") -> Tensor:
-    """mean(|x - y|).
+def l1_loss(input, target, size_average=None, reduce=None,
+            reduction: str = "mean") -> Tensor:
+    """mean(|input - target|). ``size_average`` and ``reduce`` are PyTorch's deprecated
+    flags: given, they override ``reduction`` as in PyTorch.
 
     >>> import autograd as ag
     >>> import nn.functional as F
     >>> F.l1_loss(ag.tensor([1.0, 2.0]), ag.tensor([0.0, 4.0])).item()
     1.5
     """
-    x, y = ag.as_tensor(x), ag.as_tensor(y)
+    from ._functional_layers import _legacy  # (lazily: _functional_layers imports this module)
+    reduction = _legacy(size_average, reduce, reduction)
+    x, y = ag.as_tensor(input), ag.as_tensor(target)
     _same_shape(x, y, "l1_loss")
     return _reduce(ag.abs(x - y), reduction, "l1_loss")
 
 
 @_named("huber_loss", shape_first=True)
-def huber_loss(x, y, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """0.5 d**2 where |d| < delta, else delta (|d| - delta/2), with d = x - y.
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d**2 where |d| < delta, else delta (|d| - delta/2), with d = input - target.
 
     >>> import autograd as ag
     >>> import nn.functional as F
     >>> F.huber_loss(ag.tensor([0.0, 3.0]), ag.tensor([0.5, 0.0])).item()
     1.3125
     """
-    x, y = ag.as_tensor(x), ag.as_tensor(y)
+    x, y = ag.as_tensor(input), ag.as_tensor(target)
     _same_shape(x, y, "huber_loss")
     if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)):
         raise TypeError(f"huber_loss: delta must be a real number, got {delta!r}")
@@ -305,16 +313,20 @@ class _BinaryCrossEntropy(ag.Function):
 
 
 @_named("binary_cross_entropy")
-def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
     """-(y log p + (1-y) log(1-p)), logs clamped at -100 and the gradient's denominator
-    p (1-p) at 1e-12, like PyTorch (finite at p = 0 and p = 1).
+    p (1-p) at 1e-12, like PyTorch (finite at p = 0 and p = 1); p is ``input``, y
+    ``target``. ``size_average`` and ``reduce`` are PyTorch's deprecated flags.
 
     >>> import autograd as ag
     >>> import nn.functional as F
     >>> round(F.binary_cross_entropy(ag.tensor([0.5, 0.5]), ag.tensor([1.0, 0.0])).item(), 4)
     0.6931
     """
-    p, y = ag.as_tensor(p), ag.as_tensor(y)
+    from ._functional_layers import _legacy  # (lazily: _functional_layers imports this module)
+    reduction = _legacy(size_average, reduce, reduction)
+    p, y = ag.as_tensor(input), ag.as_tensor(target)
     _same_shape(p, y, "binary_cross_entropy")
     slack = 1e-3 if y.requires_grad else 0.0
     if ((np.asarray(y) < -slack) | (np.asarray(y) > 1 + slack)).any():
@@ -336,16 +348,21 @@ def binary_cross_entropy(p, y, weight=None, reduction: str = "mean") -> Tensor:
 
 
 @_named("binary_cross_entropy_with_logits")
-def binary_cross_entropy_with_logits(z, y, weight=None, reduction: str = "mean",
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:
-    """BCE on logits, stable for large |z|: (1 - y) z + (1 + (pw - 1) y) softplus(-z).
+    """BCE on logits z = ``input``, y = ``target``, stable for large |z|:
+    (1 - y) z + (1 + (pw - 1) y) softplus(-z). ``size_average`` and ``reduce`` are
+    PyTorch's deprecated flags: given, they override ``reduction`` as in PyTorch.
 
     >>> import autograd as ag
     >>> import nn.functional as F
     >>> round(F.binary_cross_entropy_with_logits(ag.tensor([0.0]), ag.tensor([1.0])).item(), 4)
     0.6931
     """
-    z, y = ag.as_tensor(z), ag.as_tensor(y)
+    from ._functional_layers import _legacy  # (lazily: _functional_layers imports this module)
+    reduction = _legacy(size_average, reduce, reduction)
+    z, y = ag.as_tensor(input), ag.as_tensor(target)
     _same_shape(z, y, "binary_cross_entropy_with_logits")
     sp = ag.softplus(-z)          # log(1 + e^-z), linear for large -z
     if pos_weight is not None:
@@ -410,16 +427,21 @@ def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) 
 
 
 @_named("nll_loss")
-def nll_loss(logp, y, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
-    """-logp[n, y_n] (weighted), averaged over the weights of non-ignored targets.
+def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,
+             reduce=None, reduction: str = "mean") -> Tensor:
+    """-input[n, target_n] (weighted), averaged over the weights of non-ignored targets.
+    ``size_average`` and ``reduce`` are PyTorch's deprecated flags: given, they
+    override ``reduction`` as in PyTorch.
 
     >>> import autograd as ag
     >>> import nn.functional as F
     >>> F.nll_loss(ag.tensor([[-1.0, -2.0], [-3.0, -0.5]]), ag.tensor([0, 1])).item()
     0.75
     """
-    logp = ag.as_tensor(logp)
-    yt = np.asarray(ag.as_tensor(y))
+    from ._functional_layers import _legacy  # (lazily: _functional_layers imports this module)
+    reduction = _legacy(size_average, reduce, reduction)
+    logp = ag.as_tensor(input)
+    yt = np.asarray(ag.as_tensor(target))
     if logp.ndim == 0:  # PyTorch's order of checks: rank, target rank, batch size, dtype
         raise ag.ShapeError("nll_loss: expected an input of 1 or more dimensions ((C,) or "
                             "(N, C, ...)), got a 0-d tensor")
@@ -460,10 +482,12 @@ def _weighted_mean(total: Tensor, weight_sum: float) -> Tensor:
 
 
 @_named("cross_entropy")
-def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,
+                  reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy from logits with class-index targets, or class-probability targets
     (same shape as the logits). log_softmax is computed stably, so logits of 1e4 are fine.
+    ``size_average`` and ``reduce`` are PyTorch's deprecated flags: given, they
+    override ``reduction`` as in PyTorch.
 
     Class indices with (N, C) or (C,) logits and no label smoothing (the usual
     classifier loss) take autograd's fused ``softmax_cross_entropy``: one graph node
@@ -474,8 +498,10 @@ def cross_entropy(logits, y, weight=None, ignore_index: int = -100, reduction: s
     >>> round(F.cross_entropy(ag.zeros(2, 4), ag.tensor([0, 3])).item(), 4)
     1.3863
     """
-    logits = ag.as_tensor(logits)
-    yt = ag.as_tensor(y)
+    from ._functional_layers import _legacy  # (lazily: _functional_layers imports this module)
+    reduction = _legacy(size_average, reduce, reduction)
+    logits = ag.as_tensor(input)
+    yt = ag.as_tensor(target)
     if logits.ndim == 0:
         _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
     if logits.ndim and yt.ndim and yt.dtype.kind != "f" and yt.shape[0] != logits.shape[0] \

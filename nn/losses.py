@@ -1,10 +1,13 @@
 """Loss modules (PyTorch's ``nn.MSELoss`` ...): each holds its reduction and calls the
-functional form in nn.functional."""
+functional form in nn.functional. Their constructors take PyTorch's positional order,
+with its deprecated ``size_average`` and ``reduce`` flags (given, they override
+``reduction`` as in PyTorch)."""
 from __future__ import annotations
 
 import autograd as ag
 
 from . import functional as F
+from ._functional_layers import _legacy
 from .module import Module
 
 __all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
@@ -13,8 +16,9 @@ __all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "Cr
 
 # --------------------------------------------------------------------------- losses
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
+        reduction = _legacy(size_average, reduce, reduction)
         if reduction not in ("mean", "sum", "none"):
             raise ag.InvalidArgumentError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or "
                              f"'none', got {reduction!r}")
@@ -29,8 +33,11 @@ class MSELoss(_Loss):
     2.5
     """
 
-    def forward(self, x, y):
-        return F.mse_loss(x, y, self.reduction)
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+
+    def forward(self, input, target):
+        return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
@@ -41,8 +48,11 @@ class L1Loss(_Loss):
     1.5
     """
 
-    def forward(self, x, y):
-        return F.l1_loss(x, y, self.reduction)
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+
+    def forward(self, input, target):
+        return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class HuberLoss(_Loss):
@@ -54,11 +64,11 @@ class HuberLoss(_Loss):
     """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.delta = delta
 
-    def forward(self, x, y):
-        return F.huber_loss(x, y, self.reduction, self.delta)
+    def forward(self, input, target):
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
 class BCELoss(_Loss):
@@ -69,12 +79,14 @@ class BCELoss(_Loss):
     0.6931
     """
 
-    def __init__(self, weight=None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.weight = weight
 
-    def forward(self, p, y):
-        return F.binary_cross_entropy(p, y, self.weight, self.reduction)
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, weight=self.weight,
+                                      reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -85,12 +97,15 @@ class BCEWithLogitsLoss(_Loss):
     0.41
     """
 
-    def __init__(self, weight=None, reduction: str = "mean", pos_weight=None) -> None:
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
+                 pos_weight=None) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.weight, self.pos_weight = weight, pos_weight
 
-    def forward(self, z, y):
-        return F.binary_cross_entropy_with_logits(z, y, self.weight, self.reduction, self.pos_weight)
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, weight=self.weight,
+                                                  reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
 
 
 class CrossEntropyLoss(_Loss):
@@ -101,14 +116,14 @@ class CrossEntropyLoss(_Loss):
     1.3863
     """
 
-    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0) -> None:
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
 
-    def forward(self, logits, y):
-        return F.cross_entropy(logits, y, self.weight, self.ignore_index, self.reduction,
-                               self.label_smoothing)
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
 class NLLLoss(_Loss):
@@ -119,9 +134,11 @@ class NLLLoss(_Loss):
     0.75
     """
 
-    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.weight, self.ignore_index = weight, ignore_index
 
-    def forward(self, logp, y):
-        return F.nll_loss(logp, y, self.weight, self.ignore_index, self.reduction)
+    def forward(self, input, target):
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
