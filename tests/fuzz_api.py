@@ -1075,6 +1075,10 @@ def classify(c: Call, timeout: float = 5.0) -> Tuple[str, str]:
                     c64.extra = _as_float64(c.extra, True)
                 s2, r2 = _run(lambda: invoke(c64, 1), timeout)
                 out2 = compare(res_o, r2[0], ins_o, r2[1], loose=True)[0] if s2 == "ok" else out2
+                if out2 != "match" and s2 == "ok":  # (float16: both sides in float64)
+                    s3, r3 = _run(lambda: invoke(c64, 0), timeout)
+                    if s3 == "ok":
+                        out2 = compare(r3[0], r2[0], r3[1], r2[1], loose=True)[0]
             if out2 == "match":
                 return "deliberate", ""
     if out == "match":

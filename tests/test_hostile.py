@@ -569,3 +569,12 @@ def test_long_run_fixes_of_the_second_wave():
         F.embedding([[1, 2], [3]], ag.zeros(4, 3))
     # gelu(+inf) is +inf in float16 too (docs/errors.md `_gelu_of_inf`)
     assert nn.GELU()(ag.tensor([float("inf")], dtype=ag.float16)).tolist() == [float("inf")]
+
+
+def test_empty_mean_loss_and_negative_groups_name_the_op():
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="kl_div: reduction='mean' of an empty"):
+        ag.kl_div(ag.zeros(2, 0, 3), ag.zeros(2, 0, 3))
+    with pytest.raises(RuntimeError, match="conv_transpose2d: groups must be a positive"):
+        ag.conv_transpose2d(ag.zeros(1, 2, 4, 4), ag.zeros(2, 3, 2, 2), None, 1, 0, 0, -1)
+    with pytest.raises(RuntimeError):
+        torch.conv_transpose2d(torch.zeros(1, 2, 4, 4), torch.zeros(2, 3, 2, 2), None, 1, 0, 0, -1)

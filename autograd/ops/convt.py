@@ -117,7 +117,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
             raise ValueError(f"{op}: output_padding {o} must be smaller than either stride "
                              f"{s} or dilation {d}")
     if not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
+        raise InvalidArgumentError(f"{op}: groups must be a positive integer, got {groups!r}")
     n, c, h, w = x.shape
     if c != weight.shape[0] or c % groups:
         raise ShapeError(f"{op}: input has {c} channels but the weight {weight.shape} expects "

@@ -189,6 +189,9 @@ def _check_reduction(reduction, name: str) -> None:
 
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
     if reduction == "mean":
+        if loss.numel() == 0:  # (mean() refuses an empty tensor: docs/conventions.md)
+            raise InvalidArgumentError(f"{name}: reduction='mean' of an empty input "
+                                       f"{tuple(loss.shape)} (PyTorch returns nan); use 'sum'")
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
