@@ -117,10 +117,12 @@ def _named(op: str, shape_first: bool = False):
                 _same_shape(ag.as_tensor(args[0]), ag.as_tensor(args[1]), op)
             if "reduction" in sig.parameters:  # PyTorch checks it before anything else
                 try:
-                    red = sig.bind_partial(*args, **kwargs).arguments.get("reduction", "mean")
+                    bound = sig.bind_partial(*args, **kwargs).arguments
                 except TypeError:
-                    red = "mean"
-                if red not in ("mean", "sum", "none"):
+                    bound = {}
+                red = bound.get("reduction", "mean")
+                legacy = any(bound.get(k) is not None for k in ("size_average", "reduce"))
+                if red not in ("mean", "sum", "none") and not legacy:  # (legacy args win)
                     raise ValueError(f"{op}: {red!r} is not a valid value for reduction; use "
                                      f"'mean', 'sum' or 'none'")
             try:

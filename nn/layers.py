@@ -65,9 +65,11 @@ class Linear(Module):
     (3, 2)
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
         super().__init__()
         _sizes("Linear", in_features=in_features, out_features=out_features)
+        A.device(device, "Linear")
         if in_features <= 0 or out_features <= 0:
             raise ag.InvalidArgumentError(f"Linear: in_features and out_features must be positive, got "
                              f"{in_features}, {out_features}")
@@ -106,9 +108,18 @@ class Conv2d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair,
                  stride: IntPair = 1, padding: Union[IntPair, str] = 0, dilation: IntPair = 1,
-                 groups: int = 1, bias: bool = True, dtype=None) -> None:
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
+                 dtype=None) -> None:
         super().__init__()
         _sizes("Conv2d", in_channels=in_channels, out_channels=out_channels, groups=groups)
+        if padding_mode in ("reflect", "replicate", "circular"):
+            raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not supported; "
+                                      f"pad with F.pad(x, p, mode={padding_mode!r}) and use "
+                                      f"padding=0")
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv2d: padding_mode must be one of 'zeros', 'reflect', "
+                             f"'replicate' or 'circular', but got padding_mode={padding_mode!r}")
+        A.device(device, "Conv2d")
         if groups <= 0 or in_channels <= 0 or out_channels <= 0:
             raise ag.InvalidArgumentError(f"Conv2d: in_channels, out_channels and groups must be "
                                           f"positive, got {in_channels}, {out_channels}, {groups}")
@@ -136,10 +147,10 @@ class Conv2d(Module):
                 raise ag.InvalidArgumentError(f"Conv2d: {what} must be positive, got {v}")
         if not isinstance(self.padding, str):
             _sizes("Conv2d", padding=self.padding)
-        dt = dtype or ag.get_default_dtype()
-        self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size,
-                                         dtype=dt))
-        self.bias = Parameter(np.empty((out_channels,), dtype=dt)) if bias else None
+        dt = A.dtype_arg(dtype, "Conv2d", ag.get_default_dtype())
+        self.weight = Parameter(A.empty((out_channels, in_channels // groups) + self.kernel_size,
+                                        dt, "Conv2d"))
+        self.bias = Parameter(A.empty((out_channels,), dt, "Conv2d")) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -177,8 +188,11 @@ class MaxPool2d(Module):
     """
 
     def __init__(self, kernel_size: IntPair, stride: Optional[IntPair] = None,
-                 padding: IntPair = 0, dilation: IntPair = 1, ceil_mode: bool = False) -> None:
+                 padding: IntPair = 0, dilation: IntPair = 1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
         super().__init__()
+        if return_indices:  # (PyTorch's 5th positional argument: refused, never ignored)
+            raise NotImplementedError("MaxPool2d: return_indices=True is not supported")
         self.kernel_size, self.stride = kernel_size, stride if stride is not None else kernel_size
         self.padding, self.dilation, self.ceil_mode = padding, dilation, ceil_mode
 
@@ -258,9 +272,11 @@ class _BatchNorm(Module):
     _ndims: Tuple[int, ...] = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype=None) -> None:
+                 affine: bool = True, track_running_stats: bool = True, device=None,
+                 dtype=None) -> None:
         super().__init__()
         _sizes(type(self).__name__, num_features=num_features)
+        A.device(device, type(self).__name__)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dt = dtype or ag.get_default_dtype()

@@ -42,7 +42,9 @@ def _channels(layer: str, in_channels, out_channels, groups) -> Tuple[int, int, 
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{layer}: groups={groups} must divide in_channels "
                              f"({in_channels}) and out_channels ({out_channels})")
-    except TypeError:
+    except (TypeError, ValueError) as exc:   # (ValueError: NumPy's, for a ragged argument)
+        if isinstance(exc, ValueError) and str(exc).startswith(layer):
+            raise
         raise TypeError(f"{layer}: in_channels, out_channels and groups must be ints, got "
                         f"{in_channels!r}, {out_channels!r} and {groups!r}"[:200]) from None
     return in_channels, out_channels, groups
