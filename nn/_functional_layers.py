@@ -21,7 +21,7 @@ from . import _args as A
 
 __all__ = ["conv1d", "conv_transpose2d", "group_norm", "rms_norm", "adaptive_avg_pool2d",
            "interpolate", "upsample", "pad", "mish", "hardtanh", "dropout", "softsign", "kl_div",
-           "smooth_l1_loss", "cosine_embedding_loss", "margin_ranking_loss"]
+           "smooth_l1_loss", "cosine_embedding_loss", "margin_ranking_loss", "one_hot"]
 
 
 def _public(fn: Callable, name: str, *inner: str) -> Callable:
@@ -512,3 +512,34 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_averag
     with A.named("margin_ranking_loss", "neg", "sub", "mul", "add", runtime=True):
         return ag.margin_ranking_loss(input1, input2, target, margin,
                                       _legacy(size_average, reduce, reduction))
+
+
+def one_hot(y, num_classes: int = -1) -> Tensor:
+    """Integer class indices -> float one-hot rows (``num_classes=-1``: max + 1, as in
+    PyTorch; PyTorch's result is int64, tapegrad's float, ready for a loss).
+
+    >>> import autograd as ag
+    >>> import nn.functional as F
+    >>> F.one_hot(ag.tensor([0, 2]), num_classes=3).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    y = np.asarray(ag.as_tensor(y))
+    if y.dtype.kind not in "iu":
+        raise ag.DtypeError(f"one_hot: is only applicable to integer class indices, got "
+                            f"{y.dtype}; convert with .long()")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
+        raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
+    if y.size and y.min() < 0:
+        raise ag.InvalidArgumentError(f"one_hot: class values must be non-negative, got "
+                                      f"{y.min()}")
+    if num_classes == -1:
+        num_classes = int(y.max()) + 1 if y.size else 0
+        if not y.size:
+            raise ag.InvalidArgumentError("one_hot: can not infer the total number of "
+                                          "classes from an empty tensor; pass num_classes")
+    elif num_classes < 0 or (y.size and y.max() >= num_classes):
+        raise ag.InvalidArgumentError(f"one_hot: class values must be smaller than "
+                                      f"num_classes={num_classes}, got {y.max() if y.size else ''}")
+    out = np.zeros(y.shape + (num_classes,), dtype=ag.get_default_dtype())
+    np.put_along_axis(out, y[..., None].astype(np.int64), 1.0, axis=-1)
+    return ag.tensor(out)

@@ -381,37 +381,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
-def one_hot(y, num_classes: int = -1) -> Tensor:
-    """Integer class indices -> float one-hot rows (``num_classes=-1``: max + 1, as in
-    PyTorch; PyTorch's result is int64, tapegrad's float, ready for a loss).
-
-    >>> import autograd as ag
-    >>> import nn.functional as F
-    >>> F.one_hot(ag.tensor([0, 2]), num_classes=3).tolist()
-    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
-    """
-    y = np.asarray(ag.as_tensor(y))
-    if y.dtype.kind not in "iu":
-        raise ag.DtypeError(f"one_hot: is only applicable to integer class indices, got "
-                            f"{y.dtype}; convert with .long()")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
-        raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
-    if y.size and y.min() < 0:
-        raise ag.InvalidArgumentError(f"one_hot: class values must be non-negative, got "
-                                      f"{y.min()}")
-    if num_classes == -1:
-        num_classes = int(y.max()) + 1 if y.size else 0
-        if not y.size:
-            raise ag.InvalidArgumentError("one_hot: can not infer the total number of "
-                                          "classes from an empty tensor; pass num_classes")
-    elif num_classes < 0 or (y.size and y.max() >= num_classes):
-        raise ag.InvalidArgumentError(f"one_hot: class values must be smaller than "
-                                      f"num_classes={num_classes}, got {y.max() if y.size else ''}")
-    out = np.zeros(y.shape + (num_classes,), dtype=ag.get_default_dtype())
-    np.put_along_axis(out, y[..., None].astype(np.int64), 1.0, axis=-1)
-    return ag.tensor(out)
-
-
 def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) -> None:
     if logits.ndim == 0:
         raise ag.ShapeError(f"{name}: expected an input of 1 or more dimensions ((C,) or "
@@ -426,6 +395,23 @@ def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) 
         bad &= y != ignore_index
         raise IndexError(f"{name}: target {y[bad].flat[0]} is out of range for {c} classes "
                          f"(valid: 0 to {c - 1}, or ignore_index={ignore_index})")
+
+
+def _class_weight(name: str, weight, c: int, probabilities: bool = False):
+    """``weight`` as a floating (C,) tensor, or None. PyTorch's rules: C elements exactly
+    (RuntimeError otherwise) and, with class-index targets, a floating dtype (PyTorch
+    wants the input's; tapegrad casts a float weight to it)."""
+    if weight is None:
+        return None
+    w = ag.as_tensor(weight)
+    if w.shape != (c,):
+        raise ag.InvalidArgumentError(f"{name}: weight tensor should be defined either for all "
+                                      f"{c} classes or no classes but got weight tensor of "
+                                      f"shape {tuple(w.shape)}")
+    if w.dtype.kind != "f" and not probabilities:
+        raise ag.DtypeError(f"{name}: weight must be a floating point tensor like the input, "
+                            f"got {w.dtype}; convert it with .float()")
+    return w
 
 
 @_named("nll_loss")
@@ -457,6 +443,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     if yt.dtype.kind not in "iu":
         raise ag.DtypeError(f"nll_loss: targets must be integer class indices, got {yt.dtype}")
     _check_targets("nll_loss", logp, yt, ignore_index)
+    weight = _class_weight("nll_loss", weight, logp.shape[1] if logp.ndim > 1 else logp.shape[0])
     if logp.ndim > 2:   # (N, C, d1, ...) -> (N*d1*..., C)
         c = logp.shape[1]
         logp = ag.reshape(ag.permute(logp, (0,) + tuple(range(2, logp.ndim)) + (1,)), (-1, c))
@@ -512,6 +499,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
                          f"match target batch_size ({yt.shape[0]})")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ag.InvalidArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if yt.dtype.kind == "b":
+        raise ag.DtypeError("cross_entropy: targets must be integer class indices or float "
+                            "probabilities, got bool; convert with .long()")
+    if logits.ndim:
+        weight = _class_weight("cross_entropy", weight, logits.shape[1 if logits.ndim > 1 else 0],
+                               probabilities=yt.dtype.kind == "f")
     if (yt.dtype.kind in "iu" and label_smoothing == 0.0 and logits.ndim in (1, 2)
             and logits.dtype.kind == "f"):
         _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
@@ -536,8 +529,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
             return loss.sum() / float(np.prod(loss.shape) if loss.ndim else 1)
         return _reduce(loss, reduction, "cross_entropy")
     if yt.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: targets must be integer class indices or float "
-                        f"probabilities, got {yt.dtype}")
+        raise ag.DtypeError(f"cross_entropy: targets must be integer class indices or float "
+                            f"probabilities, got {yt.dtype}")
     _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
     nll = nll_loss(logp, yt, weight=weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0.0:

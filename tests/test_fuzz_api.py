@@ -151,6 +151,33 @@ def _target(name: str) -> "fz.Target":
     return next(t for t in fz.targets() if t.name == name)
 
 
+def test_kernel_overflow_excuses_only_an_overflowing_softplus():
+    """``softplus(x, 1e30, inf)`` overflows PyTorch's exp (excused); with the default
+    threshold both sides are linear there and must agree (not excused), as must
+    ``nn.Softplus`` with a moderate beta."""
+    x = fz.Arr(np.array([1.0, 2.0, -3.0], dtype=np.float32), False)
+    c = fz.Call(_target("softplus"), [x, 1e30, float("inf")])
+    assert fz._kernel_overflow(c)
+    c.args[2] = 20.0
+    assert not fz._kernel_overflow(c)
+    layer = fz.Call(_target("nn.Softplus"), [], ctor=[2.0, float("inf")], extra=x)
+    assert not fz._kernel_overflow(layer)
+    layer.ctor[0] = 1e30
+    assert fz._kernel_overflow(layer)
+
+
+
+def test_kernel_overflow_leaves_out_only_torchs_overflowed_elements(monkeypatch):
+    """The excused call is "deliberate" (PyTorch's inf left out, the finite rest equal);
+    a wrong finite element in the same call is still a value defect."""
+    t = _target("softplus")
+    x = fz.Arr(np.array([[0.5, -2.0, 3.0]], dtype=np.float32), False)
+    assert fz.classify(fz.Call(t, [x, 1e30, float("inf")]))[0] == "deliberate"
+    real = ag.softplus
+    monkeypatch.setattr(t, "ours", lambda *a: real(*a) + ag.tensor([0.0, 1.0, 0.0]))
+    assert fz.classify(fz.Call(t, [x, 1e30, float("inf")]))[0] == "value"
+
+
 def test_not_implemented_from_an_operator_is_pythons_type_error(monkeypatch):
     """torch's ``t.__and__([1, 2])`` returns NotImplemented (``t & [1, 2]`` is then
     Python's TypeError): tapegrad's NotImplemented is the same outcome, a tensor result

@@ -567,7 +567,7 @@ def test_long_run_fixes_of_the_second_wave():
     # embedding of a ragged list names embedding
     with pytest.raises(ValueError, match="embedding: expected sequence"):
         F.embedding([[1, 2], [3]], ag.zeros(4, 3))
-    # gelu(+inf) is +inf in float16 too (docs/errors.md `_gelu_of_inf`)
+    # gelu(+inf) is +inf in float16 too (docs/errors.md `_kernel_overflow`)
     assert nn.GELU()(ag.tensor([float("inf")], dtype=ag.float16)).tolist() == [float("inf")]
 
 

@@ -417,3 +417,58 @@ def test_norms_keep_the_input_dtype_and_bce_promotes_mixed_dtypes():
     ours = nn.BCELoss()(ag.tensor(p), ag.tensor(y))
     theirs = torch.nn.BCELoss()(torch.tensor(p).double(), torch.tensor(y))
     assert ours.dtype == np.float64 and ours.item() == pytest.approx(theirs.item())
+
+
+# --------------------------------------------------------------------------- long run, seed 100
+CLASS_WEIGHT_CALLS = [
+    # (function, logits shape, target, weight): a weight PyTorch refuses
+    ("nll_loss", (2, 3), [0, 1], np.ones((2, 3, 4), np.float32)),    # not (C,): was a raw broadcast
+    ("nll_loss", (2, 3), [0, 1], np.ones(1, np.float32)),            # one element for 3 classes
+    ("nll_loss", (2, 3), [0, 1], np.array([1, 2, 3])),               # integer weight
+    ("cross_entropy", (2, 3), [0, 1], np.ones((1, 3), np.float32)),
+    ("cross_entropy", (2, 3), [0, 1], np.array([1, 2, 3])),          # was accepted
+    ("cross_entropy", (2, 3, 4), [[0, 1, 2, 0]] * 2, np.ones(2, np.float32)),
+    ("cross_entropy", (2, 3), np.full((2, 3), 1 / 3, np.float32), np.ones((2, 3), np.float32)),
+]
+
+
+@pytest.mark.parametrize("fn,shape,target,weight", CLASS_WEIGHT_CALLS)
+def test_a_class_weight_is_checked_like_torch(fn, shape, target, weight):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    e = refuses_like_torch(
+        lambda: getattr(F, fn)(ag.tensor(x), ag.tensor(target), weight=ag.tensor(weight)),
+        lambda: getattr(torch.nn.functional, fn)(torch.tensor(x), torch.tensor(target),
+                                                 weight=torch.tensor(weight)), fn)
+    assert "weight" in str(e)
+
+
+def test_class_weights_that_torch_accepts_still_work():
+    x = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
+    y, w = [0, 2, 1, 2], np.array([0.5, 2.0, 1.5], np.float32)
+    for fn in ("nll_loss", "cross_entropy"):
+        ours = getattr(F, fn)(ag.tensor(x), ag.tensor(y), weight=ag.tensor(w)).item()
+        ref = getattr(torch.nn.functional, fn)(torch.tensor(x), torch.tensor(y),
+                                               weight=torch.tensor(w)).item()
+        assert ours == pytest.approx(ref, rel=1e-6)
+    # probability targets: PyTorch takes an integer weight there, and so does tapegrad
+    q, wi = np.full((4, 3), 1 / 3, np.float32), np.array([1, 2, 3])
+    ours = F.cross_entropy(ag.tensor(x), ag.tensor(q), weight=ag.tensor(wi)).item()
+    ref = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(q),
+                                            weight=torch.tensor(wi)).item()
+    assert ours == pytest.approx(ref, rel=1e-6)
+
+
+def test_bool_class_targets_are_a_runtime_error():
+    x = np.zeros((2, 3), np.float32)
+    refuses_like_torch(lambda: F.cross_entropy(ag.tensor(x), ag.tensor([True, False])),
+                       lambda: torch.nn.functional.cross_entropy(
+                           torch.tensor(x), torch.tensor([True, False])), "cross_entropy")
+
+
+@pytest.mark.parametrize("shape", [(2, 0, 3), (0, 3, 3), (1, 0, 3, 3), (1, 2, 0, 3), (2, 3, 3, 0)])
+@pytest.mark.parametrize("pool", ["max_pool2d", "avg_pool2d"])
+def test_pooling_an_empty_non_batch_dimension_is_refused(pool, shape):
+    """PyTorch: "3D or 4D tensor with optional 0 dim batch size"; was a (2, 1, 4) result."""
+    refuses_like_torch(lambda: getattr(F, pool)(ag.ones(*shape), 2, 1),
+                       lambda: getattr(torch.nn.functional, pool)(torch.ones(*shape), 2, 1), pool)
+    assert getattr(F, pool)(ag.ones(0, 2, 3, 3), 2).shape == (0, 2, 1, 1)

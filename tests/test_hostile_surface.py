@@ -290,10 +290,23 @@ def test_unary_ops_of_bool_tensors():
 
 # --------------------------------------------------------------------------- deliberate
 def test_deliberate_gelu_of_inf_is_inf():
-    """docs/errors.md `_gelu_of_inf`: +inf, PyTorch's float64 answer (its float32 kernel
+    """docs/errors.md `_kernel_overflow`: +inf, PyTorch's float64 answer (its float32 kernel
     gives NaN)."""
     x = [float("inf"), 1.0]
     assert ag.gelu(ag.tensor(x)).tolist()[0] == float("inf")
     assert ag.gelu(ag.tensor(x, dtype=ag.float64)).tolist()[0] == float("inf")
     assert torch.nn.functional.gelu(torch.tensor(x, dtype=torch.float64))[0].item() == \
         float("inf")
+
+
+def test_deliberate_softplus_does_not_overflow():
+    """docs/errors.md `_kernel_overflow`: softplus(x, beta=1e30, threshold=inf) is ~x (the
+    true value; PyTorch's exp(beta x) overflows to inf), and PyTorch agrees where its
+    kernel does not overflow (the default threshold makes it linear there)."""
+    x = [1.0, 2.0, -3.0]
+    ours = ag.softplus(ag.tensor(x), 1e30, float("inf")).tolist()
+    assert ours == pytest.approx([1.0, 2.0, 0.0])
+    assert torch.nn.functional.softplus(torch.tensor(x), 1e30, float("inf"))[0].item() == \
+        float("inf")
+    assert ag.softplus(ag.tensor(x), 1e30).tolist() == \
+        torch.nn.functional.softplus(torch.tensor(x), 1e30).tolist()

@@ -319,8 +319,9 @@ def _string_padding(padding: str, stride, dilation, kernel):
 
 def _pool_args(x, kernel_size, stride, padding, dilation, op):
     x = as_tensor(x)
-    if x.ndim not in (3, 4):
-        raise ShapeError(f"{op}: expected a 3-D or 4-D input, got shape {x.shape}")
+    if x.ndim not in (3, 4) or 0 in x.shape[-3:]:  # (PyTorch's rule: only N may be 0)
+        raise ShapeError(f"{op}: expected a 3-D or 4-D input, non-empty but for a 4-D input's "
+                         f"batch dimension, got shape {x.shape}")
     k = pair(kernel_size, "kernel_size", op)
     s = pair(stride if stride is not None else k, "stride", op)
     p = pair(padding, "padding", op)
