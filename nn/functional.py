@@ -199,7 +199,8 @@ def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
         out = out * ag.reshape(weight, shape)
     if bias is not None:
         out = out + ag.reshape(bias, shape)
-    return out
+    # PyTorch: a float16 input through float32 statistics and parameters stays float16
+    return out.to(x.dtype) if x.dtype.kind == "f" and out.dtype != x.dtype else out
 
 
 # --------------------------------------------------------------------------- losses
@@ -346,6 +347,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     loss = _BinaryCrossEntropy.apply(p, y)
     if weight is not None:
         loss = loss * weight
+        if loss.shape != p.shape:
+            raise ag.ShapeError(f"binary_cross_entropy: weight of shape {tuple(ag.as_tensor(weight).shape)} "
+                                f"must broadcast to the input's shape {p.shape}")
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
@@ -397,6 +401,14 @@ def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) 
                          f"(valid: 0 to {c - 1}, or ignore_index={ignore_index})")
 
 
+def _check_target_dtype(name: str, dtype) -> None:
+    """Class-index targets are int64 or uint8, as PyTorch requires (a DtypeError, its
+    RuntimeError, for int32 or bool: PyTorch users convert with .long())."""
+    if dtype not in (np.int64, np.uint8):
+        raise ag.DtypeError(f"{name}: targets must be integer class indices of dtype int64 "
+                            f"(Long) or uint8 (Byte), got {dtype}; convert with .long()")
+
+
 def _class_weight(name: str, weight, c: int, probabilities: bool = False):
     """``weight`` as a floating (C,) tensor, or None. PyTorch's rules: C elements exactly
     (RuntimeError otherwise) and, with class-index targets, a floating dtype (PyTorch
@@ -440,8 +452,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     if logp.ndim > 1 and yt.ndim and yt.shape[0] != logp.shape[0]:
         raise ValueError(f"nll_loss: expected input batch_size ({logp.shape[0]}) to match "
                          f"target batch_size ({yt.shape[0]})")
-    if yt.dtype.kind not in "iu":
-        raise ag.DtypeError(f"nll_loss: targets must be integer class indices, got {yt.dtype}")
+    _check_target_dtype("nll_loss", yt.dtype)
     _check_targets("nll_loss", logp, yt, ignore_index)
     weight = _class_weight("nll_loss", weight, logp.shape[1] if logp.ndim > 1 else logp.shape[0])
     if logp.ndim > 2:   # (N, C, d1, ...) -> (N*d1*..., C)
@@ -493,15 +504,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     yt = ag.as_tensor(target)
     if logits.ndim == 0:
         _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
+    if not 0.0 <= label_smoothing <= 1.0:  # (PyTorch checks it before the batch size)
+        raise ag.InvalidArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if logits.ndim and yt.ndim and yt.dtype.kind != "f" and yt.shape[0] != logits.shape[0] \
-            and logits.ndim > 1:  # PyTorch checks the batch size first
+            and logits.ndim > 1:  # PyTorch checks the batch size next
         raise ValueError(f"cross_entropy: expected input batch_size ({logits.shape[0]}) to "
                          f"match target batch_size ({yt.shape[0]})")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ag.InvalidArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    if yt.dtype.kind == "b":
-        raise ag.DtypeError("cross_entropy: targets must be integer class indices or float "
-                            "probabilities, got bool; convert with .long()")
+    if yt.dtype.kind != "f":
+        _check_target_dtype("cross_entropy", yt.dtype)
     if logits.ndim:
         weight = _class_weight("cross_entropy", weight, logits.shape[1 if logits.ndim > 1 else 0],
                                probabilities=yt.dtype.kind == "f")
@@ -528,9 +538,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         if reduction == "mean":
             return loss.sum() / float(np.prod(loss.shape) if loss.ndim else 1)
         return _reduce(loss, reduction, "cross_entropy")
-    if yt.dtype.kind not in "iu":
-        raise ag.DtypeError(f"cross_entropy: targets must be integer class indices or float "
-                            f"probabilities, got {yt.dtype}")
     _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
     nll = nll_loss(logp, yt, weight=weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0.0:

@@ -222,3 +222,11 @@ def test_a_clear_error_where_torch_asserts_is_clear_but_returning_is_silent():
     assert fz.classify(fz.Call(t, [x], n_hostile=1)) == ("clear", "")
     t_ok = fz.Target("function", "frob", lambda x: x, theirs, fz._params(ours))
     assert fz.classify(fz.Call(t_ok, [x], n_hostile=1))[0] == "silent"
+
+
+def test_a_complex_refusal_is_an_order_question_not_a_class_defect():
+    """``getitem(1+1j, idx)``: PyTorch takes the complex number and fails on the index
+    (IndexError); tapegrad refuses the complex number first (DtypeError): which of the two
+    is named is an order question, not a class defect."""
+    idx = fz.Arr(np.array([0, 1]), False)
+    assert fz.classify(fz.Call(_target("getitem"), [1 + 1j, idx], n_hostile=1))[0] == "order"

@@ -578,3 +578,28 @@ def test_empty_mean_loss_and_negative_groups_name_the_op():
         ag.conv_transpose2d(ag.zeros(1, 2, 4, 4), ag.zeros(2, 3, 2, 2), None, 1, 0, 0, -1)
     with pytest.raises(RuntimeError):
         torch.conv_transpose2d(torch.zeros(1, 2, 4, 4), torch.zeros(2, 3, 2, 2), None, 1, 0, 0, -1)
+
+
+def test_long_run_fixes_of_seed_101():
+    # conv1d: a size that is not an int is refused (a 2-element tensor was an item() error,
+    # a float padding was truncated: 1.5 -> 1)
+    x, w = ag.ones(2, 3, 4), ag.ones(2, 3, 2)
+    for kw in (dict(padding=ag.tensor([1, 2])), dict(padding=1.5), dict(stride=True),
+               dict(dilation=(2.0,))):
+        with pytest.raises(TypeError, match="conv1d: (padding|stride|dilation) must be an int"):
+            ag.conv1d(x, w, None, **kw)
+    with pytest.raises(TypeError):
+        torch.conv1d(torch.ones(2, 3, 4), torch.ones(2, 3, 2), None, padding=1.5)
+    assert ag.conv1d(x, w, None, 1, ag.tensor(1)).shape == (2, 2, 5)
+    # elu(0) is 0 for any alpha (alpha * expm1(0) was inf * 0 = NaN for an infinite alpha)
+    v = [1.0, -1.0, 0.0, -float("inf")]
+    for alpha in (-float("inf"), float("inf"), 0.0, 2.0):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # (no NumPy RuntimeWarning either)
+            ours = ag.elu(ag.tensor(v), alpha).tolist()
+        assert ours == torch.nn.functional.elu(torch.tensor(v), alpha).tolist(), alpha
+    # hardtanh checks its bounds before its input, as PyTorch: ValueError, not TypeError
+    with pytest.raises(ValueError, match="hardtanh: min_val"):
+        ag.hardtanh(None, 3, 0.0)
+    with pytest.raises(ValueError):
+        torch.nn.functional.hardtanh(None, 3, 0.0)

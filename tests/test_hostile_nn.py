@@ -472,3 +472,54 @@ def test_pooling_an_empty_non_batch_dimension_is_refused(pool, shape):
     refuses_like_torch(lambda: getattr(F, pool)(ag.ones(*shape), 2, 1),
                        lambda: getattr(torch.nn.functional, pool)(torch.ones(*shape), 2, 1), pool)
     assert getattr(F, pool)(ag.ones(0, 2, 3, 3), 2).shape == (0, 2, 1, 1)
+
+
+def test_long_run_fixes_of_seed_102():
+    # binary_cross_entropy: a weight that broadcasts the loss beyond the input's shape is
+    # refused (a (3, 3) loss came back for a (1,) input)
+    for shape, wshape in (((1,), (3, 3)), ((3,), (2, 1))):
+        refuses_like_torch(
+            lambda: F.binary_cross_entropy(ag.full(shape, 0.5), ag.ones(*shape), ag.ones(*wshape),
+                                           reduction="none"),
+            lambda: torch.nn.functional.binary_cross_entropy(
+                torch.full(shape, 0.5), torch.ones(*shape), torch.ones(*wshape), reduction="none"),
+            "binary_cross_entropy")
+    ours = F.binary_cross_entropy(ag.full((2, 3), 0.5), ag.ones(2, 3), ag.ones(3) * 2, reduction="sum")
+    ref = torch.nn.functional.binary_cross_entropy(torch.full((2, 3), 0.5), torch.ones(2, 3),
+                                                   torch.ones(3) * 2, reduction="sum")
+    assert ours.item() == pytest.approx(ref.item(), rel=1e-6)
+    # cross_entropy checks label_smoothing before the batch size, as PyTorch
+    x = np.zeros((3, 3))
+    e = refuses_like_torch(
+        lambda: F.cross_entropy(ag.tensor(x), ag.tensor([0, 1]), label_smoothing=2),
+        lambda: torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor([0, 1]),
+                                                  label_smoothing=2), "cross_entropy")
+    assert "label_smoothing" in str(e)
+
+
+def test_long_run_fixes_of_seed_103():
+    # a float16 input through BatchNorm's float32 statistics stays float16, as in PyTorch
+    for train in (True, False):
+        bn, tbn = nn.BatchNorm2d(2, 0.5), torch.nn.BatchNorm2d(2, 0.5)
+        bn.train(train), tbn.train(train)
+        x = np.random.default_rng(0).standard_normal((1, 2, 4, 4)).astype(np.float16)
+        y, ty = bn(ag.tensor(x)), tbn(torch.tensor(x))
+        assert y.dtype == np.float16 and ty.dtype == torch.float16
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), atol=2e-3)
+        assert bn.running_mean.dtype == np.float32
+    # class-index targets are int64 or uint8 (int32 was taken, so its range error came
+    # first: an IndexError where PyTorch names the dtype)
+    x = np.zeros((3, 3), np.float32)
+    for fn in ("nll_loss", "cross_entropy"):
+        for dt, tdt in ((np.int32, torch.int32), (np.int16, torch.int16), (np.bool_, torch.bool)):
+            refuses_like_torch(
+                lambda: getattr(F, fn)(ag.tensor(x), ag.tensor(np.array([0, 1, 0], dt))),
+                lambda: getattr(torch.nn.functional, fn)(torch.tensor(x),
+                                                         torch.tensor([0, 1, 0], dtype=tdt)), fn)
+        ours = getattr(F, fn)(ag.tensor(x), ag.tensor(np.array([0, 1, 2], np.uint8))).item()
+        assert ours == pytest.approx(getattr(torch.nn.functional, fn)(
+            torch.tensor(x), torch.tensor([0, 1, 2], dtype=torch.uint8)).item())
+
+
+def test_mean_checks_the_dtype_before_the_dim():
+    refuses_like_torch(lambda: ag.tensor(3).mean(1), lambda: torch.tensor(3).mean(1), "mean")

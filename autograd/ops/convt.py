@@ -32,7 +32,9 @@ def _single(v, name: str, op: str) -> int:
         if len(v) != 1:
             raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {v!r}")
         v = v[0]
-    return int(v)
+    from .._checks import int_arg
+
+    return int_arg(v, name, op)  # (a float, bool or tensor of several values is refused)
 
 
 @composite("conv1d")

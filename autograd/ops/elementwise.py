@@ -245,8 +245,9 @@ def leaky_relu(x, negative_slope: float = 0.01):
 
 
 def _elu_fwd(x, alpha=1.0):
-    neg_part = alpha * np.expm1(np.minimum(x, 0))
-    return np.where(x > 0, x, neg_part).astype(x.dtype, copy=False)
+    with np.errstate(invalid="ignore", over="ignore"):  # (an infinite alpha: inf * 0 at 0)
+        neg_part = alpha * np.expm1(np.minimum(x, 0))
+    return np.where(x >= 0, x, neg_part).astype(x.dtype, copy=False)  # (0 at 0 for any alpha)
 
 
 _elu = defop("elu", _elu_fwd,

@@ -160,10 +160,10 @@ def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
     >>> ag.hardtanh(ag.tensor([-2., 0.5, 3.])).tolist()
     [-1.0, 0.5, 1.0]
     """
-    x = as_tensor(x)
     lo, hi = real_arg(min_val, "min_val", "hardtanh"), real_arg(max_val, "max_val", "hardtanh")
-    if lo > hi:
+    if lo > hi:  # (checked before the input, as PyTorch does)
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    x = as_tensor(x)
     if x.dtype.kind == "b":
         raise DtypeError("hardtanh: bool inputs are not supported (as in PyTorch)")
     lo, hi = (min_val, max_val) if x.dtype.kind in "iu" and is_int(min_val) and \

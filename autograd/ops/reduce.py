@@ -91,12 +91,11 @@ def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = Fals
     >>> ag.mean(x, dim=0).tolist()
     [2.5, 4.0, 4.0]
     """
-    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "mean")
-    if x.dtype.kind != "f":
-        from ..errors import DtypeError
-
+    x = as_tensor(x)
+    if x.dtype.kind != "f":  # (PyTorch checks the dtype before the dims)
         raise DtypeError(f"mean: needs a floating point tensor, got {x.dtype}; convert "
                          f"with .float() first (PyTorch cannot infer the output dtype either)")
+    x, ax, kd = _reduce_args(x, axis, dim, keepdims, keepdim, "mean")
     if x.numel() == 0 and _count(x.shape, ax) == 0:
         # the mean of nothing; an empty batch averaged over non-empty dims is fine
         raise InvalidArgumentError("mean: cannot take the mean of an empty tensor")
