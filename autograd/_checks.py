@@ -171,3 +171,22 @@ def device_arg(device: Any, op: str):
         if str(e).startswith(op):
             raise
         raise type(e)(f"{op}: {e}") from None
+
+
+def ragged(data: Any) -> str:
+    """Where nested lists stop being rectangular, in PyTorch's words."""
+    def walk(x, depth):
+        if isinstance(x, (list, tuple)):
+            lens = {len(e) if isinstance(e, (list, tuple)) else None for e in x}
+            if len(lens) > 1:
+                first = len(x[0]) if isinstance(x[0], (list, tuple)) else None
+                other = next(l for l in (len(e) if isinstance(e, (list, tuple)) else None
+                                         for e in x) if l != first)
+                return (f"expected sequence of length {first} at dim {depth + 1} (got "
+                        f"{other if other is not None else 'a scalar'})")
+            for e in x:
+                r = walk(e, depth + 1)
+                if r:
+                    return r
+        return ""
+    return walk(data, 0) or "the nested sequences do not form a rectangular array"

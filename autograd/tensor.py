@@ -22,6 +22,7 @@ from typing import Any, Callable, List, Optional, Tuple, Union
 
 import numpy as np
 
+from ._checks import ragged
 from .devices import check_device
 from .errors import DtypeError, InvalidArgumentError, ShapeError
 from .storage import link_view
@@ -64,25 +65,6 @@ _NON_LEAF_GRAD = (
     "instead.")
 
 
-def _ragged(data: Any) -> str:
-    """Where nested lists stop being rectangular, in PyTorch's words."""
-    def walk(x, depth):
-        if isinstance(x, (list, tuple)):
-            lens = {len(e) if isinstance(e, (list, tuple)) else None for e in x}
-            if len(lens) > 1:
-                first = len(x[0]) if isinstance(x[0], (list, tuple)) else None
-                other = next(l for l in (len(e) if isinstance(e, (list, tuple)) else None
-                                         for e in x) if l != first)
-                return (f"expected sequence of length {first} at dim {depth + 1} (got "
-                        f"{other if other is not None else 'a scalar'})")
-            for e in x:
-                r = walk(e, depth + 1)
-                if r:
-                    return r
-        return ""
-    return walk(data, 0) or "the nested sequences do not form a rectangular array"
-
-
 def _to_array(data: Any, dtype=None) -> np.ndarray:
     """Convert user data to an ndarray with tapegrad's dtype defaults."""
     if dtype is not None:
@@ -107,7 +89,7 @@ def _to_array(data: Any, dtype=None) -> np.ndarray:
             if "inhomogeneous" not in str(exc) and "sequence" not in str(exc):
                 raise TypeError(f"tensor: cannot convert {type(data).__name__} {data!r:.40} "
                                 f"to a tensor of dtype {dtype}: {exc}") from None
-            raise ValueError(f"tensor: {_ragged(data)}; every row must have the same "
+            raise ValueError(f"tensor: {ragged(data)}; every row must have the same "
                              f"length") from None
         if dtype is None:
             if arr.dtype.kind == "f":
@@ -516,13 +498,29 @@ def _scalar_dtype(x, like: Optional[Tensor]) -> np.dtype:
     return _I64
 
 
-def as_tensor(x: Any, like: Optional[Tensor] = None) -> Tensor:
+def as_tensor(x: Any, like: Optional[Tensor] = None, *, dtype=None, device=None) -> Tensor:
     """``x`` as a Tensor without copying Tensors; Python scalars take ``like``'s dtype.
+    ``dtype`` and ``device`` are torch.as_tensor's (keyword-only there too): data of
+    another dtype is converted, a tensor through the differentiable ``.to(dtype)``.
 
     >>> import autograd as ag
     >>> t = ag.tensor([1, 2]); ag.as_tensor(t) is t, ag.as_tensor(2.5).dtype
     (True, dtype('float32'))
+    >>> ag.as_tensor([0.1], dtype=ag.float64).tolist()
+    [0.1]
     """
+    if dtype is not None or device is not None:
+        if device is not None:
+            check_device(device, "as_tensor")
+        if dtype is None:
+            return as_tensor(x, like)
+        if isinstance(x, Tensor):
+            return x.to(dtype)
+        arr = _to_array(x, dtype) if not isinstance(x, np.ndarray) else x
+        return Tensor._wrap(arr if arr.dtype == np.dtype(dtype) else _to_array(arr, dtype))
+    if like is not None and not isinstance(like, Tensor):
+        raise TypeError(f"as_tensor: like must be a tensor, got {like!r:.40}; for a "
+                        f"dtype pass dtype=... (a keyword, as in torch.as_tensor)")
     tx = type(x)
     if tx is Tensor:
         return x

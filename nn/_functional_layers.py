@@ -35,6 +35,14 @@ def _public(fn: Callable, name: str, *inner: str) -> Callable:
     return wrapper
 
 
+def _doc(src: Callable, fn: Callable) -> Callable:
+    """``fn`` under ``src``'s name and docstring, keeping its own (PyTorch's) signature:
+    unlike functools.wraps, no ``__wrapped__`` leads inspect to autograd's parameters."""
+    fn.__name__ = fn.__qualname__ = src.__name__
+    fn.__doc__ = src.__doc__
+    return fn
+
+
 def _float_input(x, name: str, kinds: str = "f") -> Tensor:
     """``x`` as a tensor whose dtype kind is in ``kinds``; DtypeError naming ``name``
     otherwise (PyTorch: '"<op>_cpu" not implemented for ...')."""
@@ -86,8 +94,8 @@ def _conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padd
                                a["output_padding"], a["groups"], a["dilation"])
 
 
-conv1d = _public(functools.wraps(ag.conv1d)(_conv1d), "conv1d", "conv2d")
-conv_transpose2d = _public(functools.wraps(ag.conv_transpose2d)(_conv_transpose2d),
+conv1d = _public(_doc(ag.conv1d, _conv1d), "conv1d", "conv2d")
+conv_transpose2d = _public(_doc(ag.conv_transpose2d, _conv_transpose2d),
                            "conv_transpose2d")
 
 
@@ -133,13 +141,15 @@ def _resize_args(input, size, scale_factor, name: str) -> None:
 
 def _interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
                  align_corners: Optional[bool] = None,
-                 recompute_scale_factor: Optional[bool] = None) -> Tensor:
+                 recompute_scale_factor: Optional[bool] = None, antialias: bool = False) -> Tensor:
+    if antialias:  # (refused, never ignored: it changes the result of a downsampling)
+        raise NotImplementedError("interpolate: antialias=True is not supported")
     _resize_args(input, size, scale_factor, "interpolate")
     return ag.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
 
 
-interpolate = _public(functools.wraps(ag.interpolate)(_interpolate), "interpolate")
-softsign = _public(ag.softsign, "softsign", "abs")
+interpolate = _public(_doc(ag.interpolate, _interpolate), "interpolate")
+softsign = _public(_doc(ag.softsign, lambda input: ag.softsign(input)), "softsign", "abs")
 
 
 def _group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
@@ -168,7 +178,7 @@ def _group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-
     return y.to(x.dtype) if x.dtype.kind == "f" and y.dtype != x.dtype else y
 
 
-group_norm = _public(functools.wraps(ag.group_norm)(_group_norm), "group_norm", "mean")
+group_norm = _public(_doc(ag.group_norm, _group_norm), "group_norm", "mean")
 
 
 def _adaptive_avg_pool2d(input, output_size) -> Tensor:
@@ -219,7 +229,7 @@ def _windows_mean(x: Tensor, out) -> Tensor:
     return x
 
 
-adaptive_avg_pool2d = _public(functools.wraps(ag.adaptive_avg_pool2d)(_adaptive_avg_pool2d),
+adaptive_avg_pool2d = _public(_doc(ag.adaptive_avg_pool2d, _adaptive_avg_pool2d),
                               "adaptive_avg_pool2d")
 
 
@@ -514,7 +524,7 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_averag
                                       _legacy(size_average, reduce, reduction))
 
 
-def one_hot(y, num_classes: int = -1) -> Tensor:
+def one_hot(tensor, num_classes: int = -1) -> Tensor:
     """Integer class indices -> float one-hot rows (``num_classes=-1``: max + 1, as in
     PyTorch; PyTorch's result is int64, tapegrad's float, ready for a loss).
 
@@ -523,7 +533,7 @@ def one_hot(y, num_classes: int = -1) -> Tensor:
     >>> F.one_hot(ag.tensor([0, 2]), num_classes=3).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
-    y = np.asarray(ag.as_tensor(y))
+    y = np.asarray(ag.as_tensor(tensor))
     if y.dtype.kind not in "iu":
         raise ag.DtypeError(f"one_hot: is only applicable to integer class indices, got "
                             f"{y.dtype}; convert with .long()")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import warnings
 from typing import Optional, Tuple
 
 import numpy as np
@@ -49,7 +50,7 @@ flatten = ag.flatten
 pad = ag.pad            # F.pad(x, (left, right, top, bottom, ...)): last dimension first
 
 
-def linear(x, weight, bias=None) -> Tensor:
+def linear(input, weight, bias=None) -> Tensor:
     """x @ weight.T + bias (one fused autograd op).
 
     >>> import autograd as ag
@@ -57,10 +58,10 @@ def linear(x, weight, bias=None) -> Tensor:
     >>> F.linear(ag.ones(1, 2), ag.tensor([[1.0, 2.0]]), ag.tensor([0.5])).tolist()
     [[3.5]]
     """
-    return ag.linear(x, weight, bias)
+    return ag.linear(input, weight, bias)
 
 
-def gelu(x, approximate: str = "none") -> Tensor:
+def gelu(input, approximate: str = "none") -> Tensor:
     """GELU: exact x*Phi(x), ``'tanh'`` approximation, or ``'sigmoid'``: x*sigmoid(1.702x).
 
     >>> import autograd as ag
@@ -69,39 +70,57 @@ def gelu(x, approximate: str = "none") -> Tensor:
     [-0.1587, 0.0, 0.8413]
     """
     if approximate == "sigmoid":
-        x = ag.as_tensor(x)
+        x = ag.as_tensor(input)
         return x * ag.sigmoid(x * 1.702)
-    return ag.gelu(x, approximate=approximate)
+    return ag.gelu(input, approximate=approximate)
 
 
-def softmax(x, dim: int = -1) -> Tensor:
-    """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along ``dim`` (computed from x - max x).
+def _softmax_dim(name: str, x: Tensor, dim, dtype) -> Tuple[Tensor, int]:
+    """PyTorch's ``dim=None`` (deprecated, with its warning): 0 for a 0-, 1- or 3-D input,
+    1 otherwise; ``dtype`` casts the input first."""
+    x = ag.as_tensor(x)
+    if dtype is not None:
+        x = x.to(dtype)
+    if dim is None:
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
+                      f"call to include dim=X as an argument.", UserWarning, stacklevel=3)
+    return x, dim
+
+
+def softmax(input, dim: Optional[int] = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j) along ``dim`` (computed from x - max x);
+    ``dtype`` casts the input first. PyTorch's signature, including its deprecated
+    implicit ``dim`` (see :func:`_softmax_dim`).
 
         >>> import autograd as ag, nn.functional as F
         >>> F.softmax(ag.tensor([0.0, 0.0]), dim=0).tolist()
         [0.5, 0.5]
     """
+    x, dim = _softmax_dim("softmax", input, dim, dtype)
     return ag.softmax(x, dim=dim)
 
 
-def log_softmax(x, dim: int = -1) -> Tensor:
-    """log_softmax(x)_i = x_i - log sum_j exp(x_j) along ``dim`` (stable for large x).
+def log_softmax(input, dim: Optional[int] = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """log_softmax(x)_i = x_i - log sum_j exp(x_j) along ``dim`` (stable for large x);
+    ``dtype`` casts the input first; PyTorch's signature, as :func:`softmax`.
 
         >>> import autograd as ag, nn.functional as F
         >>> [round(v, 4) for v in F.log_softmax(ag.tensor([0.0, 0.0]), dim=0).tolist()]
         [-0.6931, -0.6931]
     """
+    x, dim = _softmax_dim("log_softmax", input, dim, dtype)
     return ag.log_softmax(x, dim=dim)
 
 
-def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold.
 
         >>> import autograd as ag, nn.functional as F
         >>> round(F.softplus(ag.tensor(0.0)).item(), 4)                  # log 2
         0.6931
     """
-    return ag.softplus(x, beta=beta, threshold=threshold)
+    return ag.softplus(input, beta=beta, threshold=threshold)
 
 
 
@@ -142,7 +161,7 @@ def _named(op: str, shape_first: bool = False):
 
 
 @_named("batch_norm")
-def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
+def batch_norm(input, running_mean: Optional[Tensor], running_var: Optional[Tensor],
                weight: Optional[Tensor] = None, bias: Optional[Tensor] = None,
                training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise over the batch (and spatial) axes: (x - mean) / sqrt(var + eps) * w + b.
@@ -157,7 +176,7 @@ def batch_norm(x, running_mean: Optional[Tensor], running_var: Optional[Tensor],
     >>> F.batch_norm(x, None, None, training=True).round(decimals=4).tolist()
     [[-1.0], [1.0]]
     """
-    x = ag.as_tensor(x)
+    x = ag.as_tensor(input)
     # (ag.tensor, a copy, for numbers and arrays: the running statistics are updated in
     # place, and as_tensor(1.0) is a cached constant shared by every caller)
     running_mean, running_var, weight, bias = (

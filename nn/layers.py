@@ -440,12 +440,12 @@ class Softmax(Module):
     [[0.25, 0.25, 0.25, 0.25]]
     """
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: Optional[int] = None) -> None:
         super().__init__()
         self.dim = dim
 
     def forward(self, x):
-        return ag.softmax(x, dim=self.dim)
+        return F.softmax(x, self.dim)  # (dim=None: PyTorch's implicit dim, warned)
 
 
 class LogSoftmax(Module):
@@ -456,12 +456,12 @@ class LogSoftmax(Module):
     [-0.6931, -0.6931]
     """
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: Optional[int] = None) -> None:
         super().__init__()
         self.dim = dim
 
     def forward(self, x):
-        return ag.log_softmax(x, dim=self.dim)
+        return F.log_softmax(x, self.dim)  # (dim=None: PyTorch's implicit dim, warned)
 
 
 class Softplus(Module):

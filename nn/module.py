@@ -559,6 +559,6 @@ class ModuleList(_ModuleSequence):
     (3, 6)
     """
 
-    def __init__(self, mods: Optional[Iterable[Module]] = None) -> None:
+    def __init__(self, modules: Optional[Iterable[Module]] = None) -> None:
         super().__init__()
-        self.extend(mods or [])
+        self.extend(modules or [])
