@@ -389,11 +389,19 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
             raise ValueError(f"dropout: probability has to be between 0 and 1, but got {v}")
         raise TypeError(f"dropout: p must be a float, not a tensor of shape {tuple(p.shape)}; "
                         f"pass p.item()")
+    if isinstance(p, (np.ndarray, np.generic)) and not isinstance(p, (np.floating, np.integer)):
+        try:  # (PyTorch's own check, ``p < 0.0 or p > 1.0``, run by NumPy)
+            out = bool(p < 0.0 or p > 1.0)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"dropout: p must be a float, got {A._desc(p)} ({e})") from None
+        if out:
+            raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
+        raise TypeError(f"dropout: p must be a float, not {A._desc(p)}; pass float(p)")
+    A.probability(p, "p", "dropout")   # (before training, as PyTorch)
     if not isinstance(training, (bool, np.bool_)):
         raise TypeError(f"dropout: training must be a bool, got {type(training).__name__} "
                         f"{training!r}"[:200])
     if inplace and isinstance(input, Tensor):
-        A.probability(p, "p", "dropout")
         if not training:
             return input
         return _in_place(input, "dropout", lambda t: ag.dropout(_float_input(t, "dropout"), p))

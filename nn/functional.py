@@ -17,6 +17,9 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
+from ._class_targets import (_check_target_dtype, _check_targets, _class_weight,
+                             _one_sample_target)
+
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "flatten",
     "relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "log_softmax",
@@ -80,7 +83,10 @@ def _softmax_dim(name: str, x: Tensor, dim, dtype) -> Tuple[Tensor, int]:
     1 otherwise; ``dtype`` casts the input first."""
     x = ag.as_tensor(x)
     if dtype is not None:
-        x = x.to(dtype)
+        try:
+            x = x.to(dtype)
+        except (TypeError, ValueError) as e:   # (to's message, under the function called)
+            raise type(e)(f"{name}: dtype: {e}") from None
     if dim is None:
         dim = 0 if x.ndim in (0, 1, 3) else 1
         warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
@@ -404,47 +410,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
-def _check_targets(name: str, logits: Tensor, y: np.ndarray, ignore_index: int) -> None:
-    if logits.ndim == 0:
-        raise ag.ShapeError(f"{name}: expected an input of 1 or more dimensions ((C,) or "
-                            f"(N, C, ...)), got a 0-d tensor")
-    c = logits.shape[1] if logits.ndim > 1 else logits.shape[0]
-    exp = (logits.shape[0],) + tuple(logits.shape[2:]) if logits.ndim > 1 else ()
-    if y.shape != exp:
-        raise ag.InvalidArgumentError(f"{name}: input of shape {tuple(logits.shape)} needs class-index "
-                         f"targets of shape {exp}, got {y.shape}")
-    bad = (y < 0) | (y >= c)
-    if np.count_nonzero(bad) and np.count_nonzero(bad & (y != ignore_index)):
-        bad &= y != ignore_index
-        raise IndexError(f"{name}: target {y[bad].flat[0]} is out of range for {c} classes "
-                         f"(valid: 0 to {c - 1}, or ignore_index={ignore_index})")
-
-
-def _check_target_dtype(name: str, dtype) -> None:
-    """Class-index targets are int64 or uint8, as PyTorch requires (a DtypeError, its
-    RuntimeError, for int32 or bool: PyTorch users convert with .long())."""
-    if dtype not in (np.int64, np.uint8):
-        raise ag.DtypeError(f"{name}: targets must be integer class indices of dtype int64 "
-                            f"(Long) or uint8 (Byte), got {dtype}; convert with .long()")
-
-
-def _class_weight(name: str, weight, c: int, probabilities: bool = False):
-    """``weight`` as a floating (C,) tensor, or None. PyTorch's rules: C elements exactly
-    (RuntimeError otherwise) and, with class-index targets, a floating dtype (PyTorch
-    wants the input's; tapegrad casts a float weight to it)."""
-    if weight is None:
-        return None
-    w = ag.as_tensor(weight)
-    if w.shape != (c,):
-        raise ag.InvalidArgumentError(f"{name}: weight tensor should be defined either for all "
-                                      f"{c} classes or no classes but got weight tensor of "
-                                      f"shape {tuple(w.shape)}")
-    if w.dtype.kind != "f" and not probabilities:
-        raise ag.DtypeError(f"{name}: weight must be a floating point tensor like the input, "
-                            f"got {w.dtype}; convert it with .float()")
-    return w
-
-
 @_named("nll_loss")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,
              reduce=None, reduction: str = "mean") -> Tensor:
@@ -460,7 +425,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     from ._functional_layers import _legacy  # (lazily: _functional_layers imports this module)
     reduction = _legacy(size_average, reduce, reduction)
     logp = ag.as_tensor(input)
-    yt = np.asarray(ag.as_tensor(target))
+    yt = np.asarray(_one_sample_target("nll_loss", logp, ag.as_tensor(target)))
     if logp.ndim == 0:  # PyTorch's order of checks: rank, target rank, batch size, dtype
         raise ag.ShapeError("nll_loss: expected an input of 1 or more dimensions ((C,) or "
                             "(N, C, ...)), got a 0-d tensor")
@@ -520,7 +485,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     from ._functional_layers import _legacy  # (lazily: _functional_layers imports this module)
     reduction = _legacy(size_average, reduce, reduction)
     logits = ag.as_tensor(input)
-    yt = ag.as_tensor(target)
+    yt = _one_sample_target("cross_entropy", logits, ag.as_tensor(target))
     if logits.ndim == 0:
         _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
     if not 0.0 <= label_smoothing <= 1.0:  # (PyTorch checks it before the batch size)
@@ -531,18 +496,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
                          f"match target batch_size ({yt.shape[0]})")
     if yt.dtype.kind != "f":
         _check_target_dtype("cross_entropy", yt.dtype)
-    if logits.ndim:
-        weight = _class_weight("cross_entropy", weight, logits.shape[1 if logits.ndim > 1 else 0],
-                               probabilities=yt.dtype.kind == "f")
     if (yt.dtype.kind in "iu" and label_smoothing == 0.0 and logits.ndim in (1, 2)
             and logits.dtype.kind == "f"):
         _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
+        weight = _class_weight("cross_entropy", weight, logits.shape[-1])
         return ag.softmax_cross_entropy(logits, yt, weight=weight, ignore_index=ignore_index,
                                         reduction=reduction)
     dim = 1 if logits.ndim > 1 else 0
     logp = ag.log_softmax(logits, dim=dim)
     c = logits.shape[dim]
-    wt = None if weight is None else ag.as_tensor(weight)
     if yt.dtype.kind == "f" and ignore_index != -100:
         raise ag.InvalidArgumentError("cross_entropy: ignore_index is not supported for "
                                       "floating point (probability) targets")
@@ -550,6 +512,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         if yt.shape != logits.shape:
             raise ag.InvalidArgumentError(f"cross_entropy: probability targets must have the logits' shape "
                              f"{tuple(logits.shape)}, got {tuple(yt.shape)}")
+        wt = _class_weight("cross_entropy", weight, c, probabilities=True)
         q = yt * (1 - label_smoothing) + (label_smoothing / c if c else 0.0)  # (c = 0: empty)
         wshape = (1, c) + (1,) * (logits.ndim - 2) if logits.ndim > 1 else (c,)
         terms = -(logp * q) if wt is None else -(logp * q * ag.reshape(wt, wshape))
@@ -558,6 +521,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
             return loss.sum() / float(np.prod(loss.shape) if loss.ndim else 1)
         return _reduce(loss, reduction, "cross_entropy")
     _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
+    wt = weight = _class_weight("cross_entropy", weight, c)
     nll = nll_loss(logp, yt, weight=weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0.0:
         return nll

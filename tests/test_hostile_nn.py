@@ -523,3 +523,48 @@ def test_long_run_fixes_of_seed_103():
 
 def test_mean_checks_the_dtype_before_the_dim():
     refuses_like_torch(lambda: ag.tensor(3).mean(1), lambda: torch.tensor(3).mean(1), "mean")
+
+
+def test_long_run_fixes_of_seed_104():
+    x = np.random.default_rng(0).standard_normal(3).astype(np.float32)
+    TF = torch.nn.functional
+    # a (1,) target of one (C,) sample is its 0-d target, as in PyTorch (it was refused);
+    # another size is named before the weight is looked at
+    for fn in ("cross_entropy", "nll_loss"):
+        for red in ("mean", "sum", "none"):
+            ours = getattr(F, fn)(ag.tensor(x), ag.tensor([1]), reduction=red)
+            ref = getattr(TF, fn)(torch.tensor(x), torch.tensor([1]), reduction=red)
+            assert ours.shape == tuple(ref.shape) and ours.item() == pytest.approx(ref.item(), rel=1e-6)
+        refuses_like_torch(lambda: getattr(F, fn)(ag.tensor(x), ag.tensor([1, 2]), ag.tensor([1, 2, 3])),
+                           lambda: getattr(TF, fn)(torch.tensor(x), torch.tensor([1, 2]),
+                                                   torch.tensor([1, 2, 3])), fn)
+    # cat names a 0-d tensor at any position before the dim (was an IndexError for the dim)
+    e = refuses_like_torch(lambda: ag.cat([ag.ones(3), ag.tensor(1.0)], 1),
+                           lambda: torch.cat([torch.ones(3), torch.tensor(1.0)], 1), "cat")
+    assert "position 1" in str(e)
+    # rms_norm checks the shape before the dtype; smooth_l1_loss refuses a NaN beta
+    refuses_like_torch(lambda: ag.rms_norm(ag.tensor(1, dtype=ag.int32), (3,)),
+                       lambda: TF.rms_norm(torch.tensor(1, dtype=torch.int32), (3,)), "rms_norm")
+    refuses_like_torch(lambda: F.smooth_l1_loss(ag.ones(2), ag.ones(2), beta=float("nan")),
+                       lambda: TF.smooth_l1_loss(torch.ones(2), torch.ones(2), beta=float("nan")),
+                       "smooth_l1_loss")
+    # dropout checks p first, with PyTorch's own NumPy comparison for an array p
+    p = np.array([1 + 2j], dtype=np.complex64)
+    refuses_like_torch(lambda: F.dropout(ag.ones(3), p, -1.0),
+                       lambda: TF.dropout(torch.ones(3), p, -1.0), "dropout")
+    refuses_like_torch(lambda: F.dropout(ag.ones(3), np.array([0.5])),
+                       lambda: TF.dropout(torch.ones(3), np.array([0.5])), "dropout")
+
+
+def test_isclose_follows_torch_at_infinities():
+    """An infinite difference is never within tolerance, even an infinite rtol (NumPy 2
+    said True for isclose(inf, 1, rtol=inf)); equal infinities are close."""
+    vals = [0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-9, 1e30]
+    a = np.array(vals, np.float32)[:, None] * np.ones(len(vals), np.float32)
+    for rtol in (0.0, 1e-5, np.inf):
+        for atol in (0.0, 1e-8, np.inf):
+            for equal_nan in (False, True):
+                ours = ag.isclose(ag.tensor(a), ag.tensor(a.T.copy()), rtol, atol, equal_nan)
+                ref = torch.isclose(torch.tensor(a), torch.tensor(a.T.copy()), rtol, atol, equal_nan)
+                assert ours.tolist() == ref.tolist(), (rtol, atol, equal_nan)
+    assert not ag.allclose(ag.tensor(float("inf")), ag.ones(2, 3), float("inf"))

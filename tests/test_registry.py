@@ -165,8 +165,9 @@ def test_init_is_imports_and_all_only():
 
 
 def test_imports_are_one_way():
-    """The core layers import only downwards: tape <- storage <- tensor <- registry <- ops."""
-    layers = ["devices", "tape", "errors", "storage", "tensor", "registry"]
+    """The core layers import only downwards: tape <- storage <- tensor <- registry <- ops
+    (``_checks``, NumPy and errors only, sits below tensor)."""
+    layers = ["devices", "tape", "errors", "_checks", "storage", "tensor", "registry"]
     for k, mod in enumerate(layers):
         _, imports = _imports(PKG / f"{mod}.py")
         for node in imports:

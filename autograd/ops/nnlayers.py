@@ -104,13 +104,13 @@ def rms_norm(x, normalized_shape: Union[int, Sequence[int]], weight=None,
     if not ns:
         raise InvalidArgumentError("rms_norm: expected normalized_shape to be at least "
                                    "1-dimensional (one element or more), got ()")
+    k = len(ns)
+    if k == 0 or tuple(x.shape[x.ndim - k:]) != ns or x.ndim < k:  # (before the dtype, as torch)
+        raise ShapeError(f"rms_norm: normalized_shape {ns} must be the trailing dimensions of "
+                         f"the input, got input shape {x.shape}")
     _floating(x, "rms_norm")
     if eps is not None:
         eps = real_arg(eps, "eps", "rms_norm")
-    k = len(ns)
-    if k == 0 or tuple(x.shape[x.ndim - k:]) != ns or x.ndim < k:
-        raise ShapeError(f"rms_norm: normalized_shape {ns} must be the trailing dimensions of "
-                         f"the input, got input shape {x.shape}")
     if eps is None:
         eps = float(np.finfo(x.dtype).eps) if x.dtype.kind == "f" else float(np.finfo(np.float32).eps)
     axes = tuple(range(x.ndim - k, x.ndim))
@@ -256,7 +256,7 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     if reduction not in ("mean", "sum", "none"):  # (checked before beta, as in PyTorch)
         _reduce(x, reduction, "smooth_l1_loss")
     beta = real_arg(beta, "beta", "smooth_l1_loss")
-    if beta < 0:
+    if not beta >= 0:  # (NaN too)
         raise InvalidArgumentError(f"smooth_l1_loss: beta must be >= 0 (negative values are not "
                                    f"supported), got {beta}")
     a = (x - y).abs()

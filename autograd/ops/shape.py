@@ -246,8 +246,10 @@ def cat(tensors: Sequence, axis: int = 0, *, dim=None):
     empty = [t.ndim == 1 and t.shape[0] == 0 for t in ts]
     r = empty.index(False) if False in empty else 0
     nd = ts[r].ndim
-    if nd == 0:
-        raise InvalidArgumentError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+    zero_d = [i for i, t in enumerate(ts) if t.ndim == 0]  # (PyTorch: before the dim)
+    if zero_d:
+        raise InvalidArgumentError(f"cat: zero-dimensional tensor (at position {zero_d[0]}) "
+                                   f"cannot be concatenated; use stack, or reshape it to (1,)")
     ax = dim_arg(a, nd, "cat")
     slab = ts[r].shape[:ax] + (0,) + ts[r].shape[ax + 1:]
     ts = [t.reshape(slab) if e else t for t, e in zip(ts, empty)]

@@ -532,7 +532,13 @@ def _isclose(op: str, input, other, rtol, atol, equal_nan) -> np.ndarray:  # noq
     broadcast_arg(op, a.shape, b.shape)
     if a.dtype == np.bool_:
         return np.asarray(a._d == b._d)
-    return np.asarray(np.isclose(a._d, b._d, rtol=r, atol=t, equal_nan=bool(equal_nan)))
+    x, y = a._d, b._d  # torch's rule: equal, or a finite |a - b| within atol + |rtol b|
+    close = x == y     # (NumPy 2's isclose counts inf within an infinite rtol)
+    x, y = (x.astype(np.float64), y.astype(np.float64)) if x.dtype.kind in "iu" else (x, y)
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(x - y)
+        close = close | (np.isfinite(err) & (err <= t + np.abs(r * y)))
+    return np.asarray(close | (np.isnan(x) & np.isnan(y)) if equal_nan else close)
 
 
 def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:  # noqa: A002
