@@ -157,7 +157,7 @@ def randint(low: int, high: Optional[int] = None, size=(), *, dtype=np.int64, ge
     _cpu(device, "randint")
     _generator(generator, "randint")
     dtype = dtype_arg(dtype, "randint")
-    if isinstance(high, (tuple, list)) and size == ():
+    if isinstance(high, (tuple, list)) and isinstance(size, tuple) and not size:
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low

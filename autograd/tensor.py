@@ -542,7 +542,9 @@ def as_tensor(x: Any, like: Optional[Tensor] = None, *, dtype=None, device=None)
         return x
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in "biuf":
-            raise TypeError(f"cannot use a NumPy array of dtype {x.dtype} as a tensor")
+            raise (DtypeError(f"tapegrad does not support complex numbers (a NumPy array of "
+                              f"dtype {x.dtype})") if x.dtype.kind == "c" else
+                   TypeError(f"cannot use a NumPy array of dtype {x.dtype} as a tensor"))
         return Tensor._wrap(x)
     if isinstance(x, np.generic):
         if like is not None and x.dtype.kind in "biuf":
@@ -587,6 +589,10 @@ def from_numpy(a: np.ndarray) -> Tensor:
     """
     if not isinstance(a, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray, got {type(a).__name__}")
+    if a.dtype.kind not in "biuf":
+        raise (DtypeError if a.dtype.kind == "c" else TypeError)(
+            f"from_numpy: tapegrad does not support arrays of dtype {a.dtype}; use bool, "
+            f"integer or float data")
     return Tensor._wrap(a)
 
 

@@ -142,9 +142,9 @@ def _resize_args(input, size, scale_factor, name: str) -> None:
 def _interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
                  align_corners: Optional[bool] = None,
                  recompute_scale_factor: Optional[bool] = None, antialias: bool = False) -> Tensor:
+    _resize_args(input, size, scale_factor, "interpolate")
     if antialias:  # (refused, never ignored: it changes the result of a downsampling)
         raise NotImplementedError("interpolate: antialias=True is not supported")
-    _resize_args(input, size, scale_factor, "interpolate")
     return ag.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
 
 

@@ -71,9 +71,9 @@ class MultiheadAttention(Module):
         super().__init__()
         name = "MultiheadAttention"
         embed_dim, num_heads = heads_args(embed_dim, num_heads, name, int_heads=False)
+        A.device(device, name)      # (PyTorch: at the first torch.empty(device=), before kdim)
         kdim = embed_dim if kdim is None else A.size(kdim, "kdim", name)
         vdim = embed_dim if vdim is None else A.size(vdim, "vdim", name)
-        A.device(device, name)      # (PyTorch: at the first torch.empty(device=))
         num_heads = A.size(num_heads, "num_heads", name)
         self.embed_dim, self.num_heads = embed_dim, num_heads
         self.dropout = A.real(dropout, "dropout", name)

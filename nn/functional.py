@@ -83,8 +83,10 @@ def _softmax_dim(name: str, x: Tensor, dim, dtype) -> Tuple[Tensor, int]:
     1 otherwise; ``dtype`` casts the input first."""
     x = ag.as_tensor(x)
     if dtype is not None:
+        if not isinstance(dtype, (str, type, np.dtype)):  # (.to would read an int as a device)
+            raise TypeError(f"{name}: dtype must be a dtype, got {type(dtype).__name__} {dtype!r}")
         try:
-            x = x.to(dtype)
+            x = x.to(dtype=dtype)
         except (TypeError, ValueError) as e:   # (to's message, under the function called)
             raise type(e)(f"{name}: dtype: {e}") from None
     if dim is None:

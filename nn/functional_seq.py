@@ -124,6 +124,8 @@ def layer_norm(input, normalized_shape: _Shape, weight: Optional[Tensor] = None,
         if p is not None and tuple(p.shape) != ns:
             raise ag.ShapeError(f"layer_norm: {name} has shape {tuple(p.shape)}, expected "
                                 f"normalized_shape {ns}")
+    if 0 in ns:  # nothing to normalise: an empty result, as in PyTorch
+        return x * 1.0
     axes = tuple(range(x.ndim - k, x.ndim))
     xc = x - x.mean(axis=axes, keepdims=True)
     var = (xc * xc).mean(axis=axes, keepdims=True)

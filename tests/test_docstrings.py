@@ -80,7 +80,7 @@ def test_examples_list_only_shrinks():
                                  "nn.attention", "nn.transformer", "nn._functional_layers",
                                  "nn.functional_seq", "nn.optim", "nn.optim.lr_scheduler",
                                  "nn.serialization", "nn.serialization._files",
-                                 "autograd.ops.elementwise", "autograd.ops.surface",
+                                 "autograd.ops.elementwise", "autograd.ops.surface", "autograd.ops.compare",
                                  "autograd.ops.torchmath", "autograd.ops.rounding",
                                  "autograd.ops.scan", "autograd.ops.linalg",
                                  "autograd.ops.index", "autograd.ops.loss",

@@ -568,3 +568,42 @@ def test_isclose_follows_torch_at_infinities():
                 ref = torch.isclose(torch.tensor(a), torch.tensor(a.T.copy()), rtol, atol, equal_nan)
                 assert ours.tolist() == ref.tolist(), (rtol, atol, equal_nan)
     assert not ag.allclose(ag.tensor(float("inf")), ag.ones(2, 3), float("inf"))
+
+
+def test_long_run_fixes_of_seeds_104_and_105():
+    TF = torch.nn.functional
+    # softmax's dtype is a dtype (an int was read by .to as a CUDA device)
+    for d in (3, -1.0):
+        refuses_like_torch(lambda: F.softmax(ag.ones(3), 0, 3, d),
+                           lambda: TF.softmax(torch.ones(3), 0, 3, d), "softmax")
+    assert F.log_softmax(ag.ones(3), 0, 3, ag.float64).dtype == np.float64
+    # softmax_cross_entropy's ignore_index is an int (a tuple was a raw int() TypeError)
+    with pytest.raises(TypeError, match="softmax_cross_entropy: ignore_index must be an int"):
+        ag.softmax_cross_entropy(ag.ones(3, 3), ag.tensor([0, 1, 2]), None, ())
+    # interpolate checks size/scale_factor before antialias, as PyTorch
+    refuses_like_torch(lambda: F.interpolate(ag.ones(1, 1, 3), 1, 2.0, "nearest", None, None, True),
+                       lambda: TF.interpolate(torch.ones(1, 1, 3), 1, 2.0, "nearest", None, None, True),
+                       "interpolate")
+    with pytest.raises(NotImplementedError, match="antialias"):
+        F.interpolate(ag.ones(1, 1, 4, 4), size=2, mode="bilinear", antialias=True)
+    # randint(low, high, tensor): named (was the truth value of an empty tensor)
+    refuses_like_torch(lambda: ag.randint(1.0, [1, 2], ag.tensor(3)),
+                       lambda: torch.randint(1.0, [1, 2], torch.tensor(3)), "randint")
+    # MultiheadAttention checks the device before kdim/vdim, as PyTorch
+    refuses_like_torch(lambda: nn.MultiheadAttention(3, 1, 0.0, True, False, False, 0, 0.5, False, "cuda"),
+                       lambda: torch.nn.MultiheadAttention(3, 1, 0.0, True, False, False, 0, 0.5,
+                                                           False, "cuda"), "MultiheadAttention")
+    # layer_norm / rms_norm over an empty normalized shape: an empty result, as PyTorch
+    for fn in ("layer_norm", "rms_norm"):
+        assert getattr(F, fn)(ag.zeros(2, 0), (0,)).shape == \
+            tuple(getattr(TF, fn)(torch.zeros(2, 0), (0,)).shape) == (2, 0)
+    # a Python int shifted by an int32 tensor stays int32
+    for fn in ("bitwise_left_shift", "bitwise_right_shift", "bitwise_and"):
+        assert getattr(ag, fn)(3, ag.ones(2, dtype=ag.int32)).dtype == np.int32 and \
+            getattr(torch, fn)(3, torch.ones(2, dtype=torch.int32)).dtype == torch.int32
+    # complex NumPy arrays are refused by from_numpy (a complex64 tensor came back) and
+    # named as complex wherever an array becomes a tensor
+    c = np.array([1 + 2j], dtype=np.complex64)
+    for f in (lambda: ag.from_numpy(c), lambda: ag.as_tensor(c)):
+        with pytest.raises(ag.DtypeError, match="complex"):
+            f()

@@ -83,3 +83,47 @@ def test_parameters_stand_at_torchs_positions_under_torchs_names(label, ours, th
 def test_every_torch_signature_is_read():
     unread = [label for label, _, theirs in PAIRS if label not in HIDDEN and _names(theirs) is None]
     assert not unread, unread
+
+
+# autograd's own spellings at PyTorch's positions: NumPy's axis/keepdims, with PyTorch's
+# dim/keepdim accepted as keywords (checked below); functions that are not torch's
+ALIASES = {"axis": "dim", "keepdims": "keepdim"}
+NOT_TORCHS = {
+    "as_tensor": "as_tensor(x, like): like is autograd's; torch's dtype/device are keywords here too",
+    "from_numpy": "one positional argument either way",
+    "set_default_dtype": "one positional argument either way",
+    "set_default_device": "one positional argument either way",
+    "manual_seed": "one positional argument either way",
+    "compile": "ag.compile replays a training step; torch.compile is a different API",
+    "index_add": "autograd's scatter-add primitive (g, index, shape), not torch.index_add",
+    "swapaxes": "one function with transpose (input, dim0, dim1); the positions agree",
+    "true_divide": "one function with div (input, other); the positions agree",
+}
+
+
+def _ag_pairs():
+    import autograd as ag
+    for name in ag.__all__:
+        ours, theirs = getattr(ag, name), getattr(torch, name, None)
+        if theirs is None or isinstance(ours, type) or not callable(ours) or name in NOT_TORCHS:
+            continue
+        a, b = _names(ours), _names(theirs)
+        if a is not None and b is not None:
+            yield name, ours, a, b
+
+
+AG_PAIRS = list(_ag_pairs())
+
+
+@pytest.mark.parametrize("name,ours,a,b", AG_PAIRS, ids=[p[0] for p in AG_PAIRS])
+def test_autograd_functions_take_torchs_positions(name, ours, a, b):
+    n = min(len(a), len(b))
+    params = inspect.signature(ours).parameters
+    for v, w in zip(a[:n], b[:n]):
+        assert v == w or ALIASES.get(v) == w, f"{name}: ours {a}, PyTorch's {b}"
+        if v != w:  # torch's keyword spelling works too
+            assert w in params, f"{name} takes {v} but not {w}="
+
+
+def test_autograd_comparison_covers_the_functions():
+    assert len(AG_PAIRS) > 120

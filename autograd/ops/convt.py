@@ -38,7 +38,7 @@ def _single(v, name: str, op: str) -> int:
 
 
 @composite("conv1d")
-def conv1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Union[IntOrSeq, str] = 0,
+def conv1d(input, weight, bias=None, stride: IntOrSeq = 1, padding: Union[IntOrSeq, str] = 0,
            dilation: IntOrSeq = 1, groups: int = 1):
     """1-D cross-correlation like ``torch.nn.functional.conv1d``: x (N, C, L) or (C, L),
     weight (O, C / groups, k), bias (O,) -> (N, O, oL) with
@@ -52,7 +52,7 @@ def conv1d(x, weight, bias=None, stride: IntOrSeq = 1, padding: Union[IntOrSeq, 
     >>> ag.conv1d(x, ag.ones(1, 1, 2)).tolist()
     [[[3.0, 5.0, 7.0]]]
     """
-    x, weight = as_tensor(x), as_tensor(weight)
+    x, weight = as_tensor(input), as_tensor(weight)
     if x.ndim == 2:
         return conv1d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups)[0]
     if x.ndim != 3 or weight.ndim != 3:
@@ -86,7 +86,7 @@ def _conv_t_size(n, k, s, p, d, op):
 
 
 @composite("conv_transpose2d")
-def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0,
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups: int = 1, dilation=1):
     """Transposed 2-D convolution like ``torch.nn.functional.conv_transpose2d`` (the
     gradient of conv2d with respect to its input): x (N, Cin, H, W) or (Cin, H, W),
@@ -99,7 +99,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     >>> ag.conv_transpose2d(x, ag.ones(1, 1, 2, 2)).tolist()
     [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
     """
-    x, weight = as_tensor(x), as_tensor(weight)
+    x, weight = as_tensor(input), as_tensor(weight)
     if x.ndim == 3:
         return conv_transpose2d(x.unsqueeze(0), weight, bias, stride, padding, output_padding,
                                 groups, dilation)[0]

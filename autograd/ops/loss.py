@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InvalidArgumentError
-from ..errors import DtypeError, ShapeError
+from .._checks import int_arg
+from ..errors import DtypeError, InvalidArgumentError, ShapeError
 from ..registry import apply, defop, public
 from ..tensor import as_tensor
 from ._util import raw
@@ -124,6 +124,7 @@ def softmax_cross_entropy(logits, target, weight=None, ignore_index: int = -100,
     if reduction not in _REDUCTIONS:
         raise InvalidArgumentError(f"softmax_cross_entropy: reduction must be 'mean', 'sum' or 'none', "
                          f"got {reduction!r}")
+    ignore_index = int_arg(ignore_index, "ignore_index", "softmax_cross_entropy")
     nc = z.shape[-1]
     yd = y._d
     bad = (yd < 0) | (yd >= nc)
@@ -141,7 +142,7 @@ def softmax_cross_entropy(logits, target, weight=None, ignore_index: int = -100,
                             f"weights, got {weight!r}"[:200]) from None
         if w.shape != (nc,):
             raise ShapeError(f"softmax_cross_entropy: weight of shape {w.shape} must be ({nc},)")
-    return apply(_sce, (z, y), {"weight": w, "ignore_index": int(ignore_index),
+    return apply(_sce, (z, y), {"weight": w, "ignore_index": ignore_index,
                                 "reduction": reduction})
 
 

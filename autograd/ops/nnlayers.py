@@ -113,6 +113,8 @@ def rms_norm(x, normalized_shape: Union[int, Sequence[int]], weight=None,
         eps = real_arg(eps, "eps", "rms_norm")
     if eps is None:
         eps = float(np.finfo(x.dtype).eps) if x.dtype.kind == "f" else float(np.finfo(np.float32).eps)
+    if 0 in ns:  # nothing to normalise: an empty result, as in PyTorch
+        return x * 1.0
     axes = tuple(range(x.ndim - k, x.ndim))
     y = x / ((x * x).mean(axis=axes, keepdims=True) + eps).sqrt()
     if weight is not None:

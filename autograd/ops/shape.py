@@ -115,14 +115,14 @@ _permute = defop("permute", lambda x, axes: x.transpose(axes),
                  linear=True, doc="reorder dimensions")
 
 
-def permute(x, *axes):
+def permute(input, *axes):
     """Reorder dimensions: ``out.shape[i] = x.shape[axes[i]]``.
 
     >>> import autograd as ag
     >>> ag.permute(ag.zeros(2, 3, 4), (2, 0, 1)).shape
     (4, 2, 3)
     """
-    x = as_tensor(x)
+    x = as_tensor(input)
     axes = _shape_arg(axes, "permute") if axes else tuple(range(x.ndim - 1, -1, -1))
     if len(axes) == x.ndim:
         axes = tuple(dim_arg(a, x.ndim, "permute") for a in axes)  # IndexError out of range
@@ -348,14 +348,14 @@ def split(x, split_size_or_sections, dim: int = 0) -> Tuple[Tensor, ...]:
     return tuple(out)
 
 
-def chunk(x, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
+def chunk(input, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
     """Split into ``chunks`` nearly equal pieces.
 
     >>> import autograd as ag
     >>> [c.tolist() for c in ag.chunk(ag.arange(5), 2)]
     [[0, 1, 2], [3, 4]]
     """
-    x = as_tensor(x)
+    x = as_tensor(input)
     if x.ndim == 0:
         raise InvalidArgumentError("chunk: expects at least a 1-dimensional tensor")
     chunks = int_arg(chunks, "chunks", "chunk")
@@ -370,14 +370,14 @@ def chunk(x, chunks: int, dim: int = 0) -> Tuple[Tensor, ...]:
     return split(x, max(1, -(-n // chunks)), dim)
 
 
-def unbind(x, dim: int = 0) -> Tuple[Tensor, ...]:
+def unbind(input, dim: int = 0) -> Tuple[Tensor, ...]:
     """Remove a dimension, returning the slices along it.
 
     >>> import autograd as ag
     >>> [t.tolist() for t in ag.unbind(ag.tensor([[1, 2], [3, 4]]), dim=1)]
     [[1, 3], [2, 4]]
     """
-    x = as_tensor(x)
+    x = as_tensor(input)
     if x.ndim == 0:
         raise IndexError(f"unbind: dimension specified as {dim} but the tensor has no dimensions")
     ax = dim_arg(dim, x.ndim, "unbind")

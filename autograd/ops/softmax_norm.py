@@ -76,7 +76,7 @@ def log_softmax(x, axis=None, *, dim=None):
 
 
 # --------------------------------------------------------------------------- norm
-def norm(x, p=2, dim=None, keepdim: bool = False):
+def norm(input, p=2, dim=None, keepdim: bool = False):
     """The vector p-norm over ``dim`` (all elements when None), PyTorch's
     ``torch.linalg.vector_norm(x, ord=p, dim=dim, keepdim=keepdim)``:
 
@@ -98,7 +98,7 @@ def norm(x, p=2, dim=None, keepdim: bool = False):
     from .elementwise import pow as _pow
     from .elementwise import sqrt, where
 
-    x = as_tensor(x)
+    x = as_tensor(input)
     if x.dtype.kind != "f":
         from ..errors import DtypeError
 
