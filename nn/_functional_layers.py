@@ -414,7 +414,10 @@ def _legacy(size_average, reduce, reduction: str) -> str:
         return reduction
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
-    return ("mean" if size_average else "sum") if reduce else "none"
+    out = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{out}' instead.", UserWarning, stacklevel=3)  # (PyTorch's words)
+    return out
 
 
 class _XLogX(ag.Function):

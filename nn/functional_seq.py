@@ -75,10 +75,10 @@ def embedding(input, weight: Tensor, padding_idx: Optional[int] = None,
         raise ag.DtypeError(f"embedding: indices must be integers (int64 or int32), got "
                             f"{idx.dtype}; convert with .long()")
     n = weight.shape[0]
-    if idx.size and (idx.max() >= n or idx.min() < -n):
-        bad = idx[(idx >= n) | (idx < -n)].flat[0]
+    if idx.size and (idx.max() >= n or idx.min() < 0):  # (negative too: PyTorch never wraps)
+        bad = idx[(idx >= n) | (idx < 0)].flat[0]
         raise IndexError(f"embedding: index {bad} is out of range for an embedding of "
-                         f"{n} rows (weight {tuple(weight.shape)})")
+                         f"{n} rows (valid: 0 to {n - 1}; weight {tuple(weight.shape)})")
     if padding_idx is not None:
         if not A.is_int(padding_idx):
             raise TypeError(f"embedding: padding_idx must be an int, got {padding_idx!r}")
@@ -89,7 +89,9 @@ def embedding(input, weight: Tensor, padding_idx: Optional[int] = None,
             rows = np.zeros((n, 1), dtype=bool)
             rows[p] = True
             weight = ag.where(ag.tensor(rows), weight.detach(), weight)
-    return weight[idx.astype(np.int64, copy=False)]
+    if isinstance(input, Tensor) and input.dtype != np.int64:
+        return weight[input.long()]  # (a recorded cast: an exported graph reads int32 ids)
+    return weight[idx]
 
 
 # --------------------------------------------------------------------------- layer_norm

@@ -607,3 +607,14 @@ def test_long_run_fixes_of_seeds_104_and_105():
     for f in (lambda: ag.from_numpy(c), lambda: ag.as_tensor(c)):
         with pytest.raises(ag.DtypeError, match="complex"):
             f()
+
+
+def test_embedding_refuses_negative_indices_as_torch():
+    """A negative id was read from the end (-1: the last row); PyTorch refuses it."""
+    w = np.random.default_rng(0).standard_normal((3, 2)).astype(np.float32)
+    e = refuses_like_torch(lambda: F.embedding(ag.tensor([0, -1]), ag.tensor(w)),
+                           lambda: torch.nn.functional.embedding(torch.tensor([0, -1]),
+                                                                 torch.tensor(w)), "embedding")
+    assert "-1" in str(e)
+    assert F.embedding(ag.tensor(np.array([2, 0], np.int32)), ag.tensor(w)).tolist() == \
+        torch.nn.functional.embedding(torch.tensor([2, 0]), torch.tensor(w)).tolist()

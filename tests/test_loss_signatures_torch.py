@@ -13,6 +13,8 @@ import nn.functional as F
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
+# (the legacy calls below warn as PyTorch does; the warning itself is tested at the end)
+pytestmark = pytest.mark.filterwarnings("ignore:size_average and reduce args")
 
 FUNCS = ["mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
          "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy"]
@@ -178,3 +180,23 @@ def test_errors_name_the_op():
         F.mse_loss(a, a, None, None, "avg")
     with pytest.raises(Exception, match="CrossEntropyLoss"):
         nn.CrossEntropyLoss(None, None, -100, None, "avg")
+
+
+def _legacy_warnings(fn) -> list:
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        fn()
+    return [str(x.message) for x in w if "size_average and reduce" in str(x.message)]
+
+
+@pytest.mark.parametrize("kw", [dict(size_average=False), dict(reduce=False),
+                                dict(size_average=True, reduce=True)])
+def test_legacy_flags_warn_with_torchs_words(kw):
+    """PyTorch warns that size_average/reduce are deprecated, naming the reduction to use
+    instead; so does tapegrad, for the functions and the modules (and not without them)."""
+    x, y = np.ones(3, np.float32), np.zeros(3, np.float32)
+    ours = _legacy_warnings(lambda: F.mse_loss(ag.tensor(x), ag.tensor(y), **kw))
+    theirs = _legacy_warnings(lambda: TF.mse_loss(torch.tensor(x), torch.tensor(y), **kw))
+    assert ours == theirs and len(ours) == 1
+    assert _legacy_warnings(lambda: nn.L1Loss(**kw)) == _legacy_warnings(lambda: torch.nn.L1Loss(**kw))
+    assert not _legacy_warnings(lambda: F.mse_loss(ag.tensor(x), ag.tensor(y), reduction="sum"))

@@ -82,6 +82,21 @@ def test_embedding_reads_its_int64_indices_from_the_input():
     assert {i.name for i in proto.graph.initializer} == {"weight"}
 
 
+def test_int32_token_ids_are_cast_on_entry():
+    """int32 ids (what many tokenizers give) were refused as "never read": the graph now
+    takes them as int32 and casts them to int64 before the Gather, at any batch size."""
+    ag.manual_seed(0)
+    rng = _rng(2)
+    model = nn.Sequential(nn.Embedding(V, E), nn.Linear(E, 3))
+    proto = _export_and_compare(
+        model, lambda b: (rng.integers(0, V, size=(b, T)).astype(np.int32),), {0: 0}, {0: 0})
+    assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.INT32
+    cast = proto.graph.node[0]
+    assert cast.op_type == "Cast" and cast.input[0] == "in0"
+    gathers = [n for n in proto.graph.node if n.op_type == "Gather"]
+    assert len(gathers) == 1 and gathers[0].input[1] == cast.output[0]
+
+
 def test_embedding_followed_by_layers_with_a_padding_index_and_frozen():
     ag.manual_seed(1)
     model = nn.Sequential(nn.Embedding(V, E, padding_idx=0), nn.LayerNorm(E), nn.Linear(E, 3),
@@ -240,10 +255,17 @@ def test_decoder_lm_on_addition_batches(tmp_path):
 # --------------------------------------------------------------------------- what is refused
 def test_what_sequence_models_cannot_export_is_refused_by_name():
     ag.manual_seed(8)
-    tokens = ag.tensor(np.zeros((2, T), dtype=np.int32))
-    # int32 ids: Embedding converts them to int64 with NumPy first (a new array)
+    tokens = ag.tensor(np.zeros((2, T), dtype=np.int64))
+
+    class ShiftedIds(nn.Module):        # ids computed with NumPy: a new array, not the input
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(V, E)
+
+        def forward(self, x):
+            return self.emb(ag.tensor(x.numpy() + 1))
     with pytest.raises(agonnx.ExportError, match="'input_0' is never read"):
-        agonnx.export(nn.Embedding(V, E), (tokens,), None)
+        agonnx.export(ShiftedIds(), (tokens,), None)
 
     class PerRow(nn.Module):            # a constant with one row per batch element
         def forward(self, x):

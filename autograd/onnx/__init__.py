@@ -70,9 +70,13 @@ def _flat_outputs(out: Any) -> List[Any]:
 
 
 def _copy_args(args: Sequence[Any]) -> List[Tensor]:
+    """The example inputs as fresh leaves; integers narrower than int64 (int32 token ids)
+    traced as int64, the index dtype every op reads (the graph casts them on entry)."""
     out = []
     for a in args:
         arr = np.array(a.detach().numpy() if isinstance(a, Tensor) else a)
+        if arr.dtype.kind in "iu" and arr.dtype != np.int64:
+            arr = arr.astype(np.int64)
         t = Tensor._wrap(arr)
         if arr.dtype.kind == "f":
             t.requires_grad_()
@@ -161,6 +165,8 @@ def export(model_or_fn: Callable, args: Any, f: Union[str, "os.PathLike[str]", A
     if isinstance(args, (Tensor, np.ndarray)) or not isinstance(args, (tuple, list)):
         args = (args,)
     inputs = _copy_args(args)
+    in_dtypes = [np.asarray(a.detach().numpy() if isinstance(a, Tensor) else a).dtype
+                 for a in args]
     in_names = _names("input", input_names, len(inputs))
     dyn = {}
     for k, v in (dynamic_axes or {}).items():
@@ -193,11 +199,14 @@ def export(model_or_fn: Callable, args: Any, f: Union[str, "os.PathLike[str]", A
     for nm in set(dyn) - set(in_names) - set(out_names):
         raise ExportError(f"onnx export: dynamic_axes names {nm!r}, which is neither an input "
                           f"({in_names}) nor an output ({out_names})")
-    by_id = {id(t): nm for t, nm in zip(inputs, in_names)}
+    # the name the graph reads an input by: a Cast of it for a narrow integer input
+    read_as = {nm: (b.fresh(f"{nm}_int64") if dt != t.dtype else nm)
+               for t, nm, dt in zip(inputs, in_names, in_dtypes)}
+    by_id = {id(t): read_as[nm] for t, nm in zip(inputs, in_names)}
     # p.detach() shares p's buffer: the same initializer (Embedding's padding_idx row)
     param_arr = {id(t._d): id(t) for t in leaves}
     # an int input's NumPy buffer, as getitem records it for an index array
-    by_arr = {id(t._d): (nm, t._d.dtype, t._d.shape) for t, nm in zip(inputs, in_names)
+    by_arr = {id(t._d): (read_as[nm], t._d.dtype, t._d.shape) for t, nm in zip(inputs, in_names)
               if t._d.dtype.kind in "iu"}
     arr_owner = {id(t._d): id(t) for t in inputs}
     used_inputs: set = set()
@@ -313,8 +322,8 @@ def export(model_or_fn: Callable, args: Any, f: Union[str, "os.PathLike[str]", A
         if id(t) not in used_inputs:
             raise ExportError(f"onnx export: input {nm!r} is never read by the recorded graph "
                               f"(used only through values computed from it outside the graph, "
-                              f"e.g. an index sliced or converted with NumPy (an int32 index "
-                              f"cast to int64), under no_grad, or not at all), so the exported "
+                              f"e.g. an index sliced or shifted with NumPy, under no_grad, or "
+                              f"not at all), so the exported "
                               f"model would ignore it; index with the input's own int64 array")
 
     def vinfo(nm: str, arr: np.ndarray) -> Any:
@@ -323,8 +332,12 @@ def export(model_or_fn: Callable, args: Any, f: Union[str, "os.PathLike[str]", A
             dims[int(ax) % max(arr.ndim, 1)] = str(dn)
         return helper.make_tensor_value_info(nm, helper.np_dtype_to_tensor_dtype(arr.dtype), dims)
 
+    casts = [helper.make_node("Cast", [nm], [read_as[nm]], name=b.fresh("n_cast"),
+                              to=helper.np_dtype_to_tensor_dtype(np.dtype(np.int64)))
+             for nm in in_names if read_as[nm] != nm]
     graph = helper.make_graph(
-        b.nodes, "tapegrad", [vinfo(nm, t.detach().numpy()) for t, nm in zip(inputs, in_names)],
+        casts + b.nodes, "tapegrad",
+        [vinfo(nm, t.detach().numpy().astype(dt)) for t, nm, dt in zip(inputs, in_names, in_dtypes)],
         [vinfo(nm, arr) for nm, arr in out_vals], initializer=b.initializers)
     from .._version import __version__
     model = helper.make_model(graph, producer_name="tapegrad", producer_version=__version__,
