@@ -355,7 +355,8 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
                          f"({max_val})")
     x = _float_input(input, "hardtanh", "fiu")
     if x.dtype.kind in "iu":
-        if not (np.isfinite(lo) and np.isfinite(hi)):
+        info = np.iinfo(x.dtype)
+        if not (info.min <= lo <= info.max and info.min <= hi <= info.max):  # (NaN, inf too)
             raise ag.InvalidArgumentError(f"hardtanh: min_val={min_val} and max_val={max_val} "
                                           f"cannot be converted to {x.dtype} without overflow")
         fn = lambda t: ag.clamp(t, int(lo), int(hi))   # noqa: E731 - PyTorch: bounds cast

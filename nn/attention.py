@@ -38,8 +38,8 @@ def heads_args(embed_dim, num_heads, layer: str, int_heads: bool = True) -> Tupl
     if not divisible:
         raise ValueError(f"{layer}: embed_dim ({embed_dim}) must be divisible by num_heads "
                          f"({num_heads})")
-    if isinstance(num_heads, float) and num_heads.is_integer():
-        num_heads = int(num_heads)     # PyTorch accepts num_heads=2.0
+    # (a float num_heads, even 2.0, is refused by A.size: PyTorch builds such a layer but
+    # its first forward fails in view())
     e = A.size(embed_dim, "embed_dim", layer)
     return e, (A.size(num_heads, "num_heads", layer) if int_heads else num_heads)
 

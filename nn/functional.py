@@ -27,10 +27,6 @@ __all__ = [
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "one_hot", "pad",
 ]
 
-relu = ag.relu
-leaky_relu = ag.leaky_relu
-elu = ag.elu
-silu = ag.silu
 sigmoid = ag.sigmoid
 tanh = ag.tanh
 conv2d = ag.conv2d
@@ -561,3 +557,4 @@ from .functional_seq import (embedding, layer_norm, multi_head_attention_forward
 
 __all__ += ["embedding", "layer_norm", "scaled_dot_product_attention",
             "multi_head_attention_forward"]
+from ._activations import elu, leaky_relu, relu, silu  # noqa: E402  (inplace=, as torch)

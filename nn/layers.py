@@ -254,18 +254,18 @@ class Dropout(Module):
     [1.0, 1.0, 1.0]
     """
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         p = A.real(p, "p", "Dropout")
         if not 0.0 <= p <= 1.0:
             raise ag.InvalidArgumentError(f"Dropout: p must be in [0, 1], got {p}")
-        self.p = p
+        self.p, self.inplace = p, inplace
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}, inplace=False"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class _BatchNorm(Module):
@@ -342,8 +342,15 @@ class ReLU(Module):
     [0.0, 2.0]
     """
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, x):
-        return ag.relu(x)
+        return F.relu(x, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
@@ -354,12 +361,12 @@ class LeakyReLU(Module):
     [-1.0, 3.0]
     """
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
-        return ag.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
 
 
 class ELU(Module):
@@ -370,12 +377,12 @@ class ELU(Module):
     [-0.6321, 0.0, 2.0]
     """
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha = alpha
+        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, x):
-        return ag.elu(x, self.alpha)
+        return F.elu(x, self.alpha, self.inplace)
 
 
 class GELU(Module):
@@ -404,8 +411,15 @@ class SiLU(Module):
     [0.0, 0.7311]
     """
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, x):
-        return ag.silu(x)
+        return F.silu(x, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
@@ -483,7 +497,8 @@ class Softplus(Module):
 # PyTorch's reprs for the layers whose arguments are attributes (Flatten(start_dim=1, ...))
 def _repr_of(*names: str):
     def extra_repr(self) -> str:
-        return ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+        return ", ".join(f"{n}={getattr(self, n)!r}" for n in names) + \
+            (", inplace=True" if getattr(self, "inplace", False) else "")
     return extra_repr
 
 

@@ -618,3 +618,44 @@ def test_embedding_refuses_negative_indices_as_torch():
     assert "-1" in str(e)
     assert F.embedding(ag.tensor(np.array([2, 0], np.int32)), ag.tensor(w)).tolist() == \
         torch.nn.functional.embedding(torch.tensor([2, 0]), torch.tensor(w)).tolist()
+
+
+def test_long_run_fixes_of_seeds_100_and_106():
+    TF = torch.nn.functional
+    # hardtanh on an integer tensor: bounds that do not fit the dtype are refused by name
+    # (a raw isnan TypeError for 10**20; clamp's message for -1e30)
+    for ours, theirs in (
+            (lambda: ag.hardtanh(ag.tensor([1, 2, 3]), 0, 10 ** 20),
+             lambda: TF.hardtanh(torch.tensor([1, 2, 3]), 0, 10 ** 20)),
+            (lambda: F.hardtanh(ag.zeros(2, 0, 3, dtype=ag.int32), -1e30),
+             lambda: TF.hardtanh(torch.zeros(2, 0, 3, dtype=torch.int32), -1e30)),
+            (lambda: F.hardtanh(ag.tensor([1, 2, 3], dtype=ag.int32), -3e9, 5),
+             lambda: TF.hardtanh(torch.tensor([1, 2, 3], dtype=torch.int32), -3e9, 5))):
+        with pytest.raises((RuntimeError, OverflowError)):
+            theirs()
+        with pytest.raises(RuntimeError, match="hardtanh: .* cannot be converted to int"):
+            ours()
+    # std/var of a constant group of huge values is exactly 0 (its mean rounds: 3e30 / 3)
+    x = np.full((2, 3, 4), 1e30)
+    x[0, :, 0] = [1e30, -1e30, 3e29]
+    a, t = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    a.std(1).sum().backward()
+    t.std(1).sum().backward()
+    assert a.std(1).tolist() == t.std(1).tolist()
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), atol=1e-15)
+    for v in ([np.inf, np.inf], [np.nan, np.nan]):   # an infinite "constant" is still NaN
+        assert np.isnan(ag.tensor(v).std().item()) and np.isnan(torch.tensor(v).std().item())
+    # a float num_heads is refused at construction (PyTorch builds the layer, then its first
+    # forward fails in view(); 1.0 was taken as 1 here)
+    for mk in (lambda m: m.TransformerEncoderLayer(3, 1.0), lambda m: m.MultiheadAttention(3, 1.0)):
+        with pytest.raises(TypeError, match="must be an int, got float 1.0"):
+            mk(nn)
+        with pytest.raises(TypeError):
+            layer = mk(torch.nn)
+            x = torch.randn(2, 3)
+            layer(x) if isinstance(layer, torch.nn.TransformerEncoderLayer) else layer(x, x, x)
+    # a 0-d integer tensor is an int as a pool size, so stride 0 is named, as in PyTorch
+    refuses_like_torch(lambda: ag.max_pool2d(ag.ones(2, 3, 4), ag.tensor(1), 0),
+                       lambda: TF.max_pool2d(torch.ones(2, 3, 4), torch.tensor(1), 0), "max_pool2d")
+    assert ag.max_pool2d(ag.ones(2, 3, 4), ag.tensor(2), ag.tensor(1)).shape == \
+        tuple(TF.max_pool2d(torch.ones(2, 3, 4), torch.tensor(2), torch.tensor(1)).shape)

@@ -92,7 +92,10 @@ _PAIR_LOW = {"kernel_size": 1, "stride": 1, "dilation": 1, "padding": 0, "output
 def pair(v, name: str, op: str) -> Tuple[int, int]:
     """An int or a pair of ints as a pair, e.g. ``stride=2`` -> (2, 2); TypeError for
     anything else, InvalidArgumentError for a size below its minimum (kernel_size,
-    stride and dilation >= 1, padding >= 0), as PyTorch."""
+    stride and dilation >= 1, padding >= 0), as PyTorch; a 0-d integer tensor is an int."""
+    if getattr(v, "shape", None) == () and getattr(v, "dtype", np.dtype(bool)).kind in "iu" \
+            and not isinstance(v, np.generic):
+        v = int(v.item())
     if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
         t = (int(v), int(v))
     elif isinstance(v, (tuple, list)) and all(isinstance(e, (int, np.integer)) and

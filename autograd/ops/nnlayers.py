@@ -168,6 +168,12 @@ def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0):
     x = as_tensor(x)
     if x.dtype.kind == "b":
         raise DtypeError("hardtanh: bool inputs are not supported (as in PyTorch)")
+    if x.dtype.kind in "iu":  # (PyTorch casts the bounds to the dtype: they must fit)
+        info = np.iinfo(x.dtype)
+        for v in (min_val, max_val):
+            if not info.min <= v <= info.max:
+                raise InvalidArgumentError(f"hardtanh: bound {v} cannot be converted to "
+                                           f"{x.dtype} without overflow")
     lo, hi = (min_val, max_val) if x.dtype.kind in "iu" and is_int(min_val) and \
         is_int(max_val) else (lo, hi)
     if np.isnan(lo) or np.isnan(hi):

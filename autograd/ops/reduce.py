@@ -504,6 +504,12 @@ def _centred(x, axis, dim, keepdims, keepdim, unbiased, correction, ddof, op):
 
     if n:
         d = x - mean(x, axis=ax, keepdims=True)
+        # a finite constant group is centred exactly (its mean may round: 3e30 / 3): its
+        # residue is subtracted as a constant, so every derivative of d is unchanged
+        xd = x.detach()
+        hi = amax(xd, axis=ax, keepdims=True)
+        const = (hi == amin(xd, axis=ax, keepdims=True)) & (_abs(hi) < math.inf)
+        d = d - where(const, d.detach(), 0.0)
         # the scale is a constant (detached) computed with recorded ops, not raw arrays, so
         # autograd.compile replays it; 1 where the group is constant or not finite
         with np.errstate(invalid="ignore", over="ignore"):
