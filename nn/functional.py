@@ -299,12 +299,18 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Te
     if y.dtype != x.dtype and x.dtype.kind == "f":
         y = y.to(x.dtype)  # the result has the input's dtype, as in PyTorch
     d = x - y
-    a = ag.abs(d)
     if math.isinf(delta):            # no linear part (delta * 0 would be NaN)
         return _reduce(0.5 * d * d, reduction, "huber_loss")
-    quad = ag.clamp(a, max=delta)   # min(|d|, delta)
-    lin = a - quad
-    return _reduce(0.5 * quad * quad + delta * lin, reduction, "huber_loss")
+    # PyTorch's two branches, selected (0.5 min(|d|, delta)**2 + delta (|d| - min) would
+    # cancel: a gradient of 1e20 / n - 1e20 / n for delta = 1e20); the quadratic branch
+    # reads 0 where it is not taken, so an infinite d gives no 0 * inf there; |d| is
+    # d sign(d) with a constant sign that is NaN at a NaN d (PyTorch's NaN gradient there)
+    dd = d.detach()
+    small = ag.abs(dd) < delta
+    dq = ag.where(small, d, 0.0)
+    sgn = ag.where(dd != dd, float("nan"), ag.sign(dd))
+    return _reduce(ag.where(small, 0.5 * dq * dq, delta * (d * sgn - 0.5 * delta)), reduction,
+                   "huber_loss")
 
 
 def _clamped_logs(p: Tensor) -> Tuple[Tensor, Tensor]:
@@ -431,9 +437,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
         raise ag.ShapeError(f"nll_loss: 0-d or 1-d target tensor expected for an input of "
                             f"shape {logp.shape}, got shape {yt.shape} (multi-target is not "
                             f"supported)")
-    if logp.ndim > 1 and yt.ndim and yt.shape[0] != logp.shape[0]:
+    if logp.ndim > 1 and (yt.ndim == 0 or yt.shape[0] != logp.shape[0]):  # (0-d: size 0)
         raise ValueError(f"nll_loss: expected input batch_size ({logp.shape[0]}) to match "
-                         f"target batch_size ({yt.shape[0]})")
+                         f"target batch_size ({yt.shape[0] if yt.ndim else 0})")
     _check_target_dtype("nll_loss", yt.dtype)
     _check_targets("nll_loss", logp, yt, ignore_index)
     weight = _class_weight("nll_loss", weight, logp.shape[1] if logp.ndim > 1 else logp.shape[0])
@@ -488,10 +494,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         _check_targets("cross_entropy", logits, np.asarray(yt), ignore_index)
     if not 0.0 <= label_smoothing <= 1.0:  # (PyTorch checks it before the batch size)
         raise ag.InvalidArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    if logits.ndim and yt.ndim and yt.dtype.kind != "f" and yt.shape[0] != logits.shape[0] \
-            and logits.ndim > 1:  # PyTorch checks the batch size next
+    if logits.ndim > 1 and yt.shape != logits.shape and \
+            (yt.ndim == 0 or yt.shape[0] != logits.shape[0]):  # PyTorch checks the batch next
         raise ValueError(f"cross_entropy: expected input batch_size ({logits.shape[0]}) to "
-                         f"match target batch_size ({yt.shape[0]})")
+                         f"match target batch_size ({yt.shape[0] if yt.ndim else 0})")
     if yt.dtype.kind != "f":
         _check_target_dtype("cross_entropy", yt.dtype)
     if (yt.dtype.kind in "iu" and label_smoothing == 0.0 and logits.ndim in (1, 2)

@@ -659,3 +659,45 @@ def test_long_run_fixes_of_seeds_100_and_106():
                        lambda: TF.max_pool2d(torch.ones(2, 3, 4), torch.tensor(1), 0), "max_pool2d")
     assert ag.max_pool2d(ag.ones(2, 3, 4), ag.tensor(2), ag.tensor(1)).shape == \
         tuple(TF.max_pool2d(torch.ones(2, 3, 4), torch.tensor(2), torch.tensor(1)).shape)
+
+
+def test_long_run_fixes_of_seeds_100_and_106_second_round():
+    TF = torch.nn.functional
+    # huber_loss with a huge delta: PyTorch's selected branches (the old min/clamp form
+    # cancelled to a zero gradient); NaN and inf differences as PyTorch, value and gradient
+    rng = np.random.default_rng(0)
+    for delta in (1e20, 1.0, 0.3, 1e-30):
+        for dt in (np.float32, np.float64):
+            x = (rng.standard_normal(6) * 3).astype(dt)
+            y = rng.standard_normal(6).astype(dt)
+            y[0], x[1], x[2] = np.nan, np.inf, -np.inf
+            for red in ("mean", "sum", "none"):
+                a, t = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+                lo, lt = F.huber_loss(a, ag.tensor(y), red, delta), TF.huber_loss(t, torch.tensor(y), red, delta)
+                lo.sum().backward()
+                lt.sum().backward()
+                np.testing.assert_allclose(lo.detach().numpy(), lt.detach().numpy(), rtol=1e-5)
+                np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-5)
+    # masked_fill_ names itself for a mask that does not broadcast to the tensor
+    refuses_like_torch(lambda: ag.ones(1, 2, 4, 4).masked_fill_(ag.zeros(0, dtype=ag.bool), 2.0),
+                       lambda: torch.ones(1, 2, 4, 4).masked_fill_(torch.zeros(0, dtype=torch.bool), 2.0),
+                       "masked_fill_")
+    refuses_like_torch(lambda: ag.ones(3).masked_fill_(ag.ones(2, 3, dtype=ag.bool), 2.0),
+                       lambda: torch.ones(3).masked_fill_(torch.ones(2, 3, dtype=torch.bool), 2.0),
+                       "masked_fill_")
+    # conv_transpose2d checks the channels before output_padding, with torch's class
+    e = refuses_like_torch(
+        lambda: ag.conv_transpose2d(ag.ones(1, 2, 4, 4), ag.ones(1, 2, 4, 4), None, 3, 0, 3),
+        lambda: torch.conv_transpose2d(torch.ones(1, 2, 4, 4), torch.ones(1, 2, 4, 4), None, 3, 0, 3),
+        "conv_transpose2d")
+    assert "channels" in str(e)
+    refuses_like_torch(
+        lambda: ag.conv_transpose2d(ag.ones(1, 1, 4, 4), ag.ones(1, 2, 4, 4), None, 3, 0, 3),
+        lambda: torch.conv_transpose2d(torch.ones(1, 1, 4, 4), torch.ones(1, 2, 4, 4), None, 3, 0, 3),
+        "conv_transpose2d")
+    # a 0-d target of a batched input is a batch-size mismatch (size 0), as in PyTorch
+    for fn, t in (("nll_loss", np.float32(np.nan)), ("nll_loss", np.int64(1)),
+                  ("cross_entropy", np.int64(1)), ("cross_entropy", np.float32(0.5))):
+        e = refuses_like_torch(lambda: getattr(F, fn)(ag.zeros(2, 3), ag.tensor(t)),
+                               lambda: getattr(TF, fn)(torch.zeros(2, 3), torch.tensor(t)), fn)
+        assert "batch_size (0)" in str(e)

@@ -111,13 +111,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     s, p = pair(stride, "stride", op), pair(padding, "padding", op)
     o, d = pair(output_padding, "output_padding", op), pair(dilation, "dilation", op)
     if min(s) <= 0 or min(d) <= 0 or min(p) < 0 or min(o) < 0:
-        raise ValueError(f"{op}: stride and dilation must be positive, padding and "
-                         f"output_padding non-negative, got stride={s}, dilation={d}, "
-                         f"padding={p}, output_padding={o}")
-    for oo, ss, dd in zip(o, s, d):
-        if oo >= ss and oo >= dd:
-            raise ValueError(f"{op}: output_padding {o} must be smaller than either stride "
-                             f"{s} or dilation {d}")
+        raise InvalidArgumentError(f"{op}: stride and dilation must be positive, padding and "
+                                   f"output_padding non-negative, got stride={s}, "
+                                   f"dilation={d}, padding={p}, output_padding={o}")
     if not isinstance(groups, int) or groups < 1:
         raise InvalidArgumentError(f"{op}: groups must be a positive integer, got {groups!r}")
     n, c, h, w = x.shape
@@ -125,6 +121,10 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise ShapeError(f"{op}: input has {c} channels but the weight {weight.shape} expects "
                          f"{weight.shape[0]} (weight is (in_channels, out_channels / groups, kh, "
                          f"kw)); groups={groups} must divide them")
+    for oo, ss, dd in zip(o, s, d):  # (after the channels, as PyTorch)
+        if oo >= ss and oo >= dd:
+            raise InvalidArgumentError(f"{op}: output_padding {o} must be smaller than "
+                                       f"either stride {s} or dilation {d}")
     cout = weight.shape[1] * groups
     if bias is not None:
         bias = as_tensor(bias)

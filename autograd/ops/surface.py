@@ -107,6 +107,9 @@ def masked_fill_args(t: Tensor, mask: Any, value: Any, op: str):
     if m.dtype != np.bool_:
         raise RuntimeError(f"{op}: only boolean masks are supported, but got a mask of dtype "
                            f"{m.dtype}; compare first (e.g. mask = x > 0)")
+    if broadcast_arg(op, t.shape, m.shape) != t.shape and op.endswith("_"):
+        raise RuntimeError(f"{op}: a mask of shape {m.shape} would grow the tensor of shape "
+                           f"{t.shape}; an in-place fill keeps the tensor's shape")
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError(f"{op}: only a 0-dimensional value tensor is supported, but "
