@@ -211,6 +211,9 @@ def abort(message: str, code: int = 1, summary: Optional[str] = None) -> None:
         except OSError:
             pass
     if _S.comm is not None:
+        # MPICH's hydra tears the job down at MPI_Abort without forwarding what this rank
+        # wrote last (seen under load: the message above lost); give it a moment first
+        time.sleep(0.5)
         _S.MPI.COMM_WORLD.Abort(code)
     os._exit(code)
 
