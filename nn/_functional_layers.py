@@ -154,6 +154,9 @@ softsign = _public(_doc(ag.softsign, lambda input: ag.softsign(input)), "softsig
 
 def _group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     x = ag.as_tensor(input)
+    if x.ndim < 2:  # (PyTorch's first check, before its argument parsing)
+        raise ag.ShapeError(f"group_norm: expected at least 2 dimensions for input tensor but "
+                            f"received {x.ndim} (shape {tuple(x.shape)})")
     A.real(eps, "eps", "group_norm")
     if x.ndim >= 2:
         try:

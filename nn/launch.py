@@ -67,9 +67,10 @@ def _diagnose(rundir: str, nprocs: int, text: str, rc: int) -> Optional[str]:
     if failed:
         return "; ".join(failed)
     # mpich's hydra: "BAD TERMINATION ... PID 7351 RUNNING AT host / EXIT CODE: 9"
-    m = re.search(r"PID (\d+) RUNNING AT (\S+)\s+=\s+EXIT CODE: (\d+)", text)
-    if m:
-        pid, host, code = int(m.group(1)), m.group(2), int(m.group(3))
+    # (searched apart: under load another process's line can land inside hydra's block)
+    m, c = re.search(r"PID (\d+) RUNNING AT (\S+)", text), re.search(r"EXIT CODE: (\d+)", text)
+    if m and c:
+        pid, host, code = int(m.group(1)), m.group(2), int(c.group(1))
         who = f"rank {pids[pid]} of {nprocs}" if pid in pids else f"a rank (pid {pid})"
         sig = re.search(r"\(signal (\d+)\)", text)
         how = (f"was killed by {_signal_name(int(sig.group(1)))}" if sig

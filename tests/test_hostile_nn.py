@@ -701,3 +701,19 @@ def test_long_run_fixes_of_seeds_100_and_106_second_round():
         e = refuses_like_torch(lambda: getattr(F, fn)(ag.zeros(2, 3), ag.tensor(t)),
                                lambda: getattr(TF, fn)(torch.zeros(2, 3), torch.tensor(t)), fn)
         assert "batch_size (0)" in str(e)
+
+
+def test_long_run_fixes_of_seeds_107_and_108():
+    TF = torch.nn.functional
+    # pooling a bool tensor is refused as in PyTorch (max_pool2d returned; avg_pool2d named
+    # mean); avg_pool2d of integers is refused by name (PyTorch truncates the average)
+    for pool in ("max_pool2d", "avg_pool2d"):
+        refuses_like_torch(lambda: getattr(F, pool)(ag.ones(1, 2, 4, 4, dtype=ag.bool), 1),
+                           lambda: getattr(TF, pool)(torch.ones(1, 2, 4, 4, dtype=torch.bool), 1),
+                           pool)
+    with pytest.raises(RuntimeError, match="avg_pool2d: .* not implemented for int64"):
+        F.avg_pool2d(ag.ones(1, 2, 4, 4, dtype=ag.int64), 1)
+    assert F.max_pool2d(ag.ones(1, 2, 4, 4, dtype=ag.int64), 2).dtype == np.int64
+    # group_norm checks the rank first
+    refuses_like_torch(lambda: F.group_norm(ag.ones(3), 1, None, None, ()),
+                       lambda: TF.group_norm(torch.ones(3), 1, None, None, ()), "group_norm")

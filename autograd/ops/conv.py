@@ -1,5 +1,4 @@
-"""Convolution and pooling, built on two linear primitives that are each other's
-adjoint:
+"""Convolution and pooling, built on two linear primitives that are each other's adjoint:
 
 * ``unfold`` (im2col): (N, C, H, W) -> (N, C, kh, kw, oh, ow), every receptive field
   as a strided view, no Python loop over positions;
@@ -12,9 +11,8 @@ forward graph saved instead of rebuilding them (faster, at the cost of keeping t
 backward), and its window gradient goes back through ``col2im``. ``max_pool2d`` =
 pad with -inf -> unfold -> max over the window (the gradient goes to the first maximal
 element of each window, like PyTorch, in the primitive ``max_pool2d_backward``);
-``avg_pool2d`` = pad -> unfold -> mean. Their
-gradients (and second derivatives) come from the primitives.
-"""
+``avg_pool2d`` = pad -> unfold -> mean. Their gradients (and second derivatives) come
+from the primitives."""
 from __future__ import annotations
 
 from typing import Optional
@@ -22,8 +20,7 @@ from typing import Optional
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..errors import InvalidArgumentError
-from ..errors import ShapeError
+from ..errors import DtypeError, InvalidArgumentError, ShapeError
 from ..registry import apply, backend, composite, defop, public
 from ..tensor import Tensor, as_tensor
 from ._util import pair, raw
@@ -319,6 +316,9 @@ def _string_padding(padding: str, stride, dilation, kernel):
 
 def _pool_args(x, kernel_size, stride, padding, dilation, op):
     x = as_tensor(x)
+    if x.dtype.kind == "b" or (op == "avg_pool2d" and x.dtype.kind != "f"):
+        raise DtypeError(f'{op}: "{op}" is not implemented for {x.dtype} tensors; convert '
+                         f"with .float()")
     if x.ndim not in (3, 4) or 0 in x.shape[-3:]:  # (PyTorch's rule: only N may be 0)
         raise ShapeError(f"{op}: expected a 3-D or 4-D input, non-empty but for a 4-D input's "
                          f"batch dimension, got shape {x.shape}")
