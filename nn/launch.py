@@ -50,6 +50,15 @@ def _signal_name(code: int) -> str:
         return f"signal {code}"
 
 
+def _is_hydra(exe: str) -> bool:
+    """Whether ``exe`` is MPICH's hydra (it then takes -print-all-exitcodes)."""
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "HYDRA" in (out.stdout + out.stderr)
+
+
 def _diagnose(rundir: str, nprocs: int, text: str, rc: int) -> Optional[str]:
     """One line naming the failed rank(s), from the run folder and mpiexec's report."""
     pids: Dict[int, int] = {}
@@ -71,6 +80,14 @@ def _diagnose(rundir: str, nprocs: int, text: str, rc: int) -> Optional[str]:
     m, c = re.search(r"PID (\d+) RUNNING AT (\S+)", text), re.search(r"EXIT CODE: (\d+)", text)
     if m and c:
         pid, host, code = int(m.group(1)), m.group(2), int(c.group(1))
+        # hydra's PID is sometimes a rank it stopped while cleaning up after the one that
+        # failed (a race); its per-rank codes (-print-all-exitcodes, in rank order) are not
+        codes = re.search(r"Exit codes: \[\S+\] ([\d,]+)", text)
+        codes = [int(v) for v in codes.group(1).split(",")] if codes else []
+        bad = [r for r, v in enumerate(codes) if v]
+        if pid in pids and pids[pid] < len(codes) and not codes[pids[pid]] and len(bad) == 1:
+            pid = next((p for p, r in pids.items() if r == bad[0]), pid)
+            code = codes[bad[0]]
         who = f"rank {pids[pid]} of {nprocs}" if pid in pids else f"a rank (pid {pid})"
         sig = re.search(r"\(signal (\d+)\)", text)
         how = (f"was killed by {_signal_name(int(sig.group(1)))}" if sig
@@ -93,7 +110,8 @@ def launch(nprocs: int, argv: Sequence[str], env: Optional[dict] = None,
     rundir = tempfile.mkdtemp(prefix="tapegrad-dist-")
     e = dict(os.environ if env is None else env)
     e["TAPEGRAD_DIST_RUNDIR"] = rundir
-    cmd = [exe, *mpiexec_args, "-n", str(nprocs), python or sys.executable, *argv]
+    extra = ["-print-all-exitcodes"] if _is_hydra(exe) else []
+    cmd = [exe, *extra, *mpiexec_args, "-n", str(nprocs), python or sys.executable, *argv]
     proc = subprocess.Popen(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1)
     seen: List[str] = []
@@ -101,6 +119,8 @@ def launch(nprocs: int, argv: Sequence[str], env: Optional[dict] = None,
     def pump() -> None:
         for line in proc.stdout:  # type: ignore[union-attr]
             seen.append(line)
+            if extra and line.startswith("[mpiexec@") and "] Exit codes:" in line:
+                continue  # (asked for by the diagnosis, not the user's output)
             sys.stdout.write(line)
             sys.stdout.flush()
 

@@ -247,3 +247,31 @@ def test_hung_rank_is_caught_by_the_watchdog(tmp_path):
                      r"within 4 s", err), err[-3000:]
     assert secs < 60, secs
     _saved_checkpoint_loads(ck)
+
+
+def test_launcher_names_the_failed_rank_when_hydra_names_another(tmp_path):
+    """hydra's BAD TERMINATION block sometimes gives the PID of a rank it stopped while
+    cleaning up (seen 2 in 15 SIGKILL runs); the per-rank exit codes it prints with
+    -print-all-exitcodes (in rank order) name the one that failed. Without them, hydra's
+    PID is all there is."""
+    from nn.launch import _diagnose
+    (tmp_path / "rank0.pid").write_text("2677")
+    (tmp_path / "rank1.pid").write_text("2678")
+    text = ("=   BAD TERMINATION OF ONE OF YOUR APPLICATION PROCESSES\n=   PID 2677 RUNNING AT vm\n"
+            "step 11\n=   EXIT CODE: 9\n[mpiexec@vm] Exit codes: [vm] 0,9\n"
+            "YOUR APPLICATION TERMINATED WITH THE EXIT STRING: Killed (signal 9)\n")
+    assert _diagnose(str(tmp_path), 2, text, 9) == \
+        "rank 1 of 2 (pid 2678 on vm) was killed by SIGKILL; mpiexec stopped every rank"
+    assert _diagnose(str(tmp_path), 2, text.replace("0,9", "9,0"), 9).startswith("rank 0 of 2")
+    no_codes = text.replace("[mpiexec@vm] Exit codes: [vm] 0,9\n", "")
+    assert _diagnose(str(tmp_path), 2, no_codes, 9).startswith("rank 0 of 2 (pid 2677")
+
+
+def test_launcher_output_is_only_the_programs(tmp_path):
+    """The per-rank exit codes the launcher asks hydra for are read, not shown."""
+    script = tmp_path / "hi.py"
+    script.write_text("print('hi')\n")
+    p = subprocess.run([sys.executable, "-m", "nn.launch", "-n", "2", str(script)], env=_env(),
+                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.splitlines() == ["hi", "hi"] and "Exit codes" not in p.stdout + p.stderr
