@@ -893,7 +893,7 @@ UNSPECIFIED_VALUES = {"empty", "empty_like", "empty_strided", "new_empty"}
 
 
 def compare(ro, rt, ins_o, ins_t, loose=False, shapes_only=False,
-            torch_overflow=False) -> Tuple[str, str]:
+            torch_overflow=False, precision=None) -> Tuple[str, str]:
     """(outcome, detail) for two results. ``torch_overflow``: elements where PyTorch's
     result is inf/NaN and tapegrad's finite are left out (``_kernel_overflow``)."""
     fo, ft = _flatten(ro), _flatten(rt)
@@ -927,7 +927,10 @@ def compare(ro, rt, ins_o, ins_t, loose=False, shapes_only=False,
         if torch_overflow and na.dtype.kind == "f" and nb.dtype.kind == "f":
             keep = np.isfinite(nb) | ~np.isfinite(na)
             na, nb = na[keep], nb[keep]
-        if not shapes_only and not _close(na, nb, na.dtype if not loose else np.float32):
+        tol = na.dtype if not loose else np.dtype(np.float32)
+        if precision is not None and na.dtype.kind == "f" and precision.itemsize < tol.itemsize:
+            tol = precision
+        if not shapes_only and not _close(na, nb, tol):
             return "value", f"{np.array2string(na.reshape(-1)[:6], precision=4)} vs " \
                             f"{np.array2string(nb.reshape(-1)[:6], precision=4)}"
     return "match", ""
@@ -985,6 +988,16 @@ def grads(ro, rt, ins_o, ins_t, seed: int) -> Tuple[str, str]:
             return "grad", f"input {i}: {np.array2string(na.reshape(-1)[:6], precision=4)} vs " \
                            f"{np.array2string(nb.reshape(-1)[:6], precision=4)}"
     return "match", ""
+
+
+def _lowest_float(c: "Call") -> Optional[np.dtype]:
+    """The least precise float dtype among the call's tensor inputs: a float64 result
+    computed from a float32 input (cross_entropy with float64 probabilities) is only
+    float32-accurate, on either side."""
+    vals = [c.this, *c.args, *(c.extra.items if isinstance(c.extra, Lst) else ())]
+    vals += [e for v in vals if isinstance(v, Lst) for e in v.items]
+    fl = [v.a.dtype for v in vals if isinstance(v, Arr) and v.a.dtype.kind == "f"]
+    return min(fl, key=lambda d: d.itemsize) if fl else None
 
 
 def _has_float16(c: "Call") -> bool:
@@ -1100,7 +1113,8 @@ def classify(c: Call, timeout: float = 5.0) -> Tuple[str, str]:
     if any("Implicit dimension choice" in w for w in LAST_WARNINGS):
         return "extension", ""  # PyTorch's deprecated implicit softmax dim (tapegrad: -1)
     out, detail = compare(res_o, res_t, ins_o, ins_t,
-                          shapes_only=t.name.split(".")[-1] in UNSPECIFIED_VALUES)
+                          shapes_only=t.name.split(".")[-1] in UNSPECIFIED_VALUES,
+                          precision=_lowest_float(c))
     for kind, applies, _why in DELIBERATE:
         if out == kind and applies(c):
             out2, _ = compare(res_o, res_t, ins_o, ins_t, loose=True)

@@ -230,3 +230,18 @@ def test_a_complex_refusal_is_an_order_question_not_a_class_defect():
     is named is an order question, not a class defect."""
     idx = fz.Arr(np.array([0, 1]), False)
     assert fz.classify(fz.Call(_target("getitem"), [1 + 1j, idx], n_hostile=1))[0] == "order"
+
+
+def test_a_result_is_compared_at_the_precision_of_its_least_precise_input():
+    """cross_entropy(float32 logits, float64 probabilities) is float64 on both sides but
+    only float32-accurate: compared at float32's tolerance, while a real difference is
+    still a value defect."""
+    a = ag.tensor(np.array([2.0821560984], dtype=np.float64))
+    close = fz.torch.tensor([2.0821550984], dtype=fz.torch.float64)
+    far = fz.torch.tensor([2.0831559916], dtype=fz.torch.float64)
+    assert fz.compare(a, close, [], [])[0] == "value"            # at float64's tolerance
+    assert fz.compare(a, close, [], [], precision=np.dtype(np.float32))[0] == "match"
+    assert fz.compare(a, far, [], [], precision=np.dtype(np.float32))[0] == "value"
+    c = fz.Call(_target("F.cross_entropy"),
+                [fz.Arr(np.zeros((3, 3), np.float32), True), fz.Arr(np.zeros((3, 3)), False)])
+    assert fz._lowest_float(c) == np.float32

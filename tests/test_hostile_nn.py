@@ -717,3 +717,13 @@ def test_long_run_fixes_of_seeds_107_and_108():
     # group_norm checks the rank first
     refuses_like_torch(lambda: F.group_norm(ag.ones(3), 1, None, None, ()),
                        lambda: TF.group_norm(torch.ones(3), 1, None, None, ()), "group_norm")
+
+
+def test_long_run_fixes_of_seed_109():
+    TF = torch.nn.functional
+    # avg_pool2d below 3-D: PyTorch's IndexError (it reads dimension -3), before the dtype
+    for dt, tdt in ((ag.int64, torch.int64), (ag.float32, torch.float32)):
+        refuses_like_torch(lambda: nn.AvgPool2d(1)(ag.ones(3, dtype=dt)),
+                           lambda: torch.nn.AvgPool2d(1)(torch.ones(3, dtype=tdt)), "avg_pool2d")
+    refuses_like_torch(lambda: F.max_pool2d(ag.ones(2, 3), 1),
+                       lambda: TF.max_pool2d(torch.ones(2, 3), 1), "max_pool2d")

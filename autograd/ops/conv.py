@@ -316,12 +316,13 @@ def _string_padding(padding: str, stride, dilation, kernel):
 
 def _pool_args(x, kernel_size, stride, padding, dilation, op):
     x = as_tensor(x)
-    if x.dtype.kind == "b" or (op == "avg_pool2d" and x.dtype.kind != "f"):
+    if x.dtype.kind == "b" or (op == "avg_pool2d" and x.dtype.kind != "f" and x.ndim in (3, 4)):
         raise DtypeError(f'{op}: "{op}" is not implemented for {x.dtype} tensors; convert '
-                         f"with .float()")
+                         f"with .float()")  # (bool first; an integer avg_pool2d after the rank)
     if x.ndim not in (3, 4) or 0 in x.shape[-3:]:  # (PyTorch's rule: only N may be 0)
-        raise ShapeError(f"{op}: expected a 3-D or 4-D input, non-empty but for a 4-D input's "
-                         f"batch dimension, got shape {x.shape}")
+        raise (IndexError if op == "avg_pool2d" and x.ndim < 3 else ShapeError)(  # (torch's)
+            f"{op}: expected a 3-D or 4-D input, non-empty but for a 4-D input's batch "
+            f"dimension, got shape {x.shape}")
     k = pair(kernel_size, "kernel_size", op)
     s = pair(stride if stride is not None else k, "stride", op)
     p = pair(padding, "padding", op)
@@ -442,8 +443,8 @@ def _maxpool_dx_scatter(gy, x, kernel, stride, padding, dilation):
 
 
 def _first_max_mask(x, kernel, stride, padding, dilation):
-    """(N, C, kh, kw, oh, ow) one-hot of each window's first maximum (row-major), as
-    unfold lays the windows out; -inf padding is never chosen over an input element."""
+    """(N, C, kh, kw, oh, ow) one-hot of each window's first maximum (row-major), as unfold
+    lays the windows out; -inf padding is never chosen over an input element."""
     kh, kw = kernel
     (ph, pw) = padding
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
