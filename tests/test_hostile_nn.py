@@ -727,3 +727,24 @@ def test_long_run_fixes_of_seed_109():
                            lambda: torch.nn.AvgPool2d(1)(torch.ones(3, dtype=tdt)), "avg_pool2d")
     refuses_like_torch(lambda: F.max_pool2d(ag.ones(2, 3), 1),
                        lambda: TF.max_pool2d(torch.ones(2, 3), 1), "max_pool2d")
+
+
+def test_pooling_checks_its_size_arguments_before_the_input():
+    """PyTorch's order (seed 100 after the IndexError change): a bad kernel_size is named
+    before a 2-D input's missing dimension."""
+    TF = torch.nn.functional
+    for pool in ("avg_pool2d", "max_pool2d"):
+        e = refuses_like_torch(lambda: getattr(ag, pool)(ag.ones(3, 3), [], (3,), (3,)),
+                               lambda: getattr(TF, pool)(torch.ones(3, 3), [], (3,), (3,)), pool)
+        assert "kernel_size" in str(e)
+
+
+def test_avg_pool2d_reads_its_rank_before_its_size_values():
+    """PyTorch: a kernel/stride of the right form but a bad value is checked after
+    avg_pool2d reads dimension -3 (an IndexError for a 2-D input); 1-tuples are expanded."""
+    TF = torch.nn.functional
+    for args in ((-5, -1), (3, (2, -1), -1)):
+        refuses_like_torch(lambda: F.avg_pool2d(ag.ones(2, 3), *args),
+                           lambda: TF.avg_pool2d(torch.ones(2, 3), *args), "avg_pool2d")
+    assert ag.max_pool2d(ag.ones(1, 1, 6, 6), (3,), (3,)).shape == \
+        tuple(TF.max_pool2d(torch.ones(1, 1, 6, 6), (3,), (3,)).shape)

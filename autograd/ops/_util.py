@@ -89,7 +89,7 @@ class Variadic:
 _PAIR_LOW = {"kernel_size": 1, "stride": 1, "dilation": 1, "padding": 0, "output_size": 0}
 
 
-def pair(v, name: str, op: str) -> Tuple[int, int]:
+def pair(v, name: str, op: str, check_low: bool = True) -> Tuple[int, int]:
     """An int or a pair of ints as a pair, e.g. ``stride=2`` -> (2, 2); TypeError for
     anything else, InvalidArgumentError for a size below its minimum (kernel_size,
     stride and dilation >= 1, padding >= 0), as PyTorch; a 0-d integer tensor is an int."""
@@ -101,11 +101,17 @@ def pair(v, name: str, op: str) -> Tuple[int, int]:
     elif isinstance(v, (tuple, list)) and all(isinstance(e, (int, np.integer)) and
                                               not isinstance(e, bool) for e in v):
         t = tuple(int(e) for e in v)
+        t = t * 2 if len(t) == 1 else t  # (PyTorch expands a 1-tuple too)
         if len(t) != 2:
             raise InvalidArgumentError(f"{op}: {name} must be an int or a pair of ints, got {v!r}")
     else:
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got "
                         f"{type(v).__name__} {v!r}"[:200])
+    return pair_low(t, v, name, op) if check_low else t
+
+
+def pair_low(t: Tuple[int, int], v, name: str, op: str) -> Tuple[int, int]:
+    """``t`` (``pair``'s result for the argument ``v``), refused below its minimum."""
     low = _PAIR_LOW.get(name, 0)
     if min(t) < low:
         raise InvalidArgumentError(f"{op}: {name} must be {'positive' if low else 'non-negative'}"

@@ -23,7 +23,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..errors import DtypeError, InvalidArgumentError, ShapeError
 from ..registry import apply, backend, composite, defop, public
 from ..tensor import Tensor, as_tensor
-from ._util import pair, raw
+from ._util import pair, pair_low, raw
 from .shape import cat, pad
 
 
@@ -315,18 +315,18 @@ def _string_padding(padding: str, stride, dilation, kernel):
 
 
 def _pool_args(x, kernel_size, stride, padding, dilation, op):
-    x = as_tensor(x)
-    if x.dtype.kind == "b" or (op == "avg_pool2d" and x.dtype.kind != "f" and x.ndim in (3, 4)):
-        raise DtypeError(f'{op}: "{op}" is not implemented for {x.dtype} tensors; convert '
-                         f"with .float()")  # (bool first; an integer avg_pool2d after the rank)
-    if x.ndim not in (3, 4) or 0 in x.shape[-3:]:  # (PyTorch's rule: only N may be 0)
-        raise (IndexError if op == "avg_pool2d" and x.ndim < 3 else ShapeError)(  # (torch's)
+    # PyTorch's order: the sizes' form, the rank (avg_pool2d: IndexError), dtype, values
+    raw_args = (kernel_size, stride if stride is not None else kernel_size, padding, dilation)
+    names = ("kernel_size", "stride", "padding", "dilation")
+    x, args = as_tensor(x), [pair(v, n, op, check_low=False) for v, n in zip(raw_args, names)]
+    if x.ndim not in (3, 4) or 0 in x.shape[-3:]:  # (only N may be 0)
+        raise (IndexError if op == "avg_pool2d" and x.ndim < 3 else ShapeError)(
             f"{op}: expected a 3-D or 4-D input, non-empty but for a 4-D input's batch "
             f"dimension, got shape {x.shape}")
-    k = pair(kernel_size, "kernel_size", op)
-    s = pair(stride if stride is not None else k, "stride", op)
-    p = pair(padding, "padding", op)
-    d = pair(dilation, "dilation", op)
+    if x.dtype.kind == "b" or (op == "avg_pool2d" and x.dtype.kind != "f"):
+        raise DtypeError(f'{op}: "{op}" is not implemented for {x.dtype} tensors; convert '
+                         f"with .float()")
+    k, s, p, d = (pair_low(t, v, n, op) for t, v, n in zip(args, raw_args, names))
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise InvalidArgumentError(f"{op}: padding {p} should be at most half the kernel size {k}")
     return x, k, s, p, d
