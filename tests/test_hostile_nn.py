@@ -748,3 +748,16 @@ def test_avg_pool2d_reads_its_rank_before_its_size_values():
                            lambda: TF.avg_pool2d(torch.ones(2, 3), *args), "avg_pool2d")
     assert ag.max_pool2d(ag.ones(1, 1, 6, 6), (3,), (3,)).shape == \
         tuple(TF.max_pool2d(torch.ones(1, 1, 6, 6), (3,), (3,)).shape)
+
+
+def test_an_empty_pool_stride_is_omitted_as_in_torch():
+    """Seeds 111/112: ``stride=[]`` means the kernel size in PyTorch (it was refused, and so
+    named before a 1-D input's missing dimension)."""
+    TF = torch.nn.functional
+    for pool in ("avg_pool2d", "max_pool2d"):
+        for st in ([], ()):
+            assert getattr(ag, pool)(ag.ones(1, 1, 4, 4), 2, st).shape == \
+                tuple(getattr(TF, pool)(torch.ones(1, 1, 4, 4), 2, st).shape)
+    refuses_like_torch(lambda: ag.avg_pool2d(ag.ones(3), 2, [], 3),
+                       lambda: TF.avg_pool2d(torch.ones(3), 2, [], 3), "avg_pool2d")
+    assert ag.max_pool2d(ag.ones(1, 1, 4, 4), 2, ag.tensor(1)).shape == (1, 1, 3, 3)

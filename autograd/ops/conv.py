@@ -315,9 +315,9 @@ def _string_padding(padding: str, stride, dilation, kernel):
 
 
 def _pool_args(x, kernel_size, stride, padding, dilation, op):
-    # PyTorch's order: the sizes' form, the rank (avg_pool2d: IndexError), dtype, values
-    raw_args = (kernel_size, stride if stride is not None else kernel_size, padding, dilation)
-    names = ("kernel_size", "stride", "padding", "dilation")
+    empty = stride is None or isinstance(stride, (tuple, list)) and not stride  # (omitted)
+    raw_args = (kernel_size, kernel_size if empty else stride, padding, dilation)
+    names = ("kernel_size", "stride", "padding", "dilation")  # torch's order: form, rank, dtype, values
     x, args = as_tensor(x), [pair(v, n, op, check_low=False) for v, n in zip(raw_args, names)]
     if x.ndim not in (3, 4) or 0 in x.shape[-3:]:  # (only N may be 0)
         raise (IndexError if op == "avg_pool2d" and x.ndim < 3 else ShapeError)(
