@@ -30,21 +30,8 @@ __all__ = [
 sigmoid = ag.sigmoid
 tanh = ag.tanh
 conv2d = ag.conv2d
-def _sizes_as_ints(fn):
-    """``fn`` with 0-d integer tensors among its size arguments read as ints (PyTorch
-    accepts ``kernel_size=torch.tensor(2)``)."""
-    def as_int(v):
-        return int(v.item()) if isinstance(v, Tensor) and v.ndim == 0 and \
-            v.dtype.kind in "iu" else v
-
-    @functools.wraps(fn)
-    def wrapper(input, *args, **kwargs):
-        return fn(input, *map(as_int, args), **{k: as_int(v) for k, v in kwargs.items()})
-    return wrapper
-
-
-max_pool2d = _sizes_as_ints(ag.max_pool2d)
-avg_pool2d = _sizes_as_ints(ag.avg_pool2d)
+max_pool2d = ag.max_pool2d  # (their sizes may be 0-d integer tensors, as in PyTorch: ag's
+avg_pool2d = ag.avg_pool2d  # pair() reads them as ints)
 flatten = ag.flatten
 pad = ag.pad            # F.pad(x, (left, right, top, bottom, ...)): last dimension first
 

@@ -10,6 +10,7 @@ from ..errors import DtypeError
 from ..registry import method, public
 from ..tensor import Tensor, as_tensor
 
+
 def _comparison(name: str, op: str, ex: str):
     def fn(input, other):  # noqa: A002
         out = getattr(as_tensor(input), op)(other)
